@@ -1,0 +1,2 @@
+// Public API of the grading core; notebooks import it as `lab4/grading`.
+export {};

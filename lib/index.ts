@@ -1,0 +1,4 @@
+// Public API of the lab library; notebooks import it as `lab4` (see scripts/link-self.js).
+// Each area adds its own `export *` line here.
+export * from "./random";
+export * from "./nn/module";

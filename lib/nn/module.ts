@@ -1,0 +1,98 @@
+import * as tf from "@tensorflow/tfjs-core";
+
+/**
+ * A torch-like `nn.Module` on TensorFlow.js: named parameters (PyTorch naming, dot-separated),
+ * sub-modules registered in declaration order, `train()`/`eval()`, `apply(fn)`, `stateDict()`.
+ *
+ * Parameters are `tf.Variable`s so tfjs optimisers and `tf.variableGrads` see them.
+ */
+export abstract class Module {
+  /** Dropout and similar layers read this; `train()` / `eval()` set it recursively. */
+  training = true;
+  private readonly params = new Map<string, tf.Variable>();
+  private readonly children = new Map<string, Module>();
+
+  /** Registers (or replaces) a parameter under `name`; returns it for field assignment. */
+  protected registerParameter(name: string, value: tf.Variable): tf.Variable {
+    if (name.includes(".")) throw new Error(`parameter name must not contain '.': ${name}`);
+    const old = this.params.get(name);
+    if (old && old !== value) old.dispose();
+    this.params.set(name, value);
+    return value;
+  }
+
+  /** Registers a sub-module under `name` (its parameters appear as `name.<param>`). */
+  protected registerModule<M extends Module>(name: string, module: M): M {
+    if (name.includes(".")) throw new Error(`module name must not contain '.': ${name}`);
+    this.children.set(name, module);
+    return module;
+  }
+
+  /** `[name, variable]` pairs, own parameters first, then each child's in registration order. */
+  namedParameters(prefix = ""): Array<[string, tf.Variable]> {
+    const out: Array<[string, tf.Variable]> = [];
+    for (const [n, p] of this.params) out.push([prefix + n, p]);
+    for (const [n, m] of this.children) out.push(...m.namedParameters(`${prefix}${n}.`));
+    return out;
+  }
+
+  parameters(): tf.Variable[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** Direct children with their names, in registration order. */
+  namedChildren(): Array<[string, Module]> {
+    return [...this.children];
+  }
+
+  /** Like `nn.Module.apply`: calls `fn` on every sub-module (depth first), then on this one. */
+  apply(fn: (m: Module) => void): this {
+    for (const m of this.children.values()) m.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  train(mode = true): this {
+    this.apply((m) => {
+      m.training = mode;
+    });
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Number of scalar parameters (all are trainable here, as in the seed's `count_parameters`). */
+  numParameters(): number {
+    return this.parameters().reduce((s, p) => s + p.size, 0);
+  }
+
+  /** Copies of every parameter by PyTorch name (caller owns and disposes them). */
+  stateDict(): Map<string, tf.Tensor> {
+    return new Map(this.namedParameters().map(([n, p]) => [n, p.clone()] as [string, tf.Tensor]));
+  }
+
+  /**
+   * Assigns every parameter from `state`. Refuses (changing nothing) when names or shapes differ,
+   * listing each mismatched tensor.
+   */
+  loadStateDict(state: Map<string, tf.Tensor>): void {
+    const own = new Map(this.namedParameters());
+    const problems: string[] = [];
+    for (const [n, p] of own) {
+      const t = state.get(n);
+      if (!t) problems.push(`missing ${n} [${p.shape.join(", ")}]`);
+      else if (t.shape.join(",") !== p.shape.join(","))
+        problems.push(`${n}: expected [${p.shape.join(", ")}], got [${t.shape.join(", ")}]`);
+    }
+    for (const n of state.keys()) if (!own.has(n)) problems.push(`unexpected ${n}`);
+    if (problems.length) throw new Error(`state dict does not match the model:\n  ${problems.join("\n  ")}`);
+    for (const [n, p] of own) p.assign(tf.cast(state.get(n)!, p.dtype));
+  }
+
+  /** Frees every parameter. */
+  dispose(): void {
+    for (const p of this.parameters()) p.dispose();
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Seeded pseudo-random numbers shared by the data loaders, dropout masks and teacher forcing, so a
+ * run is reproducible from one seed (the seed's `np.random.seed(2023)` / `random.seed(1234)`).
+ * Mulberry32: tiny, fast, 2^32 period — plenty for shuffling and coin flips; not for cryptography.
+ */
+export class Random {
+  private state: number;
+
+  constructor(seed = 2023) {
+    this.state = seed >>> 0;
+  }
+
+  /** Uniform in [0, 1), like Python's `random.random()`. */
+  random(): number {
+    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** Integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.random() * n);
+  }
+
+  /** A fresh 32-bit seed for a tfjs op that takes one (`tf.randomUniform(..., seed)`). */
+  nextSeed(): number {
+    return Math.floor(this.random() * 2 ** 31);
+  }
+
+  /** Fisher–Yates shuffle in place. */
+  shuffle<T>(a: T[] | Int32Array | Uint32Array | Float32Array): typeof a {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
+  }
+}
+
+/** The process-wide generator the notebook seeds with `manualSeed(n)` (like `torch.manual_seed`). */
+export let globalRandom = new Random(2023);
+
+export function manualSeed(seed: number): void {
+  globalRandom = new Random(seed);
+}
