@@ -2,3 +2,5 @@
 // Each area adds its own `export *` line here.
 export * from "./random";
 export * from "./nn/module";
+export * from "./plot";
+export * from "./profile";
