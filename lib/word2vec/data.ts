@@ -1,0 +1,142 @@
+/**
+ * Word2Vec training pairs and their batch loader (the seed's `Word2VecDataset`, `TensorDataset` and
+ * `DataLoader(..., batch_size=BATCH_SIZE, shuffle=True)`).
+ *
+ * Pairs live in two Int32Array columns (8 bytes a pair) instead of an array of tuples (~50 bytes a
+ * pair in V8): Part 1 must stay under 1 GiB, and batches are gathered straight into typed arrays
+ * that tf.tensor1d takes without conversion.
+ */
+import type { Dataset } from "../data/dataset";
+import { Random, globalRandom } from "../random";
+
+/** One batch: `center[k]` is the target word id, `context[k]` its context word id. */
+export interface PairBatch {
+  center: Int32Array;
+  context: Int32Array;
+}
+
+/** A row after the windowizer: its (target, context) id pairs. */
+export interface WindowRow {
+  moving_window: ReadonlyArray<readonly [number, number]>;
+}
+
+export class Word2VecDataset {
+  /** Target ids, one per pair, in the seed's order (rows in order, each row's pairs in order). */
+  readonly centers: Int32Array;
+  /** Context ids, aligned with `centers`. */
+  readonly contexts: Int32Array;
+  /** Number of pairs (`len(word2vec_dataset)`). */
+  readonly length: number;
+  readonly vocabSize: number;
+  private cachedData: Array<[number, number]> | undefined;
+
+  /**
+   * Flattens the `moving_window` column of `ds` (the train split), like the seed's
+   * `[i for s in dataset['moving_window'] for i in s]`. An id outside [0, vocabSize) -> Error.
+   */
+  constructor(ds: Dataset<WindowRow>, vocabSize: number) {
+    if (!Number.isInteger(vocabSize) || vocabSize <= 0) {
+      throw new Error(`vocabSize must be a positive integer, got ${vocabSize}`);
+    }
+    const windows = ds.column("moving_window");
+    let total = 0;
+    for (const w of windows) total += w.length;
+    const centers = new Int32Array(total);
+    const contexts = new Int32Array(total);
+    let k = 0;
+    for (let r = 0; r < windows.length; r++) {
+      for (const [c, x] of windows[r]) {
+        if (!(Number.isInteger(c) && c >= 0 && c < vocabSize && Number.isInteger(x) && x >= 0 && x < vocabSize)) {
+          throw new Error(`row ${r}: pair (${c}, ${x}) has an id outside the vocabulary [0, ${vocabSize})`);
+        }
+        centers[k] = c;
+        contexts[k] = x;
+        k++;
+      }
+    }
+    this.centers = centers;
+    this.contexts = contexts;
+    this.length = total;
+    this.vocabSize = vocabSize;
+  }
+
+  /** Pair `i` as `[target, context]` (`dataset[i]`). */
+  get(i: number): [number, number] {
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) {
+      throw new RangeError(`pair index ${i} out of range for ${this.length} pairs`);
+    }
+    return [this.centers[i], this.contexts[i]];
+  }
+
+  /** All pairs as tuples (the seed's `self.data`); built on first use, ~50 bytes a pair. */
+  get data(): Array<[number, number]> {
+    if (this.cachedData === undefined) {
+      const out = new Array<[number, number]>(this.length);
+      for (let i = 0; i < this.length; i++) out[i] = [this.centers[i], this.contexts[i]];
+      this.cachedData = out;
+    }
+    return this.cachedData;
+  }
+}
+
+export interface DataLoaderOptions {
+  batchSize: number;
+  /** Reshuffle the pairs at the start of every epoch (PyTorch's default is false). */
+  shuffle?: boolean;
+  /** Seed of the loader's own generator; default: drawn from `globalRandom` (see `manualSeed`). */
+  seed?: number;
+}
+
+/**
+ * Iterates a Word2VecDataset in batches of `batchSize` pairs; the last, partial batch is kept
+ * (PyTorch's `drop_last=False`). Each iteration is one epoch; with `shuffle`, every epoch draws a
+ * new Fisher–Yates permutation from the loader's seeded generator, so epochs differ from each
+ * other and the whole sequence is reproducible from `seed`.
+ */
+export class DataLoader implements Iterable<PairBatch> {
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  /** Batches per epoch (`len(dataloader)`). */
+  readonly length: number;
+  private readonly ds: Word2VecDataset;
+  private readonly rng: Random;
+
+  constructor(ds: Word2VecDataset, opts: DataLoaderOptions) {
+    const { batchSize, shuffle = false } = opts;
+    if (!Number.isInteger(batchSize) || batchSize <= 0) {
+      throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
+    }
+    this.ds = ds;
+    this.batchSize = batchSize;
+    this.shuffle = shuffle;
+    this.length = Math.ceil(ds.length / batchSize);
+    this.rng = new Random(opts.seed ?? globalRandom.nextSeed());
+  }
+
+  *[Symbol.iterator](): Iterator<PairBatch> {
+    const { centers, contexts, length: n } = this.ds;
+    const bs = this.batchSize;
+    if (!this.shuffle) {
+      // Copies, not subarray views: a consumer writing into a batch must not change the dataset.
+      for (let start = 0; start < n; start += bs) {
+        const end = Math.min(start + bs, n);
+        yield { center: centers.slice(start, end), context: contexts.slice(start, end) };
+      }
+      return;
+    }
+    const perm = new Int32Array(n);
+    for (let i = 0; i < n; i++) perm[i] = i;
+    this.rng.shuffle(perm);
+    for (let start = 0; start < n; start += bs) {
+      const m = Math.min(bs, n - start);
+      const center = new Int32Array(m);
+      const context = new Int32Array(m);
+      for (let k = 0; k < m; k++) {
+        const p = perm[start + k];
+        center[k] = centers[p];
+        context[k] = contexts[p];
+      }
+      yield { center, context };
+    }
+  }
+}
