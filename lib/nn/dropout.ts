@@ -1,0 +1,42 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { Module } from "./module";
+import { Random, globalRandom } from "../random";
+
+function checkP(p: number): void {
+  if (!(p >= 0 && p <= 1)) throw new Error(`dropout probability has to be between 0 and 1, but got ${p}`);
+}
+
+/**
+ * Inverted dropout, as `torch.nn.functional.dropout(x, p, training=True)`: each element is zeroed
+ * with probability `p` and the survivors are scaled by 1/(1-p). The mask is drawn in JS from our
+ * seeded generator (not tf.randomUniform's own seeds) so masks follow `manualSeed`.
+ */
+export function dropout<T extends tf.Tensor>(x: T, p: number, rng?: Random): T {
+  checkP(p);
+  if (p === 0) return x;
+  if (p === 1) return tf.zerosLike(x);
+  const r = rng ?? globalRandom;
+  const n = x.size;
+  const mask = new Float32Array(n);
+  const keep = 1 / (1 - p);
+  for (let i = 0; i < n; i++) mask[i] = r.random() < p ? 0 : keep;
+  return tf.tidy(() => tf.mul(x, tf.tensor(mask, x.shape, "float32"))) as T;
+}
+
+/** `nn.Dropout(p)`: active only in training mode (see `Module.train()` / `eval()`). */
+export class Dropout extends Module {
+  readonly p: number;
+  private readonly rng?: Random;
+
+  /** `rng` defaults to the process-wide generator at call time (so `manualSeed` applies). */
+  constructor(p = 0.5, opts: { rng?: Random } = {}) {
+    super();
+    checkP(p);
+    this.p = p;
+    this.rng = opts.rng;
+  }
+
+  forward<T extends tf.Tensor>(x: T): T {
+    return this.training ? dropout(x, this.p, this.rng) : x;
+  }
+}
