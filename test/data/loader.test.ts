@@ -1,0 +1,106 @@
+/**
+ * Word2VecDataset flattening and the seeded DataLoader: every pair exactly once per epoch, last
+ * partial batch kept, reproducible from the seed, a new order every epoch.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { Dataset } from "../../lib/data/dataset";
+import { manualSeed } from "../../lib/random";
+import { DataLoader, Word2VecDataset } from "../../lib/word2vec/data";
+
+type Pair = [number, number];
+
+/** Rows whose pairs are (k, k % 7) for k = 0..n-1, so a pair is identified by its center. */
+function numbered(n: number, perRow = 4): Dataset<{ moving_window: Pair[] }> {
+  const rows: Array<{ moving_window: Pair[] }> = [];
+  for (let k = 0; k < n; k += perRow) {
+    const mw: Pair[] = [];
+    for (let j = k; j < Math.min(n, k + perRow); j++) mw.push([j, j % 7]);
+    rows.push({ moving_window: mw });
+  }
+  rows.splice(1, 0, { moving_window: [] }); // an empty row contributes nothing
+  return new Dataset(rows);
+}
+
+function epoch(dl: DataLoader): number[] {
+  const order: number[] = [];
+  for (const b of dl) {
+    assert.is(b.center.length, b.context.length);
+    for (let k = 0; k < b.center.length; k++) {
+      assert.is(b.context[k], b.center[k] % 7); // the pair travels together
+      order.push(b.center[k]);
+    }
+  }
+  return order;
+}
+
+test("Word2VecDataset flattens moving_window in row order like the seed's self.data", () => {
+  const ds = new Dataset([{ moving_window: [[1, 2], [2, 1]] as Pair[] }, { moving_window: [] as Pair[] }, { moving_window: [[0, 3]] as Pair[] }]);
+  const w = new Word2VecDataset(ds, 4);
+  assert.is(w.length, 3);
+  assert.equal([...w.centers], [1, 2, 0]);
+  assert.equal([...w.contexts], [2, 1, 3]);
+  assert.equal(w.get(2), [0, 3]);
+  assert.equal(w.data, [[1, 2], [2, 1], [0, 3]]);
+  assert.throws(() => w.get(3), /out of range/);
+});
+
+test("Word2VecDataset names bad input: id outside the vocabulary, missing column, bad vocabSize", () => {
+  const ds = new Dataset([{ moving_window: [[1, 4]] as Pair[] }]);
+  assert.throws(() => new Word2VecDataset(ds, 4), /row 0: pair \(1, 4\) has an id outside the vocabulary \[0, 4\)/);
+  const noWindows = new Dataset([{ tokens: ["a"] }]) as unknown as Dataset<{ moving_window: Pair[] }>;
+  assert.throws(() => new Word2VecDataset(noWindows, 4), /no column 'moving_window'; available columns: 'tokens'/);
+  assert.throws(() => new Word2VecDataset(ds, 0), /vocabSize must be a positive integer/);
+});
+
+test("without shuffle: batches in order, last partial batch kept, length = ceil(n / batchSize)", () => {
+  const w = new Word2VecDataset(numbered(10), 10);
+  const dl = new DataLoader(w, { batchSize: 4 });
+  assert.is(dl.length, 3);
+  const sizes = [...dl].map((b) => b.center.length);
+  assert.equal(sizes, [4, 4, 2]);
+  assert.equal(epoch(dl), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  // Batches are copies: writing into one does not change the dataset.
+  for (const b of dl) b.center.fill(-1);
+  assert.equal(epoch(dl), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+});
+
+test("with shuffle: every pair exactly once per epoch, a new order each epoch", () => {
+  const n = 1000;
+  const dl = new DataLoader(new Word2VecDataset(numbered(n), n), { batchSize: 64, shuffle: true, seed: 7 });
+  assert.is(dl.length, 16);
+  const epochs = [epoch(dl), epoch(dl), epoch(dl)];
+  for (const e of epochs) {
+    assert.is(e.length, n);
+    assert.equal([...e].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
+  }
+  assert.not.equal(epochs[0], epochs[1]);
+  assert.not.equal(epochs[1], epochs[2]);
+  assert.not.equal(epochs[0], Array.from({ length: n }, (_, i) => i));
+});
+
+test("with shuffle: the same seed gives the same epochs, another seed a different order", () => {
+  const w = new Word2VecDataset(numbered(500), 500);
+  const a = new DataLoader(w, { batchSize: 50, shuffle: true, seed: 2023 });
+  const b = new DataLoader(w, { batchSize: 50, shuffle: true, seed: 2023 });
+  const c = new DataLoader(w, { batchSize: 50, shuffle: true, seed: 2024 });
+  const ea = [epoch(a), epoch(a)];
+  assert.equal([epoch(b), epoch(b)], ea);
+  assert.not.equal(epoch(c), ea[0]);
+});
+
+test("without a seed the loader draws one from globalRandom, so manualSeed makes it reproducible", () => {
+  const w = new Word2VecDataset(numbered(300), 300);
+  manualSeed(11);
+  const first = epoch(new DataLoader(w, { batchSize: 32, shuffle: true }));
+  manualSeed(11);
+  assert.equal(epoch(new DataLoader(w, { batchSize: 32, shuffle: true })), first);
+});
+
+test("batchSize must be a positive integer", () => {
+  const w = new Word2VecDataset(numbered(3), 3);
+  assert.throws(() => new DataLoader(w, { batchSize: 0 }), /batchSize must be a positive integer, got 0/);
+  assert.throws(() => new DataLoader(w, { batchSize: 2.5 }), /got 2.5/);
+});
+
+test.run();
