@@ -15,18 +15,30 @@ export function dropout<T extends tf.Tensor>(x: T, p: number, rng?: Random): T {
   checkP(p);
   if (p === 0) return x;
   if (p === 1) return tf.zerosLike(x);
+  const mask = dropoutMask(x.size, p, rng);
+  return tf.tidy(() => tf.mul(x, tf.tensor(mask, x.shape, "float32"))) as T;
+}
+
+/**
+ * The multiplier mask `dropout` uses: n values, each 0 with probability p, else 1/(1−p), drawn in
+ * order from `rng` (default: the process-wide generator). Exposed so fused layers draw the very
+ * same masks as the module-by-module computation.
+ */
+export function dropoutMask(n: number, p: number, rng?: Random): Float32Array {
+  checkP(p);
   const r = rng ?? globalRandom;
-  const n = x.size;
   const mask = new Float32Array(n);
+  if (p === 1) return mask;
   const keep = 1 / (1 - p);
   for (let i = 0; i < n; i++) mask[i] = r.random() < p ? 0 : keep;
-  return tf.tidy(() => tf.mul(x, tf.tensor(mask, x.shape, "float32"))) as T;
+  return mask;
 }
 
 /** `nn.Dropout(p)`: active only in training mode (see `Module.train()` / `eval()`). */
 export class Dropout extends Module {
   readonly p: number;
-  private readonly rng?: Random;
+  /** The generator for masks when not the process-wide one. */
+  readonly rng?: Random;
 
   /** `rng` defaults to the process-wide generator at call time (so `manualSeed` applies). */
   constructor(p = 0.5, opts: { rng?: Random } = {}) {

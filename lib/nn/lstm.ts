@@ -3,6 +3,7 @@ import { Module } from "./module";
 import { dropout } from "./dropout";
 import { uniform_ } from "./init";
 import { Random, globalRandom } from "../random";
+import { cachedTranspose, gateDerivScale, gateScale, tanhViaSigmoid } from "./lstm-ops";
 
 /*
  * Multi-layer LSTM with PyTorch's semantics (torch.nn.LSTM, batch_first=False, unidirectional):
@@ -24,51 +25,6 @@ import { Random, globalRandom } from "../random";
  *   - tanh(z) is computed as 2σ(2z) − 1 (wasm's Tanh is ~5× slower than its Sigmoid).
  * All matmuls are untransposed, so they take XNNPACK's fast path even without engine fixes.
  */
-
-/** A cache of each weight's transpose, keyed by the variable and invalidated when it is assigned. */
-const transposeCache = new WeakMap<tf.Tensor, { dataId: object; t: tf.Tensor2D }>();
-
-/** `wᵀ` for a 2-D weight, recomputed only when `w`'s data changes (Variable.assign swaps dataId). */
-function cachedTranspose(w: tf.Tensor2D): tf.Tensor2D {
-  if (!(w instanceof tf.Variable)) return tf.transpose(w);
-  const hit = transposeCache.get(w);
-  if (hit && hit.dataId === w.dataId && !hit.t.isDisposed) return hit.t;
-  if (hit && !hit.t.isDisposed) hit.t.dispose();
-  const t = tf.keep(tf.transpose(w));
-  transposeCache.set(w, { dataId: w.dataId, t });
-  return t;
-}
-
-/** Per-gate-column multipliers so one sigmoid yields i, f, σ(2·g_pre), o: tanh(z) = 2σ(2z) − 1. */
-const gateScaleCache = new Map<number, tf.Tensor1D>();
-function gateScale(hidden: number): tf.Tensor1D {
-  let s = gateScaleCache.get(hidden);
-  if (!s || s.isDisposed) {
-    const v = new Float32Array(4 * hidden).fill(1);
-    v.fill(2, 2 * hidden, 3 * hidden);
-    s = tf.keep(tf.tensor1d(v));
-    gateScaleCache.set(hidden, s);
-  }
-  return s;
-}
-
-/**
- * d(activation)/d(pre-activation) expressed through the stored sigmoid outputs a = σ(scale·z):
- * a(1−a) for i, f, o and, for g = 2a − 1, 4a(1−a) = 1 − g².
- */
-const gateDerivScaleCache = new Map<number, tf.Tensor1D>();
-function gateDerivScale(hidden: number): tf.Tensor1D {
-  let s = gateDerivScaleCache.get(hidden);
-  if (!s || s.isDisposed) {
-    const v = new Float32Array(4 * hidden).fill(1);
-    v.fill(4, 2 * hidden, 3 * hidden);
-    s = tf.keep(tf.tensor1d(v));
-    gateDerivScaleCache.set(hidden, s);
-  }
-  return s;
-}
-
-const tanhViaSigmoid = (z: tf.Tensor): tf.Tensor => tf.sub(tf.mul(tf.sigmoid(tf.mul(z, 2)), 2), 1);
 
 /**
  * One LSTM layer over a whole sequence, differentiable w.r.t. every input.
@@ -189,7 +145,8 @@ export class LSTM extends Module {
   readonly hiddenSize: number;
   readonly numLayers: number;
   readonly dropout: number;
-  private readonly rng?: Random;
+  /** The generator for dropout masks when not the process-wide one. */
+  readonly rng?: Random;
   private readonly layers: Array<{ wIh: tf.Variable; wHh: tf.Variable; bIh: tf.Variable; bHh: tf.Variable }> = [];
 
   constructor(inputSize: number, hiddenSize: number, numLayers = 1, opts: LSTMOptions = {}) {

@@ -1,0 +1,53 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-core/dist/register_all_gradients";
+import { Dropout, dropout } from "../../lib/nn/dropout";
+import { Random } from "../../lib/random";
+
+test("training: zeroes about p of the elements and scales the rest by 1/(1-p)", () => {
+  const d = new Dropout(0.3, { rng: new Random(11) });
+  const y = d.forward(tf.ones([200, 100])).dataSync();
+  let zeros = 0;
+  for (const v of y) {
+    if (v === 0) zeros++;
+    else assert.ok(Math.abs(v - 1 / 0.7) < 1e-6, `survivor scaled by 1/(1-p), got ${v}`);
+  }
+  // 20,000 Bernoulli(0.3) draws: sd ≈ 0.0032, so ±0.02 is > 6 sd.
+  assert.ok(Math.abs(zeros / y.length - 0.3) < 0.02, `fraction dropped ${zeros / y.length}`);
+});
+
+test("eval mode is the identity; p = 0 is the identity; p = 1 gives zeros (as PyTorch)", () => {
+  const x = tf.tensor([1, -2, 3, 4]);
+  const d = new Dropout(0.5);
+  d.eval();
+  assert.equal(Array.from(d.forward(x).dataSync()), [1, -2, 3, 4]);
+  assert.equal(Array.from(dropout(x, 0).dataSync()), [1, -2, 3, 4]);
+  assert.equal(Array.from(dropout(x, 1).dataSync()), [0, 0, 0, 0]);
+});
+
+test("masks are reproducible from the seed and differ between draws", () => {
+  const a = dropout(tf.ones([50]), 0.5, new Random(5)).dataSync();
+  const b = dropout(tf.ones([50]), 0.5, new Random(5)).dataSync();
+  assert.equal(Array.from(a), Array.from(b));
+  const r = new Random(5);
+  const c = dropout(tf.ones([50]), 0.5, r).dataSync();
+  const e = dropout(tf.ones([50]), 0.5, r).dataSync();
+  assert.not.equal(Array.from(c), Array.from(e));
+});
+
+test("gradient is the mask", () => {
+  const x = tf.tensor([1, 2, 3, 4, 5, 6]);
+  const r1 = new Random(9);
+  const y = dropout(x, 0.5, r1).dataSync();
+  const g = tf.grad((v: tf.Tensor) => tf.sum(dropout(v, 0.5, new Random(9))))(x).dataSync();
+  for (let i = 0; i < 6; i++) assert.ok(Math.abs(g[i] - y[i] / (i + 1)) < 1e-6);
+});
+
+test("bad p is refused", () => {
+  assert.throws(() => new Dropout(1.5), /between 0 and 1, but got 1.5/);
+  assert.throws(() => new Dropout(-0.1), /between 0 and 1/);
+});
+
+test.run();
