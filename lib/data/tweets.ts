@@ -15,6 +15,14 @@ export interface TweetRow {
   id: number;
   label?: number;
   tweet: string;
+  // Columns the lab's cells add with `dataset.map(...)`; declared here so notebook cells can read
+  // them from the same `dataset` variable, as the seed does in Python.
+  /** `split_tokens`: cleaned, stopword-free, stemmed tokens. */
+  all_tokens?: string[];
+  /** `remove_rare_tokens`: the tokens of the vocabulary. */
+  tokens?: string[];
+  /** `windowizer`: (target, context) id pairs. */
+  moving_window?: Array<[number, number]>;
 }
 
 export const TWEETS_TRAIN_FILE = "tweets_hate_speech_detection/train.csv";
@@ -86,4 +94,13 @@ export function loadTweets(): DatasetDict<TweetRow> {
     train: new Dataset(readTweets(TWEETS_TRAIN_FILE, TRAIN_COLUMNS), TRAIN_COLUMNS),
     test: new Dataset(readTweets(TWEETS_TEST_FILE, TEST_COLUMNS), TEST_COLUMNS),
   });
+}
+
+/** The data sets this project vendors, by their Hugging Face names. */
+export type DatasetName = "tweets_hate_speech_detection";
+
+/** `datasets.load_dataset(name)` for the data sets the lab uses (vendored; checksums verified). */
+export function loadDataset(name: DatasetName): DatasetDict<TweetRow> {
+  if (name === "tweets_hate_speech_detection") return loadTweets();
+  throw new Error(`unknown data set "${String(name)}": this project vendors only tweets_hate_speech_detection`);
 }

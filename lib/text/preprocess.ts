@@ -58,6 +58,22 @@ export function stopwords(): readonly string[] {
   return loadStopwords().list;
 }
 
+/** NLTK's spelling, for notebook cells: `stopwords.words("english")`. Only English is vendored. */
+stopwords.words = function words(language: string): string[] {
+  if (language !== "english") throw new Error(`stopwords: only "english" is vendored, not "${language}"`);
+  return [...loadStopwords().list];
+};
+
+/** NLTK's `SnowballStemmer('english')`, for notebook cells: `new SnowballStemmer("english").stem(w)`. */
+export class SnowballStemmer {
+  constructor(readonly language: string) {
+    if (language !== "english") throw new Error(`SnowballStemmer: only "english" is implemented, not "${language}"`);
+  }
+  stem(word: string): string {
+    return stem(word);
+  }
+}
+
 /** `w in sw`. */
 export function isStopword(w: string): boolean {
   return loadStopwords().set.has(w);
