@@ -11,3 +11,5 @@ export * from "./text/preprocess";
 export * from "./text/counter";
 export * from "./word2vec/vocab";
 export * from "./word2vec/data";
+export * from "./text/spacy";
+export * from "./torchtext";

@@ -224,7 +224,13 @@ export class SpacyTokenizer {
     const re = this.rules.infixFinditer;
     if (!re) return [];
     const out: Array<[number, number]> = [];
-    for (const m of s.matchAll(re)) out.push([m.index ?? 0, (m.index ?? 0) + m[0].length]);
+    // An exec loop, not matchAll: matchAll re-creates the (20k-character) RegExp on every call.
+    re.lastIndex = 0;
+    for (let m = re.exec(s); m !== null; m = re.exec(s)) {
+      out.push([m.index, m.index + m[0].length]);
+      // Step over an empty match by one code point, as matchAll with the u flag does.
+      if (m[0].length === 0) re.lastIndex = m.index + ((s.codePointAt(m.index) ?? 0) > 0xffff ? 2 : 1);
+    }
     return out;
   }
 
@@ -277,17 +283,20 @@ export class SpacyTokenizer {
   }
 }
 
-/** Python's str ordering (by code point), unlike JavaScript's default UTF-16 ordering. */
+/**
+ * Python's str ordering (by code point). JavaScript's `<` compares UTF-16 units, which differs
+ * only where an astral character (a surrogate pair) meets a BMP character at or above U+E000.
+ */
 export function comparePy(a: string, b: string): number {
-  const ia = a[Symbol.iterator]();
-  const ib = b[Symbol.iterator]();
-  for (;;) {
-    const x = ia.next();
-    const y = ib.next();
-    if (x.done) return y.done ? 0 : -1;
-    if (y.done) return 1;
-    const cx = x.value.codePointAt(0) ?? 0;
-    const cy = y.value.codePointAt(0) ?? 0;
-    if (cx !== cy) return cx - cy;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca === cb) continue;
+    const sa = ca >= 0xd800 && ca <= 0xdfff;
+    const sb = cb >= 0xd800 && cb <= 0xdfff;
+    if (sa === sb) return ca - cb;
+    return sa ? 1 : -1; // an astral code point is above every BMP code point
   }
+  return a.length - b.length;
 }
