@@ -75,3 +75,28 @@ export function cachedConcat(a: tf.Tensor2D, b: tf.Tensor2D): { cat: tf.Tensor2D
   concatCache.set(a, entry);
   return entry;
 }
+
+const scaledCache = new WeakMap<tf.Tensor, { a: object; b: object; catT: tf.Tensor2D }>();
+
+/**
+ * [W_ih | W_hh]ᵀ with the g-gate columns multiplied by 2 ([in + H, 4H]): the forward step's
+ * σ([x, h]·this + 2-scaled bias) then yields i, f, σ(2·g_pre), o in one sigmoid. Cached per
+ * weight version like `cachedConcat`.
+ */
+export function cachedScaledCatT(wIh: tf.Tensor2D, wHh: tf.Tensor2D): tf.Tensor2D {
+  const H = wHh.shape[1];
+  const make = () =>
+    tf.tidy(() => tf.transpose(tf.mul(tf.concat([wIh, wHh], 1), tf.reshape(gateScale(H), [4 * H, 1]))) as tf.Tensor2D);
+  if (!(wIh instanceof tf.Variable)) return make();
+  const hit = scaledCache.get(wIh);
+  if (hit && hit.a === wIh.dataId && hit.b === wHh.dataId && !hit.catT.isDisposed) return hit.catT;
+  if (hit) hit.catT.dispose();
+  const catT = tf.keep(make());
+  scaledCache.set(wIh, { a: wIh.dataId, b: wHh.dataId, catT });
+  return catT;
+}
+
+/** (b_ih + b_hh) with the g block doubled, matching `cachedScaledCatT`. */
+export function scaledBias(bIh: tf.Tensor1D, bHh: tf.Tensor1D): tf.Tensor1D {
+  return tf.mul(tf.add(bIh, bHh), gateScale(bIh.shape[0] / 4));
+}

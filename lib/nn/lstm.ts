@@ -3,7 +3,8 @@ import { Module } from "./module";
 import { dropout } from "./dropout";
 import { uniform_ } from "./init";
 import { Random, globalRandom } from "../random";
-import { cachedTranspose, gateDerivScale, gateScale, tanhViaSigmoid } from "./lstm-ops";
+import { cachedScaledCatT, scaledBias } from "./lstm-ops";
+import { lstmBwdCell, lstmFwdCell, lstmFwdOut, rowSlice } from "./lstm-kernels";
 
 /*
  * Multi-layer LSTM with PyTorch's semantics (torch.nn.LSTM, batch_first=False, unidirectional):
@@ -18,13 +19,31 @@ import { cachedTranspose, gateDerivScale, gateScale, tanhViaSigmoid } from "./ls
  * ops cost ~20× PyTorch (see shared notes): every matMul gradient uses transposed matmuls (naive
  * loop in wasm), every use of a weight is cloned for the tape, and tanh is slow. Here one layer over
  * the whole sequence is a single `tf.customGrad` node:
- *   - forward: the input projection of all timesteps is one big matMul (x·W_ihᵀ + b_ih + b_hh);
- *     each step is then one matMul h·W_hhᵀ with W_hhᵀ transposed once per weight version (cached);
- *   - backward (BPTT by hand): per step only dh_{t-1} = dGates_t·W_hh (an untransposed matmul);
- *     the weight gradients are two big matmuls over all timesteps at the end;
- *   - tanh(z) is computed as 2σ(2z) − 1 (wasm's Tanh is ~5× slower than its Sigmoid).
+ *   - forward: each step is one matMul [x_t, h]·[W_ih | W_hh]ᵀ + bias with the concatenated,
+ *     transposed weights cached per weight version, then one sigmoid for all four gates (the g
+ *     columns pre-scaled by 2: tanh(z) = 2σ(2z) − 1; wasm's Tanh is ~5× slower than Sigmoid);
+ *   - backward (BPTT by hand): per step only dh_{t−1} = dGates_t·W_hh (an untransposed matmul);
+ *     the input and weight gradients are big matmuls over all timesteps at the end;
+ *   - the element-wise gate arithmetic runs in small kernels (lstm-kernels.ts) that address the
+ *     per-sequence tensors in place, because wasm's Slice/Split/Unstack copy their whole input.
  * All matmuls are untransposed, so they take XNNPACK's fast path even without engine fixes.
  */
+
+/**
+ * One forward step of an LSTM layer: xh = [x_t, h_{t−1}] [B, in + H], c_{t−1} [B, H].
+ * Returns the σ-gates s [B, 4H] (g block as σ(2z)), c_t, tanh(c_t), h_t.
+ */
+export function lstmStepForward(
+  xh: tf.Tensor2D,
+  cPrev: tf.Tensor2D,
+  catTScaled: tf.Tensor2D,
+  biasScaled: tf.Tensor1D,
+): { s: tf.Tensor2D; c: tf.Tensor2D; tc: tf.Tensor2D; h: tf.Tensor2D } {
+  const s = tf.sigmoid(tf.fused.matMul({ a: xh, b: catTScaled, bias: biasScaled })) as tf.Tensor2D;
+  const [c, c2] = lstmFwdCell(s, cPrev);
+  const [h, tc] = lstmFwdOut(s, tf.sigmoid(c2) as tf.Tensor2D);
+  return { s, c, tc, h };
+}
 
 /**
  * One LSTM layer over a whole sequence, differentiable w.r.t. every input.
@@ -51,80 +70,65 @@ export function lstmLayer(
       `LSTM: expected hidden/cell of shape [${B}, ${H}], got [${h0.shape.join(", ")}] / [${c0.shape.join(", ")}]`,
     );
 
-  const op = tf.customGrad(
-    (...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-      const [xIn, h0In, c0In, wIhIn, wHhIn, bIhIn, bHhIn] = args as tf.Tensor[];
-      const save = args[7] as tf.GradSaveFunc;
-      const scale = gateScale(H);
-      const wIhT = cachedTranspose(wIh);
-      const wHhT = cachedTranspose(wHh);
-      // Input projection for every timestep at once: [T·B, 4H].
-      const bias = tf.add(bIhIn, bHhIn);
-      const xProj = tf.fused.matMul({ a: tf.reshape(xIn, [T * B, inSize]), b: wIhT, bias });
-      const xSteps = tf.split(xProj, T, 0) as tf.Tensor2D[];
-      let h = h0In as tf.Tensor2D;
-      let c = c0In as tf.Tensor2D;
-      const hs: tf.Tensor2D[] = [];
-      const cs: tf.Tensor2D[] = [];
-      const acts: tf.Tensor2D[] = [];
-      const tcs: tf.Tensor2D[] = [];
-      for (let t = 0; t < T; t++) {
-        const pre = tf.add(xSteps[t], tf.matMul(h, wHhT));
-        const a = tf.sigmoid(tf.mul(pre, scale)) as tf.Tensor2D; // i, f, σ(2g), o
-        const [ai, af, ag, ao] = tf.split(a, 4, 1);
-        const g = tf.sub(tf.mul(ag, 2), 1);
-        c = tf.add(tf.mul(af, c), tf.mul(ai, g));
-        const tc = tanhViaSigmoid(c) as tf.Tensor2D;
-        h = tf.mul(ao, tc);
-        hs.push(h);
-        cs.push(c);
-        acts.push(a);
-        tcs.push(tc);
-      }
-      const hsAll = tf.stack(hs) as tf.Tensor3D;
-      const value = tf.concat([hsAll, tf.expandDims(c, 0)], 0) as tf.Tensor3D;
-      save([xIn, h0In, c0In, wIhIn, wHhIn, hsAll, tf.stack(cs), tf.stack(acts), tf.stack(tcs)]);
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [xIn, h0In, c0In, wIhIn, wHhIn] = args as tf.Tensor2D[];
+    const save = args[7] as tf.GradSaveFunc;
+    const catT = cachedScaledCatT(wIh, wHh);
+    const bias = scaledBias(bIh, bHh);
+    const x2 = tf.reshape(xIn, [T * B, inSize]) as tf.Tensor2D;
+    let h = h0In;
+    let c = c0In;
+    const hs: tf.Tensor2D[] = [];
+    const ss: tf.Tensor2D[] = [];
+    const cs: tf.Tensor2D[] = [c0In];
+    const tcs: tf.Tensor2D[] = [];
+    for (let t = 0; t < T; t++) {
+      const xh = tf.concat([rowSlice(x2, t * B, B), h], 1) as tf.Tensor2D;
+      const st = lstmStepForward(xh, c, catT, bias);
+      h = st.h;
+      c = st.c;
+      hs.push(h);
+      ss.push(st.s);
+      cs.push(c);
+      tcs.push(st.tc);
+    }
+    const hsAll = tf.concat(hs, 0); // [T·B, H]
+    const value = tf.reshape(tf.concat([hsAll, c], 0), [T + 1, B, H]) as tf.Tensor3D;
+    // h_{t−1} for every step, for dW_hh.
+    const hPrev = T > 1 ? tf.concat([h0In, rowSlice(hsAll, 0, (T - 1) * B)], 0) : h0In;
+    save([x2, hPrev, tf.concat(ss, 0), tf.concat(cs, 0), tf.concat(tcs, 0), wIhIn, wHhIn]);
 
-      const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-        const [xS, h0S, c0S, wIhS, wHhS, hsS, csS, actsS, tcsS] = saved;
-        // Everything that does not depend on the recurrence is computed for all steps at once.
-        const dAct = tf.mul(tf.mul(actsS, tf.sub(1, actsS)), gateDerivScale(H)); // dact/dpre [T,B,4H]
-        const [ai, af, ag, ao] = tf.split(actsS, 4, 2);
-        const g = tf.sub(tf.mul(ag, 2), 1);
-        const cPrev = tf.concat([tf.expandDims(c0S, 0), tf.slice(csS, [0, 0, 0], [T - 1, B, H])], 0);
-        const [dai, daf, dag, dao] = tf.split(dAct, 4, 2);
-        // dpre_{i,f,g} = dc ⊙ [g, c_{t-1}, i] ⊙ dact ;  dpre_o = dh ⊙ tanh(c) ⊙ dact_o
-        const qIfg = tf.concat([tf.mul(g, dai), tf.mul(cPrev, daf), tf.mul(ai, dag)], 2);
-        const rO = tf.mul(tcsS, dao);
-        const sC = tf.mul(ao, tf.sub(1, tf.square(tcsS))); // dc += dh ⊙ o ⊙ (1 − tanh²c)
-        const qSteps = tf.unstack(qIfg) as tf.Tensor2D[];
-        const rSteps = tf.unstack(rO) as tf.Tensor2D[];
-        const sSteps = tf.unstack(sC) as tf.Tensor2D[];
-        const fSteps = tf.unstack(af) as tf.Tensor2D[];
-        const dySteps = tf.unstack(dy) as tf.Tensor2D[]; // T hidden grads, then dc_T
-        let dhNext: tf.Tensor2D | null = null;
-        let dcNext = dySteps[T] as tf.Tensor2D;
-        const dGates: tf.Tensor2D[] = new Array(T);
-        for (let t = T - 1; t >= 0; t--) {
-          const dh: tf.Tensor2D = dhNext ? tf.add(dySteps[t], dhNext) : dySteps[t];
-          const dc: tf.Tensor2D = tf.add(dcNext, tf.mul(dh, sSteps[t]));
-          const dG = tf.concat([tf.mul(tf.tile(dc, [1, 3]), qSteps[t]), tf.mul(dh, rSteps[t])], 1) as tf.Tensor2D;
-          dGates[t] = dG;
-          dhNext = tf.matMul(dG, wHhS as tf.Tensor2D) as tf.Tensor2D;
-          dcNext = tf.mul(dc, fSteps[t]) as tf.Tensor2D;
-        }
-        const dGAll = tf.concat(dGates, 0); // [T·B, 4H]
-        const dGAllT = tf.transpose(dGAll); // [4H, T·B], so both weight grads are untransposed matmuls
-        const dX = tf.reshape(tf.matMul(dGAll, wIhS as tf.Tensor2D), [T, B, inSize]);
-        const dWih = tf.matMul(dGAllT, tf.reshape(xS, [T * B, inSize]));
-        const hPrev = tf.concat([tf.expandDims(h0S, 0), tf.slice(hsS, [0, 0, 0], [T - 1, B, H])], 0);
-        const dWhh = tf.matMul(dGAllT, tf.reshape(hPrev, [T * B, H]));
-        const dB = tf.sum(dGAll, 0);
-        return [dX, dhNext as tf.Tensor2D, dcNext, dWih, dWhh, dB, tf.clone(dB)];
-      };
-      return { value, gradFunc };
-    },
-  );
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const [xS, hPrevS, sS, cS, tcS, wIhS, wHhS] = saved as tf.Tensor2D[];
+      let dhRec: tf.Tensor2D | undefined;
+      let dcRec: tf.Tensor2D = dy as unknown as tf.Tensor2D; // row T of dy is dc_T
+      let dcRecOff = T * B * H;
+      const dGates: tf.Tensor2D[] = new Array(T);
+      for (let t = T - 1; t >= 0; t--) {
+        const [dG, dcPrev] = lstmBwdCell({
+          B, H,
+          s: sS, sOff: t * B * 4 * H,
+          cPrev: cS, cPrevOff: t * B * H,
+          tc: tcS, tcOff: t * B * H,
+          dA: dy, dAOff: t * B * H,
+          dhRec,
+          dcRec, dcRecOff,
+        });
+        dGates[t] = dG;
+        dhRec = tf.matMul(dG, wHhS) as tf.Tensor2D; // untransposed: W_hh is [4H, H]
+        dcRec = dcPrev;
+        dcRecOff = 0;
+      }
+      const dGAll = tf.concat(dGates, 0) as tf.Tensor2D; // [T·B, 4H]
+      const dGAllT = tf.transpose(dGAll); // [4H, T·B]: both weight grads become untransposed matmuls
+      const dX = tf.reshape(tf.matMul(dGAll, wIhS), [T, B, inSize]);
+      const dWih = tf.matMul(dGAllT, xS);
+      const dWhh = tf.matMul(dGAllT, hPrevS);
+      const dB = tf.sum(dGAllT, 1); // a last-axis reduction: wasm's axis-0 sum transposes first
+      return [dX, dhRec as tf.Tensor2D, dcRec, dWih, dWhh, dB, tf.clone(dB)];
+    };
+    return { value, gradFunc };
+  });
   return op(x, h0, c0, wIh, wHh, bIh, bHh) as tf.Tensor3D;
 }
 

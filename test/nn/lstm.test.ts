@@ -4,6 +4,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { LSTM } from "../../lib/nn/lstm";
+import { useLstmKernels } from "../../lib/nn/lstm-kernels";
 import { Random } from "../../lib/random";
 import { maxAbsDiff, torchReference } from "../fixtures/torch/run";
 
@@ -33,7 +34,7 @@ test("parameter names, shapes and order follow torch.nn.LSTM", () => {
   rnn.dispose();
 });
 
-test("forward, hidden, cell and all gradients match PyTorch (1e-4)", () => {
+function compareWithTorch(): void {
   const ref = torchReference("lstm_reference.py");
   if (!ref) return;
   const rnn = new LSTM(4, 6, 2);
@@ -63,6 +64,17 @@ test("forward, hidden, cell and all gradients match PyTorch (1e-4)", () => {
   for (const [n, p] of rnn.namedParameters()) {
     const d = maxAbsDiff(grads[p.name], ref.get(`grad.rnn.${n}`)!);
     assert.ok(d < TOL, `grad ${n}: max diff ${d}`);
+  }
+}
+
+test("forward, hidden, cell and all gradients match PyTorch (1e-4)", compareWithTorch);
+
+test("the tf-op fallback (backends without our kernels) matches PyTorch too", () => {
+  useLstmKernels(false);
+  try {
+    compareWithTorch();
+  } finally {
+    useLstmKernels(true);
   }
 });
 
