@@ -58,7 +58,7 @@ function isTensorLike(v: unknown): v is tf.Tensor {
 /** Short description of a bad value for warning lines. */
 function describe(v: unknown): string {
   if (typeof v === "string") return pyStrRepr(v);
-  if (typeof v === "number") return pyRepr(v);
+  if (typeof v === "number") return Number.isSafeInteger(v) ? String(v) : pyRepr(v);
   if (typeof v === "bigint") return v.toString();
   if (isTensorLike(v)) return `tensor of shape [${v.shape.join(", ")}]`;
   if (Array.isArray(v)) return `list of length ${v.length}`;
