@@ -1,0 +1,184 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { installCpuKernelFixes, installWasmKernelFixes } from "./kernels";
+import { selfTest } from "./self-test";
+
+/** tfjs backend names we select between ("tensorflow" = tfjs-node / tfjs-node-gpu). */
+export type BackendName = "tensorflow" | "wasm" | "cpu";
+export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
+
+export interface BackendInfo {
+  /** The tfjs backend in use. */
+  name: BackendName;
+  /** The npm package that provides it. */
+  package: string;
+  /** Where the arithmetic runs, like the seed's `torch.device`: "cuda" only for a real GPU. */
+  device: "cuda" | "cpu";
+  /** Human-readable details (SIMD, threads, GPU check). */
+  details: string[];
+  /** Kernels we replaced on this backend. */
+  kernelFixes: string[];
+  /** Candidates tried before this one and why they were not used. */
+  skipped: Array<{ package: string; reason: string }>;
+  /** Set when LAB4_BACKEND or an explicit option chose the backend. */
+  forcedBy?: string;
+}
+
+/** One way of getting a backend; `load` makes it the active tfjs backend or throws why not. */
+export interface Candidate {
+  name: BackendName;
+  package: string;
+  load(): Promise<Pick<BackendInfo, "device" | "details" | "kernelFixes">>;
+}
+
+/** `require` that returns undefined when the package is not installed (other errors propagate). */
+export function optionalRequire(id: string): unknown {
+  try {
+    // A computed id keeps TypeScript (and bundlers) from resolving optional packages.
+    return require(id) as unknown;
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    if (err.code === "MODULE_NOT_FOUND" && String(err.message).includes(`'${id}'`)) return undefined;
+    throw e;
+  }
+}
+
+async function activate(name: BackendName): Promise<void> {
+  if (!tf.findBackendFactory(name))
+    throw new Error(`backend '${name}' is not registered with this copy of @tensorflow/tfjs-core (version mismatch?)`);
+  const ok = await tf.setBackend(name);
+  if (!ok || tf.getBackend() !== name) throw new Error(`tf.setBackend('${name}') failed`);
+}
+
+/**
+ * tfjs-node(-gpu): loads libtensorflow. Neither package is a dependency (their installers
+ * download binaries, impossible offline); a user who installed one gets it automatically.
+ * A successful import does not mean a GPU: tfjs-node-gpu 4.x needs CUDA 11.2 + cuDNN 8.1 and
+ * otherwise runs silently on the CPU (tfjs #8269). We trust it as "cuda" only if the native
+ * binding reports a GPU device and a timed 2048³ matMul runs faster than any CPU here would.
+ */
+function nodeCandidate(pkg: "@tensorflow/tfjs-node-gpu" | "@tensorflow/tfjs-node"): Candidate {
+  return {
+    name: "tensorflow",
+    package: pkg,
+    async load() {
+      if (tf.findBackendFactory("tensorflow") === null || tf.findBackendFactory("tensorflow") === undefined) {
+        const mod = optionalRequire(pkg);
+        if (mod === undefined) throw new Error("not installed");
+      }
+      await activate("tensorflow");
+      const details = [`libtensorflow via ${pkg}`];
+      let device: "cuda" | "cpu" = "cpu";
+      if (pkg === "@tensorflow/tfjs-node-gpu") {
+        const flag = (tf.backend() as { isUsingGpuDevice?: unknown }).isUsingGpuDevice;
+        const gflops = timedMatMulGflops(2048);
+        details.push(`matMul ${gflops.toFixed(0)} GFLOP/s`);
+        if (flag !== false && gflops >= GPU_GFLOPS_THRESHOLD) device = "cuda";
+        else details.push("no usable GPU (CUDA 11.2 + cuDNN 8.1 needed): running on the CPU");
+      }
+      return { device, details, kernelFixes: [] };
+    },
+  };
+}
+
+/** GFLOP/s above which a 2048³ float32 matMul must have run on a GPU (a 2-core CPU does ~50). */
+export const GPU_GFLOPS_THRESHOLD = 400;
+
+function timedMatMulGflops(n: number): number {
+  return tf.tidy(() => {
+    const a = tf.randomUniform([n, n]);
+    tf.matMul(a, a).dataSync(); // warm-up (kernel selection, allocation)
+    const reps = 3;
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) tf.matMul(a, a).dataSync();
+    const s = (performance.now() - t0) / 1000;
+    return (reps * 2 * n ** 3) / s / 1e9;
+  });
+}
+
+/**
+ * wasm: the .wasm binaries are found next to `tf-backend-wasm.node.js` (Emscripten uses
+ * `__dirname` in Node), so no `setWasmPaths` is needed. Threads are off in Node (tfjs
+ * `flags_wasm.ts`), so it runs one thread with SIMD. Emscripten installs process-wide
+ * `uncaughtException`/`unhandledRejection` handlers that rethrow from inside its minified
+ * one-line bundle (any later uncaught error then prints the whole bundle); we remove them.
+ */
+function wasmCandidate(): Candidate {
+  return {
+    name: "wasm",
+    package: "@tensorflow/tfjs-backend-wasm",
+    async load() {
+      const mod = optionalRequire("@tensorflow/tfjs-backend-wasm") as { getThreadsCount?: () => number } | undefined;
+      if (mod === undefined) throw new Error("not installed");
+      // Listener arrays are snapshotted before init; anything Emscripten added is removed.
+      const beforeExc = new Set(process.listeners("uncaughtException"));
+      const beforeRej = new Set(process.listeners("unhandledRejection"));
+      try {
+        await activate("wasm");
+      } finally {
+        for (const l of process.listeners("uncaughtException"))
+          if (!beforeExc.has(l)) process.removeListener("uncaughtException", l);
+        for (const l of process.listeners("unhandledRejection"))
+          if (!beforeRej.has(l)) process.removeListener("unhandledRejection", l);
+      }
+      const kernelFixes = installWasmKernelFixes();
+      const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+      const threads = mod.getThreadsCount?.() ?? 1;
+      return {
+        device: "cpu",
+        details: [simd ? "SIMD" : "no SIMD", `${threads} thread${threads === 1 ? "" : "s"}`],
+        kernelFixes,
+      };
+    },
+  };
+}
+
+function cpuCandidate(): Candidate {
+  return {
+    name: "cpu",
+    package: "@tensorflow/tfjs-backend-cpu",
+    async load() {
+      await activate("cpu");
+      return { device: "cpu", details: ["plain JavaScript"], kernelFixes: installCpuKernelFixes() };
+    },
+  };
+}
+
+/** The selection order: tfjs-node-gpu → tfjs-node → wasm → cpu. */
+export function defaultCandidates(): Candidate[] {
+  return [
+    nodeCandidate("@tensorflow/tfjs-node-gpu"),
+    nodeCandidate("@tensorflow/tfjs-node"),
+    wasmCandidate(),
+    cpuCandidate(),
+  ];
+}
+
+/**
+ * Tries candidates in order (only those named `only`, when given): the first that loads and
+ * passes `selfTest` wins. With `only`, failure throws an Error with every reason; without it,
+ * cpu is the last resort and its failure throws too.
+ */
+export async function selectBackend(
+  candidates: Candidate[],
+  only?: BackendName,
+  forcedBy?: string,
+  test: () => void = selfTest,
+): Promise<BackendInfo> {
+  const skipped: BackendInfo["skipped"] = [];
+  for (const c of candidates) {
+    if (only && c.name !== only) continue;
+    try {
+      const r = await c.load();
+      test();
+      return { name: c.name, package: c.package, ...r, skipped, ...(forcedBy ? { forcedBy } : {}) };
+    } catch (e) {
+      skipped.push({ package: c.package, reason: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  const why = skipped.map((s) => `${s.package}: ${s.reason}`).join("; ");
+  throw new Error(
+    only
+      ? `backend '${only}'${forcedBy ? ` (${forcedBy})` : ""} is not usable: ${why}`
+      : `no TensorFlow.js backend is usable: ${why}`,
+  );
+}

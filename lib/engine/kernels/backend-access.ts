@@ -1,0 +1,43 @@
+import * as tf from "@tensorflow/tfjs-core";
+
+/**
+ * The few backend internals our JS kernels use, typed (tfjs passes kernels `backend: {}`).
+ * These are internals of tfjs-backend-wasm / tfjs-backend-cpu 4.22.0 (pinned in package.json);
+ * each accessor checks the methods exist so a version change fails loudly, not silently wrong.
+ */
+
+type HeapArray = Float32Array | Int32Array | Uint8Array;
+
+/** BackendWasm (tfjs-backend-wasm/dist/backend_wasm.js). */
+export interface WasmBackendInternals {
+  /** A view into the wasm heap (invalidated when the heap grows, e.g. after `makeOutput`). */
+  typedArrayFromHeap(t: tf.TensorInfo): HeapArray;
+  /** Allocates an output tensor on the heap (uninitialised memory unless `values` is given). */
+  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.BackendValues): tf.TensorInfo;
+  disposeData(dataId: tf.DataId, force?: boolean): boolean;
+  incRef(dataId: tf.DataId): void;
+}
+
+/** MathBackendCPU (tfjs-backend-cpu/dist/backend_cpu.js). */
+export interface CpuBackendInternals {
+  data: { get(dataId: tf.DataId): { values: tf.BackendValues } };
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: tf.BackendValues): tf.TensorInfo;
+}
+
+function hasMethods(b: unknown, names: string[]): boolean {
+  if (typeof b !== "object" || b === null) return false;
+  const o = b as Record<string, unknown>;
+  return names.every((n) => typeof o[n] === "function");
+}
+
+export function asWasmBackend(b: unknown): WasmBackendInternals {
+  if (!hasMethods(b, ["typedArrayFromHeap", "makeOutput", "disposeData", "incRef"]))
+    throw new Error("lab4 engine: the wasm backend lacks the internals our kernels use (tfjs-backend-wasm version changed?)");
+  return b as WasmBackendInternals;
+}
+
+export function asCpuBackend(b: unknown): CpuBackendInternals {
+  const ok = hasMethods(b, ["makeTensorInfo"]) && typeof (b as { data?: { get?: unknown } }).data?.get === "function";
+  if (!ok) throw new Error("lab4 engine: the cpu backend lacks the internals our kernels use (tfjs-backend-cpu version changed?)");
+  return b as CpuBackendInternals;
+}

@@ -1,0 +1,93 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { asCpuBackend, asWasmBackend } from "./backend-access";
+import type { KernelArgs, KernelFunc } from "./registry";
+
+/**
+ * `UnsortedSegmentSum` — the gradient of `tf.gather`, i.e. of every embedding lookup.
+ *
+ * Why our own: tfjs-backend-wasm 4.22 has no such kernel (tfjs issue #8082), and the cpu
+ * backend's builds one masked sum per segment (O(numSegments · size): 19 s for a 3085-row
+ * embedding gradient). This is the obvious single pass: out[ids[i], :] += x[i, :].
+ *
+ * Semantics (TensorFlow's): `segmentIds` (int32) has a prefix of `x`'s shape; the output is
+ * `[numSegments, ...x.shape.slice(segmentIds.rank)]`; ids outside [0, numSegments) are dropped.
+ * Sums accumulate in float64 and are rounded once to the output dtype.
+ */
+
+interface Plan {
+  outShape: number[];
+  numIds: number;
+  inner: number;
+  numSegments: number;
+}
+
+function plan(x: tf.TensorInfo, segmentIds: tf.TensorInfo, numSegments: unknown): Plan {
+  if (typeof numSegments !== "number" || !Number.isInteger(numSegments) || numSegments < 0)
+    throw new Error(`UnsortedSegmentSum: numSegments must be a non-negative integer, got ${String(numSegments)}`);
+  if (segmentIds.dtype !== "int32")
+    throw new Error(`UnsortedSegmentSum: segmentIds must be int32, got ${segmentIds.dtype}`);
+  if (x.dtype !== "float32" && x.dtype !== "int32")
+    throw new Error(`UnsortedSegmentSum: x must be float32 or int32, got ${x.dtype}`);
+  const r = segmentIds.shape.length;
+  const prefixOk = r <= x.shape.length && segmentIds.shape.every((d, i) => d === x.shape[i]);
+  if (!prefixOk)
+    throw new Error(
+      `UnsortedSegmentSum: segmentIds shape [${segmentIds.shape.join(", ")}] must be a prefix of x shape [${x.shape.join(", ")}]`,
+    );
+  const tail = x.shape.slice(r);
+  const inner = tail.reduce((a, b) => a * b, 1);
+  const numIds = segmentIds.shape.reduce((a, b) => a * b, 1);
+  return { outShape: [numSegments, ...tail], numIds, inner, numSegments };
+}
+
+/** out[ids[i]*inner + j] = Σ x[i*inner + j]; `out` is fully overwritten. */
+export function segmentSum(
+  x: ArrayLike<number>,
+  ids: ArrayLike<number>,
+  p: Pick<Plan, "numIds" | "inner" | "numSegments">,
+  out: Float32Array | Int32Array,
+): void {
+  const { numIds, inner, numSegments } = p;
+  const acc = new Float64Array(numSegments * inner);
+  for (let i = 0; i < numIds; i++) {
+    const s = ids[i];
+    if (s < 0 || s >= numSegments) continue;
+    const o = s * inner;
+    const xi = i * inner;
+    for (let j = 0; j < inner; j++) acc[o + j] += x[xi + j];
+  }
+  out.set(acc);
+}
+
+function args(a: KernelArgs): { x: tf.TensorInfo; ids: tf.TensorInfo; numSegments: unknown } {
+  const { x, segmentIds } = a.inputs;
+  if (!x || !segmentIds) throw new Error("UnsortedSegmentSum: inputs x and segmentIds are required");
+  return { x, ids: segmentIds, numSegments: a.attrs?.numSegments };
+}
+
+/** For the wasm backend: reads and writes the wasm heap directly (no copies). */
+export const wasmUnsortedSegmentSum: KernelFunc = (a) => {
+  const backend = asWasmBackend(a.backend);
+  const { x, ids, numSegments } = args(a);
+  const p = plan(x, ids, numSegments);
+  const out = backend.makeOutput(p.outShape, x.dtype);
+  // Views are taken after makeOutput: allocating may grow (and move) the heap.
+  const xv = backend.typedArrayFromHeap(x);
+  const iv = backend.typedArrayFromHeap(ids);
+  const ov = backend.typedArrayFromHeap(out) as Float32Array | Int32Array;
+  segmentSum(xv, iv, p, ov);
+  return out;
+};
+
+/** For the cpu backend (replaces its O(numSegments · size) kernel). */
+export const cpuUnsortedSegmentSum: KernelFunc = (a) => {
+  const backend = asCpuBackend(a.backend);
+  const { x, ids, numSegments } = args(a);
+  const p = plan(x, ids, numSegments);
+  const xv = backend.data.get(x.dataId).values as Float32Array | Int32Array;
+  const iv = backend.data.get(ids.dataId).values as Int32Array;
+  const size = p.outShape.reduce((s, d) => s * d, 1);
+  const ov = x.dtype === "int32" ? new Int32Array(size) : new Float32Array(size);
+  segmentSum(xv, iv, p, ov);
+  return backend.makeTensorInfo(p.outShape, x.dtype, ov);
+};

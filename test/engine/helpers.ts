@@ -1,0 +1,31 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../../lib/engine";
+
+/** Runs `f` with `name` as the active backend and returns plain arrays (tensors disposed). */
+export async function onBackend<T>(name: "wasm" | "cpu", f: () => T): Promise<T> {
+  await initBackend({ backend: "wasm" }); // loads wasm + installs fixes once
+  await tf.setBackend(name);
+  try {
+    return tf.tidy(f);
+  } finally {
+    await tf.setBackend("wasm");
+  }
+}
+
+/** Deterministic pseudo-random floats in [-1, 1) (no tfjs RNG, identical on both backends). */
+export function rand(n: number, seed = 1): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
