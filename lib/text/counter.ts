@@ -1,61 +1,34 @@
 /**
  * Python's `collections.Counter` for the lab: counts in first-seen (insertion) order, which the
  * vocabulary inherits (`vocab = list(counts)`; `tok2id['father'] == 1` depends on it). A JS `Map`
- * iterates in insertion order like a Python 3.7+ dict, so it backs the Counter directly.
+ * iterates in insertion order like a Python 3.7+ dict, so the Counter is one (as Python's Counter is a
+ * dict): notebook cells can filter it into a plain Map like the seed's dict comprehension.
  */
 import { inspect } from "node:util";
 
-export class Counter<T = string> implements Iterable<[T, number]> {
-  private readonly counts = new Map<T, number>();
-
+export class Counter<T = string> extends Map<T, number> {
   /** `Counter(iterable)`: counts every element of `items`. */
   constructor(items?: Iterable<T>) {
+    super();
     if (items !== undefined) this.update(items);
   }
 
   /** Adds one to the count of every element of `items` (`Counter.update(iterable)`). */
   update(items: Iterable<T>): this {
-    const m = this.counts;
-    for (const x of items) m.set(x, (m.get(x) ?? 0) + 1);
+    for (const x of items) this.set(x, (super.get(x) ?? 0) + 1);
     return this;
   }
 
   /** The count of `key`, 0 if never seen (like `counter[key]`, which does not raise). */
-  get(key: T): number {
-    return this.counts.get(key) ?? 0;
-  }
-
-  has(key: T): boolean {
-    return this.counts.has(key);
-  }
-
-  /** Number of distinct elements (`len(counter)`). */
-  get size(): number {
-    return this.counts.size;
+  override get(key: T): number {
+    return super.get(key) ?? 0;
   }
 
   /** Sum of all counts (`counter.total()`). */
   total(): number {
     let s = 0;
-    for (const v of this.counts.values()) s += v;
+    for (const v of this.values()) s += v;
     return s;
-  }
-
-  keys(): IterableIterator<T> {
-    return this.counts.keys();
-  }
-
-  values(): IterableIterator<number> {
-    return this.counts.values();
-  }
-
-  /** `[element, count]` pairs in insertion order (`counter.items()`). */
-  entries(): IterableIterator<[T, number]> {
-    return this.counts.entries();
-  }
-
-  [Symbol.iterator](): IterableIterator<[T, number]> {
-    return this.counts.entries();
   }
 
   /**
@@ -63,17 +36,17 @@ export class Counter<T = string> implements Iterable<[T, number]> {
    * sorts stably, and so does `Array.prototype.sort`). All elements when `n` is omitted.
    */
   mostCommon(n?: number): Array<[T, number]> {
-    const all = [...this.counts.entries()].sort((a, b) => b[1] - a[1]);
+    const all = [...this.entries()].sort((a, b) => b[1] - a[1]);
     return n === undefined ? all : all.slice(0, Math.max(0, n));
   }
 
   /** A copy of the counts as a Map (insertion order kept). */
   toMap(): Map<T, number> {
-    return new Map(this.counts);
+    return new Map(this);
   }
 
   /** Python's repr, most common first: `Counter({'a': 2, 'b': 1})` (first 20 entries in notebooks). */
-  toString(limit = Infinity): string {
+  override toString(limit = Infinity): string {
     const items = this.mostCommon();
     const shown = items.slice(0, limit).map(([k, v]) => `${typeof k === "string" ? `'${k}'` : String(k)}: ${v}`);
     if (items.length > shown.length) shown.push(`... (${items.length - shown.length} more)`);
