@@ -13,3 +13,4 @@ export * from "./word2vec/vocab";
 export * from "./word2vec/data";
 export * from "./text/spacy";
 export * from "./torchtext";
+export * from "./engine";
