@@ -51,29 +51,20 @@ export function gateDerivScale(hidden: number): tf.Tensor1D {
 export const tanhViaSigmoid = (z: tf.Tensor): tf.Tensor => tf.sub(tf.mul(tf.sigmoid(tf.mul(z, 2)), 2), 1);
 
 
-const concatCache = new WeakMap<tf.Tensor, { a: object; b: object; cat: tf.Tensor2D; catT: tf.Tensor2D }>();
+const concatCache = new WeakMap<tf.Tensor, { a: object; b: object; cat: tf.Tensor2D }>();
 
 /**
- * For weights a [R, Ca] and b [R, Cb] (e.g. weight_ih, weight_hh): `cat` = [a | b] ([R, Ca + Cb])
- * and `catT` = catᵀ, so an LSTM step is one matmul [x, h]·catT and its backward one matmul
- * dGates·cat. Cached until either weight is assigned.
+ * [a | b] for weights a [R, Ca] and b [R, Cb] (e.g. weight_ih, weight_hh): the backward of an LSTM
+ * step is then one matmul dGates·[W_ih | W_hh]. Cached until either weight is assigned.
  */
-export function cachedConcat(a: tf.Tensor2D, b: tf.Tensor2D): { cat: tf.Tensor2D; catT: tf.Tensor2D } {
-  if (!(a instanceof tf.Variable)) {
-    const cat = tf.concat([a, b], 1);
-    return { cat, catT: tf.transpose(cat) };
-  }
+export function cachedCat(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  if (!(a instanceof tf.Variable)) return tf.concat([a, b], 1);
   const hit = concatCache.get(a);
-  if (hit && hit.a === a.dataId && hit.b === b.dataId && !hit.cat.isDisposed) return hit;
-  if (hit) {
-    hit.cat.dispose();
-    hit.catT.dispose();
-  }
+  if (hit && hit.a === a.dataId && hit.b === b.dataId && !hit.cat.isDisposed) return hit.cat;
+  if (hit) hit.cat.dispose();
   const cat = tf.keep(tf.concat([a, b], 1));
-  const catT = tf.keep(tf.transpose(cat));
-  const entry = { a: a.dataId, b: b.dataId, cat, catT };
-  concatCache.set(a, entry);
-  return entry;
+  concatCache.set(a, { a: a.dataId, b: b.dataId, cat });
+  return cat;
 }
 
 const scaledCache = new WeakMap<tf.Tensor, { a: object; b: object; catT: tf.Tensor2D }>();

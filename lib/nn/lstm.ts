@@ -4,7 +4,7 @@ import { dropout } from "./dropout";
 import { uniform_ } from "./init";
 import { Random, globalRandom } from "../random";
 import { cachedScaledCatT, scaledBias } from "./lstm-ops";
-import { lstmBwdCell, lstmFwdCell, lstmFwdOut, rowSlice } from "./lstm-kernels";
+import { lstmBwdCell, lstmFwdCell, lstmFwdOut, rowSlice, transpose2d } from "./lstm-kernels";
 
 /*
  * Multi-layer LSTM with PyTorch's semantics (torch.nn.LSTM, batch_first=False, unidirectional):
@@ -120,7 +120,7 @@ export function lstmLayer(
         dcRecOff = 0;
       }
       const dGAll = tf.concat(dGates, 0) as tf.Tensor2D; // [T·B, 4H]
-      const dGAllT = tf.transpose(dGAll); // [4H, T·B]: both weight grads become untransposed matmuls
+      const dGAllT = transpose2d(dGAll); // [4H, T·B]: both weight grads become untransposed matmuls
       const dX = tf.reshape(tf.matMul(dGAll, wIhS), [T, B, inSize]);
       const dWih = tf.matMul(dGAllT, xS);
       const dWhh = tf.matMul(dGAllT, hPrevS);
@@ -219,9 +219,9 @@ export class LSTM extends Module {
           bHh as tf.Tensor1D,
         );
         const T = packed.shape[0] - 1;
-        const out = tf.slice(packed, [0, 0, 0], [T, B, H]);
-        hT.push(tf.reshape(tf.slice(packed, [T - 1, 0, 0], [1, B, H]), [B, H]));
-        cT.push(tf.reshape(tf.slice(packed, [T, 0, 0], [1, B, H]), [B, H]));
+        const out = rowSlice(packed, 0, T);
+        hT.push(tf.reshape(rowSlice(packed, T - 1, 1), [B, H]));
+        cT.push(tf.reshape(rowSlice(packed, T, 1), [B, H]));
         input = k < L - 1 && this.training && this.dropout > 0 ? dropout(out, this.dropout, this.rng) : out;
       }
       return [input, [tf.stack(hT) as tf.Tensor3D, tf.stack(cT) as tf.Tensor3D]] as [
