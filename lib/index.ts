@@ -14,3 +14,8 @@ export * from "./word2vec/data";
 export * from "./text/spacy";
 export * from "./torchtext";
 export * from "./engine";
+export * from "./nn/onehot";
+export * from "./nn/linear";
+export * from "./nn/embedding";
+export * from "./nn/losses";
+export * from "./optim/adam";

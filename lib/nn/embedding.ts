@@ -1,0 +1,86 @@
+import "../engine/setup";
+import * as tf from "@tensorflow/tfjs-core";
+import { inspect } from "node:util";
+import { Module } from "./module";
+import { Random, globalRandom } from "../random";
+import { checkAssigned, formatParameter, variableFrom, variableFromValues } from "./param-display";
+
+/** Standard normal float32 values (Box–Muller) drawn in order from `rng`. */
+export function normalValues(n: number, rng: Random): Float32Array {
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const u1 = 1 - rng.random(); // (0, 1]: log is finite
+    const u2 = rng.random();
+    const r = Math.sqrt(-2 * Math.log(u1));
+    v[i] = r * Math.cos(2 * Math.PI * u2);
+    if (i + 1 < n) v[i + 1] = r * Math.sin(2 * Math.PI * u2);
+  }
+  return v;
+}
+
+/**
+ * `nn.Embedding(num_embeddings, embedding_dim)`: a lookup table `weight` [num, dim], initialised
+ * N(0, 1) like PyTorch (from our seeded generator). `forward(ids)` with int32 ids of any shape gives
+ * [...ids.shape, dim]; an id outside [0, num) is an Error (PyTorch: IndexError). Its gradient is
+ * tf.gather's (UnsortedSegmentSum, supplied for wasm by lib/engine).
+ *
+ * The weight can be replaced as the seed does: `layer.weight = tf.range(0, size).reshape([size, 1])`
+ * (or `setWeight(t)`); the value is copied into a fresh variable registered as `weight`.
+ */
+export class Embedding extends Module {
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  private w: tf.Variable;
+
+  constructor(numEmbeddings: number, embeddingDim: number, opts: { rng?: Random } = {}) {
+    super();
+    for (const [n, v] of [["numEmbeddings", numEmbeddings], ["embeddingDim", embeddingDim]] as const)
+      if (!Number.isInteger(v) || v <= 0) throw new Error(`Embedding: ${n} must be a positive integer, got ${v}`);
+    this.numEmbeddings = numEmbeddings;
+    this.embeddingDim = embeddingDim;
+    const values = normalValues(numEmbeddings * embeddingDim, opts.rng ?? globalRandom);
+    this.w = this.registerParameter("weight", variableFromValues(values, [numEmbeddings, embeddingDim]));
+  }
+
+  get weight(): tf.Variable {
+    return this.w;
+  }
+  set weight(t: tf.Tensor) {
+    this.setWeight(t);
+  }
+
+  /** Replaces the table ([num, dim], cast to float32) keeping it registered as `weight`. */
+  setWeight(t: tf.Tensor): this {
+    checkAssigned("Embedding.weight", t, [this.numEmbeddings, this.embeddingDim]);
+    this.w = this.registerParameter("weight", variableFrom(t));
+    return this;
+  }
+
+  /** ids (int32 tensor of any rank, or a number / nested number array) → [...ids.shape, dim]. */
+  forward(ids: tf.Tensor | number | number[] | number[][]): tf.Tensor {
+    const t = ids instanceof tf.Tensor ? ids : tf.tensor(ids, undefined, "int32");
+    try {
+      if (t.dtype !== "int32") throw new Error(`Embedding expects int32 ids, got ${t.dtype}`);
+      const v = t.dataSync();
+      for (let i = 0; i < v.length; i++)
+        if (v[i] < 0 || v[i] >= this.numEmbeddings)
+          throw new Error(`Embedding: id ${v[i]} is out of range [0, ${this.numEmbeddings})`);
+      return tf.gather(this.w, t);
+    } finally {
+      if (t !== ids) t.dispose();
+    }
+  }
+
+  /** Like PyTorch's repr: "Embedding(20, 1)". */
+  override toString(): string {
+    return `Embedding(${this.numEmbeddings}, ${this.embeddingDim})`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+
+  formatWeight(): string {
+    return formatParameter(this.w);
+  }
+}

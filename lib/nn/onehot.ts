@@ -1,0 +1,15 @@
+import "../engine/setup";
+import * as tf from "@tensorflow/tfjs-core";
+
+/**
+ * The seed's `one_hot_encode(input_, size)`: a float32 vector of `size` zeros with a 1 at `input`
+ * (`vec = torch.zeros(size).float(); vec[input_] = 1`).
+ */
+export function oneHotEncode(input: number, size: number): tf.Tensor1D {
+  if (!Number.isInteger(size) || size <= 0) throw new Error(`oneHotEncode: size must be a positive integer, got ${size}`);
+  if (!Number.isInteger(input) || input < 0 || input >= size)
+    throw new Error(`oneHotEncode: index ${input} is out of range for size ${size}`);
+  const v = new Float32Array(size);
+  v[input] = 1;
+  return tf.tensor1d(v, "float32");
+}

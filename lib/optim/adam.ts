@@ -1,0 +1,309 @@
+/**
+ * `torch.optim.Adam` and `torch.optim.AdamW` with PyTorch's exact update rules (torch 1.13,
+ * single-tensor path), defaults and argument checks. tfjs has no AdamW, and its Adam applies
+ * the bias correction differently (to the learning rate, epsilon outside it).
+ *
+ * Per parameter p with gradient g, at step t (1-based):
+ *   Adam, weight_decay λ:   g ← g + λ·p                       (L2 penalty in the gradient)
+ *   AdamW, weight_decay λ:  p ← p·(1 − lr·λ)                  (decoupled decay, applied first)
+ *   m ← β1·m + (1−β1)·g;   v ← β2·v + (1−β2)·g²;   (amsgrad: v̂ ← max(v̂, v), used below for v)
+ *   p ← p − (lr / (1−β1ᵗ)) · m / (√v / √(1−β2ᵗ) + ε)
+ *
+ * Usage (signature chosen for tfjs, where gradients come from `tf.variableGrads`):
+ *   const opt = new AdamW(model.parameters(), { lr: 1e-3 });
+ *   const { value, grads } = tf.variableGrads(() => loss());   // grads keyed by variable name
+ *   opt.step(grads);                                           // caller still owns `grads`
+ *   tf.dispose(grads);
+ * `step(grads)` takes a `tf.NamedTensorMap` or `Map<string, tf.Tensor>` keyed by `tf.Variable.name`;
+ * parameters without a gradient are left alone, names of other variables are ignored (as torch
+ * skips params whose `.grad` is None). `zeroGrad()` exists for symmetry with the seed and does
+ * nothing: tfjs computes fresh gradients on every `variableGrads` call.
+ *
+ * On the cpu and wasm backends the whole update runs as one JS kernel per parameter (reads p, g,
+ * m, v once, writes new p, m, v) instead of ~15 tensor ops; other backends use tensor ops.
+ */
+import "../engine/setup";
+import * as tf from "@tensorflow/tfjs-core";
+import { asCpuBackend, asWasmBackend } from "../engine/kernels/backend-access";
+import type { KernelFunc } from "../engine/kernels/registry";
+import type { Module } from "../nn/module";
+
+export interface AdamOptions {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+  /**
+   * Use the fused JS kernel where available (cpu, wasm). Default true; false forces tensor ops
+   * (the path other backends take; tests compare the two).
+   */
+  fused?: boolean;
+}
+
+interface ParamState {
+  step: number;
+  expAvg: tf.Tensor;
+  expAvgSq: tf.Tensor;
+  maxExpAvgSq?: tf.Tensor;
+}
+
+const KERNEL = "Lab4AdamStep";
+
+interface StepAttrs {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  lr: number;
+  weightDecay: number;
+  decoupled: boolean;
+  amsgrad: boolean;
+  stepSize: number;
+  bc2Sqrt: number;
+}
+
+/** The update of one parameter on plain arrays (float64 arithmetic, rounded once on store). */
+function adamUpdate(
+  a: StepAttrs,
+  p: ArrayLike<number>,
+  g: ArrayLike<number>,
+  m: ArrayLike<number>,
+  v: ArrayLike<number>,
+  vmax: ArrayLike<number> | undefined,
+  pOut: Float32Array,
+  mOut: Float32Array,
+  vOut: Float32Array,
+  vmaxOut: Float32Array | undefined,
+): void {
+  const { beta1, beta2, eps, stepSize, bc2Sqrt, weightDecay } = a;
+  const decay = a.decoupled ? 1 - a.lr * weightDecay : 1;
+  const l2 = a.decoupled ? 0 : weightDecay;
+  for (let i = 0, n = p.length; i < n; i++) {
+    let pi = p[i];
+    const gi = l2 !== 0 ? g[i] + l2 * pi : g[i];
+    if (decay !== 1) pi = Math.fround(pi * decay);
+    const mi = Math.fround(Math.fround(m[i] * beta1) + (1 - beta1) * gi);
+    const vi = Math.fround(Math.fround(v[i] * beta2) + (1 - beta2) * gi * gi);
+    let vUse = vi;
+    if (vmaxOut && vmax) vUse = vmaxOut[i] = Math.max(vmax[i], vi);
+    mOut[i] = mi;
+    vOut[i] = vi;
+    pOut[i] = pi - (stepSize * mi) / (Math.sqrt(vUse) / bc2Sqrt + eps);
+  }
+}
+
+function stepAttrs(attrs: tf.NamedAttrMap | undefined): StepAttrs {
+  return attrs as unknown as StepAttrs;
+}
+
+const wasmAdamStep: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = asWasmBackend(backend);
+  const { param, grad, m, v, vmax } = inputs as Record<string, tf.TensorInfo>;
+  const outs = [param, m, v, ...(vmax ? [vmax] : [])].map((t) => b.makeOutput(t.shape, "float32"));
+  const view = (t: tf.TensorInfo) => b.typedArrayFromHeap(t) as Float32Array; // after all allocations
+  adamUpdate(
+    stepAttrs(attrs),
+    view(param), view(grad), view(m), view(v), vmax ? view(vmax) : undefined,
+    view(outs[0]), view(outs[1]), view(outs[2]), vmax ? view(outs[3]) : undefined,
+  );
+  return outs;
+};
+
+const cpuAdamStep: KernelFunc = ({ inputs, backend, attrs }) => {
+  const b = asCpuBackend(backend);
+  const { param, grad, m, v, vmax } = inputs as Record<string, tf.TensorInfo>;
+  const get = (t: tf.TensorInfo) => b.data.get(t.dataId).values as Float32Array;
+  const n = param.shape.reduce((x, y) => x * y, 1);
+  const out = [new Float32Array(n), new Float32Array(n), new Float32Array(n), vmax ? new Float32Array(n) : undefined];
+  adamUpdate(stepAttrs(attrs), get(param), get(grad), get(m), get(v), vmax ? get(vmax) : undefined, out[0]!, out[1]!, out[2]!, out[3]);
+  return out.filter((o): o is Float32Array => o !== undefined).map((o) => b.makeTensorInfo(param.shape, "float32", o));
+};
+
+for (const [backendName, kernelFunc] of [["wasm", wasmAdamStep], ["cpu", cpuAdamStep]] as const)
+  if (!tf.getKernel(KERNEL, backendName)) tf.registerKernel({ kernelName: KERNEL, backendName, kernelFunc });
+
+function checkRange(name: string, v: number, ok: boolean): void {
+  if (!ok) throw new Error(`Invalid ${name}: ${v}`);
+}
+
+/** Shared implementation; `decoupled` selects AdamW's weight decay. */
+abstract class AdamBase {
+  /** Mutable like `param_groups[0]['lr']`. */
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+  readonly amsgrad: boolean;
+  readonly fused: boolean;
+  readonly params: tf.Variable[];
+  private readonly state = new Map<tf.Variable, ParamState>();
+  private readonly byName = new Map<string, tf.Variable>();
+
+  protected constructor(
+    params: tf.Variable[] | Module,
+    opts: AdamOptions,
+    defaultWeightDecay: number,
+    private readonly decoupled: boolean,
+  ) {
+    const list = Array.isArray(params) ? params : params.parameters();
+    if (list.length === 0) throw new Error("optimizer got an empty parameter list");
+    this.lr = opts.lr ?? 1e-3;
+    this.betas = opts.betas ?? [0.9, 0.999];
+    this.eps = opts.eps ?? 1e-8;
+    this.weightDecay = opts.weightDecay ?? defaultWeightDecay;
+    this.amsgrad = opts.amsgrad ?? false;
+    this.fused = opts.fused ?? true;
+    // torch's messages
+    checkRange("learning rate", this.lr, this.lr >= 0);
+    checkRange("epsilon value", this.eps, this.eps >= 0);
+    checkRange("beta parameter at index 0", this.betas[0], this.betas[0] >= 0 && this.betas[0] < 1);
+    checkRange("beta parameter at index 1", this.betas[1], this.betas[1] >= 0 && this.betas[1] < 1);
+    checkRange("weight_decay value", this.weightDecay, this.weightDecay >= 0);
+    this.params = [...list];
+    for (const p of this.params) {
+      if (p.dtype !== "float32") throw new Error(`optimizer: parameter ${p.name} is ${p.dtype}, expected float32`);
+      this.byName.set(p.name, p);
+    }
+  }
+
+  /** No-op (see file header); kept so training loops read like the seed. */
+  zeroGrad(): void {}
+
+  /** One update of every parameter that has a gradient in `grads` (keyed by variable name). */
+  step(grads: Map<string, tf.Tensor> | tf.NamedTensorMap): void {
+    const entries: Array<[string, tf.Tensor]> = grads instanceof Map ? [...grads] : Object.entries(grads);
+    for (const [name, g] of entries) {
+      const p = this.byName.get(name);
+      if (!p) continue;
+      if (g.shape.join(",") !== p.shape.join(","))
+        throw new Error(`gradient for ${name} has shape [${g.shape.join(", ")}], parameter has [${p.shape.join(", ")}]`);
+      this.update(p, g);
+    }
+  }
+
+  private update(p: tf.Variable, g: tf.Tensor): void {
+    let s = this.state.get(p);
+    if (!s) {
+      s = { step: 0, expAvg: tf.zerosLike(p), expAvgSq: tf.zerosLike(p) };
+      if (this.amsgrad) s.maxExpAvgSq = tf.zerosLike(p);
+      this.state.set(p, s);
+    }
+    s.step += 1;
+    const [beta1, beta2] = this.betas;
+    const attrs: StepAttrs = {
+      beta1,
+      beta2,
+      eps: this.eps,
+      lr: this.lr,
+      weightDecay: this.weightDecay,
+      decoupled: this.decoupled,
+      amsgrad: this.amsgrad,
+      stepSize: this.lr / (1 - beta1 ** s.step),
+      bc2Sqrt: Math.sqrt(1 - beta2 ** s.step),
+    };
+    const grad = g.dtype === "float32" ? g : tf.cast(g, "float32");
+    let next: tf.Tensor[];
+    if (this.fused && tf.getKernel(KERNEL, tf.getBackend())) {
+      const inputs: tf.NamedTensorMap = { param: p, grad, m: s.expAvg, v: s.expAvgSq };
+      if (s.maxExpAvgSq) inputs.vmax = s.maxExpAvgSq;
+      next = tf.engine().runKernel(KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    } else next = this.opsUpdate(p, grad, s, attrs);
+    if (grad !== g) grad.dispose();
+    p.assign(next[0]);
+    next[0].dispose();
+    s.expAvg.dispose();
+    s.expAvgSq.dispose();
+    s.expAvg = next[1];
+    s.expAvgSq = next[2];
+    if (s.maxExpAvgSq) {
+      s.maxExpAvgSq.dispose();
+      s.maxExpAvgSq = next[3];
+    }
+  }
+
+  /** The same update with tensor ops, in torch's operation order. */
+  private opsUpdate(p: tf.Variable, g: tf.Tensor, s: ParamState, a: StepAttrs): tf.Tensor[] {
+    return tf.tidy(() => {
+      let param: tf.Tensor = p;
+      let grad = g;
+      if (a.weightDecay !== 0) {
+        if (a.decoupled) param = tf.mul(param, 1 - a.lr * a.weightDecay);
+        else grad = tf.add(grad, tf.mul(param, a.weightDecay));
+      }
+      const m = tf.add(tf.mul(s.expAvg, a.beta1), tf.mul(grad, 1 - a.beta1));
+      const v = tf.add(tf.mul(s.expAvgSq, a.beta2), tf.mul(tf.mul(grad, grad), 1 - a.beta2));
+      const vmax = s.maxExpAvgSq ? tf.maximum(s.maxExpAvgSq, v) : undefined;
+      const denom = tf.add(tf.div(tf.sqrt(vmax ?? v), a.bc2Sqrt), a.eps);
+      const out = tf.sub(param, tf.mul(tf.div(m, denom), a.stepSize));
+      return vmax ? [out, m, v, vmax] : [out, m, v];
+    });
+  }
+
+  /** Steps taken for `p` (0 before its first update). */
+  stepCount(p: tf.Variable): number {
+    return this.state.get(p)?.step ?? 0;
+  }
+
+  /**
+   * Copies of the optimizer state like torch's `state_dict()['state']`, keyed
+   * `"<param index>.exp_avg"`, `".exp_avg_sq"`, `".max_exp_avg_sq"`, `".step"` (scalar).
+   * The caller owns (and disposes) the tensors.
+   */
+  stateDict(): Map<string, tf.Tensor> {
+    const out = new Map<string, tf.Tensor>();
+    this.params.forEach((p, i) => {
+      const s = this.state.get(p);
+      if (!s) return;
+      out.set(`${i}.step`, tf.scalar(s.step));
+      out.set(`${i}.exp_avg`, s.expAvg.clone());
+      out.set(`${i}.exp_avg_sq`, s.expAvgSq.clone());
+      if (s.maxExpAvgSq) out.set(`${i}.max_exp_avg_sq`, s.maxExpAvgSq.clone());
+    });
+    return out;
+  }
+
+  /** Restores `stateDict()` output (tensors are copied; shapes must match the parameters). */
+  loadStateDict(state: Map<string, tf.Tensor>): void {
+    const next = new Map<tf.Variable, ParamState>();
+    this.params.forEach((p, i) => {
+      const step = state.get(`${i}.step`);
+      if (!step) return;
+      const get = (k: string) => {
+        const t = state.get(`${i}.${k}`);
+        if (!t) throw new Error(`optimizer state for parameter ${i} lacks ${k}`);
+        if (t.shape.join(",") !== p.shape.join(","))
+          throw new Error(`optimizer state ${i}.${k} has shape [${t.shape.join(", ")}], parameter has [${p.shape.join(", ")}]`);
+        return tf.cast(t, "float32");
+      };
+      const s: ParamState = { step: step.dataSync()[0], expAvg: get("exp_avg"), expAvgSq: get("exp_avg_sq") };
+      if (this.amsgrad) s.maxExpAvgSq = get("max_exp_avg_sq");
+      next.set(p, s);
+    });
+    this.disposeState();
+    for (const [p, s] of next) this.state.set(p, s);
+  }
+
+  private disposeState(): void {
+    for (const s of this.state.values()) tf.dispose([s.expAvg, s.expAvgSq, ...(s.maxExpAvgSq ? [s.maxExpAvgSq] : [])]);
+    this.state.clear();
+  }
+
+  /** Frees the moment estimates. */
+  dispose(): void {
+    this.disposeState();
+  }
+}
+
+/** `torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False)`. */
+export class Adam extends AdamBase {
+  constructor(params: tf.Variable[] | Module, opts: AdamOptions = {}) {
+    super(params, opts, 0, false);
+  }
+}
+
+/** `torch.optim.AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False)`. */
+export class AdamW extends AdamBase {
+  constructor(params: tf.Variable[] | Module, opts: AdamOptions = {}) {
+    super(params, opts, 1e-2, true);
+  }
+}

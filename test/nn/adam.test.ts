@@ -1,0 +1,124 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import * as tf from "@tensorflow/tfjs-core";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { initBackend } from "../../lib/engine";
+import { Adam, AdamW, type AdamOptions } from "../../lib/optim/adam";
+
+// Expected values come from PyTorch 1.13 (test/fixtures/adam/make_adam_fixture.py).
+interface Fixture {
+  shapes: number[][];
+  steps: number;
+  init: number[][];
+  grads: number[][][];
+  cases: Array<{ name: string; cls: "Adam" | "AdamW"; kw: { lr?: number; betas?: [number, number]; eps?: number; weight_decay?: number; amsgrad?: boolean }; after: number[][][] }>;
+}
+const fx = JSON.parse(readFileSync(resolve(__dirname, "../fixtures/adam/adam-torch.json"), "utf8")) as Fixture;
+
+const mkVar = (v: number[], shape: number[]) => {
+  const t = tf.tensor(v, shape);
+  const p = tf.variable(t);
+  t.dispose();
+  return p;
+};
+
+function replay(c: Fixture["cases"][number], fused: boolean): number[][][] {
+  const params = fx.init.map((v, k) => mkVar(v, fx.shapes[k]));
+  const opts: AdamOptions = { fused };
+  if (c.kw.lr !== undefined) opts.lr = c.kw.lr;
+  if (c.kw.betas) opts.betas = c.kw.betas;
+  if (c.kw.eps !== undefined) opts.eps = c.kw.eps;
+  if (c.kw.weight_decay !== undefined) opts.weightDecay = c.kw.weight_decay;
+  if (c.kw.amsgrad !== undefined) opts.amsgrad = c.kw.amsgrad;
+  const opt = c.cls === "Adam" ? new Adam(params, opts) : new AdamW(params, opts);
+  const after: number[][][] = [];
+  for (let t = 0; t < fx.steps; t++) {
+    opt.zeroGrad();
+    const grads = new Map(params.map((p, k) => [p.name, tf.tensor(fx.grads[t][k], fx.shapes[k])] as [string, tf.Tensor]));
+    opt.step(grads);
+    tf.dispose([...grads.values()]);
+    after.push(params.map((p) => Array.from(p.dataSync())));
+  }
+  opt.dispose();
+  tf.dispose(params);
+  return after;
+}
+
+for (const backend of ["cpu", "wasm"] as const)
+  for (const fused of [true, false])
+    for (const c of fx.cases)
+      test(`${c.name} (${backend}, ${fused ? "fused kernel" : "tensor ops"}) = torch over ${fx.steps} steps`, async () => {
+        await initBackend({ backend: "wasm" });
+        await tf.setBackend(backend);
+        const before = tf.memory().numTensors;
+        const got = replay(c, fused);
+        assert.is(tf.memory().numTensors, before, "no leaked tensors");
+        for (let t = 0; t < fx.steps; t++)
+          for (let k = 0; k < got[t].length; k++)
+            got[t][k].forEach((v, i) => {
+              const want = c.after[t][k][i];
+              assert.ok(Math.abs(v - want) <= 2e-6 * (1 + Math.abs(want)), `step ${t + 1} param ${k}[${i}]: ${v} vs torch ${want}`);
+            });
+        await tf.setBackend("wasm");
+      });
+
+test("hand-derived first step: Adam moves each weight by ≈ lr·sign(g) (bias-corrected m/√v = g/|g|)", async () => {
+  await initBackend({ backend: "wasm" });
+  const p = tf.variable(tf.tensor1d([1, -2, 3]));
+  const opt = new Adam([p], { lr: 0.1 });
+  const g = tf.tensor1d([0.5, -4, 1e-3]);
+  opt.step({ [p.name]: g });
+  const want = [1 - 0.1, -2 + 0.1, 3 - 0.1 * (1e-3 / (1e-3 + 1e-8))];
+  Array.from(p.dataSync()).forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6, `${v} vs ${want[i]}`));
+  // AdamW with lr 0.1, wd 0.5 first scales by 1 - 0.05 then takes the same step.
+  const q = tf.variable(tf.tensor1d([1, -2, 3]));
+  new AdamW([q], { lr: 0.1, weightDecay: 0.5 }).step(new Map([[q.name, g]]));
+  const wantW = [0.95 - 0.1, -1.9 + 0.1, 2.85 - 0.1 * (1e-3 / (1e-3 + 1e-8))];
+  Array.from(q.dataSync()).forEach((v, i) => assert.ok(Math.abs(v - wantW[i]) < 1e-6, `${v} vs ${wantW[i]}`));
+  tf.dispose([p, q, g]);
+});
+
+test("defaults match torch: Adam wd 0, AdamW wd 1e-2, lr 1e-3, betas (0.9, 0.999), eps 1e-8", () => {
+  const p = tf.variable(tf.zeros([1]));
+  const a = new Adam([p]);
+  const w = new AdamW([p]);
+  assert.equal([a.lr, a.betas, a.eps, a.weightDecay], [1e-3, [0.9, 0.999], 1e-8, 0]);
+  assert.equal([w.lr, w.betas, w.eps, w.weightDecay], [1e-3, [0.9, 0.999], 1e-8, 1e-2]);
+  p.dispose();
+});
+
+test("bad input: torch's argument errors, mismatched gradient shape, unknown names ignored", () => {
+  const p = tf.variable(tf.zeros([2]));
+  assert.throws(() => new Adam([p], { lr: -1 }), /Invalid learning rate: -1/);
+  assert.throws(() => new AdamW([p], { betas: [1, 0.999] }), /Invalid beta parameter at index 0: 1/);
+  assert.throws(() => new AdamW([p], { weightDecay: -0.1 }), /Invalid weight_decay value: -0.1/);
+  assert.throws(() => new Adam([]), /empty parameter list/);
+  const opt = new Adam([p]);
+  assert.throws(() => opt.step({ [p.name]: tf.zeros([3]) }), /shape \[3\], parameter has \[2\]/);
+  opt.step({ "some-other-variable": tf.ones([7]) });
+  assert.equal(Array.from(p.dataSync()), [0, 0]);
+  assert.is(opt.stepCount(p), 0);
+  p.dispose();
+});
+
+test("stateDict / loadStateDict resume exactly", async () => {
+  await initBackend({ backend: "wasm" });
+  const c = fx.cases.find((x) => x.kw.amsgrad && x.cls === "AdamW")!;
+  const mk = () => fx.init.map((v, k) => tf.variable(tf.tensor(v, fx.shapes[k])));
+  const opts = { lr: c.kw.lr, weightDecay: c.kw.weight_decay, amsgrad: true };
+  const a = mk();
+  const oa = new AdamW(a, opts);
+  const stepAll = (o: AdamW, ps: tf.Variable[], t: number) =>
+    o.step(new Map(ps.map((p, k) => [p.name, tf.tensor(fx.grads[t][k], fx.shapes[k])] as [string, tf.Tensor])));
+  for (let t = 0; t < 3; t++) stepAll(oa, a, t);
+  const b = a.map((p) => tf.variable(p.clone()));
+  const ob = new AdamW(b, opts);
+  ob.loadStateDict(oa.stateDict());
+  for (let t = 3; t < fx.steps; t++) stepAll(ob, b, t);
+  b.forEach((p, k) =>
+    Array.from(p.dataSync()).forEach((v, i) => assert.ok(Math.abs(v - c.after[fx.steps - 1][k][i]) < 2e-6 * (1 + Math.abs(v)))),
+  );
+});
+
+test.run();

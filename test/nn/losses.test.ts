@@ -1,0 +1,68 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../../lib/engine";
+import { countsCrossEntropy, crossEntropy } from "../../lib/nn/losses";
+
+test.before(async () => {
+  await initBackend({ backend: "wasm" });
+});
+
+const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol * (1 + Math.abs(b)), `${a} vs ${b}`);
+const softmax = (r: number[]) => {
+  const e = r.map(Math.exp);
+  const s = e.reduce((x, y) => x + y, 0);
+  return e.map((v) => v / s);
+};
+
+test("crossEntropy = mean of −log softmax[target] (hand-computed), gradient (softmax − onehot)/N", () => {
+  const L = [[1, 2, 3], [1, 1, 1], [0, -2, 4]];
+  const T = [2, 0, 1];
+  const want = T.map((t, i) => -Math.log(softmax(L[i])[t])).reduce((a, b) => a + b) / 3;
+  const logits = tf.tensor2d(L);
+  const targets = tf.tensor1d(T, "int32");
+  close(crossEntropy(logits, targets).dataSync()[0], want);
+  const g = tf.grad((l: tf.Tensor) => crossEntropy(l as tf.Tensor2D, targets))(logits).arraySync() as number[][];
+  L.forEach((r, i) => softmax(r).forEach((p, j) => close(g[i][j], (p - (j === T[i] ? 1 : 0)) / 3)));
+});
+
+test("ignoreIndex (default -100, as PyTorch) drops rows from the mean and the gradient; all ignored → NaN", () => {
+  const L = [[1, 2, 3], [5, 1, 1], [0, -2, 4]];
+  const logits = tf.tensor2d(L);
+  const t1 = tf.tensor1d([2, -100, 1], "int32");
+  const want = (-Math.log(softmax(L[0])[2]) - Math.log(softmax(L[2])[1])) / 2;
+  close(crossEntropy(logits, t1).dataSync()[0], want);
+  const g = tf.grad((l: tf.Tensor) => crossEntropy(l as tf.Tensor2D, t1))(logits).arraySync() as number[][];
+  assert.equal(g[1], [0, 0, 0]);
+  close(g[0][2], (softmax(L[0])[2] - 1) / 2);
+  const t2 = tf.tensor1d([2, 1, 1], "int32");
+  close(crossEntropy(logits, t2, { ignoreIndex: 1 }).dataSync()[0], -Math.log(softmax(L[0])[2]));
+  assert.ok(Number.isNaN(crossEntropy(logits, tf.tensor1d([1, 1, 1], "int32"), { ignoreIndex: 1 }).dataSync()[0]));
+});
+
+test("crossEntropy bad input: out-of-range target, float targets, mismatched lengths", () => {
+  const logits = tf.zeros([2, 3]) as tf.Tensor2D;
+  assert.throws(() => crossEntropy(logits, tf.tensor1d([0, 3], "int32")), /target 3 at row 1 is out of range \[0, 3\)/);
+  assert.throws(() => crossEntropy(logits, tf.tensor1d([0, 1])), /targets must be int32/);
+  assert.throws(() => crossEntropy(logits, tf.tensor1d([0], "int32")), /targets must be \[2\]/);
+});
+
+test("countsCrossEntropy over count rows = crossEntropy over the expanded pairs (value and gradient)", () => {
+  // Rows are distinct inputs; counts[u][c] = number of pairs (u, c).
+  const L = [[0.3, -1, 2, 0], [1, 1, -0.5, 0.2], [0, 0, 0, 3]];
+  const counts = [[2, 0, 1, 0], [0, 0, 0, 0], [1, 3, 0, 1]];
+  const rows: number[] = [], targets: number[] = [];
+  counts.forEach((r, u) => r.forEach((n, c) => { for (let k = 0; k < n; k++) { rows.push(u); targets.push(c); } }));
+  const logits = tf.tensor2d(L);
+  const naive = (l: tf.Tensor) => crossEntropy(tf.gather(l, tf.tensor1d(rows, "int32")) as tf.Tensor2D, tf.tensor1d(targets, "int32"));
+  const grouped = (l: tf.Tensor) => countsCrossEntropy(l as tf.Tensor2D, tf.tensor2d(counts));
+  const a = tf.valueAndGrad(naive)(logits);
+  const b = tf.valueAndGrad(grouped)(logits);
+  close(b.value.dataSync()[0], a.value.dataSync()[0]);
+  const ga = a.grad.dataSync(), gb = b.grad.dataSync();
+  ga.forEach((v, i) => close(gb[i], v));
+  assert.throws(() => countsCrossEntropy(logits, tf.zeros([3, 4]) as tf.Tensor2D), /all zero/);
+  assert.throws(() => countsCrossEntropy(logits, tf.fill([3, 4], -1) as tf.Tensor2D), /non-negative/);
+});
+
+test.run();
