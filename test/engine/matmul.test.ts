@@ -20,6 +20,13 @@ for (const tA of [false, true])
     cases.push({ a: shapeA([2, 3]), b: shapeB([2, 3]), tA, tB });
   }
 
+// Shapes where computing Cᵀ = op(B)ᵀ·op(A)ᵀ moves less data (one operand much larger).
+cases.push({ a: [40, 30], b: [40, 2], tA: true, tB: false });
+cases.push({ a: [2, 40], b: [300, 40], tA: false, tB: true });
+cases.push({ a: [40, 3], b: [5, 40], tA: true, tB: true });
+cases.push({ a: [1, 40, 30], b: [1, 40, 2], tA: true, tB: false });
+cases.push({ a: [40, 30], b: [1, 40, 2], tA: true, tB: false });
+
 const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
 
 test("wasm fixes are installed", async () => {

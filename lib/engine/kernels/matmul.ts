@@ -23,6 +23,47 @@ function swapLastTwo(rank: number): number[] {
 
 const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
+const size = (t: tf.TensorInfo) => prod(t.shape);
+const twoD = (a: tf.TensorInfo, b: tf.TensorInfo) => prod(a.shape.slice(0, -2)) <= 1 && prod(b.shape.slice(0, -2)) <= 1;
+
+/**
+ * For a 2-D product C = op(A)·op(B), transposing operands explicitly costs |A|·[tA] + |B|·[tB]
+ * copied elements; computing Cᵀ = op(B)ᵀ·op(A)ᵀ instead costs |B|·[!tB] + |A|·[!tA] + |C|. When the
+ * second is cheaper (e.g. a weight gradient dLogitsᵀ·h with a large dLogits [U, V] and small
+ * h [U, E]: transpose h and the small [E, V] result, not dLogits), do that. Returns undefined
+ * otherwise (the caller transposes operands directly).
+ */
+function swappedProduct(
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  tA: boolean,
+  tB: boolean,
+  backend: object,
+  original: KernelFunc,
+): tf.TensorInfo | undefined {
+  const m = tA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2];
+  const n = tB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+  const direct = (tA ? size(a) : 0) + (tB ? size(b) : 0);
+  const viaT = (tB ? 0 : size(b)) + (tA ? 0 : size(a)) + m * n;
+  if (viaT >= direct) return undefined;
+  const w = asWasmBackend(backend);
+  const temps: tf.TensorInfo[] = [];
+  try {
+    // Cᵀ = X·Y with X = op(B)ᵀ (materialised unless B is stored transposed), Y = op(A)ᵀ likewise.
+    const x = tB ? b : transposeInner(b, backend);
+    if (x !== b) temps.push(x);
+    const y = tA ? a : transposeInner(a, backend);
+    if (y !== a) temps.push(y);
+    const ct = original({ inputs: { a: x, b: y }, backend, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
+    temps.push(ct);
+    const c = transposeInner(ct, backend);
+    const rank = Math.max(a.shape.length, b.shape.length);
+    return rank === c.shape.length ? c : { ...c, shape: [...Array(rank - 2).fill(1), m, n] };
+  } finally {
+    for (const t of temps) w.disposeData(t.dataId);
+  }
+}
+
 /** Explicit transpose of the two innermost dims with the registered wasm Transpose kernel. */
 function transposeInner(x: tf.TensorInfo, backend: object): tf.TensorInfo {
   return callKernel("Transpose", { inputs: { x }, backend, attrs: { perm: swapLastTwo(x.shape.length) } }, "wasm");
@@ -81,6 +122,8 @@ export function fastBatchMatMul(original: KernelFunc | undefined): KernelFunc {
     const w = asWasmBackend(args.backend);
     const temps: tf.TensorInfo[] = [];
     try {
+      const swapped = twoD(a, b) && a.dtype === "float32" && b.dtype === "float32" ? swappedProduct(a, b, transposeA, transposeB, args.backend, original) : undefined;
+      if (swapped) return swapped;
       let a2 = a;
       let b2 = b;
       if (transposeA && a.dtype === "float32") temps.push((a2 = transposeInner(a, args.backend)));
