@@ -1,0 +1,155 @@
+/**
+ * Seq2Seq training step at the seed's sizes (batch 128, ENC/DEC_EMB 256, HID 512, 2 layers,
+ * dropout 0.5, Multi30k vocabularies 7853/5893) on real Multi30k batches, on the selected tfjs
+ * backend, against PyTorch's step on the same CPU measured in the same run (bench/seq2seq_torch.py
+ * on the very same batches).
+ *
+ *   npx tsx bench/seq2seq.ts [--steps N] [--variants fused,stepwise] [--no-torch]
+ *
+ * A step is what the seed's train() does per batch: forward with teacher forcing 0.5, CE loss
+ * (ignore pad), backward, clip_grad_norm_(1), Adam step. The first step of each variant is a
+ * warm-up (kernel setup, weight caches) and is not counted. Prints one table; times are medians.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { spawnSync } from "child_process";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-core/dist/register_all_gradients";
+import { initBackend } from "../lib/engine";
+import { Field, Multi30k, BucketIterator, type Batch } from "../lib/torchtext";
+import { tokenizeDe, tokenizeEn } from "../lib/text/spacy";
+import { Encoder, Decoder, Seq2Seq, initWeights, countParameters } from "../lib/seq2seq/model";
+import { clipGradNorm } from "../lib/optim/clip";
+import { Adam } from "../lib/optim/adam";
+import { crossEntropy } from "../lib/nn/losses";
+import { writeSafetensors } from "../lib/checkpoint/safetensors";
+import { manualSeed } from "../lib/random";
+
+const arg = (name: string, dflt: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
+};
+const STEPS = Number(arg("steps", "4"));
+const VARIANTS = arg("variants", "fused,stepwise").split(",");
+const WITH_TORCH = !process.argv.includes("--no-torch");
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function torchSteps(file: string, steps: number): { threads: number; step_s: number[]; loss: number[] } | string {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const r = spawnSync("/usr/bin/python3", [path.join(__dirname, "seq2seq_torch.py"), file, String(steps)], {
+    env,
+    encoding: "utf8",
+  });
+  if (r.error || r.status !== 0) return `PyTorch not measured: ${r.error?.message ?? r.stderr.trim().split("\n").pop()}`;
+  return JSON.parse(r.stdout.trim().split("\n").pop() as string);
+}
+
+interface Phase {
+  fwd: number;
+  bwd: number;
+  clip: number;
+  adam: number;
+  total: number;
+  loss: number;
+}
+
+function step(model: Seq2Seq, opt: Adam, batch: Batch, pad: number): Phase {
+  const t0 = performance.now();
+  let tFwd = 0;
+  const { value, grads } = tf.variableGrads(() => {
+    const output = model.forward(batch.src, batch.trg);
+    const [len, bs, dim] = output.shape;
+    const out = tf.reshape(tf.slice(output, [1, 0, 0], [len - 1, bs, dim]), [-1, dim]) as tf.Tensor2D;
+    const tgt = tf.reshape(tf.slice(batch.trg, [1, 0], [len - 1, bs]), [-1]) as tf.Tensor1D;
+    const loss = crossEntropy(out, tgt, { ignoreIndex: pad });
+    loss.dataSync();
+    tFwd = performance.now();
+    return loss;
+  }, model.parameters());
+  const loss = value.dataSync()[0];
+  const t1 = performance.now();
+  clipGradNorm(grads, 1);
+  const t2 = performance.now();
+  opt.step(grads);
+  model.parameters()[0].dataSync();
+  const t3 = performance.now();
+  tf.dispose(grads);
+  value.dispose();
+  return { fwd: tFwd - t0, bwd: t1 - tFwd, clip: t2 - t1, adam: t3 - t2, total: t3 - t0, loss };
+}
+
+async function main(): Promise<void> {
+  const info = await initBackend();
+  console.log(`backend: ${info.name} (${(info.details ?? []).join(", ")}); node ${process.version}; ${os.cpus().length} CPUs; load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  const SRC = new Field({ tokenize: tokenizeDe, init_token: "<sos>", eos_token: "<eos>", lower: true });
+  const TRG = new Field({ tokenize: tokenizeEn, init_token: "<sos>", eos_token: "<eos>", lower: true });
+  const [train] = Multi30k.splits({ exts: [".de", ".en"], fields: [SRC, TRG] });
+  SRC.buildVocab(train, { minFreq: 2 });
+  TRG.buildVocab(train, { minFreq: 2 });
+  const inputDim = SRC.vocab.length;
+  const outputDim = TRG.vocab.length;
+  const pad = TRG.vocab.stoi["<pad>"];
+  const it = new BucketIterator(train, { batch_size: 128, train: true, seed: 1234 });
+  const batches: Batch[] = [];
+  for (const b of it) {
+    batches.push(b.keep());
+    if (batches.length === STEPS) break;
+  }
+  console.log(`vocab ${inputDim}/${outputDim}; batches [src len, trg len]: ${batches.map((b) => `[${b.src.shape[0]}, ${b.trg.shape[0]}]`).join(" ")}`);
+
+  const rows: Array<[string, number, string]> = [];
+  let torchMedian = NaN;
+  if (WITH_TORCH) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-bench-"));
+    const file = path.join(dir, "batches.safetensors");
+    const m = new Map<string, tf.Tensor>();
+    batches.forEach((b, i) => {
+      m.set(`src_${i}`, b.src);
+      m.set(`trg_${i}`, b.trg);
+    });
+    writeSafetensors(file, m, { input_dim: String(inputDim), output_dim: String(outputDim), pad: String(pad) });
+    const r = torchSteps(file, STEPS);
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (typeof r === "string") console.log(r);
+    else {
+      torchMedian = median(r.step_s.slice(1));
+      rows.push([`PyTorch ${"1.13"} CPU (${r.threads} thread${r.threads > 1 ? "s" : ""})`, torchMedian, `loss ${r.loss[0].toFixed(3)}`]);
+    }
+  }
+  for (const variant of VARIANTS) {
+    manualSeed(1234);
+    const model = new Seq2Seq(
+      new Encoder(inputDim, 256, 512, 2, 0.5),
+      new Decoder(outputDim, 256, 512, 2, 0.5),
+      { fused: variant === "fused" },
+    );
+    model.apply((m) => initWeights(m));
+    if (variant === "fused") console.log(`parameters: ${countParameters(model).toLocaleString("en-US")}`);
+    const opt = new Adam(model.parameters());
+    const phases: Phase[] = [];
+    for (let i = 0; i < STEPS; i++) phases.push(step(model, opt, batches[i % batches.length], pad));
+    const counted = phases.slice(1);
+    const med = (k: keyof Phase) => median(counted.map((p) => p[k]));
+    rows.push([
+      `tfjs ${info.name}, ${variant}`,
+      med("total") / 1000,
+      `fwd ${(med("fwd") / 1000).toFixed(2)} s, bwd ${(med("bwd") / 1000).toFixed(2)} s, clip ${med("clip").toFixed(0)} ms, adam ${med("adam").toFixed(0)} ms; loss ${phases[0].loss.toFixed(3)}; tensors ${tf.memory().numTensors}`,
+    ]);
+    model.dispose();
+  }
+  console.log("\n| variant | step (s, median) | vs PyTorch | detail |\n|---|---|---|---|");
+  for (const [name, s, detail] of rows)
+    console.log(`| ${name} | ${s.toFixed(2)} | ${Number.isFinite(torchMedian) ? (s / torchMedian).toFixed(2) + "×" : "n/a"} | ${detail} |`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,239 @@
+import * as tf from "@tensorflow/tfjs-core";
+import type { Decoder } from "./model";
+import { dropoutMask } from "../nn/dropout";
+import { cachedCat, cachedScaledCatT, cachedTranspose, scaledBias } from "../nn/lstm-ops";
+import { lstmBwdCell, rowSlice, sumRows, transpose2d } from "../nn/lstm-kernels";
+import { lstmStepForward } from "../nn/lstm";
+import { Random, globalRandom } from "../random";
+
+/*
+ * The Seq2Seq decoding loop as ONE differentiable op (tf.customGrad) with a hand-written backward.
+ *
+ * It computes exactly what `Seq2Seq` does by calling `decoder.forward` step by step — same
+ * parameters, same dropout masks and teacher-forcing coins drawn from the same generators in the
+ * same order — but:
+ *   - each LSTM step is one matmul [x, h]·[W_ih | W_hh]ᵀ + (b_ih + b_hh) with the concatenated,
+ *     transposed weights cached per weight version (no transposes in the step);
+ *   - the argmax feedback is not differentiable, so once the forward has fixed the input tokens the
+ *     backward is plain BPTT through a 2-layer LSTM: fc_out's gradients for all steps are two big
+ *     matmuls, each layer's weight gradients one big matmul over all steps, and only
+ *     dGates·[W_ih | W_hh] (untransposed) remains per step;
+ *   - the embedding gradient is a JS scatter-add (no UnsortedSegmentSum kernel needed).
+ * Nothing is recorded on the tape inside, so no tensor is cloned per weight use.
+ */
+
+interface LayerWeights {
+  wIh: tf.Tensor2D;
+  wHh: tf.Tensor2D;
+  bIh: tf.Tensor1D;
+  bHh: tf.Tensor1D;
+}
+
+function param(named: Map<string, tf.Variable>, name: string): tf.Variable {
+  const p = named.get(name);
+  if (!p) throw new Error(`decoder has no parameter ${name}`);
+  return p;
+}
+
+/**
+ * Decodes `trg.length − 1` steps from the encoder's final state. Returns outputs [trg len, batch,
+ * output dim] with outputs[0] zeros, like the seed's `Seq2Seq.forward`.
+ */
+export function decodeSequence(
+  decoder: Decoder,
+  trg: tf.Tensor2D,
+  hidden: tf.Tensor3D,
+  cell: tf.Tensor3D,
+  teacherForcingRatio: number,
+  rng: Random,
+): tf.Tensor3D {
+  const [T, B] = trg.shape;
+  const L = decoder.nLayers;
+  const H = decoder.hidDim;
+  const E = decoder.embDim;
+  const V = decoder.outputDim;
+  const named = new Map(decoder.namedParameters());
+  const embW = param(named, "embedding.weight") as tf.Tensor2D;
+  const fcW = param(named, "fc_out.weight") as tf.Tensor2D;
+  const fcB = param(named, "fc_out.bias") as tf.Tensor1D;
+  const layers: LayerWeights[] = [];
+  for (let k = 0; k < L; k++)
+    layers.push({
+      wIh: param(named, `rnn.weight_ih_l${k}`) as tf.Tensor2D,
+      wHh: param(named, `rnn.weight_hh_l${k}`) as tf.Tensor2D,
+      bIh: param(named, `rnn.bias_ih_l${k}`) as tf.Tensor1D,
+      bHh: param(named, `rnn.bias_hh_l${k}`) as tf.Tensor1D,
+    });
+  const training = decoder.training;
+  const pEmb = decoder.dropout.p;
+  const pRnn = decoder.rnn.dropout;
+  const embRng = decoder.dropout.rng ?? globalRandom;
+  const rnnRng = decoder.rnn.rng ?? globalRandom;
+  const trgData = trg.dataSync() as Int32Array;
+  const steps = T - 1;
+  // Tokens fed at each step and the dropout masks, kept in JS for the backward.
+  const tokensUsed = new Int32Array(steps * B);
+  const embMasks: Float32Array[] = [];
+  const rnnMasks: Float32Array[][] = layers.map(() => []);
+
+  const inSize = layers.map((l) => l.wIh.shape[1]);
+  const flat: tf.Tensor[] = [hidden, cell, embW, fcW, fcB];
+  for (const l of layers) flat.push(l.wIh, l.wHh, l.bIh, l.bHh);
+
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const save = args[flat.length] as tf.GradSaveFunc;
+    const catTs = layers.map((l) => cachedScaledCatT(l.wIh, l.wHh));
+    const cats = layers.map((l) => cachedCat(l.wIh, l.wHh)); // unscaled [4H, in + H], for the backward
+    const biases = layers.map((l) => scaledBias(l.bIh, l.bHh));
+    const fcWT = cachedTranspose(fcW);
+    let h = tf.unstack(hidden) as tf.Tensor2D[];
+    let c = tf.unstack(cell) as tf.Tensor2D[];
+    // Per layer and step: the layer input x (after dropout), h_{t−1}, σ-gates, c (from c_0), tanh c.
+    const xs: tf.Tensor2D[][] = layers.map(() => []);
+    const hPrev: tf.Tensor2D[][] = layers.map(() => []);
+    const ss: tf.Tensor2D[][] = layers.map(() => []);
+    const cs: tf.Tensor2D[][] = layers.map((_, k) => [c[k]]);
+    const tcs: tf.Tensor2D[][] = layers.map(() => []);
+    const hTop: tf.Tensor2D[] = [];
+    const outputs: tf.Tensor2D[] = [tf.zeros([B, V])];
+    let tokens = trgData.subarray(0, B);
+    for (let t = 1; t <= steps; t++) {
+      tokensUsed.set(tokens, (t - 1) * B);
+      let x = tf.gather(embW, tf.tensor1d(tokens, "int32")) as tf.Tensor2D;
+      if (training && pEmb > 0) {
+        const m = dropoutMask(B * E, pEmb, embRng);
+        embMasks.push(m);
+        x = tf.mul(x, tf.tensor2d(m, [B, E]));
+      }
+      const hNew: tf.Tensor2D[] = [];
+      const cNew: tf.Tensor2D[] = [];
+      for (let k = 0; k < L; k++) {
+        xs[k].push(x);
+        hPrev[k].push(h[k]);
+        const st = lstmStepForward(tf.concat([x, h[k]], 1) as tf.Tensor2D, c[k], catTs[k], biases[k]);
+        ss[k].push(st.s);
+        cs[k].push(st.c);
+        tcs[k].push(st.tc);
+        hNew.push(st.h);
+        cNew.push(st.c);
+        x = st.h;
+        if (k < L - 1 && training && pRnn > 0) {
+          const m = dropoutMask(B * H, pRnn, rnnRng);
+          rnnMasks[k].push(m);
+          x = tf.mul(st.h, tf.tensor2d(m, [B, H]));
+        }
+      }
+      h = hNew;
+      c = cNew;
+      hTop.push(x);
+      const logits = tf.fused.matMul({ a: x, b: fcWT, bias: fcB }) as tf.Tensor2D;
+      outputs.push(logits);
+      // One coin per step, as the seed draws `random.random()` even after the last step.
+      const teacherForce = rng.random() < teacherForcingRatio;
+      if (t < steps)
+        tokens = teacherForce ? trgData.subarray(t * B, (t + 1) * B) : (tf.argMax(logits, 1).dataSync() as Int32Array);
+    }
+    const value = tf.stack(outputs) as tf.Tensor3D;
+    const toSave: tf.Tensor[] = [tf.concat(hTop, 0)];
+    for (let k = 0; k < L; k++)
+      toSave.push(tf.concat(xs[k], 0), tf.concat(hPrev[k], 0), tf.concat(ss[k], 0), tf.concat(cs[k], 0), tf.concat(tcs[k], 0));
+    save(toSave);
+
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const hTopAll = saved[0] as tf.Tensor2D; // [steps·B, H]
+      const lay = layers.map((_, k) => {
+        const [x, hp, s, cc, tc] = saved.slice(1 + 5 * k, 6 + 5 * k) as tf.Tensor2D[];
+        return { x, hp, s, c: cc, tc };
+      });
+      // outputs[0] is a constant: only rows 1.. carry gradient.
+      const dLogits = tf.reshape(rowSlice(dy, 1, steps), [steps * B, V]) as tf.Tensor2D;
+      // fc_out: dW = dLogitsᵀ·h computed as (hᵀ·dLogits)ᵀ — transposing [steps·B, H] and [H, V]
+      // is far cheaper than transposing dLogits [steps·B, V]. dh_top for all steps at once.
+      const dFcW = transpose2d(tf.matMul(transpose2d(hTopAll), dLogits) as tf.Tensor2D);
+      const dFcB = sumRows(dLogits);
+      const dHTop = tf.matMul(dLogits, fcW) as tf.Tensor2D; // [steps·B, H]
+      const maskT = rnnMasks.map((ms) => (ms.length ? tf.tensor2d(concatF32(ms), [steps * B, H]) : undefined));
+      const dhRec: Array<tf.Tensor2D | undefined> = layers.map(() => undefined);
+      const dhRecOff: number[] = layers.map(() => 0);
+      const dhRecStride: number[] = layers.map(() => H);
+      const dcRec: Array<tf.Tensor2D | undefined> = layers.map(() => undefined);
+      const dGates: tf.Tensor2D[][] = layers.map(() => new Array(steps));
+      for (let t = steps - 1; t >= 0; t--) {
+        // Gradient reaching the top layer's h_t from fc_out, then each lower layer's from above.
+        let dA: tf.Tensor = dHTop;
+        let dAOff = t * B * H;
+        let dAStride = H;
+        for (let k = L - 1; k >= 0; k--) {
+          const P = lay[k];
+          const [dG, dcPrev] = lstmBwdCell({
+            B, H,
+            s: P.s, sOff: t * B * 4 * H,
+            cPrev: P.c, cPrevOff: t * B * H,
+            tc: P.tc, tcOff: t * B * H,
+            dA, dAOff, dAStride,
+            mask: k < L - 1 ? maskT[k] : undefined, maskOff: t * B * H,
+            dhRec: dhRec[k], dhRecOff: dhRecOff[k], dhRecStride: dhRecStride[k],
+            dcRec: dcRec[k],
+          });
+          dGates[k][t] = dG;
+          dcRec[k] = dcPrev;
+          if (k > 0) {
+            // One matmul gives the gradient for the layer below (x columns) and for h_{t−1}.
+            const inK = inSize[k];
+            const dXH = tf.matMul(dG, cats[k]) as tf.Tensor2D; // [B, in + H]
+            dA = dXH;
+            dAOff = 0;
+            dAStride = inK + H;
+            dhRec[k] = dXH;
+            dhRecOff[k] = inK;
+            dhRecStride[k] = inK + H;
+          } else {
+            // Layer 0's input gradient (the embedding's) is one matmul over all steps below.
+            dhRec[0] = tf.matMul(dG, layers[0].wHh) as tf.Tensor2D;
+          }
+        }
+      }
+      const grads: tf.Tensor[] = [
+        tf.stack(layers.map((_, k) => recurrentRows(dhRec[k] as tf.Tensor2D, dhRecOff[k], dhRecStride[k], B, H))),
+        tf.stack(dcRec as tf.Tensor2D[]),
+      ];
+      // Embedding: dX of layer 0 for all steps, undo the dropout mask, scatter-add into used rows.
+      const dG0 = tf.concat(dGates[0], 0) as tf.Tensor2D;
+      let dEmb = tf.matMul(dG0, layers[0].wIh) as tf.Tensor2D; // [steps·B, E]
+      if (embMasks.length) dEmb = tf.mul(dEmb, tf.tensor2d(concatF32(embMasks), [steps * B, E]));
+      const dEmbData = dEmb.dataSync();
+      const dEmbW = new Float32Array(V * E);
+      for (let r = 0; r < steps * B; r++) {
+        const o = tokensUsed[r] * E;
+        const src = r * E;
+        for (let j = 0; j < E; j++) dEmbW[o + j] += dEmbData[src + j];
+      }
+      grads.push(tf.tensor2d(dEmbW, [V, E]), dFcW, dFcB);
+      for (let k = 0; k < L; k++) {
+        const dGAll = k === 0 ? dG0 : (tf.concat(dGates[k], 0) as tf.Tensor2D); // [steps·B, 4H]
+        const dGAllT = transpose2d(dGAll);
+        const dB = tf.sum(dGAllT, 1);
+        grads.push(tf.matMul(dGAllT, lay[k].x), tf.matMul(dGAllT, lay[k].hp), dB, tf.clone(dB));
+      }
+      return grads;
+    };
+    return { value, gradFunc };
+  });
+  return op(...flat) as tf.Tensor3D;
+}
+
+function concatF32(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** The [B, H] block of `t` at column offset `off` with row stride `stride` (a copy). */
+function recurrentRows(t: tf.Tensor2D, off: number, stride: number, B: number, H: number): tf.Tensor2D {
+  if (off === 0 && stride === H) return t;
+  return tf.slice(t, [0, off], [B, H]);
+}

@@ -1,0 +1,150 @@
+import * as tf from "@tensorflow/tfjs-core";
+// tfjs-core alone registers no gradients (the umbrella @tensorflow/tfjs does); training needs them.
+import "@tensorflow/tfjs-core/dist/register_all_gradients";
+import { clipGradNorm } from "../optim/clip";
+import { rowSlice } from "../nn/lstm-kernels";
+
+/** One batch from a BucketIterator: token ids [len, batch], int32. */
+export interface Seq2SeqBatch {
+  src: tf.Tensor2D;
+  trg: tf.Tensor2D;
+}
+
+/** Anything shaped like the seed's Seq2Seq (our class, or one written in the notebook). */
+export interface Seq2SeqLike {
+  train(mode?: boolean): unknown;
+  eval(): unknown;
+  parameters(): tf.Variable[];
+  forward(src: tf.Tensor2D, trg: tf.Tensor2D, teacherForcingRatio?: number): tf.Tensor3D;
+}
+
+/** `criterion(output [N, vocab], target [N])` → scalar, e.g. cross-entropy with ignoreIndex = pad. */
+export type Criterion = (output: tf.Tensor2D, target: tf.Tensor1D) => tf.Scalar;
+
+/** What `train` needs from an optimizer (lib/optim Adam/AdamW fit). Grads are keyed by variable name. */
+export interface Seq2SeqOptimizer {
+  zeroGrad?(): void;
+  step(grads: tf.NamedTensorMap): void;
+}
+
+export interface LoopOptions {
+  /** Epoch number (1-based) for error messages. */
+  epoch?: number;
+  /** A loss above this counts as exploding and stops training (default 1e3; CE of a uniform guess is ln V ≈ 9). */
+  maxLoss?: number;
+  /** Called after each batch with its 0-based index and loss. */
+  onBatch?: (batch: number, loss: number) => void;
+}
+
+/** Thrown when the loss or the gradient norm is NaN/Infinity or the loss explodes. */
+export class TrainingDivergedError extends Error {
+  constructor(
+    readonly epoch: number | undefined,
+    readonly batch: number,
+    readonly loss: number,
+    what: string,
+  ) {
+    super(
+      `training stopped${epoch !== undefined ? ` at epoch ${epoch}` : ""}, batch ${batch}: ${what}. ` +
+        "The parameters are those after the previous batch (this batch's update was not applied); " +
+        "checkpoints saved so far are untouched.",
+    );
+    this.name = "TrainingDivergedError";
+  }
+}
+
+/** The seed's `output[1:].view(-1, output_dim)` / `trg[1:].view(-1)`. */
+function flattenForLoss(output: tf.Tensor3D, trg: tf.Tensor2D): [tf.Tensor2D, tf.Tensor1D] {
+  const [len, batch, dim] = output.shape;
+  // rowSlice: tf.slice on wasm copies the whole [len, batch, vocab] input first.
+  const out = tf.reshape(rowSlice(output, 1, len - 1), [-1, dim]) as tf.Tensor2D;
+  const tgt = tf.reshape(tf.slice(trg, [1, 0], [len - 1, batch]), [-1]) as tf.Tensor1D;
+  return [out, tgt];
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/**
+ * The seed's `train(model, iterator, optimizer, criterion, clip)`: one epoch with teacher forcing
+ * 0.5, gradients clipped to global norm `clip`, one optimizer step per batch. Returns the mean batch
+ * loss. Stops with `TrainingDivergedError` (naming epoch and batch) before applying an update whose
+ * loss or gradient norm is not finite or whose loss exceeds `maxLoss`.
+ */
+export async function train(
+  model: Seq2SeqLike,
+  iterator: Iterable<Seq2SeqBatch>,
+  optimizer: Seq2SeqOptimizer,
+  criterion: Criterion,
+  clip: number,
+  opts: LoopOptions = {},
+): Promise<number> {
+  model.train();
+  const params = model.parameters();
+  const maxLoss = opts.maxLoss ?? 1e3;
+  let epochLoss = 0;
+  let n = 0;
+  for (const batch of iterator) {
+    optimizer.zeroGrad?.();
+    const { value, grads } = tf.variableGrads(() => {
+      const output = model.forward(batch.src, batch.trg);
+      const [out, tgt] = flattenForLoss(output, batch.trg);
+      return criterion(out, tgt);
+    }, params);
+    const loss = value.dataSync()[0];
+    value.dispose();
+    try {
+      if (!Number.isFinite(loss)) throw new TrainingDivergedError(opts.epoch, n + 1, loss, `loss is ${loss}`);
+      if (loss > maxLoss)
+        throw new TrainingDivergedError(opts.epoch, n + 1, loss, `loss ${loss} exceeds ${maxLoss} (exploding)`);
+      const norm = clipGradNorm(grads, clip);
+      if (!Number.isFinite(norm))
+        throw new TrainingDivergedError(opts.epoch, n + 1, loss, `gradient norm is ${norm}`);
+      optimizer.step(grads);
+    } finally {
+      tf.dispose(grads);
+    }
+    epochLoss += loss;
+    n++;
+    opts.onBatch?.(n - 1, loss);
+    await yieldToEventLoop();
+  }
+  if (n === 0) throw new Error("train: the iterator yielded no batches");
+  return epochLoss / n;
+}
+
+/**
+ * The seed's `evaluate(model, iterator, criterion)`: eval mode (no dropout), no teacher forcing,
+ * no gradients. Returns the mean batch loss; a NaN/Infinity loss throws, naming epoch and batch.
+ */
+export async function evaluate(
+  model: Seq2SeqLike,
+  iterator: Iterable<Seq2SeqBatch>,
+  criterion: Criterion,
+  opts: LoopOptions = {},
+): Promise<number> {
+  model.eval();
+  let epochLoss = 0;
+  let n = 0;
+  for (const batch of iterator) {
+    const loss = tf.tidy(() => {
+      const output = model.forward(batch.src, batch.trg, 0); // turn off teacher forcing
+      const [out, tgt] = flattenForLoss(output, batch.trg);
+      return criterion(out, tgt).dataSync()[0];
+    });
+    if (!Number.isFinite(loss)) throw new TrainingDivergedError(opts.epoch, n + 1, loss, `validation loss is ${loss}`);
+    epochLoss += loss;
+    n++;
+    opts.onBatch?.(n - 1, loss);
+    await yieldToEventLoop();
+  }
+  if (n === 0) throw new Error("evaluate: the iterator yielded no batches");
+  return epochLoss / n;
+}
+
+/** The seed's `epoch_time(start_time, end_time)`, with times in milliseconds (Date.now()). */
+export function epochTime(startMs: number, endMs: number): [number, number] {
+  const elapsed = (endMs - startMs) / 1000;
+  const mins = Math.trunc(elapsed / 60);
+  const secs = Math.trunc(elapsed - mins * 60);
+  return [mins, secs];
+}
