@@ -85,6 +85,13 @@ function step(model: Seq2Seq, opt: Adam, batch: Batch, pad: number): Phase {
   return { fwd: tFwd - t0, bwd: t1 - tFwd, clip: t2 - t1, adam: t3 - t2, total: t3 - t0, loss };
 }
 
+/** The wasm heap's size (it only grows): the high-water mark of tensor memory on that backend. */
+function wasmHeap(): string {
+  const b = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  const n = b.wasm?.HEAPU8?.length;
+  return n ? `, wasm heap ${(n / 2 ** 30).toFixed(2)} GiB` : "";
+}
+
 async function main(): Promise<void> {
   const info = await initBackend();
   console.log(`backend: ${info.name} (${(info.details ?? []).join(", ")}); node ${process.version}; ${os.cpus().length} CPUs; load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
@@ -134,13 +141,17 @@ async function main(): Promise<void> {
     if (variant === "fused") console.log(`parameters: ${countParameters(model).toLocaleString("en-US")}`);
     const opt = new Adam(model.parameters());
     const phases: Phase[] = [];
-    for (let i = 0; i < STEPS; i++) phases.push(step(model, opt, batches[i % batches.length], pad));
+    const tensorsAfter: number[] = [];
+    for (let i = 0; i < STEPS; i++) {
+      phases.push(step(model, opt, batches[i % batches.length], pad));
+      tensorsAfter.push(tf.memory().numTensors);
+    }
     const counted = phases.slice(1);
     const med = (k: keyof Phase) => median(counted.map((p) => p[k]));
     rows.push([
       `tfjs ${info.name}, ${variant}`,
       med("total") / 1000,
-      `fwd ${(med("fwd") / 1000).toFixed(2)} s, bwd ${(med("bwd") / 1000).toFixed(2)} s, clip ${med("clip").toFixed(0)} ms, adam ${med("adam").toFixed(0)} ms; loss ${phases[0].loss.toFixed(3)}; tensors ${tf.memory().numTensors}`,
+      `fwd ${(med("fwd") / 1000).toFixed(2)} s, bwd ${(med("bwd") / 1000).toFixed(2)} s, clip ${med("clip").toFixed(0)} ms, adam ${med("adam").toFixed(0)} ms; loss ${phases[0].loss.toFixed(3)}; live tensors after each step ${tensorsAfter.join("/")}, ${(tf.memory().numBytes / 2 ** 20).toFixed(0)} MiB, rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB${wasmHeap()}`,
     ]);
     model.dispose();
   }

@@ -98,7 +98,9 @@ export function lstmLayer(
     const hPrev = T > 1 ? tf.concat([h0In, rowSlice(hsAll, 0, (T - 1) * B)], 0) : h0In;
     save([x2, hPrev, tf.concat(ss, 0), tf.concat(cs, 0), tf.concat(tcs, 0), wIhIn, wHhIn]);
 
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+    // tfjs runs a customGrad's gradFunc outside any tidy (only the whole backward pass is one), so
+    // without this every intermediate here would live until the backward pass ends.
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => tf.tidy(() => {
       const [xS, hPrevS, sS, cS, tcS, wIhS, wHhS] = saved as tf.Tensor2D[];
       let dhRec: tf.Tensor2D | undefined;
       let dcRec: tf.Tensor2D = dy as unknown as tf.Tensor2D; // row T of dy is dc_T
@@ -126,7 +128,7 @@ export function lstmLayer(
       const dWhh = tf.matMul(dGAllT, hPrevS);
       const dB = tf.sum(dGAllT, 1); // a last-axis reduction: wasm's axis-0 sum transposes first
       return [dX, dhRec as tf.Tensor2D, dcRec, dWih, dWhh, dB, tf.clone(dB)];
-    };
+    });
     return { value, gradFunc };
   });
   return op(x, h0, c0, wIh, wHh, bIh, bHh) as tf.Tensor3D;

@@ -139,7 +139,9 @@ export function decodeSequence(
       toSave.push(tf.concat(xs[k], 0), tf.concat(hPrev[k], 0), tf.concat(ss[k], 0), tf.concat(cs[k], 0), tf.concat(tcs[k], 0));
     save(toSave);
 
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+    // tfjs runs a customGrad's gradFunc outside any tidy (only the whole backward pass is one), so
+    // without this every intermediate here would live until the backward pass ends.
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => tf.tidy(() => {
       const hTopAll = saved[0] as tf.Tensor2D; // [steps·B, H]
       const lay = layers.map((_, k) => {
         const [x, hp, s, cc, tc] = saved.slice(1 + 5 * k, 6 + 5 * k) as tf.Tensor2D[];
@@ -216,7 +218,7 @@ export function decodeSequence(
         grads.push(tf.matMul(dGAllT, lay[k].x), tf.matMul(dGAllT, lay[k].hp), dB, tf.clone(dB));
       }
       return grads;
-    };
+    });
     return { value, gradFunc };
   });
   return op(...flat) as tf.Tensor3D;
