@@ -25,3 +25,6 @@ export * from "./nn/lstm";
 export * from "./optim/clip";
 export * from "./seq2seq";
 export * from "./checkpoint";
+export * from "./word2vec/model";
+export * from "./word2vec/train";
+export * from "./similarity";

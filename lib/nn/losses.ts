@@ -1,19 +1,19 @@
 import "../engine/setup";
 import * as tf from "@tensorflow/tfjs-core";
+import { asCpuBackend, asWasmBackend } from "../engine/kernels/backend-access";
+import type { KernelFunc } from "../engine/kernels/registry";
 
 export interface CrossEntropyOptions {
   /** Targets equal to this are skipped (PyTorch's `ignore_index`, default -100). */
   ignoreIndex?: number;
+  /** Use the fused JS kernel on cpu/wasm (default true); false forces tensor ops (tests). */
+  fused?: boolean;
 }
 
 /**
  * `nn.CrossEntropyLoss()(logits, targets)`: mean over the non-ignored rows of
  * −log softmax(logits[i])[targets[i]]. logits [N, C] float, targets [N] int32 in [0, C) or
  * `ignoreIndex`. If every target is ignored the result is NaN, as in PyTorch.
- *
- * Built on tf.losses.softmaxCrossEntropy with 0/1 weights (reduction SUM_BY_NONZERO_WEIGHTS): its
- * custom gradient is one fused softmax − labels, cheap on wasm, unlike a hand-written logSumExp
- * whose max-gradient runs a broadcasting Equal (slow on wasm).
  */
 export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, opts: CrossEntropyOptions = {}): tf.Scalar {
   const ignoreIndex = opts.ignoreIndex ?? -100;
@@ -23,22 +23,151 @@ export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, opts: Cr
   if (targets.dtype !== "int32") throw new Error(`crossEntropy: targets must be int32 class ids, got ${targets.dtype}`);
   const c = logits.shape[1];
   const t = targets.dataSync();
-  const safe = new Int32Array(t.length);
-  const weight = new Float32Array(t.length);
+  let kept = 0;
   for (let i = 0; i < t.length; i++) {
     if (t[i] === ignoreIndex) continue;
     if (t[i] < 0 || t[i] >= c) throw new Error(`crossEntropy: target ${t[i]} at row ${i} is out of range [0, ${c})`);
-    safe[i] = t[i];
-    weight[i] = 1;
+    kept++;
   }
+  const rows = new Int32Array(kept);
+  const tg = new Int32Array(kept);
+  for (let i = 0, k = 0; i < t.length; i++)
+    if (t[i] !== ignoreIndex) {
+      rows[k] = i;
+      tg[k++] = t[i];
+    }
+  return pairedCrossEntropy(logits, rows, tg, opts);
+}
+
+const KERNEL = "Lab4PairedSoftmaxCE";
+
+/**
+ * Loss and d(loss)/d(logits) of the mean over pairs i of −log softmax(z[rows[i]])[targets[i]], in
+ * three passes over z (row max; exp and sum; pair terms). Rows no pair uses get zero gradient and
+ * cost nothing. Returns the loss; `grad` is fully overwritten.
+ */
+export function pairedSoftmaxCE(
+  z: Float32Array,
+  numRows: number,
+  numClasses: number,
+  rows: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  grad: Float32Array,
+): number {
+  const C = numClasses;
+  const B = rows.length;
+  const n = new Float64Array(numRows);
+  for (let i = 0; i < B; i++) n[rows[i]]++;
+  const lse = new Float64Array(numRows);
+  for (let u = 0; u < numRows; u++) {
+    const o = u * C;
+    if (n[u] === 0) {
+      grad.fill(0, o, o + C);
+      continue;
+    }
+    let m = -Infinity;
+    for (let k = o; k < o + C; k++) if (z[k] > m) m = z[k];
+    let s = 0;
+    for (let k = o; k < o + C; k++) {
+      const e = Math.exp(z[k] - m);
+      grad[k] = e;
+      s += e;
+    }
+    lse[u] = m + Math.log(s);
+    const scale = n[u] / (B * s);
+    for (let k = o; k < o + C; k++) grad[k] *= scale;
+  }
+  let loss = 0;
+  for (let i = 0; i < B; i++) {
+    const k = rows[i] * C + targets[i];
+    loss += lse[rows[i]] - z[k];
+    grad[k] -= 1 / B;
+  }
+  return loss / B;
+}
+
+const wasmPairedCE: KernelFunc = ({ inputs, backend }) => {
+  const b = asWasmBackend(backend);
+  const { logits, rows, targets } = inputs as Record<string, tf.TensorInfo>;
+  const [U, C] = logits.shape;
+  const loss = b.makeOutput([], "float32");
+  const grad = b.makeOutput([U, C], "float32");
+  const z = b.typedArrayFromHeap(logits) as Float32Array; // views after the allocations
+  const value = pairedSoftmaxCE(z, U, C, b.typedArrayFromHeap(rows), b.typedArrayFromHeap(targets), b.typedArrayFromHeap(grad) as Float32Array);
+  (b.typedArrayFromHeap(loss) as Float32Array)[0] = value;
+  return [loss, grad];
+};
+
+const cpuPairedCE: KernelFunc = ({ inputs, backend }) => {
+  const b = asCpuBackend(backend);
+  const { logits, rows, targets } = inputs as Record<string, tf.TensorInfo>;
+  const [U, C] = logits.shape;
+  const get = (t: tf.TensorInfo) => b.data.get(t.dataId).values as Float32Array | Int32Array;
+  const grad = new Float32Array(U * C);
+  const value = pairedSoftmaxCE(get(logits) as Float32Array, U, C, get(rows), get(targets), grad);
+  return [b.makeTensorInfo([], "float32", Float32Array.of(value)), b.makeTensorInfo([U, C], "float32", grad)];
+};
+
+for (const [backendName, kernelFunc] of [["wasm", wasmPairedCE], ["cpu", cpuPairedCE]] as const)
+  if (!tf.getKernel(KERNEL, backendName)) tf.registerKernel({ kernelName: KERNEL, backendName, kernelFunc });
+
+/**
+ * Mean cross-entropy over pairs (rows[i], targets[i]) whose logits are row `rows[i]` of `logits`:
+ * equal, value and gradient, to `crossEntropy(tf.gather(logits, rows), targets)` without
+ * materialising the gathered [pairs, C] block. Word2Vec uses it with one logits row per distinct
+ * context word; `crossEntropy` with rows = the non-ignored positions.
+ *
+ * On cpu/wasm the loss and its gradient come from one JS kernel (`pairedSoftmaxCE`: 3 passes over
+ * the logits, ~3× faster than tf.losses.softmaxCrossEntropy's ops on wasm and without its [U, C]
+ * temporaries). Elsewhere: tf.losses.softmaxCrossEntropy with soft labels counts[u]/n_u weighted
+ * n_u/B — its fused gradient (softmax − labels)·weight needs label rows that sum to 1.
+ */
+export function pairedCrossEntropy(
+  logits: tf.Tensor2D,
+  rows: Int32Array,
+  targets: Int32Array,
+  opts: { fused?: boolean } = {},
+): tf.Scalar {
+  if (logits.rank !== 2) throw new Error(`pairedCrossEntropy: logits must be [U, C], got [${logits.shape.join(", ")}]`);
+  const [U, C] = logits.shape;
+  if (rows.length !== targets.length)
+    throw new Error(`pairedCrossEntropy: ${rows.length} rows but ${targets.length} targets`);
+  for (let i = 0; i < rows.length; i++) {
+    if (!(rows[i] >= 0 && rows[i] < U)) throw new Error(`pairedCrossEntropy: row ${rows[i]} is out of range [0, ${U})`);
+    if (!(targets[i] >= 0 && targets[i] < C)) throw new Error(`pairedCrossEntropy: target ${targets[i]} is out of range [0, ${C})`);
+  }
+  const lg = logits.dtype === "float32" ? logits : (tf.cast(logits, "float32") as tf.Tensor2D);
+  try {
+    if ((opts.fused ?? true) && tf.getKernel(KERNEL, tf.getBackend())) {
+      // tfjs types customGrad's arguments as (Tensor | GradSaveFunc)[]; ours are (x, save).
+      const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+        const x = args[0] as tf.Tensor;
+        const save = args[1] as tf.GradSaveFunc;
+        const r = tf.tensor1d(rows, "int32");
+        const t = tf.tensor1d(targets, "int32");
+        const [loss, grad] = tf.engine().runKernel(KERNEL, { logits: x, rows: r, targets: t }, {}) as tf.Tensor[];
+        tf.dispose([r, t]);
+        save([grad]);
+        return { value: loss, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(saved[0], dy) };
+      });
+      return f(lg) as tf.Scalar;
+    }
+    return opsPairedCrossEntropy(lg, rows, targets);
+  } finally {
+    if (lg !== logits) lg.dispose();
+  }
+}
+
+function opsPairedCrossEntropy(logits: tf.Tensor2D, rows: Int32Array, targets: Int32Array): tf.Scalar {
+  const [U, C] = logits.shape;
+  const B = rows.length;
+  const n = new Float64Array(U);
+  for (let i = 0; i < B; i++) n[rows[i]]++;
+  const labels = new Float32Array(U * C);
+  for (let i = 0; i < B; i++) labels[rows[i] * C + targets[i]] += 1 / n[rows[i]];
+  const weights = Float32Array.from(n, (v) => v / B); // B = 0: NaN weights, NaN loss (as PyTorch)
   return tf.tidy(() =>
-    tf.losses.softmaxCrossEntropy(
-      tf.oneHot(tf.tensor1d(safe, "int32"), c),
-      logits,
-      tf.tensor1d(weight),
-      0,
-      tf.Reduction.SUM_BY_NONZERO_WEIGHTS,
-    ),
+    tf.losses.softmaxCrossEntropy(tf.tensor2d(labels, [U, C]), logits, tf.tensor1d(weights), 0, tf.Reduction.SUM),
   ) as tf.Scalar;
 }
 

@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/engine";
-import { countsCrossEntropy, crossEntropy } from "../../lib/nn/losses";
+import { countsCrossEntropy, crossEntropy, pairedCrossEntropy } from "../../lib/nn/losses";
 
 test.before(async () => {
   await initBackend({ backend: "wasm" });
@@ -39,6 +39,33 @@ test("ignoreIndex (default -100, as PyTorch) drops rows from the mean and the gr
   close(crossEntropy(logits, t2, { ignoreIndex: 1 }).dataSync()[0], -Math.log(softmax(L[0])[2]));
   assert.ok(Number.isNaN(crossEntropy(logits, tf.tensor1d([1, 1, 1], "int32"), { ignoreIndex: 1 }).dataSync()[0]));
 });
+
+for (const backend of ["wasm", "cpu"] as const)
+  for (const fused of [true, false])
+    test(`${backend}, ${fused ? "fused kernel" : "tensor ops"}: crossEntropy and pairedCrossEntropy by hand, with ignored rows`, async () => {
+      await tf.setBackend(backend);
+      const L = [[1, 2, 3], [5, 1, 1], [0, -2, 4], [9, 9, -9]];
+      const logits = tf.tensor2d(L);
+      // crossEntropy with row 1 ignored
+      const t = tf.tensor1d([2, -100, 1, 0], "int32");
+      const ce = tf.valueAndGrad((l: tf.Tensor) => crossEntropy(l as tf.Tensor2D, t, { fused }))(logits);
+      const want = (-Math.log(softmax(L[0])[2]) - Math.log(softmax(L[2])[1]) - Math.log(softmax(L[3])[0])) / 3;
+      close(ce.value.dataSync()[0], want);
+      const g = ce.grad.arraySync() as number[][];
+      assert.equal(g[1], [0, 0, 0]);
+      [[0, 2], [2, 1], [3, 0]].forEach(([r, tt]) => softmax(L[r]).forEach((p, j) => close(g[r][j], (p - (j === tt ? 1 : 0)) / 3)));
+      // pairs reusing rows: (0,2), (0,2), (3,1), (0,0); row 1 and 2 unused
+      const rows = Int32Array.from([0, 0, 3, 0]), tg = Int32Array.from([2, 2, 1, 0]);
+      const pc = tf.valueAndGrad((l: tf.Tensor) => pairedCrossEntropy(l as tf.Tensor2D, rows, tg, { fused }))(logits);
+      const wantP = (-2 * Math.log(softmax(L[0])[2]) - Math.log(softmax(L[3])[1]) - Math.log(softmax(L[0])[0])) / 4;
+      close(pc.value.dataSync()[0], wantP);
+      const gp = pc.grad.arraySync() as number[][];
+      assert.equal([gp[1], gp[2]], [[0, 0, 0], [0, 0, 0]]);
+      softmax(L[0]).forEach((p, j) => close(gp[0][j], (3 * p - (j === 2 ? 2 : 0) - (j === 0 ? 1 : 0)) / 4));
+      softmax(L[3]).forEach((p, j) => close(gp[3][j], (p - (j === 1 ? 1 : 0)) / 4));
+      assert.ok(Number.isNaN(pairedCrossEntropy(logits, new Int32Array(0), new Int32Array(0), { fused }).dataSync()[0]));
+      await tf.setBackend("wasm");
+    });
 
 test("crossEntropy bad input: out-of-range target, float targets, mismatched lengths", () => {
   const logits = tf.zeros([2, 3]) as tf.Tensor2D;
