@@ -4,7 +4,9 @@
  * backend, against PyTorch's step on the same CPU measured in the same run (bench/seq2seq_torch.py
  * on the very same batches).
  *
- *   npx tsx bench/seq2seq.ts [--steps N] [--variants fused,stepwise] [--no-torch]
+ *   npx tsx bench/seq2seq.ts [--steps N] [--variants fused,stepwise] [--no-torch] [--threads N]
+ *
+ * --threads N starts the wasm backend with an N-thread XNNPACK pool (lib/nn/wasm-threads.ts).
  *
  * A step is what the seed's train() does per batch: forward with teacher forcing 0.5, CE loss
  * (ignore pad), backward, clip_grad_norm_(1), Adam step. The first step of each variant is a
@@ -25,6 +27,7 @@ import { Adam } from "../lib/optim/adam";
 import { crossEntropy } from "../lib/nn/losses";
 import { writeSafetensors } from "../lib/checkpoint/safetensors";
 import { manualSeed } from "../lib/random";
+import { enableWasmThreads, finishWasmThreads } from "../lib/nn/wasm-threads";
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -33,6 +36,7 @@ const arg = (name: string, dflt: string): string => {
 const STEPS = Number(arg("steps", "4"));
 const VARIANTS = arg("variants", "fused,stepwise").split(",");
 const WITH_TORCH = !process.argv.includes("--no-torch");
+const THREADS = Number(arg("threads", "1"));
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -93,7 +97,9 @@ function wasmHeap(): string {
 }
 
 async function main(): Promise<void> {
+  if (THREADS > 1 && !enableWasmThreads(THREADS)) console.log("wasm threads: not available here");
   const info = await initBackend();
+  if (THREADS > 1) info.details = [...(info.details ?? []).filter((d) => !/thread/.test(d)), `${finishWasmThreads()} threads`];
   console.log(`backend: ${info.name} (${(info.details ?? []).join(", ")}); node ${process.version}; ${os.cpus().length} CPUs; load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   const SRC = new Field({ tokenize: tokenizeDe, init_token: "<sos>", eos_token: "<eos>", lower: true });
   const TRG = new Field({ tokenize: tokenizeEn, init_token: "<sos>", eos_token: "<eos>", lower: true });

@@ -1,22 +1,55 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 /*
- * Shared pieces of the hand-written LSTM layers (lib/nn/lstm.ts, lib/seq2seq/fused.ts). Internal:
- * not exported from the package.
+ * Shared pieces of the hand-written LSTM layers (lib/nn/lstm.ts, lib/seq2seq/fused.ts): weight
+ * layouts derived once per weight version. Internal: not exported from the package.
  */
 
-/** A cache of each weight's transpose, keyed by the variable and invalidated when it is assigned. */
-const transposeCache = new WeakMap<tf.Tensor, { dataId: object; t: tf.Tensor2D }>();
+interface Entry {
+  kind: string;
+  sources: tf.Tensor[];
+  dataIds: object[];
+  value: tf.Tensor;
+}
 
-/** `wᵀ` for a 2-D weight, recomputed only when `w`'s data changes (Variable.assign swaps dataId). */
+/**
+ * Derived tensors (transposes, concatenations) of variables, valid while every source keeps its
+ * data: `Variable.assign` (the optimizer step) swaps the dataId, which invalidates the entry. Entries
+ * whose sources were disposed (a model thrown away) are freed on the next lookup, so re-creating
+ * models does not leak the derived copies.
+ */
+const entries: Entry[] = [];
+
+function derived<T extends tf.Tensor>(kind: string, sources: tf.Tensor[], make: () => T): T {
+  if (!sources.every((s) => s instanceof tf.Variable)) return make(); // not cacheable: plain result
+  let found: Entry | undefined;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i];
+    if (e.sources.some((s) => s.isDisposed) || e.value.isDisposed) {
+      if (!e.value.isDisposed) e.value.dispose();
+      entries.splice(i, 1);
+    } else if (e.kind === kind && e.sources.length === sources.length && e.sources.every((s, j) => s === sources[j])) {
+      if (e.dataIds.every((d, j) => d === sources[j].dataId)) found = e;
+      else {
+        e.value.dispose();
+        entries.splice(i, 1);
+      }
+    }
+  }
+  if (found) return found.value as T;
+  const value = tf.keep(make());
+  entries.push({ kind, sources, dataIds: sources.map((s) => s.dataId), value });
+  return value;
+}
+
+/** `wᵀ` for a 2-D weight, recomputed only when `w`'s data changes. */
 export function cachedTranspose(w: tf.Tensor2D): tf.Tensor2D {
-  if (!(w instanceof tf.Variable)) return tf.transpose(w);
-  const hit = transposeCache.get(w);
-  if (hit && hit.dataId === w.dataId && !hit.t.isDisposed) return hit.t;
-  if (hit && !hit.t.isDisposed) hit.t.dispose();
-  const t = tf.keep(tf.transpose(w));
-  transposeCache.set(w, { dataId: w.dataId, t });
-  return t;
+  return derived("T", [w], () => tf.transpose(w));
+}
+
+/** [a | b] for weights a [R, Ca], b [R, Cb] (W_ih, W_hh): an LSTM step's backward is dGates·[W_ih | W_hh]. */
+export function cachedCat(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return derived("cat", [a, b], () => tf.concat([a, b], 1));
 }
 
 /** Per-gate-column multipliers so one sigmoid yields i, f, σ(2·g_pre), o: tanh(z) = 2σ(2z) − 1. */
@@ -33,61 +66,22 @@ export function gateScale(hidden: number): tf.Tensor1D {
 }
 
 /**
- * d(activation)/d(pre-activation) expressed through the stored sigmoid outputs a = σ(scale·z):
- * a(1−a) for i, f, o and, for g = 2a − 1, 4a(1−a) = 1 − g².
- */
-const gateDerivScaleCache = new Map<number, tf.Tensor1D>();
-export function gateDerivScale(hidden: number): tf.Tensor1D {
-  let s = gateDerivScaleCache.get(hidden);
-  if (!s || s.isDisposed) {
-    const v = new Float32Array(4 * hidden).fill(1);
-    v.fill(4, 2 * hidden, 3 * hidden);
-    s = tf.keep(tf.tensor1d(v));
-    gateDerivScaleCache.set(hidden, s);
-  }
-  return s;
-}
-
-export const tanhViaSigmoid = (z: tf.Tensor): tf.Tensor => tf.sub(tf.mul(tf.sigmoid(tf.mul(z, 2)), 2), 1);
-
-
-const concatCache = new WeakMap<tf.Tensor, { a: object; b: object; cat: tf.Tensor2D }>();
-
-/**
- * [a | b] for weights a [R, Ca] and b [R, Cb] (e.g. weight_ih, weight_hh): the backward of an LSTM
- * step is then one matmul dGates·[W_ih | W_hh]. Cached until either weight is assigned.
- */
-export function cachedCat(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  if (!(a instanceof tf.Variable)) return tf.concat([a, b], 1);
-  const hit = concatCache.get(a);
-  if (hit && hit.a === a.dataId && hit.b === b.dataId && !hit.cat.isDisposed) return hit.cat;
-  if (hit) hit.cat.dispose();
-  const cat = tf.keep(tf.concat([a, b], 1));
-  concatCache.set(a, { a: a.dataId, b: b.dataId, cat });
-  return cat;
-}
-
-const scaledCache = new WeakMap<tf.Tensor, { a: object; b: object; catT: tf.Tensor2D }>();
-
-/**
  * [W_ih | W_hh]ᵀ with the g-gate columns multiplied by 2 ([in + H, 4H]): the forward step's
- * σ([x, h]·this + 2-scaled bias) then yields i, f, σ(2·g_pre), o in one sigmoid. Cached per
- * weight version like `cachedConcat`.
+ * σ([x, h]·this + 2-scaled bias) then yields i, f, σ(2·g_pre), o in one sigmoid.
  */
 export function cachedScaledCatT(wIh: tf.Tensor2D, wHh: tf.Tensor2D): tf.Tensor2D {
   const H = wHh.shape[1];
-  const make = () =>
-    tf.tidy(() => tf.transpose(tf.mul(tf.concat([wIh, wHh], 1), tf.reshape(gateScale(H), [4 * H, 1]))) as tf.Tensor2D);
-  if (!(wIh instanceof tf.Variable)) return make();
-  const hit = scaledCache.get(wIh);
-  if (hit && hit.a === wIh.dataId && hit.b === wHh.dataId && !hit.catT.isDisposed) return hit.catT;
-  if (hit) hit.catT.dispose();
-  const catT = tf.keep(make());
-  scaledCache.set(wIh, { a: wIh.dataId, b: wHh.dataId, catT });
-  return catT;
+  return derived("scaledCatT", [wIh, wHh], () =>
+    tf.tidy(() => tf.transpose(tf.mul(tf.concat([wIh, wHh], 1), tf.reshape(gateScale(H), [4 * H, 1]))) as tf.Tensor2D),
+  );
 }
 
 /** (b_ih + b_hh) with the g block doubled, matching `cachedScaledCatT`. */
 export function scaledBias(bIh: tf.Tensor1D, bHh: tf.Tensor1D): tf.Tensor1D {
   return tf.mul(tf.add(bIh, bHh), gateScale(bIh.shape[0] / 4));
+}
+
+/** Number of live cached derived tensors (for leak tests). */
+export function derivedCacheSize(): number {
+  return entries.filter((e) => !e.value.isDisposed).length;
 }

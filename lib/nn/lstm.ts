@@ -169,7 +169,10 @@ export class LSTM extends Module {
     const bound = 1 / Math.sqrt(hiddenSize);
     const rng = opts.rng ?? globalRandom;
     const mk = (name: string, shape: number[]): tf.Variable => {
-      const v = tf.variable(tf.zeros(shape), true);
+      // tf.variable shares the initial tensor's data; dispose our handle so only the variable holds it.
+      const init = tf.zeros(shape);
+      const v = tf.variable(init, true);
+      init.dispose();
       uniform_(v, -bound, bound, rng);
       return this.registerParameter(name, v);
     };

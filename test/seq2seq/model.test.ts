@@ -159,6 +159,32 @@ test("teacher forcing: ratio 1 feeds trg[t], ratio 0 feeds the argmax (checked s
   check(0, (_t, out) => tf.tensor1d(Array.from(tf.argMax(out, 1).dataSync()), "int32"));
 });
 
+test("training steps and re-created models leak no tensors (weight caches follow their variables)", () => {
+  const src = tf.tensor2d([[2, 3], [4, 5]], [2, 2], "int32");
+  const trg = tf.tensor2d([[2, 2], [3, 4], [5, 6]], [3, 2], "int32");
+  const counts: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    for (const fused of [true, false]) {
+      const m = small(fused, new Random(round));
+      for (let i = 0; i < 2; i++) {
+        const { value, grads } = tf.variableGrads(() => seedLoss(m.forward(src, trg, 0.5), trg), m.parameters());
+        // an optimizer-like update invalidates the cached weight layouts
+        for (const p of m.parameters()) {
+          const next = tf.tidy(() => tf.sub(p, tf.mul(grads[p.name], 0.01)));
+          p.assign(next);
+          next.dispose();
+        }
+        tf.dispose(grads);
+        value.dispose();
+      }
+      m.dispose();
+    }
+    counts.push(tf.memory().numTensors);
+  }
+  assert.is(counts[1], counts[0], `live tensors per round: ${counts}`);
+  assert.is(counts[2], counts[0], `live tensors per round: ${counts}`);
+});
+
 test("bad input gives clear errors", () => {
   const m = small(true, new Random(6));
   const src = tf.tensor2d([[2, 3]], [1, 2], "int32");
