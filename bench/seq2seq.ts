@@ -8,6 +8,14 @@
  *
  * --threads N starts the wasm backend with an N-thread XNNPACK pool (lib/nn/wasm-threads.ts).
  *
+ * Variants (all the same model, weights, batches and maths):
+ *   taped     the LSTM written as per-step tf ops recorded on the tape (a direct port; the engine's
+ *             kernel fixes are active), decoder called step by step
+ *   ops       our whole-layer LSTM op (hand-written BPTT) but its element-wise step in plain tf ops
+ *             (the fallback for backends without our kernels), decoder step by step
+ *   stepwise  our LSTM op with the in-place step kernels, decoder step by step (the seed's loop)
+ *   fused     additionally the whole decoding loop as one op (Seq2Seq's default)
+ *
  * A step is what the seed's train() does per batch: forward with teacher forcing 0.5, CE loss
  * (ignore pad), backward, clip_grad_norm_(1), Adam step. The first step of each variant is a
  * warm-up (kernel setup, weight caches) and is not counted. Prints one table; times are medians.
@@ -28,6 +36,9 @@ import { crossEntropy } from "../lib/nn/losses";
 import { writeSafetensors } from "../lib/checkpoint/safetensors";
 import { manualSeed } from "../lib/random";
 import { enableWasmThreads, finishWasmThreads } from "../lib/nn/wasm-threads";
+import { LSTM } from "../lib/nn/lstm";
+import { useLstmKernels } from "../lib/nn/lstm-kernels";
+import { dropout } from "../lib/nn/dropout";
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -35,6 +46,50 @@ const arg = (name: string, dflt: string): string => {
 };
 const STEPS = Number(arg("steps", "4"));
 const VARIANTS = arg("variants", "fused,stepwise").split(",");
+const KNOWN = ["taped", "ops", "stepwise", "fused"];
+for (const v of VARIANTS) if (!KNOWN.includes(v)) throw new Error(`unknown variant ${v}: use ${KNOWN.join(", ")}`);
+
+/** A direct port of nn.LSTM's forward as per-step tf ops on the tape (the "taped" variant). */
+function tapedLstmForward(
+  this: LSTM,
+  x: tf.Tensor3D,
+  state?: [tf.Tensor3D, tf.Tensor3D],
+): [tf.Tensor3D, [tf.Tensor3D, tf.Tensor3D]] {
+  const [T, B] = x.shape;
+  const H = this.hiddenSize;
+  const p = new Map(this.namedParameters());
+  return tf.tidy(() => {
+    // (tf.split, not tf.unstack: Unpack's gradient fails for a single piece in tfjs 4.22)
+    const pieces = (t: tf.Tensor3D) => tf.split(t, t.shape[0], 0).map((p) => tf.reshape(p, [B, -1]) as tf.Tensor2D);
+    const hs0 = state ? pieces(state[0]) : null;
+    const cs0 = state ? pieces(state[1]) : null;
+    let layerIn = pieces(x);
+    const hT: tf.Tensor2D[] = [];
+    const cT: tf.Tensor2D[] = [];
+    for (let k = 0; k < this.numLayers; k++) {
+      const wIh = p.get(`weight_ih_l${k}`) as tf.Tensor2D;
+      const wHh = p.get(`weight_hh_l${k}`) as tf.Tensor2D;
+      const b = tf.add(p.get(`bias_ih_l${k}`) as tf.Tensor, p.get(`bias_hh_l${k}`) as tf.Tensor);
+      let h: tf.Tensor2D = hs0 ? hs0[k] : tf.zeros([B, H]);
+      let c: tf.Tensor2D = cs0 ? cs0[k] : tf.zeros([B, H]);
+      const outs: tf.Tensor2D[] = [];
+      for (let t = 0; t < T; t++) {
+        const gates = tf.add(tf.add(tf.matMul(layerIn[t], wIh, false, true), tf.matMul(h, wHh, false, true)), b);
+        const [i, f, g, o] = tf.split(gates, 4, 1);
+        c = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
+        h = tf.mul(tf.sigmoid(o), tf.tanh(c));
+        outs.push(h);
+      }
+      hT.push(h);
+      cT.push(c);
+      layerIn = k < this.numLayers - 1 && this.training && this.dropout > 0 ? outs.map((o) => dropout(o, this.dropout)) : outs;
+    }
+    return [tf.stack(layerIn) as tf.Tensor3D, [tf.stack(hT) as tf.Tensor3D, tf.stack(cT) as tf.Tensor3D]] as [
+      tf.Tensor3D,
+      [tf.Tensor3D, tf.Tensor3D],
+    ];
+  });
+}
 const WITH_TORCH = !process.argv.includes("--no-torch");
 const THREADS = Number(arg("threads", "1"));
 
@@ -136,7 +191,10 @@ async function main(): Promise<void> {
       rows.push([`PyTorch ${"1.13"} CPU (${r.threads} thread${r.threads > 1 ? "s" : ""})`, torchMedian, `loss ${r.loss[0].toFixed(3)}`]);
     }
   }
+  const lstmForward = LSTM.prototype.forward;
   for (const variant of VARIANTS) {
+    LSTM.prototype.forward = variant === "taped" ? tapedLstmForward : lstmForward;
+    useLstmKernels(variant !== "ops");
     manualSeed(1234);
     const model = new Seq2Seq(
       new Encoder(inputDim, 256, 512, 2, 0.5),

@@ -204,8 +204,11 @@ export class LSTM extends Module {
           throw new Error(`LSTM: expected ${name} state [${L}, ${B}, ${H}], got [${s.shape.join(", ")}]`);
     }
     return tf.tidy(() => {
-      const h0s = state ? (tf.unstack(state[0]) as tf.Tensor2D[]) : null;
-      const c0s = state ? (tf.unstack(state[1]) as tf.Tensor2D[]) : null;
+      // Not tf.unstack: its gradient breaks when there is a single piece (numLayers = 1: tfjs hands
+      // Unpack's gradient one tensor instead of a list), and wasm's Unpack copies the input per piece.
+      const layerState = (s: tf.Tensor3D, k: number) => tf.reshape(rowSlice(s, k, 1), [B, H]) as tf.Tensor2D;
+      const h0s = state ? Array.from({ length: L }, (_, k) => layerState(state[0], k)) : null;
+      const c0s = state ? Array.from({ length: L }, (_, k) => layerState(state[1], k)) : null;
       const zeros = state ? null : tf.zeros([B, H]);
       let input = x;
       const hT: tf.Tensor2D[] = [];

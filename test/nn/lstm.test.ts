@@ -107,6 +107,30 @@ test("dropout acts between layers only, and only in training mode", () => {
   assert.equal(maxAbsDiff(d, e), 0);
 });
 
+test("a one-layer LSTM with a given state is differentiable w.r.t. that state (finite differences)", () => {
+  const rnn = new LSTM(2, 3, 1, { rng: new Random(8) });
+  const x = tf.randomNormal([2, 2, 2], 0, 1, "float32", 4) as tf.Tensor3D;
+  const h0 = tf.randomNormal([1, 2, 3], 0, 1, "float32", 5) as tf.Tensor3D;
+  const c0 = tf.randomNormal([1, 2, 3], 0, 1, "float32", 6) as tf.Tensor3D;
+  const f = (h: tf.Tensor, c: tf.Tensor) => {
+    const [o, [hT, cT]] = rnn.forward(x, [h as tf.Tensor3D, c as tf.Tensor3D]);
+    return tf.add(tf.add(tf.sum(o), tf.sum(tf.mul(hT, 2))), tf.sum(tf.mul(cT, 3))) as tf.Scalar;
+  };
+  const [gh, gc] = tf.grads(f)([h0, c0]);
+  const eps = 1e-2;
+  const hv = h0.dataSync();
+  const gv = gh.dataSync();
+  for (let i = 0; i < hv.length; i++) {
+    const plus = Float32Array.from(hv);
+    const minus = Float32Array.from(hv);
+    plus[i] += eps;
+    minus[i] -= eps;
+    const num = (f(tf.tensor3d(plus, [1, 2, 3]), c0).dataSync()[0] - f(tf.tensor3d(minus, [1, 2, 3]), c0).dataSync()[0]) / (2 * eps);
+    assert.ok(Math.abs(num - gv[i]) < 2e-3, `dh0[${i}]: numeric ${num} vs ${gv[i]}`);
+  }
+  assert.equal(gc.shape, [1, 2, 3]);
+});
+
 test("bad shapes give clear errors", () => {
   const rnn = new LSTM(3, 5, 2);
   assert.throws(() => rnn.forward(tf.zeros([4, 2, 7]) as tf.Tensor3D), /input has 7 features, expected 3/);
