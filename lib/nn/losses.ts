@@ -148,7 +148,10 @@ export function pairedCrossEntropy(
         const [loss, grad] = tf.engine().runKernel(KERNEL, { logits: x, rows: r, targets: t }, {}) as tf.Tensor[];
         tf.dispose([r, t]);
         save([grad]);
-        return { value: loss, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(saved[0], dy) };
+        // dy is 1 when this loss is what is differentiated (the usual case): skip a full pass.
+        const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
+          dy.size === 1 && dy.dataSync()[0] === 1 ? tf.clone(saved[0]) : tf.mul(saved[0], dy);
+        return { value: loss, gradFunc };
       });
       return f(lg) as tf.Scalar;
     }

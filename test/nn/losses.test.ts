@@ -63,6 +63,9 @@ for (const backend of ["wasm", "cpu"] as const)
       assert.equal([gp[1], gp[2]], [[0, 0, 0], [0, 0, 0]]);
       softmax(L[0]).forEach((p, j) => close(gp[0][j], (3 * p - (j === 2 ? 2 : 0) - (j === 0 ? 1 : 0)) / 4));
       softmax(L[3]).forEach((p, j) => close(gp[3][j], (p - (j === 1 ? 1 : 0)) / 4));
+      // An upstream gradient ≠ 1 scales the gradient (the fused kernel's shortcut is only for dy = 1).
+      const g25 = tf.grad((l: tf.Tensor) => tf.mul(pairedCrossEntropy(l as tf.Tensor2D, rows, tg, { fused }), 2.5))(logits).arraySync() as number[][];
+      g25.forEach((r, i) => r.forEach((v, j) => close(v, 2.5 * gp[i][j])));
       assert.ok(Number.isNaN(pairedCrossEntropy(logits, new Int32Array(0), new Int32Array(0), { fused }).dataSync()[0]));
       await tf.setBackend("wasm");
     });
