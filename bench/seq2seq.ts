@@ -59,8 +59,9 @@ function tapedLstmForward(
   const H = this.hiddenSize;
   const p = new Map(this.namedParameters());
   return tf.tidy(() => {
-    // (tf.split, not tf.unstack: Unpack's gradient fails for a single piece in tfjs 4.22)
-    const pieces = (t: tf.Tensor3D) => tf.split(t, t.shape[0], 0).map((p) => tf.reshape(p, [B, -1]) as tf.Tensor2D);
+    // (tf.slice, not tf.unstack/tf.split: their gradients fail for a single piece in tfjs 4.22)
+    const pieces = (t: tf.Tensor3D) =>
+      Array.from({ length: t.shape[0] }, (_, i) => tf.reshape(tf.slice(t, [i, 0, 0], [1, -1, -1]), [B, -1]) as tf.Tensor2D);
     const hs0 = state ? pieces(state[0]) : null;
     const cs0 = state ? pieces(state[1]) : null;
     let layerIn = pieces(x);

@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
-import type { Decoder } from "./model";
-import { dropoutMask } from "../nn/dropout";
+import { Module } from "../nn/module";
+import { Dropout, dropoutMask } from "../nn/dropout";
 import { cachedCat, cachedScaledCatT, cachedTranspose, scaledBias } from "../nn/lstm-ops";
 import { lstmBwdCell, rowSlice, sumRows, transpose2d } from "../nn/lstm-kernels";
-import { lstmStepForward } from "../nn/lstm";
+import { LSTM, lstmStepForward } from "../nn/lstm";
 import { Random, globalRandom } from "../random";
 
 /*
@@ -38,24 +38,39 @@ function param(named: Map<string, tf.Variable>, name: string): tf.Variable {
 /**
  * Decodes `trg.length − 1` steps from the encoder's final state. Returns outputs [trg len, batch,
  * output dim] with outputs[0] zeros, like the seed's `Seq2Seq.forward`.
+ *
+ * `decoder` is any module with the seed's Decoder structure, found by PyTorch name: parameters
+ * `embedding.weight`, `rnn.weight_ih_l{k}` … `rnn.bias_hh_l{k}`, `fc_out.weight`, `fc_out.bias`, a
+ * child `rnn` (our LSTM: its dropout between layers) and a child `dropout` (our Dropout, applied to
+ * the embeddings). So a Decoder class written in a notebook like the seed's can use it too.
  */
 export function decodeSequence(
-  decoder: Decoder,
+  decoder: Module,
   trg: tf.Tensor2D,
   hidden: tf.Tensor3D,
   cell: tf.Tensor3D,
   teacherForcingRatio: number,
-  rng: Random,
+  rng: Random = globalRandom,
 ): tf.Tensor3D {
+  if (trg.rank !== 2 || trg.shape[0] < 2) throw new Error(`decodeSequence: trg must be [len >= 2, batch], got [${trg.shape}]`);
   const [T, B] = trg.shape;
-  const L = decoder.nLayers;
-  const H = decoder.hidDim;
-  const E = decoder.embDim;
-  const V = decoder.outputDim;
   const named = new Map(decoder.namedParameters());
   const embW = param(named, "embedding.weight") as tf.Tensor2D;
   const fcW = param(named, "fc_out.weight") as tf.Tensor2D;
   const fcB = param(named, "fc_out.bias") as tf.Tensor1D;
+  const children = new Map(decoder.namedChildren());
+  const rnn = children.get("rnn");
+  const drop = children.get("dropout");
+  if (!(rnn instanceof LSTM)) throw new Error("decodeSequence: the decoder needs an LSTM child named rnn");
+  if (!(drop instanceof Dropout)) throw new Error("decodeSequence: the decoder needs a Dropout child named dropout");
+  const L = rnn.numLayers;
+  const H = rnn.hiddenSize;
+  const E = embW.shape[1];
+  const V = fcW.shape[0];
+  if (rnn.inputSize !== E || fcW.shape[1] !== H)
+    throw new Error(`decodeSequence: embedding dim ${E} / fc_out input ${fcW.shape[1]} do not fit LSTM(${rnn.inputSize}, ${H})`);
+  if (hidden.shape.join() !== [L, B, H].join() || cell.shape.join() !== [L, B, H].join())
+    throw new Error(`decodeSequence: hidden and cell must be [${L}, ${B}, ${H}], got [${hidden.shape}] and [${cell.shape}]`);
   const layers: LayerWeights[] = [];
   for (let k = 0; k < L; k++)
     layers.push({
@@ -65,10 +80,10 @@ export function decodeSequence(
       bHh: param(named, `rnn.bias_hh_l${k}`) as tf.Tensor1D,
     });
   const training = decoder.training;
-  const pEmb = decoder.dropout.p;
-  const pRnn = decoder.rnn.dropout;
-  const embRng = decoder.dropout.rng ?? globalRandom;
-  const rnnRng = decoder.rnn.rng ?? globalRandom;
+  const pEmb = drop.p;
+  const pRnn = rnn.dropout;
+  const embRng = drop.rng ?? globalRandom;
+  const rnnRng = rnn.rng ?? globalRandom;
   const trgData = trg.dataSync() as Int32Array;
   const steps = T - 1;
   // Tokens fed at each step and the dropout masks, kept in JS for the backward.

@@ -9,6 +9,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { initBackend } from "../../lib/engine";
 import { Encoder, Decoder, Seq2Seq, initWeights, countParameters } from "../../lib/seq2seq/model";
+import { decodeSequence } from "../../lib/seq2seq/fused";
+import { Module } from "../../lib/nn/module";
+import { Embedding } from "../../lib/nn/embedding";
+import { Linear } from "../../lib/nn/linear";
+import { LSTM } from "../../lib/nn/lstm";
+import { Dropout } from "../../lib/nn/dropout";
 import { crossEntropy } from "../../lib/nn/losses";
 import { clipGradNorm } from "../../lib/optim/clip";
 import { Random } from "../../lib/random";
@@ -183,6 +189,33 @@ test("training steps and re-created models leak no tensors (weight caches follow
   }
   assert.is(counts[1], counts[0], `live tensors per round: ${counts}`);
   assert.is(counts[2], counts[0], `live tensors per round: ${counts}`);
+});
+
+test("decodeSequence works with a notebook-written decoder of the seed's structure", () => {
+  // Written as a notebook would (other field names), registered under the seed's names.
+  class NotebookDecoder extends Module {
+    output_dim = 13;
+    embedding = this.registerModule("embedding", new Embedding(13, 8));
+    rnn = this.registerModule("rnn", new LSTM(8, 10, 2, { dropout: 0.5 }));
+    fc_out = this.registerModule("fc_out", new Linear(10, 13));
+    dropout = this.registerModule("dropout", new Dropout(0.5));
+  }
+  const ours = small(false, new Random(1));
+  ours.apply((m) => initWeights(m, new Random(8)));
+  ours.eval();
+  const nb = new NotebookDecoder();
+  nb.loadStateDict(new Map(ours.decoder.namedParameters().map(([n, p]) => [n, p as tf.Tensor])));
+  nb.eval();
+  const src = tf.tensor2d([[2, 3], [4, 5]], [2, 2], "int32");
+  const trg = tf.tensor2d([[2, 2], [3, 4], [5, 6], [7, 8]], [4, 2], "int32");
+  const [h, c] = ours.encoder.forward(src);
+  for (const ratio of [0, 1]) {
+    const want = ours.forward(src, trg, ratio);
+    const got = decodeSequence(nb, trg, h, c, ratio, new Random(2));
+    assert.ok(maxAbsDiff(got, want) < 1e-5, `ratio ${ratio}`);
+  }
+  assert.throws(() => decodeSequence(new (class extends Module {})(), trg, h, c, 1), /decoder has no parameter embedding\.weight/);
+  assert.throws(() => decodeSequence(nb, trg, tf.zeros([1, 2, 10]) as tf.Tensor3D, c, 1), /hidden and cell must be \[2, 2, 10\]/);
 });
 
 test("bad input gives clear errors", () => {
