@@ -13,7 +13,16 @@
 import "../engine/setup";
 import * as tf from "@tensorflow/tfjs-core";
 import { crossEntropy, pairedCrossEntropy } from "../nn/losses";
-import type { Word2Vec } from "./model";
+
+/**
+ * What the losses and the loop need from a model: the lab's `Word2Vec` or the class the notebook
+ * defines the same way (embed -> expand), so a cell-defined model trains with the same code.
+ */
+export interface Word2VecLike {
+  readonly expand: { readonly outFeatures: number };
+  forward(input: tf.Tensor): tf.Tensor;
+  parameters(): tf.Variable[];
+}
 import type { PairBatch } from "./data";
 
 /**
@@ -93,9 +102,9 @@ function checkBatch(b: PairBatch, vocabSize: number): void {
  * Mean cross-entropy of predicting `center[i]` from `context[i]` over the batch, with one logits
  * row per distinct context (see the file header). Differentiable w.r.t. the model's variables.
  */
-export function groupedPairLoss(model: Word2Vec, batch: PairBatch, opts: { fused?: boolean } = {}): tf.Scalar {
+export function groupedPairLoss(model: Word2VecLike, batch: PairBatch, opts: { fused?: boolean } = {}): tf.Scalar {
   const { center, context } = batch;
-  const V = model.vocabSize;
+  const V = model.expand.outFeatures;
   const B = center.length;
   checkBatch(batch, V);
   const slot = new Int32Array(V).fill(-1);
@@ -116,8 +125,8 @@ export function groupedPairLoss(model: Word2Vec, batch: PairBatch, opts: { fused
 }
 
 /** The textbook per-pair loss: logits for every pair ([B, V]); equal to `groupedPairLoss`. */
-export function perPairLoss(model: Word2Vec, batch: PairBatch): tf.Scalar {
-  checkBatch(batch, model.vocabSize);
+export function perPairLoss(model: Word2VecLike, batch: PairBatch): tf.Scalar {
+  checkBatch(batch, model.expand.outFeatures);
   return tf.tidy(() => {
     const logits = model.forward(tf.tensor1d(batch.context, "int32")) as tf.Tensor2D;
     return crossEntropy(logits, tf.tensor1d(batch.center, "int32"));
@@ -130,7 +139,7 @@ export function perPairLoss(model: Word2Vec, batch: PairBatch): tf.Scalar {
  * the epoch and batch, before the optimizer applies that batch's update.
  */
 export async function trainWord2Vec(
-  model: Word2Vec,
+  model: Word2VecLike,
   loader: PairLoader,
   opts: TrainWord2VecOptions,
 ): Promise<TrainWord2VecResult> {
