@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-// tfjs-core alone registers no gradients (the umbrella @tensorflow/tfjs does); training needs them.
-import "@tensorflow/tfjs-core/dist/register_all_gradients";
+// Registers gradients (through @tensorflow/tfjs, CommonJS): tfjs-core's register_all_gradients is
+// ESM-only and fails under tslab's require.
+import "../engine/setup";
 import { clipGradNorm } from "../optim/clip";
 import { rowSlice } from "../nn/lstm-kernels";
 
