@@ -40,14 +40,26 @@ import { LSTM } from "../lib/nn/lstm";
 import { useLstmKernels } from "../lib/nn/lstm-kernels";
 import { dropout } from "../lib/nn/dropout";
 
-const arg = (name: string, dflt: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
-};
-const STEPS = Number(arg("steps", "4"));
-const VARIANTS = arg("variants", "fused,stepwise").split(",");
 const KNOWN = ["taped", "ops", "stepwise", "fused"];
-for (const v of VARIANTS) if (!KNOWN.includes(v)) throw new Error(`unknown variant ${v}: use ${KNOWN.join(", ")}`);
+
+interface Options {
+  steps: number;
+  variants: string[];
+  withTorch: boolean;
+  threads: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const arg = (name: string, dflt: string): string => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt;
+  };
+  const variants = arg("variants", "fused,stepwise").split(",");
+  for (const v of variants) if (!KNOWN.includes(v)) throw new Error(`unknown variant ${v}: use ${KNOWN.join(", ")}`);
+  const steps = Number(arg("steps", "4"));
+  if (!(Number.isInteger(steps) && steps >= 2)) throw new Error(`--steps must be an integer >= 2 (the first is a warm-up), got ${steps}`);
+  return { steps, variants, withTorch: !argv.includes("--no-torch"), threads: Number(arg("threads", "1")) };
+}
 
 /** A direct port of nn.LSTM's forward as per-step tf ops on the tape (the "taped" variant). */
 function tapedLstmForward(
@@ -91,8 +103,6 @@ function tapedLstmForward(
     ];
   });
 }
-const WITH_TORCH = !process.argv.includes("--no-torch");
-const THREADS = Number(arg("threads", "1"));
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -152,7 +162,9 @@ function wasmHeap(): string {
   return n ? `, wasm heap ${(n / 2 ** 30).toFixed(2)} GiB` : "";
 }
 
-async function main(): Promise<void> {
+/** `npm run bench seq2seq [-- --steps N --variants a,b --no-torch --threads N]`. */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const { steps: STEPS, variants: VARIANTS, withTorch: WITH_TORCH, threads: THREADS } = parseArgs(argv);
   if (THREADS > 1 && !enableWasmThreads(THREADS)) console.log("wasm threads: not available here");
   const info = await initBackend();
   if (THREADS > 1) info.details = [...(info.details ?? []).filter((d) => !/thread/.test(d)), `${finishWasmThreads()} threads`];
@@ -225,7 +237,8 @@ async function main(): Promise<void> {
     console.log(`| ${name} | ${s.toFixed(2)} | ${Number.isFinite(torchMedian) ? (s / torchMedian).toFixed(2) + "×" : "n/a"} | ${detail} |`);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module)
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
