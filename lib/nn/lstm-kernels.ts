@@ -263,6 +263,24 @@ export function rowSlice<T extends tf.Tensor>(x: T, start: number, count: number
   return run("Lab4RowSlice", { x }, { start, count })[0] as T;
 }
 
+/**
+ * `tf.stack(parts)` (axis 0) whose gradient hands each part its rows of dy with `rowSlice`. tfjs's
+ * Pack gradient is Unpack, which on wasm copies the whole dy once per part (quadratic: ~0.3 s per
+ * step for the seed's [trg len, 128, 5893] outputs).
+ */
+export function stackRows<T extends tf.Tensor>(parts: tf.Tensor[]): T {
+  if (parts.length === 0) throw new Error("stackRows: nothing to stack");
+  const shape = parts[0].shape;
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const xs = args.slice(0, parts.length) as tf.Tensor[];
+    return {
+      value: tf.stack(xs),
+      gradFunc: (dy: tf.Tensor) => xs.map((_, i) => tf.reshape(rowSlice(dy, i, 1), shape)),
+    };
+  });
+  return op(...parts) as T;
+}
+
 /** xᵀ for a 2-D float32 tensor (not differentiable: for use inside hand-written backwards). */
 export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
   if (!lstmKernelsAvailable() || x.dtype !== "float32") return tf.transpose(x);

@@ -4,7 +4,7 @@ import { dropout } from "./dropout";
 import { uniform_ } from "./init";
 import { Random, globalRandom } from "../random";
 import { cachedScaledCatT, scaledBias } from "./lstm-ops";
-import { lstmBwdCell, lstmFwdCell, lstmFwdOut, rowSlice, transpose2d } from "./lstm-kernels";
+import { lstmBwdCell, lstmFwdCell, lstmFwdOut, rowSlice, stackRows, transpose2d } from "./lstm-kernels";
 
 /*
  * Multi-layer LSTM with PyTorch's semantics (torch.nn.LSTM, batch_first=False, unidirectional):
@@ -232,7 +232,7 @@ export class LSTM extends Module {
         cT.push(tf.reshape(rowSlice(packed, T, 1), [B, H]));
         input = k < L - 1 && this.training && this.dropout > 0 ? dropout(out, this.dropout, this.rng) : out;
       }
-      return [input, [tf.stack(hT) as tf.Tensor3D, tf.stack(cT) as tf.Tensor3D]] as [
+      return [input, [stackRows<tf.Tensor3D>(hT), stackRows<tf.Tensor3D>(cT)]] as [
         tf.Tensor3D,
         [tf.Tensor3D, tf.Tensor3D],
       ];

@@ -7,6 +7,7 @@ import { Dropout } from "../nn/dropout";
 import { uniform_ } from "../nn/init";
 import { Random, globalRandom } from "../random";
 import { decodeSequence } from "./fused";
+import { stackRows } from "../nn/lstm-kernels";
 
 /**
  * The seed's Part 2 model (Sutskever et al. 2014 as in Ben Trevett's pytorch-seq2seq notebook 1),
@@ -147,7 +148,7 @@ export class Seq2Seq extends Module {
         // differentiate the embedding lookup w.r.t. its integer indices.
         input = teacherForce ? trgSteps[t] : tf.tensor1d(tf.argMax(output, 1).dataSync() as Int32Array, "int32");
       }
-      return tf.stack(steps) as tf.Tensor3D;
+      return stackRows<tf.Tensor3D>(steps);
     });
   }
 }
