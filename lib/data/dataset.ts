@@ -91,13 +91,20 @@ export class Dataset<R extends object = DatasetRow> implements Iterable<R> {
   }
 
   /**
-   * A new Dataset of `fn(row, index)` for every row, like HF's `dataset.map(fn)`: `fn` receives a
-   * mutable shallow copy of the row and must return the row (it may add or overwrite fields).
+   * A new Dataset of `fn(row)` for every row, like HF's `dataset.map(fn)`: `fn` receives a mutable
+   * shallow copy of the row and must return the row (it may add or overwrite fields).
+   *
+   * Like HF (`with_indices=False` by default) `fn` gets only the row: the lab's `windowizer(row,
+   * wsize=3)` has a defaulted second parameter that an index would silently fill. Pass
+   * `{ withIndices: true }` to receive `fn(row, index)`.
    */
-  map<S extends object>(fn: (row: R, index: number) => S): Dataset<S> {
+  map<S extends object>(fn: (row: R) => S): Dataset<S>;
+  map<S extends object>(fn: (row: R, index: number) => S, opts: { withIndices: true }): Dataset<S>;
+  map<S extends object>(fn: (row: R, index: number) => S, opts: { withIndices?: boolean } = {}): Dataset<S> {
     const out = new Array<S>(this.rows.length);
     for (let i = 0; i < this.rows.length; i++) {
-      const r: unknown = fn({ ...this.rows[i] }, i);
+      const copy = { ...this.rows[i] };
+      const r: unknown = opts.withIndices ? fn(copy, i) : (fn as (row: R) => S)(copy);
       if (r === null || typeof r !== "object") {
         throw new Error(
           `map: the function returned ${r === null ? "null" : typeof r} for row ${i}; ` +
@@ -180,10 +187,13 @@ export class DatasetDict<R extends object = DatasetRow> {
     return this.get("test");
   }
 
-  /** `fn` applied to every row of every split (HF's `DatasetDict.map`). */
-  map<S extends object>(fn: (row: R, index: number) => S): DatasetDict<S> {
+  /** `fn` applied to every row of every split (HF's `DatasetDict.map`; see `Dataset.map`). */
+  map<S extends object>(fn: (row: R) => S): DatasetDict<S>;
+  map<S extends object>(fn: (row: R, index: number) => S, opts: { withIndices: true }): DatasetDict<S>;
+  map<S extends object>(fn: (row: R, index: number) => S, opts: { withIndices?: boolean } = {}): DatasetDict<S> {
     const out = new Map<string, Dataset<S>>();
-    for (const [name, ds] of this.splits) out.set(name, ds.map(fn));
+    for (const [name, ds] of this.splits)
+      out.set(name, opts.withIndices ? ds.map(fn, { withIndices: true }) : ds.map(fn as (row: R) => S));
     return new DatasetDict(out);
   }
 

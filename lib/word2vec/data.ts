@@ -17,7 +17,9 @@ export interface PairBatch {
 
 /** A row after the windowizer: its (target, context) id pairs. */
 export interface WindowRow {
-  moving_window: ReadonlyArray<readonly [number, number]>;
+  // Optional so the lab's tweet rows (whose columns appear as cells add them) are accepted;
+  // a row without it is an error naming the row.
+  moving_window?: ReadonlyArray<readonly [number, number]>;
 }
 
 export class Word2VecDataset {
@@ -40,12 +42,15 @@ export class Word2VecDataset {
     }
     const windows = ds.column("moving_window");
     let total = 0;
-    for (const w of windows) total += w.length;
+    for (const [r, w] of windows.entries()) {
+      if (!Array.isArray(w)) throw new Error(`row ${r} has no "moving_window" pairs: run the windowizer first`);
+      total += w.length;
+    }
     const centers = new Int32Array(total);
     const contexts = new Int32Array(total);
     let k = 0;
     for (let r = 0; r < windows.length; r++) {
-      for (const [c, x] of windows[r]) {
+      for (const [c, x] of windows[r]!) {
         if (!(Number.isInteger(c) && c >= 0 && c < vocabSize && Number.isInteger(x) && x >= 0 && x < vocabSize)) {
           throw new Error(`row ${r}: pair (${c}, ${x}) has an id outside the vocabulary [0, ${vocabSize})`);
         }

@@ -1,0 +1,95 @@
+/**
+ * Executes the instructor notebook with the real tslab kernel through `jupyter nbconvert --execute`
+ * (quick profile: Part 2 shrinks, Part 1 runs in full) and asserts from the executed outputs that
+ * every check passed with the marks the seed gives it.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { executeNotebook } from "../../grading/execute";
+import { readNotebook, cellMarks, cellSource, Notebook } from "../../grading/notebook";
+
+const root = path.resolve(__dirname, "../..");
+const source = path.join(root, "notebooks", "source", "lab4.ipynb");
+const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-nb-"));
+const executed = path.join(outDir, "lab4.ipynb");
+
+let nb: Notebook;
+
+test.before(() => {
+  const r = executeNotebook(source, executed, { env: { LAB4_PROFILE: "quick" }, timeoutCellSeconds: 900 });
+  assert.ok(r.ok, r.message);
+  nb = readNotebook(executed);
+});
+
+function cellById(id: string) {
+  const i = nb.cells.findIndex((c) => c.id === id);
+  assert.ok(i >= 0, `cell ${id} not found`);
+  return { cell: nb.cells[i], index: i };
+}
+
+function expectAllCorrect(id: string, expected: number[]) {
+  const { cell, index } = cellById(id);
+  const recs = cellMarks(cell, index);
+  assert.equal(
+    recs.map((r) => r.marks),
+    expected,
+    `${id}: marks shown ${JSON.stringify(recs)}`,
+  );
+  for (const r of recs) assert.ok(r.correct, `${id}: a check failed: ${JSON.stringify(recs)}`);
+}
+
+test("no cell wrote to stderr (tslab reports errors there, not as error outputs)", () => {
+  for (const [i, c] of nb.cells.entries()) {
+    for (const o of c.outputs ?? []) {
+      const isErr = o.output_type === "error" || (o.output_type === "stream" && o.name === "stderr");
+      assert.not.ok(isErr, `cell ${i} (${cellSource(c).slice(0, 60)}…) wrote: ${JSON.stringify(o).slice(0, 800)}`);
+    }
+  }
+});
+
+test("student information checks: 2 × [0 marks]", () => expectAllCorrect("student_info_check", [0, 0]));
+test("Part 1 vocabulary checks: 6 × 3 marks", () => expectAllCorrect("vocab_checks", [3, 3, 3, 3, 3, 3]));
+test("Part 1 windowizer check: 5 marks", () => expectAllCorrect("windowizer_check", [5]));
+test("Part 1 one-hot check: 3 marks", () => expectAllCorrect("onehot_check", [3]));
+test("Part 1 training check: 5 marks", () => expectAllCorrect("word2vec_loss_check", [5]));
+
+test("the dataset cell shows the HF-like repr with 31,962 train rows", () => {
+  const { cell } = cellById("cell-dataset-repr");
+  const text = JSON.stringify(cell.outputs);
+  assert.match(text, /num_rows: 31962/);
+  assert.match(text, /tokens/);
+});
+
+test("the loss plot is one inline Vega-Lite output", () => {
+  const { cell } = cellById("loss_plot");
+  const outs = (cell.outputs ?? []).filter((o) => o.output_type === "display_data");
+  assert.is(outs.length, 1);
+  const spec = outs[0].data?.["application/vnd.vegalite.v5+json"] as { data?: { values?: unknown[] } };
+  assert.ok(spec && Array.isArray(spec.data?.values) && spec.data!.values!.length === 3, "3 epochs plotted");
+});
+
+test("nearest words of the four probe words are printed", () => {
+  const { cell } = cellById("similar_words");
+  const text = (cell.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join("") : o.text ?? "")).join("");
+  for (const w of ["good", "bad", "school", "day"]) assert.match(text, new RegExp(`^${w} \\[`, "m"));
+});
+
+test("the closing summary shows the total of every check (TOTALMARK)", () => {
+  const { cell } = cellById("summary");
+  const text = JSON.stringify(cell.outputs);
+  const m = /TOTALMARK[^\n]*?"marks":(\d+),"total":(\d+)/.exec(text.replace(/\\"/g, '"'));
+  assert.ok(m, `no TOTALMARK marker in ${text.slice(0, 400)}`);
+  const possible = 2 * 0 + 6 * 3 + 5 + 3 + 5;
+  assert.is(Number(m![2]), possible);
+  assert.is(Number(m![1]), possible);
+});
+
+test.after(() => {
+  if (process.env.LAB4_KEEP_ARTIFACTS) console.log(`executed notebook kept in ${executed}`);
+  else fs.rmSync(outDir, { recursive: true, force: true });
+});
+
+test.run();
