@@ -1,0 +1,46 @@
+// Runs each test folder (one concept each) in its own uvu process: tfjs keeps one global engine
+// and backend per process, so areas that pick different backends stay independent. Prints a
+// closing "N passed, N failed" line and exits non-zero if any test failed or a folder crashed.
+// Usage: node scripts/test.js [folder ...]   (default: every folder under test/ with *.test.ts)
+const { spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const root = path.resolve(__dirname, "..");
+const testDir = path.join(root, "test");
+const hasTests = (d) => fs.readdirSync(path.join(testDir, d)).some((f) => f.endsWith(".test.ts"));
+const wanted = process.argv.slice(2);
+const folders = (wanted.length ? wanted : fs.readdirSync(testDir))
+  .map((d) => d.replace(/^test\//, "").replace(/\/$/, ""))
+  .filter((d) => fs.statSync(path.join(testDir, d)).isDirectory() && hasTests(d))
+  // The notebook execution is the slowest; run it last so quick failures show first.
+  .sort((a, b) => (a === "notebooks") - (b === "notebooks") || a.localeCompare(b));
+
+let passed = 0;
+let failed = 0;
+const broken = [];
+for (const dir of folders) {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [path.join(root, "node_modules", "uvu", "bin.js"), "-r", "tsx", path.join("test", dir)], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, FORCE_COLOR: "0" },
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const out = (r.stdout || "") + (r.stderr || "");
+  const total = Number((/Total:\s+(\d+)/.exec(out) || [])[1] || 0);
+  const ok = Number((/Passed:\s+(\d+)/.exec(out) || [])[1] || 0);
+  const secs = ((Date.now() - t0) / 1000).toFixed(1);
+  passed += ok;
+  failed += total - ok;
+  const clean = r.status === 0 && total > 0 && ok === total;
+  if (!clean) {
+    broken.push(dir);
+    if (total === ok) failed += 1; // crashed before or after its tests: count the folder as a failure
+    process.stdout.write(out + "\n");
+  }
+  console.log(`${clean ? "ok  " : "FAIL"} test/${dir}: ${ok}/${total} passed (${secs} s)`);
+}
+if (broken.length) console.log(`failing folders: ${broken.join(", ")}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && broken.length === 0 ? 0 : 1);
