@@ -9,6 +9,7 @@ apt_packages=(
   jupyter-notebook jupyter-nbconvert python3-nbclient   # nbconvert --execute runs the notebooks
   python3-torch libopenblas0-pthread                    # reference numbers (tests, bench)
   fonts-dejavu-core                                     # text in rendered charts
+  chromium                                              # browser tests of what a person sees
 )
 missing=()
 for p in "${apt_packages[@]}"; do
