@@ -25,8 +25,8 @@ type F32 = Float32Array;
 
 interface Access {
   view(t: tf.TensorInfo): F32;
-  /** Allocates float32 outputs; views must be (re)taken afterwards (the wasm heap may move). */
-  alloc(shape: number[]): tf.TensorInfo;
+  /** Allocates outputs (float32 unless said); views must be (re)taken afterwards (the wasm heap may move). */
+  alloc(shape: number[], dtype?: "float32" | "int32"): tf.TensorInfo;
 }
 
 function access(backend: unknown, backendName: "wasm" | "cpu"): Access {
@@ -34,17 +34,18 @@ function access(backend: unknown, backendName: "wasm" | "cpu"): Access {
     const b = asWasmBackend(backend);
     return {
       view: (t) => b.typedArrayFromHeap(t) as F32,
-      alloc: (shape) => b.makeOutput(shape, "float32"),
+      alloc: (shape, dtype = "float32") => b.makeOutput(shape, dtype),
     };
   }
   const b = asCpuBackend(backend);
   const pending = new Map<tf.TensorInfo, F32>();
   return {
     view: (t) => (pending.get(t) ?? (b.data.get(t.dataId).values as F32)),
-    alloc: (shape) => {
-      const values = new Float32Array(shape.reduce((a, c) => a * c, 1));
-      const info = b.makeTensorInfo(shape, "float32", values);
-      pending.set(info, values);
+    alloc: (shape, dtype = "float32") => {
+      const n = shape.reduce((a, c) => a * c, 1);
+      const values = dtype === "int32" ? new Int32Array(n) : new Float32Array(n);
+      const info = b.makeTensorInfo(shape, dtype, values);
+      pending.set(info, values as F32);
       return info;
     },
   };
@@ -67,9 +68,11 @@ function rowSliceKernel(ax: Access, a: KArgs): tf.TensorInfo {
   const count = num(a, "count");
   const inner = x.shape.slice(1).reduce((p, c) => p * c, 1);
   if (start < 0 || start + count > x.shape[0]) throw new Error(`rowSlice: rows [${start}, ${start + count}) outside [0, ${x.shape[0]})`);
-  const out = ax.alloc([count, ...x.shape.slice(1)]);
-  const xv = ax.view(x);
-  ax.view(out).set(xv.subarray(start * inner, (start + count) * inner));
+  if (x.dtype !== "float32" && x.dtype !== "int32") throw new Error(`rowSlice: unsupported dtype ${x.dtype}`);
+  const out = ax.alloc([count, ...x.shape.slice(1)], x.dtype);
+  // Same-dtype typed arrays: a plain element copy.
+  const xv = ax.view(x) as unknown as Float32Array;
+  (ax.view(out) as unknown as Float32Array).set(xv.subarray(start * inner, (start + count) * inner));
   return out;
 }
 
@@ -259,7 +262,8 @@ const run = (name: string, inputs: tf.NamedTensorMap, attrs: Attrs): tf.Tensor[]
 /** Rows [start, start + count) along the first axis (a contiguous copy, no full-input read). */
 export function rowSlice<T extends tf.Tensor>(x: T, start: number, count: number): T {
   if (start === 0 && count === x.shape[0]) return x;
-  if (!lstmKernelsAvailable()) return tf.slice(x, [start, ...x.shape.slice(1).map(() => 0)], [count, ...x.shape.slice(1)]) as T;
+  if (!lstmKernelsAvailable() || (x.dtype !== "float32" && x.dtype !== "int32"))
+    return tf.slice(x, [start, ...x.shape.slice(1).map(() => 0)], [count, ...x.shape.slice(1)]) as T;
   return run("Lab4RowSlice", { x }, { start, count })[0] as T;
 }
 

@@ -39,10 +39,13 @@ export function lstmStepForward(
   catTScaled: tf.Tensor2D,
   biasScaled: tf.Tensor1D,
 ): { s: tf.Tensor2D; c: tf.Tensor2D; tc: tf.Tensor2D; h: tf.Tensor2D } {
-  const s = tf.sigmoid(tf.fused.matMul({ a: xh, b: catTScaled, bias: biasScaled })) as tf.Tensor2D;
-  const [c, c2] = lstmFwdCell(s, cPrev);
-  const [h, tc] = lstmFwdOut(s, tf.sigmoid(c2) as tf.Tensor2D);
-  return { s, c, tc, h };
+  // tidy: the pre-activation, 2c and σ(2c) die here, not at the end of the sequence.
+  return tf.tidy(() => {
+    const s = tf.sigmoid(tf.fused.matMul({ a: xh, b: catTScaled, bias: biasScaled })) as tf.Tensor2D;
+    const [c, c2] = lstmFwdCell(s, cPrev);
+    const [h, tc] = lstmFwdOut(s, tf.sigmoid(c2) as tf.Tensor2D);
+    return { s, c, tc, h };
+  });
 }
 
 /**
@@ -83,8 +86,7 @@ export function lstmLayer(
     const cs: tf.Tensor2D[] = [c0In];
     const tcs: tf.Tensor2D[] = [];
     for (let t = 0; t < T; t++) {
-      const xh = tf.concat([rowSlice(x2, t * B, B), h], 1) as tf.Tensor2D;
-      const st = lstmStepForward(xh, c, catT, bias);
+      const st = tf.tidy(() => lstmStepForward(tf.concat([rowSlice(x2, t * B, B), h], 1) as tf.Tensor2D, c, catT, bias));
       h = st.h;
       c = st.c;
       hs.push(h);

@@ -125,7 +125,9 @@ export function decodeSequence(
       for (let k = 0; k < L; k++) {
         xs[k].push(x);
         hPrev[k].push(h[k]);
-        const st = lstmStepForward(tf.concat([x, h[k]], 1) as tf.Tensor2D, c[k], catTs[k], biases[k]);
+        const xk = x;
+        const hk = h[k];
+        const st = tf.tidy(() => lstmStepForward(tf.concat([xk, hk], 1) as tf.Tensor2D, c[k], catTs[k], biases[k]));
         ss[k].push(st.s);
         cs[k].push(st.c);
         tcs[k].push(st.tc);
@@ -149,7 +151,9 @@ export function decodeSequence(
         tokens = teacherForce ? trgData.subarray(t * B, (t + 1) * B) : (tf.argMax(logits, 1).dataSync() as Int32Array);
     }
     const value = tf.stack(outputs) as tf.Tensor3D;
-    const toSave: tf.Tensor[] = [tf.concat(hTop, 0)];
+    // h_top for every row of the outputs, with zeros for row 0 (outputs[0] is a constant), so the
+    // backward can use dy as it comes ([T·B, V]) instead of copying its rows 1.. out.
+    const toSave: tf.Tensor[] = [tf.concat([tf.zeros([B, H]), ...hTop], 0)];
     for (let k = 0; k < L; k++)
       toSave.push(tf.concat(xs[k], 0), tf.concat(hPrev[k], 0), tf.concat(ss[k], 0), tf.concat(cs[k], 0), tf.concat(tcs[k], 0));
     save(toSave);
@@ -157,18 +161,20 @@ export function decodeSequence(
     // tfjs runs a customGrad's gradFunc outside any tidy (only the whole backward pass is one), so
     // without this every intermediate here would live until the backward pass ends.
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => tf.tidy(() => {
-      const hTopAll = saved[0] as tf.Tensor2D; // [steps·B, H]
+      const hTopAll = saved[0] as tf.Tensor2D; // [T·B, H], rows of step 0 zero
       const lay = layers.map((_, k) => {
         const [x, hp, s, cc, tc] = saved.slice(1 + 5 * k, 6 + 5 * k) as tf.Tensor2D[];
         return { x, hp, s, c: cc, tc };
       });
-      // outputs[0] is a constant: only rows 1.. carry gradient.
-      const dLogits = tf.reshape(rowSlice(dy, 1, steps), [steps * B, V]) as tf.Tensor2D;
-      // fc_out: dW = dLogitsᵀ·h computed as (hᵀ·dLogits)ᵀ — transposing [steps·B, H] and [H, V]
-      // is far cheaper than transposing dLogits [steps·B, V]. dh_top for all steps at once.
+      // dy [T, B, V] as a matrix (a free reshape). Its row block 0 is the gradient of the constant
+      // outputs[0]: it meets zero rows of h_top in dW, is subtracted from the bias gradient, and the
+      // matching rows of dh_top are never read.
+      const dLogits = tf.reshape(dy, [T * B, V]) as tf.Tensor2D;
+      // fc_out: dW = dLogitsᵀ·h computed as (hᵀ·dLogits)ᵀ — transposing [T·B, H] and [H, V] is far
+      // cheaper than transposing dLogits [T·B, V]. dh_top for all steps at once.
       const dFcW = transpose2d(tf.matMul(transpose2d(hTopAll), dLogits) as tf.Tensor2D);
-      const dFcB = sumRows(dLogits);
-      const dHTop = tf.matMul(dLogits, fcW) as tf.Tensor2D; // [steps·B, H]
+      const dFcB = tf.sub(sumRows(dLogits), sumRows(rowSlice(dLogits, 0, B)));
+      const dHTop = tf.matMul(dLogits, fcW) as tf.Tensor2D; // [T·B, H]; step t's rows at (t + 1)·B
       const maskT = rnnMasks.map((ms) => (ms.length ? tf.tensor2d(concatF32(ms), [steps * B, H]) : undefined));
       const dhRec: Array<tf.Tensor2D | undefined> = layers.map(() => undefined);
       const dhRecOff: number[] = layers.map(() => 0);
@@ -178,7 +184,7 @@ export function decodeSequence(
       for (let t = steps - 1; t >= 0; t--) {
         // Gradient reaching the top layer's h_t from fc_out, then each lower layer's from above.
         let dA: tf.Tensor = dHTop;
-        let dAOff = t * B * H;
+        let dAOff = (t + 1) * B * H;
         let dAStride = H;
         for (let k = L - 1; k >= 0; k--) {
           const P = lay[k];

@@ -4,6 +4,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "../engine/setup";
 import { clipGradNorm } from "../optim/clip";
 import { rowSlice } from "../nn/lstm-kernels";
+import { crossEntropy } from "../nn/losses";
 
 /** One batch from a BucketIterator: token ids [len, batch], int32. */
 export interface Seq2SeqBatch {
@@ -19,8 +20,23 @@ export interface Seq2SeqLike {
   forward(src: tf.Tensor2D, trg: tf.Tensor2D, teacherForcingRatio?: number): tf.Tensor3D;
 }
 
-/** `criterion(output [N, vocab], target [N])` → scalar, e.g. cross-entropy with ignoreIndex = pad. */
-export type Criterion = (output: tf.Tensor2D, target: tf.Tensor1D) => tf.Scalar;
+/**
+ * `criterion(output [N, vocab], target [N])` → scalar, e.g. cross-entropy with ignoreIndex = pad.
+ * A criterion that ignores a target id may say so in `ignoreIndex` (see `crossEntropyLoss`); train()
+ * and evaluate() then skip materialising `output[1:]`, which at the seed's sizes is a
+ * [trg len − 1, 128, 5893] copy (up to 120 MB) plus as much again for its gradient.
+ */
+export type Criterion = ((output: tf.Tensor2D, target: tf.Tensor1D) => tf.Scalar) & { readonly ignoreIndex?: number };
+
+/**
+ * The seed's `nn.CrossEntropyLoss(ignore_index = TRG_PAD_IDX)` as a criterion: mean cross-entropy
+ * over the targets that are not `ignoreIndex` (lib/nn/losses crossEntropy), advertising its
+ * `ignoreIndex` so the training loop can use the memory-saving path above.
+ */
+export function crossEntropyLoss(opts: { ignoreIndex?: number } = {}): Criterion {
+  const f = (output: tf.Tensor2D, target: tf.Tensor1D): tf.Scalar => crossEntropy(output, target, opts);
+  return opts.ignoreIndex === undefined ? f : Object.assign(f, { ignoreIndex: opts.ignoreIndex });
+}
 
 /** What `train` needs from an optimizer (lib/optim Adam/AdamW fit). Grads are keyed by variable name. */
 export interface Seq2SeqOptimizer {
@@ -54,13 +70,25 @@ export class TrainingDivergedError extends Error {
   }
 }
 
-/** The seed's `output[1:].view(-1, output_dim)` / `trg[1:].view(-1)`. */
-function flattenForLoss(output: tf.Tensor3D, trg: tf.Tensor2D): [tf.Tensor2D, tf.Tensor1D] {
+/**
+ * The seed's `loss = criterion(output[1:].view(-1, output_dim), trg[1:].view(-1))`. When the
+ * criterion ignores a target id, the same loss (and gradient) is computed on all rows with row 0's
+ * targets set to that id: row 0 then counts for nothing, and no copy of output[1:] is made.
+ */
+function seedLoss(output: tf.Tensor3D, trg: tf.Tensor2D, criterion: Criterion): tf.Scalar {
   const [len, batch, dim] = output.shape;
+  if (trg.shape[0] !== len || trg.shape[1] !== batch)
+    throw new Error(`output [${output.shape}] does not match trg [${trg.shape}]`);
+  const ignore = criterion.ignoreIndex;
+  if (ignore !== undefined && Number.isInteger(ignore)) {
+    const t = (trg.dataSync() as Int32Array).slice();
+    t.fill(ignore, 0, batch);
+    return criterion(tf.reshape(output, [len * batch, dim]) as tf.Tensor2D, tf.tensor1d(t, "int32"));
+  }
   // rowSlice: tf.slice on wasm copies the whole [len, batch, vocab] input first.
   const out = tf.reshape(rowSlice(output, 1, len - 1), [-1, dim]) as tf.Tensor2D;
-  const tgt = tf.reshape(tf.slice(trg, [1, 0], [len - 1, batch]), [-1]) as tf.Tensor1D;
-  return [out, tgt];
+  const tgt = tf.reshape(rowSlice(trg, 1, len - 1), [-1]) as tf.Tensor1D;
+  return criterion(out, tgt);
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -87,9 +115,7 @@ export async function train(
   for (const batch of iterator) {
     optimizer.zeroGrad?.();
     const { value, grads } = tf.variableGrads(() => {
-      const output = model.forward(batch.src, batch.trg);
-      const [out, tgt] = flattenForLoss(output, batch.trg);
-      return criterion(out, tgt);
+      return seedLoss(model.forward(batch.src, batch.trg), batch.trg, criterion);
     }, params);
     const loss = value.dataSync()[0];
     value.dispose();
@@ -129,8 +155,7 @@ export async function evaluate(
   for (const batch of iterator) {
     const loss = tf.tidy(() => {
       const output = model.forward(batch.src, batch.trg, 0); // turn off teacher forcing
-      const [out, tgt] = flattenForLoss(output, batch.trg);
-      return criterion(out, tgt).dataSync()[0];
+      return seedLoss(output, batch.trg, criterion).dataSync()[0];
     });
     if (!Number.isFinite(loss)) throw new TrainingDivergedError(opts.epoch, n + 1, loss, `validation loss is ${loss}`);
     epochLoss += loss;

@@ -10,7 +10,7 @@ import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { Encoder, Decoder, Seq2Seq } from "../../lib/seq2seq/model";
-import { train, evaluate, epochTime, TrainingDivergedError, type Seq2SeqBatch } from "../../lib/seq2seq/train";
+import { train, evaluate, epochTime, crossEntropyLoss, TrainingDivergedError, type Criterion, type Seq2SeqBatch } from "../../lib/seq2seq/train";
 import { crossEntropy } from "../../lib/nn/losses";
 import { Adam } from "../../lib/optim/adam";
 import { Random } from "../../lib/random";
@@ -38,14 +38,21 @@ function load(m: Seq2Seq, ref: Map<string, tf.Tensor>, prefix: string): void {
 const batchesOf = (ref: Map<string, tf.Tensor>): Seq2SeqBatch[] =>
   [0, 1].map((i) => ({ src: ref.get(`src_${i}`) as tf.Tensor2D, trg: ref.get(`trg_${i}`) as tf.Tensor2D }));
 
+// A plain function takes the seed's output[1:] path; crossEntropyLoss advertises its ignoreIndex
+// and takes the full-output path. Both must give PyTorch's numbers.
+const criteria: Array<[string, Criterion]> = [
+  ["plain criterion", criterion],
+  ["crossEntropyLoss", crossEntropyLoss({ ignoreIndex: 1 })],
+];
 for (const fused of [true, false])
-  test(`one epoch of train() (${fused ? "fused" : "step-by-step"}) = the seed's train() in PyTorch; evaluate() too`, async () => {
+  for (const [critName, crit] of criteria)
+  test(`one epoch of train() (${fused ? "fused" : "step-by-step"}, ${critName}) = the seed's train() in PyTorch; evaluate() too`, async () => {
     const ref = torchReference("seq2seq_train_reference.py");
     if (!ref) return;
     const m = model(fused);
     load(m, ref, "init.");
     const losses: number[] = [];
-    const trainLoss = await train(m, batchesOf(ref), new Adam(m.parameters()), criterion, 1, {
+    const trainLoss = await train(m, batchesOf(ref), new Adam(m.parameters()), crit, 1, {
       onBatch: (_i, l) => losses.push(l),
     });
     const want = Array.from(ref.get("batch_losses")!.dataSync());
@@ -55,7 +62,7 @@ for (const fused of [true, false])
       const d = maxAbsDiff(p, ref.get(`final.${n}`)!);
       assert.ok(d < 1e-4, `${n} after the epoch differs by ${d}`);
     }
-    const validLoss = await evaluate(m, batchesOf(ref), criterion);
+    const validLoss = await evaluate(m, batchesOf(ref), crit);
     assert.ok(Math.abs(validLoss - ref.get("valid_loss")!.dataSync()[0]) < 1e-4, "valid loss");
     assert.is(m.encoder.training, false, "evaluate() leaves the model in eval mode");
     // evaluate() computes no gradients: the parameters are unchanged.
