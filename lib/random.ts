@@ -46,3 +46,16 @@ export let globalRandom = new Random(2023);
 export function manualSeed(seed: number): void {
   globalRandom = new Random(seed);
 }
+
+/**
+ * Python's `random` module as the seed uses it: `random.seed(SEED)` seeds the process-wide
+ * generator (the same one `manualSeed` sets), `random.random()` draws from it.
+ */
+export const random = {
+  seed(seed: number): void {
+    manualSeed(seed);
+  },
+  random(): number {
+    return globalRandom.random();
+  },
+};

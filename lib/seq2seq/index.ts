@@ -2,3 +2,4 @@
 export * from "./model";
 export * from "./train";
 export { decodeSequence } from "./fused";
+export * from "./guard";

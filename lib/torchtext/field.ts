@@ -107,7 +107,7 @@ export class Field {
    * minFreq by descending count, ties alphabetical. Building from validation or test data would
    * leak them into the model, so other splits are refused.
    */
-  buildVocab(data: TranslationDataset, opts: VocabOptions = {}): TorchtextVocab {
+  buildVocab(data: TranslationDataset, opts: VocabOptions = {}): void {
     if (data.split !== "train" && data.split !== undefined) {
       throw new Error(
         `build the vocabulary from the training split only (got the '${data.split}' split): ` +
@@ -123,13 +123,14 @@ export class Field {
       }
     }
     const specials = [...new Set([this.unkToken, this.padToken, this.initToken, this.eosToken].filter((t): t is string => t !== null))];
+    // Returns nothing, like torchtext (a notebook cell ending in build_vocab shows no output);
+    // the result is `field.vocab`.
     this.builtVocab = new TorchtextVocab(counter, { ...opts, specials });
-    return this.builtVocab;
   }
 
   /** Seed spelling of `buildVocab`. */
-  build_vocab(data: TranslationDataset, opts: VocabOptions = {}): TorchtextVocab {
-    return this.buildVocab(data, opts);
+  build_vocab(data: TranslationDataset, opts: VocabOptions = {}): void {
+    this.buildVocab(data, opts);
   }
 
   /** torchtext `Field.pad`: `[init] + x + [eos] + [pad] * (maxLen - len(x))` for each sentence. */
