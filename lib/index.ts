@@ -28,3 +28,6 @@ export * from "./checkpoint";
 export * from "./word2vec/model";
 export * from "./word2vec/train";
 export * from "./similarity";
+export * from "./nn/functional";
+export * from "./nn/tape-memory";
+export * from "./nn/wasm-threads";
