@@ -4,7 +4,7 @@ import { Dropout, dropoutMask } from "../nn/dropout";
 import { cachedCat, cachedScaledCatT, cachedTranspose, scaledBias } from "../nn/lstm-ops";
 import { lstmBwdCell, rowSlice, sumRows, transpose2d } from "../nn/lstm-kernels";
 import { LSTM, lstmStepForward } from "../nn/lstm";
-import { Random, globalRandom } from "../random";
+import { globalRandom } from "../random";
 
 /*
  * The Seq2Seq decoding loop as ONE differentiable op (tf.customGrad) with a hand-written backward.
@@ -43,6 +43,8 @@ function param(named: Map<string, tf.Variable>, name: string): tf.Variable {
  * `embedding.weight`, `rnn.weight_ih_l{k}` … `rnn.bias_hh_l{k}`, `fc_out.weight`, `fc_out.bias`, a
  * child `rnn` (our LSTM: its dropout between layers) and a child `dropout` (our Dropout, applied to
  * the embeddings). So a Decoder class written in a notebook like the seed's can use it too.
+ * `rng` draws the teacher-forcing coins (one per step, like the seed's `random.random()`); default
+ * the process-wide generator (what lab4's Python-like `random.random()` draws from).
  */
 export function decodeSequence(
   decoder: Module,
@@ -50,7 +52,7 @@ export function decodeSequence(
   hidden: tf.Tensor3D,
   cell: tf.Tensor3D,
   teacherForcingRatio: number,
-  rng: Random = globalRandom,
+  rng: { random(): number } = globalRandom,
 ): tf.Tensor3D {
   if (trg.rank !== 2 || trg.shape[0] < 2) throw new Error(`decodeSequence: trg must be [len >= 2, batch], got [${trg.shape}]`);
   const [T, B] = trg.shape;
