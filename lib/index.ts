@@ -31,3 +31,4 @@ export * from "./similarity";
 export * from "./nn/functional";
 export * from "./nn/tape-memory";
 export * from "./nn/wasm-threads";
+export { rowSlice, stackRows } from "./nn/lstm-kernels";
