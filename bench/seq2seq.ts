@@ -7,6 +7,8 @@
  *   npx tsx bench/seq2seq.ts [--steps N] [--variants fused,stepwise] [--no-torch] [--threads N]
  *
  * --threads N starts the wasm backend with an N-thread XNNPACK pool (lib/nn/wasm-threads.ts).
+ * --tape-fix installs the backprop memory fix (lib/nn/tape-memory.ts).
+ * The wasm heap only grows: run one variant per process to read its memory peak.
  *
  * Variants (all the same model, weights, batches and maths):
  *   taped     the LSTM written as per-step tf ops recorded on the tape (a direct port; the engine's
@@ -39,6 +41,7 @@ import { enableWasmThreads, finishWasmThreads } from "../lib/nn/wasm-threads";
 import { LSTM } from "../lib/nn/lstm";
 import { useLstmKernels } from "../lib/nn/lstm-kernels";
 import { dropout } from "../lib/nn/dropout";
+import { installTapeMemoryFix } from "../lib/nn/tape-memory";
 
 const KNOWN = ["taped", "ops", "stepwise", "fused"];
 
@@ -47,6 +50,7 @@ interface Options {
   variants: string[];
   withTorch: boolean;
   threads: number;
+  tapeFix: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -58,7 +62,13 @@ function parseArgs(argv: string[]): Options {
   for (const v of variants) if (!KNOWN.includes(v)) throw new Error(`unknown variant ${v}: use ${KNOWN.join(", ")}`);
   const steps = Number(arg("steps", "4"));
   if (!(Number.isInteger(steps) && steps >= 2)) throw new Error(`--steps must be an integer >= 2 (the first is a warm-up), got ${steps}`);
-  return { steps, variants, withTorch: !argv.includes("--no-torch"), threads: Number(arg("threads", "1")) };
+  return {
+    steps,
+    variants,
+    withTorch: !argv.includes("--no-torch"),
+    threads: Number(arg("threads", "1")),
+    tapeFix: argv.includes("--tape-fix"),
+  };
 }
 
 /** A direct port of nn.LSTM's forward as per-step tf ops on the tape (the "taped" variant). */
@@ -164,7 +174,8 @@ function wasmHeap(): string {
 
 /** `npm run bench seq2seq [-- --steps N --variants a,b --no-torch --threads N]`. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const { steps: STEPS, variants: VARIANTS, withTorch: WITH_TORCH, threads: THREADS } = parseArgs(argv);
+  const { steps: STEPS, variants: VARIANTS, withTorch: WITH_TORCH, threads: THREADS, tapeFix } = parseArgs(argv);
+  if (tapeFix && !installTapeMemoryFix()) console.log("tape memory fix: not applicable to this tfjs");
   if (THREADS > 1 && !enableWasmThreads(THREADS)) console.log("wasm threads: not available here");
   const info = await initBackend();
   if (THREADS > 1) info.details = [...(info.details ?? []).filter((d) => !/thread/.test(d)), `${finishWasmThreads()} threads`];
@@ -226,7 +237,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     const counted = phases.slice(1);
     const med = (k: keyof Phase) => median(counted.map((p) => p[k]));
     rows.push([
-      `tfjs ${info.name}, ${variant}`,
+      `tfjs ${info.name}, ${variant}${tapeFix ? " + tape fix" : ""}`,
       med("total") / 1000,
       `fwd ${(med("fwd") / 1000).toFixed(2)} s, bwd ${(med("bwd") / 1000).toFixed(2)} s, clip ${med("clip").toFixed(0)} ms, adam ${med("adam").toFixed(0)} ms; loss ${phases[0].loss.toFixed(3)}; live tensors after each step ${tensorsAfter.join("/")}, ${(tf.memory().numBytes / 2 ** 20).toFixed(0)} MiB, rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB${wasmHeap()}`,
     ]);
