@@ -1,2 +1,6 @@
 export * from "./display";
+export * from "./render";
 export * from "./charts";
+export * from "./pca";
+export * from "./embedding";
+export * from "./marks";
