@@ -32,3 +32,4 @@ export * from "./nn/functional";
 export * from "./nn/tape-memory";
 export * from "./nn/wasm-threads";
 export { rowSlice, stackRows } from "./nn/lstm-kernels";
+export * from "./progress";

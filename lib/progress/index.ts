@@ -1,0 +1,3 @@
+export * from "./format";
+export * from "./bar";
+export * from "./live-chart";
