@@ -25,7 +25,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { spawnSync } from "child_process";
+import { spawn, type ChildProcess } from "child_process";
+import * as readline from "readline";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { initBackend } from "../lib/engine";
@@ -119,16 +120,60 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-function torchSteps(file: string, steps: number): { threads: number; step_s: number[]; loss: number[] } | string {
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync("/usr/bin/python3", [path.join(__dirname, "seq2seq_torch.py"), file, String(steps)], {
-    env,
-    encoding: "utf8",
-  });
-  if (r.error || r.status !== 0) return `PyTorch not measured: ${r.error?.message ?? r.stderr.trim().split("\n").pop()}`;
-  return JSON.parse(r.stdout.trim().split("\n").pop() as string);
+/** PyTorch's step as a server (bench/seq2seq_torch.py serve), so its steps interleave with ours. */
+class TorchStepper {
+  private readonly proc: ChildProcess;
+  private readonly waiting: Array<(line: string) => void> = [];
+  private readonly lines: string[] = [];
+  threads = 0;
+
+  constructor(file: string) {
+    const env = { ...process.env };
+    delete env.OPENBLAS_CORETYPE;
+    delete env.OPENBLAS_L2_SIZE;
+    this.proc = spawn("/usr/bin/python3", [path.join(__dirname, "seq2seq_torch.py"), file, "serve"], {
+      env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const rl = readline.createInterface({ input: this.proc.stdout as NodeJS.ReadableStream });
+    rl.on("line", (line) => {
+      const w = this.waiting.shift();
+      if (w) w(line);
+      else this.lines.push(line);
+    });
+    let err = "";
+    this.proc.stderr?.on("data", (d) => (err += String(d)));
+    this.proc.on("exit", (code) => {
+      for (const w of this.waiting.splice(0)) w(JSON.stringify({ error: `PyTorch exited (${code}): ${err.trim().split("\n").pop()}` }));
+    });
+    this.proc.on("error", (e) => {
+      for (const w of this.waiting.splice(0)) w(JSON.stringify({ error: e.message }));
+    });
+  }
+
+  private next(): Promise<Record<string, unknown>> {
+    const l = this.lines.shift();
+    if (l !== undefined) return Promise.resolve(JSON.parse(l));
+    return new Promise((r) => this.waiting.push((line) => r(JSON.parse(line))));
+  }
+
+  async ready(): Promise<string | null> {
+    const m = await this.next();
+    if (m.error) return String(m.error);
+    this.threads = Number(m.threads);
+    return null;
+  }
+
+  async step(i: number): Promise<{ s: number; loss: number }> {
+    this.proc.stdin?.write(`${i}\n`);
+    const m = await this.next();
+    if (m.error) throw new Error(String(m.error));
+    return { s: Number(m.s), loss: Number(m.loss) };
+  }
+
+  close(): void {
+    this.proc.stdin?.end();
+  }
 }
 
 interface Phase {
@@ -198,8 +243,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
 
   const rows: Array<[string, number, string]> = [];
   let torchMedian = NaN;
+  let torch: TorchStepper | null = null;
+  let dir = "";
   if (WITH_TORCH) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-bench-"));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-bench-"));
     const file = path.join(dir, "batches.safetensors");
     const m = new Map<string, tf.Tensor>();
     batches.forEach((b, i) => {
@@ -207,42 +254,63 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       m.set(`trg_${i}`, b.trg);
     });
     writeSafetensors(file, m, { input_dim: String(inputDim), output_dim: String(outputDim), pad: String(pad) });
-    const r = torchSteps(file, STEPS);
-    fs.rmSync(dir, { recursive: true, force: true });
-    if (typeof r === "string") console.log(r);
-    else {
-      torchMedian = median(r.step_s.slice(1));
-      rows.push([`PyTorch ${"1.13"} CPU (${r.threads} thread${r.threads > 1 ? "s" : ""})`, torchMedian, `loss ${r.loss[0].toFixed(3)}`]);
+    torch = new TorchStepper(file);
+    const problem = await torch.ready();
+    if (problem) {
+      console.log(`PyTorch not measured: ${problem}`);
+      torch = null;
     }
   }
+
+  // Every variant gets the same initial weights; steps run round-robin (PyTorch, then each variant
+  // on the same batch) so that load changes on this shared machine hit all of them alike.
   const lstmForward = LSTM.prototype.forward;
-  for (const variant of VARIANTS) {
+  const configure = (variant: string) => {
     LSTM.prototype.forward = variant === "taped" ? tapedLstmForward : lstmForward;
     useLstmKernels(variant !== "ops");
+  };
+  const runs = VARIANTS.map((variant) => {
+    configure(variant);
     manualSeed(1234);
-    const model = new Seq2Seq(
-      new Encoder(inputDim, 256, 512, 2, 0.5),
-      new Decoder(outputDim, 256, 512, 2, 0.5),
-      { fused: variant === "fused" },
-    );
+    const model = new Seq2Seq(new Encoder(inputDim, 256, 512, 2, 0.5), new Decoder(outputDim, 256, 512, 2, 0.5), {
+      fused: variant === "fused",
+    });
     model.apply((m) => initWeights(m));
-    if (variant === "fused") console.log(`parameters: ${countParameters(model).toLocaleString("en-US")}`);
-    const opt = new Adam(model.parameters());
-    const phases: Phase[] = [];
-    const tensorsAfter: number[] = [];
-    for (let i = 0; i < STEPS; i++) {
-      phases.push(step(model, opt, batches[i % batches.length], pad));
-      tensorsAfter.push(tf.memory().numTensors);
+    return { variant, model, opt: new Adam(model.parameters()), phases: [] as Phase[], tensorsAfter: [] as number[] };
+  });
+  console.log(`parameters: ${countParameters(runs[0].model).toLocaleString("en-US")}`);
+  const torchTimes: number[] = [];
+  let torchLoss = NaN;
+  for (let i = 0; i < STEPS; i++) {
+    if (torch) {
+      const r = await torch.step(i % batches.length);
+      torchTimes.push(r.s);
+      if (i === 0) torchLoss = r.loss;
     }
-    const counted = phases.slice(1);
+    for (const run of runs) {
+      configure(run.variant);
+      run.phases.push(step(run.model, run.opt, batches[i % batches.length], pad));
+      run.tensorsAfter.push(tf.memory().numTensors);
+    }
+  }
+  configure("fused");
+  if (torch) {
+    torch.close();
+    torchMedian = median(torchTimes.slice(1));
+    rows.push([`PyTorch 1.13 CPU (${torch.threads} intra-op thread${torch.threads > 1 ? "s" : ""})`, torchMedian, `loss ${torchLoss.toFixed(3)}`]);
+  }
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  for (const run of runs) {
+    const counted = run.phases.slice(1);
     const med = (k: keyof Phase) => median(counted.map((p) => p[k]));
     rows.push([
-      `tfjs ${info.name}, ${variant}${tapeFix ? " + tape fix" : ""}`,
+      `tfjs ${info.name}, ${run.variant}${tapeFix ? " + tape fix" : ""}`,
       med("total") / 1000,
-      `fwd ${(med("fwd") / 1000).toFixed(2)} s, bwd ${(med("bwd") / 1000).toFixed(2)} s, clip ${med("clip").toFixed(0)} ms, adam ${med("adam").toFixed(0)} ms; loss ${phases[0].loss.toFixed(3)}; live tensors after each step ${tensorsAfter.join("/")}, ${(tf.memory().numBytes / 2 ** 20).toFixed(0)} MiB, rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB${wasmHeap()}`,
+      `fwd ${(med("fwd") / 1000).toFixed(2)} s, bwd ${(med("bwd") / 1000).toFixed(2)} s, clip ${med("clip").toFixed(0)} ms, adam ${med("adam").toFixed(0)} ms; loss ${run.phases[0].loss.toFixed(3)}; live tensors after each round ${run.tensorsAfter.join("/")}`,
     ]);
-    model.dispose();
   }
+  console.log(`memory at the end: rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB${wasmHeap()} (all variants' models and optimizer states are alive)`);
+  for (const run of runs) run.model.dispose();
   console.log("\n| variant | step (s, median) | vs PyTorch | detail |\n|---|---|---|---|");
   for (const [name, s, detail] of rows)
     console.log(`| ${name} | ${s.toFixed(2)} | ${Number.isFinite(torchMedian) ? (s / torchMedian).toFixed(2) + "×" : "n/a"} | ${detail} |`);

@@ -2,8 +2,11 @@
 CrossEntropyLoss(ignore_index=pad), backward, clip_grad_norm_(1), Adam.step) on this CPU.
 
 usage: seq2seq_torch.py BATCHES.safetensors STEPS [THREADS]
+       seq2seq_torch.py BATCHES.safetensors serve [THREADS]
 The batch file holds src_<i> / trg_<i> int32 tensors [len, batch] and __metadata__ {input_dim, output_dim, pad}.
 Prints one JSON line: {"threads", "step_s": [...], "loss": [...]}.
+In "serve" mode it prints {"ready": true, "threads": n}, then for each stdin line "<i>" runs one step on
+batch i and prints {"s": seconds, "loss": value}, so the caller can interleave PyTorch's steps with its own.
 """
 import json
 import os
@@ -21,7 +24,7 @@ from seed_model import Decoder, Encoder, Seq2Seq, init_weights  # noqa: E402
 
 
 def main():
-    path, steps = sys.argv[1], int(sys.argv[2])
+    path, steps = sys.argv[1], sys.argv[2]
     if len(sys.argv) > 3:
         torch.set_num_threads(int(sys.argv[3]))
     with open(path, "rb") as f:
@@ -37,8 +40,8 @@ def main():
     optimizer = optim.Adam(model.parameters())
     criterion = nn.CrossEntropyLoss(ignore_index=int(meta["pad"]))
     model.train()
-    times, losses = [], []
-    for i in range(steps):
+
+    def step(i):
         src = tensors[f"src_{i % nb}"].long()
         trg = tensors[f"trg_{i % nb}"].long()
         t0 = time.perf_counter()
@@ -49,8 +52,21 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1)
         optimizer.step()
-        losses.append(loss.item())
-        times.append(time.perf_counter() - t0)
+        return time.perf_counter() - t0, loss.item()
+
+    if steps == "serve":
+        print(json.dumps({"ready": True, "threads": torch.get_num_threads()}), flush=True)
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            s, loss = step(int(line))
+            print(json.dumps({"s": s, "loss": loss}), flush=True)
+        return
+    times, losses = [], []
+    for i in range(int(steps)):
+        s, loss = step(i)
+        times.append(s)
+        losses.append(loss)
     print(json.dumps({"threads": torch.get_num_threads(), "step_s": times, "loss": losses}))
 
 
