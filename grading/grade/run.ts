@@ -1,0 +1,394 @@
+/**
+ * `lab4 grade`: the batch. Each submission goes through small stages, each in its own module:
+ *   read + refuse (submission.ts) -> assemble from the source by grade_id (assemble.ts, with the
+ *   grade cells compiled by checks.ts) -> execute in a fresh sandboxed kernel (sandbox.ts +
+ *   driver.py) -> decide the checks outside the kernel (observe.ts + verdict.ts) -> write the
+ *   gradebook row (gradebook.ts), the autograded notebook and the feedback HTML (feedback.ts).
+ * Submissions run `jobs` at a time; `shard i/n` takes a deterministic 1/n of them.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { autogradedNotebook, ensureDir, feedbackNotebook, gradedCells, HtmlRenderer, type Totals } from "../feedback";
+import { Gradebook, type CheckColumn, type GradebookSource, type GradeRow } from "../gradebook";
+import { cellSource, readNotebook, type NotebookOutput } from "../notebook";
+import { serializeNotebook, writeFileAtomic } from "../release";
+import { kernelLaunch, probeSandbox, type SandboxProbe, type SandboxRequest } from "../sandbox";
+import { assemble, assembledNotebook } from "./assemble";
+import { jupyterPython, repoRootFrom, runDriver, type CellRun } from "./driver";
+import { ObservationError, parseObservations, type Observation } from "./observe";
+import { readSubmission, Refusal } from "./submission";
+import { validateSource, type ValidatedSource } from "./validate";
+import { judgeCell, type CheckResult } from "./verdict";
+
+export interface GradeOptions {
+  sourceFile: string;
+  outDir: string;
+  jobs: number;
+  shard: { index: number; count: number } | null;
+  /** Default seconds per cell (cells may have metadata.lab4.timeout). */
+  timeoutCell: number;
+  /** Seconds for a whole submission. */
+  timeoutTotal: number;
+  memoryMb: number;
+  force: boolean;
+  sandbox: SandboxRequest;
+  /** Environment for the kernels (LAB4_PROFILE is passed through from the grader's own). */
+  env: Record<string, string>;
+  feedback: boolean;
+  keepWork: boolean;
+  /** Progress lines (default: stdout). */
+  log: (line: string) => void;
+}
+
+export interface SubmissionRef {
+  student: string;
+  file: string;
+}
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+const STUDENT_ID = /[^A-Za-z0-9._-]+/g;
+
+function studentId(name: string): string {
+  const id = name.replace(STUDENT_ID, "_").replace(/^\.+/, "_");
+  return id === "" ? "_" : id;
+}
+
+/**
+ * Submissions named by the arguments: a file is one submission (student = its name without
+ * .ipynb); a folder holds *.ipynb files (one per student) and/or one folder per student with its
+ * notebook inside (nbgrader's submitted/<student>/ layout; with several notebooks, lab4.ipynb).
+ */
+export function findSubmissions(args: readonly string[]): SubmissionRef[] {
+  const subs: SubmissionRef[] = [];
+  const add = (student: string, file: string) => subs.push({ student: studentId(student), file });
+  for (const a of args) {
+    if (!fs.existsSync(a)) throw new UsageError(`${a}: no such file or folder`);
+    const st = fs.statSync(a);
+    if (st.isFile()) {
+      add(path.basename(a).replace(/\.ipynb$/i, ""), a);
+      continue;
+    }
+    for (const e of fs.readdirSync(a, { withFileTypes: true }).sort((x, y) => x.name.localeCompare(y.name))) {
+      if (e.name.startsWith(".")) continue;
+      const p = path.join(a, e.name);
+      if (e.isFile() && /\.ipynb$/i.test(e.name)) add(e.name.replace(/\.ipynb$/i, ""), p);
+      else if (e.isDirectory()) {
+        const nbs = fs.readdirSync(p).filter((f) => /\.ipynb$/i.test(f) && !f.startsWith("."));
+        if (nbs.length === 1) add(e.name, path.join(p, nbs[0]!));
+        else if (nbs.includes("lab4.ipynb")) add(e.name, path.join(p, "lab4.ipynb"));
+        else if (nbs.length > 1) add(e.name, p); // refused later: several notebooks
+      }
+    }
+  }
+  const seen = new Map<string, string>();
+  for (const s of subs) {
+    const prev = seen.get(s.student);
+    if (prev !== undefined) throw new UsageError(`two submissions for student ${s.student}: ${prev} and ${s.file}`);
+    seen.set(s.student, s.file);
+  }
+  return subs.sort((a, b) => (a.student < b.student ? -1 : a.student > b.student ? 1 : 0));
+}
+
+/** Shard i of n (1-based): every n-th submission in student order, starting at the i-th. */
+export function shardOf<T>(items: readonly T[], shard: { index: number; count: number } | null): T[] {
+  if (shard === null) return [...items];
+  return items.filter((_, k) => k % shard.count === shard.index - 1);
+}
+
+export function sha256(bytes: Buffer | string): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+export function gradebookSource(source: ValidatedSource, sourceSha: string): GradebookSource {
+  const checks: CheckColumn[] = source.gradeCells.flatMap((g) =>
+    g.compiled.checks.map((c) => ({ key: `${g.gradeId}:${c.index}`, gradeId: g.gradeId, index: c.index, points: c.points, hidden: c.hidden, part: g.part })),
+  );
+  return { file: source.file, sha256: sourceSha, checks, parts: source.parts, possible: checks.reduce((s, c) => s + c.points, 0) };
+}
+
+/** The first line that explains a cell's failure in tslab's stderr output. */
+export function errorSummary(outputs: readonly NotebookOutput[]): string {
+  const err = outputs
+    .filter((o) => (o.output_type === "stream" && o.name === "stderr") || o.output_type === "error")
+    .map((o) => (o.output_type === "error" ? `${o.ename}: ${o.evalue}` : Array.isArray(o.text) ? o.text.join("") : o.text ?? ""))
+    .join("\n");
+  const lines = err.split("\n").map((l) => l.trim());
+  const pick =
+    lines.find((l) => /^\d+:\d+ - /.test(l)) ??
+    lines.find((l) => /^([A-Z][A-Za-z]*Error|Error|Uncaught|UnhandledPromiseRejection)\b/.test(l)) ??
+    lines.find((l) => l !== "");
+  return (pick ?? "").slice(0, 300);
+}
+
+function notRunReason(run: CellRun, outputs: readonly NotebookOutput[]): string {
+  switch (run.status) {
+    case "ok":
+      return "the check did not report a result (the cell ended early)";
+    case "error": {
+      // positions refer to the grader's rewriting of the cell, not to what the student sees
+      const e = errorSummary(outputs).replace(/^\d+:\d+ - /, "");
+      return e ? `the test cell failed: ${e}` : "the test cell failed";
+    }
+    default:
+      return run.detail || `the test cell did not run (${run.status})`;
+  }
+}
+
+function stdoutText(outputs: readonly NotebookOutput[]): string {
+  return outputs
+    .filter((o) => o.output_type === "stream")
+    .map((o) => (Array.isArray(o.text) ? o.text.join("") : o.text ?? ""))
+    .join("\n");
+}
+
+export interface BatchContext {
+  source: ValidatedSource;
+  sourceSha: string;
+  repoRoot: string;
+  observerPath: string;
+  python: string;
+  probe: SandboxProbe;
+  renderer: HtmlRenderer | null;
+  opts: GradeOptions;
+}
+
+export function prepareBatch(opts: GradeOptions): BatchContext {
+  const repoRoot = repoRootFrom(__dirname);
+  const bytes = fs.readFileSync(opts.sourceFile);
+  const source = validateSource(readNotebook(opts.sourceFile), opts.sourceFile);
+  const observerPath = path.join(repoRoot, "dist", "grading", "grade", "observe.js");
+  if (!fs.existsSync(observerPath)) throw new UsageError(`${observerPath} missing: run npm run build first`);
+  const python = jupyterPython();
+  const renderer = opts.feedback ? new HtmlRenderer(python, path.join(repoRoot, "grading", "grade", "render.py")) : null;
+  return { source, sourceSha: sha256(bytes), repoRoot, observerPath, python, probe: probeSandbox(opts.sandbox), renderer, opts };
+}
+
+function emptyRow(ref: SubmissionRef, ctx: BatchContext, sha: string): GradeRow {
+  return {
+    student: ref.student,
+    file: ref.file,
+    sha256: sha,
+    status: "refused",
+    reason: "",
+    notes: [],
+    checks: {},
+    checkReasons: {},
+    parts: {},
+    total: 0,
+    possible: gradebookSource(ctx.source, ctx.sourceSha).possible,
+    percent: 0,
+    seconds: 0,
+    kernelSeconds: 0,
+    startupSeconds: 0,
+    gradedAt: new Date().toISOString(),
+    sandbox: ctx.probe.mode,
+    feedback: null,
+    autograded: null,
+  };
+}
+
+/** Grades one submission in its own temporary folder and kernel. Never throws for bad input. */
+export async function gradeSubmission(ref: SubmissionRef, slot: number, ctx: BatchContext): Promise<GradeRow> {
+  const t0 = Date.now();
+  const { source, opts } = ctx;
+  let bytes: Buffer = Buffer.alloc(0);
+  try {
+    if (fs.statSync(ref.file).isDirectory()) throw new Refusal("a folder with several notebooks (name the one to grade lab4.ipynb)");
+    bytes = fs.readFileSync(ref.file);
+  } catch (e) {
+    const row = emptyRow(ref, ctx, "");
+    row.reason = e instanceof Refusal ? `${ref.file}: ${e.message}` : `${ref.file}: cannot read (${(e as Error).message})`;
+    return row;
+  }
+  const row = emptyRow(ref, ctx, sha256(bytes));
+  const ks = source.nb.metadata.kernelspec!;
+  let sub;
+  try {
+    sub = readSubmission(ref.file, { name: String(ks.name), language: String(ks.language) });
+  } catch (e) {
+    if (!(e instanceof Refusal)) throw e;
+    row.reason = `${ref.file}: ${e.message}`;
+    row.seconds = (Date.now() - t0) / 1000;
+    return row;
+  }
+  const nonce = randomBytes(16).toString("hex");
+  const assembly = assemble(source, sub.nb, { nonce, observerPath: ctx.observerPath, defaultTimeout: opts.timeoutCell });
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-grade-"));
+  fs.chmodSync(workDir, 0o711);
+  try {
+    const launch = kernelLaunch({
+      probe: ctx.probe,
+      repoRoot: ctx.repoRoot,
+      workDir,
+      slot,
+      memoryBytes: opts.memoryMb * 1024 * 1024,
+      env: opts.env,
+      dataDir: path.join(ctx.repoRoot, "data"),
+    });
+    const run = await runDriver({
+      notebook: assembledNotebook(source, assembly),
+      cells: assembly.cells.map((c) => ({ timeout: c.timeout, replay: c.role !== "grade" && c.cell.cell_type === "code" })),
+      kernel: launch,
+      workDir,
+      memoryBytes: opts.memoryMb * 1024 * 1024,
+      budgetSeconds: opts.timeoutTotal,
+      python: ctx.python,
+    });
+    row.startupSeconds = run.result.startup_seconds.reduce((a, b) => a + b, 0);
+    row.kernelSeconds = run.result.cells.reduce((a, c) => a + (c.seconds ?? 0), 0);
+    if (run.result.fatal !== null) {
+      row.status = "failed";
+      row.reason = run.result.fatal;
+      row.seconds = (Date.now() - t0) / 1000;
+      return row;
+    }
+    const runs = run.result.cells;
+    const checksByCell = new Map<number, CheckResult[]>();
+    let foreign = 0;
+    for (const [i, a] of assembly.cells.entries()) {
+      if (a.role !== "grade" || a.compiled === null) continue;
+      const outputs = run.executed.cells[i]?.outputs ?? [];
+      let observations: Observation[] = [];
+      let reason = notRunReason(runs[i]!, outputs);
+      try {
+        const parsed = parseObservations(stdoutText(outputs), nonce);
+        observations = parsed.observations;
+        foreign += parsed.foreign;
+      } catch (e) {
+        if (!(e instanceof ObservationError)) throw e;
+        reason = `unreadable results (${e.message})`;
+      }
+      checksByCell.set(i, await judgeCell(a.compiled, observations, reason));
+    }
+    const all = [...checksByCell.values()].flat();
+    const totals: Totals = { total: 0, possible: 0, percent: 0, parts: {} };
+    for (const p of source.parts) totals.parts[p] = { total: 0, possible: 0 };
+    const partOf = new Map(source.gradeCells.map((g) => [g.gradeId, g.part]));
+    for (const c of all) {
+      const part = partOf.get(c.gradeId) ?? "General";
+      totals.parts[part] ??= { total: 0, possible: 0 };
+      totals.parts[part]!.total += c.awarded;
+      totals.parts[part]!.possible += c.points;
+      totals.total += c.awarded;
+      totals.possible += c.points;
+      row.checks[c.key] = c.awarded;
+      if (c.reason !== null) row.checkReasons[c.key] = c.reason;
+    }
+    totals.percent = totals.possible > 0 ? (100 * totals.total) / totals.possible : 0;
+    const notes = [...sub.notes, ...assembly.notes];
+    for (const [i, r] of runs.entries()) {
+      if (["timeout", "killed", "died", "memory"].includes(r.status)) {
+        const a = assembly.cells[i]!;
+        const what = a.gradeId !== null ? `cell ${a.gradeId}` : `cell ${i} (${cellSource(a.cell).split("\n", 1)[0]!.slice(0, 40)})`;
+        notes.push(`${what}: ${r.detail}`);
+      }
+    }
+    if (run.result.restarts > 0) notes.push(`the kernel was restarted ${run.result.restarts} time(s); earlier cells were re-run`);
+    if (foreign > 0) notes.push(`${foreign} marker line(s) printed by the submission itself were ignored`);
+    for (const m of source.manualCells) if (m.points > 0) notes.push(`${m.gradeId}: ${m.points} point(s) to grade by hand`);
+    row.status = "graded";
+    row.notes = notes;
+    row.parts = Object.fromEntries(Object.entries(totals.parts).map(([k, v]) => [k, v.total]));
+    row.total = totals.total;
+    row.possible = totals.possible;
+    row.percent = totals.percent;
+
+    const cells = gradedCells(assembly, run.executed, runs, checksByCell);
+    const fb = { student: ref.student, cells, totals, notes, kernelspec: { kernelspec: ks, language_info: source.nb.metadata["language_info"] } };
+    const autoFile = path.join(ensureDir(path.join(opts.outDir, "autograded")), `${ref.student}.ipynb`);
+    writeFileAtomic(autoFile, serializeNotebook(autogradedNotebook(fb)));
+    row.autograded = path.relative(opts.outDir, autoFile);
+    if (ctx.renderer !== null) {
+      const fbDir = ensureDir(path.join(opts.outDir, "feedback"));
+      const nbFile = path.join(workDir, "feedback.ipynb");
+      fs.writeFileSync(nbFile, serializeNotebook(feedbackNotebook(fb)));
+      const html = path.join(fbDir, `${ref.student}.html`);
+      try {
+        await ctx.renderer.render(nbFile, html);
+        row.feedback = path.relative(opts.outDir, html);
+      } catch (e) {
+        row.notes.push(`feedback HTML could not be written: ${(e as Error).message}`);
+      }
+    }
+    row.seconds = (Date.now() - t0) / 1000;
+    return row;
+  } catch (e) {
+    row.status = "failed";
+    row.reason = `grader error: ${(e as Error).message}`;
+    row.seconds = (Date.now() - t0) / 1000;
+    return row;
+  } finally {
+    if (!opts.keepWork) fs.rmSync(workDir, { recursive: true, force: true });
+    else opts.log(`  work folder kept: ${workDir}`);
+  }
+}
+
+export interface BatchSummary {
+  graded: number;
+  refused: number;
+  failed: number;
+  skipped: number;
+  seconds: number;
+  rows: GradeRow[];
+}
+
+/** Grades the submissions named by `args` into opts.outDir. */
+export async function gradeBatch(args: readonly string[], opts: GradeOptions): Promise<BatchSummary> {
+  const t0 = Date.now();
+  const all = findSubmissions(args);
+  const mine = shardOf(all, opts.shard);
+  const ctx = prepareBatch(opts);
+  const book = new Gradebook(opts.outDir, gradebookSource(ctx.source, ctx.sourceSha), opts.force);
+  book.save();
+  const todo: SubmissionRef[] = [];
+  let skipped = 0;
+  for (const s of mine) {
+    let sha = "";
+    try {
+      sha = fs.statSync(s.file).isFile() ? sha256(fs.readFileSync(s.file)) : "";
+    } catch {
+      /* unreadable: graded (refused) below */
+    }
+    if (!opts.force && sha !== "" && book.isDone(s.student, sha)) skipped++;
+    else todo.push(s);
+  }
+  const shardText = opts.shard ? ` (shard ${opts.shard.index}/${opts.shard.count} of ${all.length})` : "";
+  opts.log(
+    `lab4 grade: ${todo.length} to grade, ${skipped} already done${shardText}; ${opts.jobs} at a time; sandbox: ${ctx.probe.mode} (${ctx.probe.reason})`,
+  );
+  const rows: GradeRow[] = [];
+  let next = 0;
+  let done = 0;
+  const worker = async (slot: number) => {
+    while (next < todo.length) {
+      const ref = todo[next++]!;
+      const row = await gradeSubmission(ref, slot, ctx);
+      book.put(row);
+      rows.push(row);
+      done++;
+      const what =
+        row.status === "graded"
+          ? `${row.total}/${row.possible} (${row.percent.toFixed(1)}%)`
+          : `${row.status.toUpperCase()}: ${row.reason.split("\n")[0]}`;
+      opts.log(`[${done}/${todo.length}] ${ref.student}: ${what} in ${row.seconds.toFixed(1)} s`);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, todo.length)) }, (_, slot) => worker(slot)));
+  } finally {
+    ctx.renderer?.close();
+  }
+  return {
+    graded: rows.filter((r) => r.status === "graded").length,
+    refused: rows.filter((r) => r.status === "refused").length,
+    failed: rows.filter((r) => r.status === "failed").length,
+    skipped,
+    seconds: (Date.now() - t0) / 1000,
+    rows,
+  };
+}

@@ -1,0 +1,231 @@
+/**
+ * How a grading kernel is started: in a bubblewrap sandbox when the machine allows it, else as a
+ * plain process with resource limits only. The grader (driver.py) runs OUTSIDE and talks to the
+ * kernel over ZeroMQ; with bwrap the sockets are Unix sockets in a per-submission folder, so the
+ * kernel can have no network at all.
+ *
+ * bwrap mode, what the kernel sees and can do:
+ *   - its own mount namespace: /usr (+ the /bin,/lib symlinks), a few /etc files, the project's
+ *     node_modules, dist and package.json READ-ONLY; a private copy of data/ (tmpfs, filled at
+ *     start); a private tmpfs as working folder (<repo>/notebooks) and /tmp; its socket folder.
+ *     NOT visible: the instructor notebook and anything else in the repository, other
+ *     submissions, their work folders, the gradebook, feedback, /root, /home, /work.
+ *   - its own pid, IPC, UTS, cgroup and network namespaces (no network, not even loopback to other
+ *     kernels; cannot see or signal other processes); no new user namespaces; a new session.
+ *   - when the grader runs as root: a separate unprivileged uid per parallel slot (65534-style,
+ *     61000+slot), so even a mistake in the mounts would not expose root-only files.
+ *   - limits: address space for data (RLIMIT_DATA = the memory cap; V8's heap below it), file size
+ *     1 GiB, no core files, processes/threads (per slot uid, root only); tmpfs sizes cap the disk
+ *     it can fill. driver.py also watches the kernel's resident memory and kills it above the cap.
+ * Not isolated: CPU (only per-cell timeouts and the total budget), kernel exploits, timing side
+ * channels; /usr is readable (system software only).
+ *
+ * none mode (no bwrap, or --sandbox none): the kernel runs as the grader's user in its own
+ * temporary folder with the same rlimits and a copy of the data, but it CAN read and write
+ * whatever that user can (other submissions, the instructor notebook, the gradebook).
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+export type SandboxMode = "bwrap" | "none";
+export type SandboxRequest = "auto" | SandboxMode;
+
+export interface SandboxProbe {
+  mode: SandboxMode;
+  /** Why this mode (e.g. "bwrap 0.8.0 works" or why it cannot be used). */
+  reason: string;
+  /** Kernels run under a separate unprivileged uid (grader is root). */
+  dropUid: boolean;
+}
+
+let probed: Map<SandboxRequest, SandboxProbe> | null = null;
+
+function bwrapWorks(): { ok: boolean; detail: string } {
+  const which = spawnSync("bwrap", ["--version"], { encoding: "utf8" });
+  if (which.error || which.status !== 0) return { ok: false, detail: "bwrap is not installed (apt-get install bubblewrap)" };
+  const version = which.stdout.trim();
+  const args = ["--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev"];
+  for (const l of ["/bin", "/lib", "/lib64"]) {
+    try {
+      const st = fs.lstatSync(l);
+      if (st.isSymbolicLink()) args.push("--symlink", fs.readlinkSync(l), l);
+      else args.push("--ro-bind", l, l);
+    } catch {
+      /* absent */
+    }
+  }
+  args.push("--perms", "0777", "--size", String(1 << 20), "--tmpfs", "/tmp", "/usr/bin/true");
+  const cmd = process.getuid?.() === 0 ? ["setpriv", "--reuid=61000", "--regid=61000", "--clear-groups", "bwrap", ...args] : ["bwrap", ...args];
+  const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: "utf8", timeout: 20_000 });
+  if (r.error || r.status !== 0)
+    return { ok: false, detail: `${version} cannot create namespaces here: ${(r.stderr || String(r.error ?? "")).trim().split("\n")[0]}` };
+  return { ok: true, detail: `${version} works (namespaces: mount, pid, net, ipc, uts, user)` };
+}
+
+/** Which sandbox to use; `auto` takes bwrap when it works here. Cached per process. */
+export function probeSandbox(request: SandboxRequest = "auto"): SandboxProbe {
+  probed ??= new Map();
+  const hit = probed.get(request);
+  if (hit) return hit;
+  let result: SandboxProbe;
+  const root = process.getuid?.() === 0;
+  if (request === "none") result = { mode: "none", reason: "sandbox disabled (--sandbox none)", dropUid: false };
+  else {
+    const w = bwrapWorks();
+    if (w.ok) result = { mode: "bwrap", reason: w.detail, dropUid: root };
+    else if (request === "bwrap") throw new Error(`--sandbox bwrap: ${w.detail}`);
+    else result = { mode: "none", reason: `no sandbox: ${w.detail}`, dropUid: false };
+  }
+  probed.set(request, result);
+  return result;
+}
+
+export interface KernelLaunch {
+  /** Command with "{connection_file}" where the connection file goes. */
+  argv: string[];
+  /** Environment of the launcher process. */
+  env: Record<string, string>;
+  /** Working folder of the launcher (outside the sandbox). */
+  cwd: string;
+  transport: "ipc" | "tcp";
+  /** ipc: socket path prefix; tcp: 127.0.0.1. */
+  ip: string;
+  connectionFile: string;
+  /** uid the kernel runs as (the driver makes its files readable to it), or null. */
+  uid: number | null;
+}
+
+export interface LaunchOptions {
+  probe: SandboxProbe;
+  repoRoot: string;
+  /** Per-submission folder (exists, private to the grader). */
+  workDir: string;
+  /** Parallel slot (0-based), for the per-slot uid. */
+  slot: number;
+  memoryBytes: number;
+  /** Environment for the kernel (LAB4_PROFILE, ...). */
+  env: Record<string, string>;
+  /** The data folder to copy for the kernel. */
+  dataDir: string;
+}
+
+export const SLOT_UID_BASE = 61000;
+const MiB = 1024 * 1024;
+
+function dirBytes(dir: string): number {
+  let total = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) total += dirBytes(p);
+    else if (e.isFile()) total += fs.statSync(p).size;
+  }
+  return total;
+}
+
+function limits(memoryBytes: number, nproc: boolean): string[] {
+  const l = [`--data=${memoryBytes}`, `--fsize=${1024 * MiB}`, "--core=0"];
+  if (nproc) l.push("--nproc=1024");
+  return l;
+}
+
+/** Node's own heap limit, below the data limit so V8 fails with its clear message first. */
+function nodeOptions(memoryBytes: number): string {
+  return `--max-old-space-size=${Math.max(256, Math.floor((memoryBytes * 0.75) / MiB))}`;
+}
+
+function tslabEntry(repoRoot: string): string {
+  const p = path.join(repoRoot, "node_modules", "tslab", "bin", "tslab");
+  if (!fs.existsSync(p)) throw new Error(`tslab is not installed (${p} missing): run npm ci`);
+  return p;
+}
+
+function copyDir(src: string, dst: string): void {
+  fs.cpSync(src, dst, { recursive: true, dereference: true });
+}
+
+export function kernelLaunch(o: LaunchOptions): KernelLaunch {
+  const node = fs.realpathSync(process.execPath);
+  const tslab = tslabEntry(o.repoRoot);
+  const kdir = path.join(o.workDir, "k");
+  fs.mkdirSync(kdir, { recursive: true, mode: 0o700 });
+  const uid = o.probe.dropUid ? SLOT_UID_BASE + o.slot : null;
+  const kernelCmd = [node, tslab, "kernel", "--config-path", "{connection_file}"];
+  const baseEnv: Record<string, string> = {
+    PATH: "/usr/local/bin:/usr/bin:/bin",
+    LANG: "C.UTF-8",
+    NODE_OPTIONS: nodeOptions(o.memoryBytes),
+    ...o.env,
+  };
+  const pdeath = ["setpriv", "--pdeathsig", "KILL"];
+
+  if (o.probe.mode === "none") {
+    const nbDir = path.join(o.workDir, "nb");
+    const home = path.join(o.workDir, "home");
+    const data = path.join(o.workDir, "data");
+    fs.mkdirSync(nbDir, { recursive: true });
+    fs.mkdirSync(home, { recursive: true });
+    copyDir(o.dataDir, data);
+    // tslab resolves `import "lab4"` (and its types) from the working folder upwards
+    fs.symlinkSync(path.join(o.repoRoot, "node_modules"), path.join(nbDir, "node_modules"), "dir");
+    return {
+      argv: [...pdeath, "prlimit", ...limits(o.memoryBytes, false), "--", ...kernelCmd],
+      env: { ...baseEnv, HOME: home, LAB4_DATA_DIR: data },
+      cwd: nbDir,
+      transport: "tcp",
+      ip: "127.0.0.1",
+      connectionFile: path.join(kdir, "kernel.json"),
+      uid: null,
+    };
+  }
+
+  if (uid !== null) fs.chownSync(kdir, uid, uid);
+  const repo = o.repoRoot;
+  const args: string[] = ["bwrap", "--die-with-parent", "--new-session", "--unshare-all", "--unshare-user", "--disable-userns", "--ro-bind", "/usr", "/usr"];
+  for (const l of ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]) {
+    try {
+      const st = fs.lstatSync(l);
+      if (st.isSymbolicLink()) args.push("--symlink", fs.readlinkSync(l), l);
+      else if (st.isDirectory()) args.push("--ro-bind", l, l);
+    } catch {
+      /* absent on this system */
+    }
+  }
+  for (const f of ["ld.so.cache", "ld.so.conf", "ld.so.conf.d", "passwd", "group", "nsswitch.conf", "localtime", "fonts", "hosts"]) {
+    const p = path.join("/etc", f);
+    if (fs.existsSync(p)) args.push("--ro-bind", p, p);
+  }
+  if (!node.startsWith("/usr/")) {
+    const prefix = path.dirname(path.dirname(node));
+    args.push("--ro-bind", prefix, prefix);
+  }
+  const dataBytes = dirBytes(o.dataDir);
+  const dataSrc = "/run/lab4/data-src";
+  args.push(
+    "--proc", "/proc",
+    "--dev", "/dev",
+    "--perms", "1777", "--size", String(256 * MiB), "--tmpfs", "/tmp",
+    "--ro-bind", path.join(repo, "node_modules"), path.join(repo, "node_modules"),
+    "--ro-bind", path.join(repo, "dist"), path.join(repo, "dist"),
+    "--ro-bind", path.join(repo, "package.json"), path.join(repo, "package.json"),
+    "--ro-bind", fs.realpathSync(o.dataDir), dataSrc,
+    "--perms", "0777", "--size", String(Math.max(64 * MiB, 2 * dataBytes + 16 * MiB)), "--tmpfs", path.join(repo, "data"),
+    "--perms", "0777", "--size", String(512 * MiB), "--tmpfs", path.join(repo, "notebooks"),
+    "--bind", kdir, kdir,
+    "--chdir", path.join(repo, "notebooks"),
+    "--clearenv",
+  );
+  for (const [k, v] of Object.entries({ ...baseEnv, HOME: "/tmp" })) args.push("--setenv", k, v);
+  // the kernel's own copy of the data, made inside the sandbox (so it is private and size-capped)
+  args.push("--", "/bin/sh", "-c", `cp -R ${dataSrc}/. "$0"/ && exec "$@"`, path.join(repo, "data"), ...kernelCmd);
+  const drop = uid !== null ? [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups"] : [];
+  return {
+    argv: [...pdeath, ...drop, "prlimit", ...limits(o.memoryBytes, uid !== null), "--", ...args],
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8" },
+    cwd: o.workDir,
+    transport: "ipc",
+    ip: path.join(kdir, "s"),
+    connectionFile: path.join(kdir, "kernel.json"),
+    uid,
+  };
+}
