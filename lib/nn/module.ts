@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { inspect } from "node:util";
 
 /**
  * A torch-like `nn.Module` on TensorFlow.js: named parameters (PyTorch naming, dot-separated),
@@ -89,6 +90,24 @@ export abstract class Module {
     for (const n of state.keys()) if (!own.has(n)) problems.push(`unexpected ${n}`);
     if (problems.length) throw new Error(`state dict does not match the model:\n  ${problems.join("\n  ")}`);
     for (const [n, p] of own) p.assign(tf.cast(state.get(n)!, p.dtype));
+  }
+
+  /** The text inside a leaf module's parentheses in its repr, e.g. `p=0.5` (PyTorch's `extra_repr`). */
+  extraRepr(): string {
+    return "";
+  }
+
+  /** PyTorch's module repr: the tree of named children, leaves with their `extraRepr()`. */
+  toString(): string {
+    const name = this.constructor.name;
+    if (this.children.size === 0) return `${name}(${this.extraRepr()})`;
+    const lines = [...this.children].map(([n, m]) => `  (${n}): ${String(m).replace(/\n/g, "\n  ")}`);
+    return `${name}(\n${lines.join("\n")}\n)`;
+  }
+
+  /** Notebooks (tslab) and console.log show the PyTorch-style repr, not the object's internals. */
+  [inspect.custom](): string {
+    return this.toString();
   }
 
   /** Frees every parameter. */
