@@ -88,8 +88,7 @@ export function installTapeMemoryFix(): boolean {
     typeof eng.scopedRun === "function" &&
     typeof eng.gradients === "function" &&
     eng.state !== undefined &&
-    "activeTape" in eng.state &&
-    "gradientDepth" in eng.state;
+    typeof eng.state.gradientDepth === "number"; // (activeTape only exists once a tape was started)
   if (!ok) return false;
   original = eng.gradients;
   eng.gradients = function gradients(

@@ -94,4 +94,17 @@ test("higher-order and repeated-use gradients still match (tf.grads of a grad, a
   }
 });
 
+test("installs in a fresh process before any gradient was ever computed", () => {
+  const { spawnSync } = require("child_process") as typeof import("child_process");
+  const code =
+    'const tf = require("@tensorflow/tfjs-core"); require("./lib/engine");' +
+    'const { installTapeMemoryFix } = require("./lib/nn/tape-memory");' +
+    'const ok = installTapeMemoryFix();' +
+    'const g = tf.grad((x) => tf.sum(tf.mul(x, x)))(tf.tensor1d([1, 2]));' +
+    'console.log(JSON.stringify({ ok, g: Array.from(g.dataSync()) }));';
+  const r = spawnSync(process.execPath, ["--import", "tsx", "-e", code], { encoding: "utf8", cwd: require("path").join(__dirname, "../..") });
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout.trim().split("\n").pop() as string), { ok: true, g: [2, 4] });
+});
+
 test.run();
