@@ -17,6 +17,7 @@
  *             (the fallback for backends without our kernels), decoder step by step
  *   stepwise  our LSTM op with the in-place step kernels, decoder step by step (the seed's loop)
  *   fused     additionally the whole decoding loop as one op (Seq2Seq's default)
+ * A "+fix" suffix (e.g. stepwise+fix) runs that variant with the tape memory fix installed.
  *
  * A step is what the seed's train() does per batch: forward with teacher forcing 0.5, CE loss
  * (ignore pad), backward, clip_grad_norm_(1), Adam step. The first step of each variant is a
@@ -42,7 +43,7 @@ import { enableWasmThreads, finishWasmThreads } from "../lib/nn/wasm-threads";
 import { LSTM } from "../lib/nn/lstm";
 import { useLstmKernels } from "../lib/nn/lstm-kernels";
 import { dropout } from "../lib/nn/dropout";
-import { installTapeMemoryFix } from "../lib/nn/tape-memory";
+import { installTapeMemoryFix, uninstallTapeMemoryFix } from "../lib/nn/tape-memory";
 
 const KNOWN = ["taped", "ops", "stepwise", "fused"];
 
@@ -60,7 +61,8 @@ function parseArgs(argv: string[]): Options {
     return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt;
   };
   const variants = arg("variants", "fused,stepwise").split(",");
-  for (const v of variants) if (!KNOWN.includes(v)) throw new Error(`unknown variant ${v}: use ${KNOWN.join(", ")}`);
+  for (const v of variants)
+    if (!KNOWN.includes(v.replace(/\+fix$/, ""))) throw new Error(`unknown variant ${v}: use ${KNOWN.join(", ")} (optionally +fix)`);
   const steps = Number(arg("steps", "4"));
   if (!(Number.isInteger(steps) && steps >= 2)) throw new Error(`--steps must be an integer >= 2 (the first is a warm-up), got ${steps}`);
   return {
@@ -266,14 +268,17 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   // on the same batch) so that load changes on this shared machine hit all of them alike.
   const lstmForward = LSTM.prototype.forward;
   const configure = (variant: string) => {
-    LSTM.prototype.forward = variant === "taped" ? tapedLstmForward : lstmForward;
-    useLstmKernels(variant !== "ops");
+    const base = variant.replace(/\+fix$/, "");
+    LSTM.prototype.forward = base === "taped" ? tapedLstmForward : lstmForward;
+    useLstmKernels(base !== "ops");
+    if (tapeFix || variant.endsWith("+fix")) installTapeMemoryFix();
+    else uninstallTapeMemoryFix();
   };
   const runs = VARIANTS.map((variant) => {
     configure(variant);
     manualSeed(1234);
     const model = new Seq2Seq(new Encoder(inputDim, 256, 512, 2, 0.5), new Decoder(outputDim, 256, 512, 2, 0.5), {
-      fused: variant === "fused",
+      fused: variant.startsWith("fused"),
     });
     model.apply((m) => initWeights(m));
     return { variant, model, opt: new Adam(model.parameters()), phases: [] as Phase[], tensorsAfter: [] as number[] };
