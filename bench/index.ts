@@ -4,6 +4,7 @@
  */
 const benches: Record<string, () => Promise<{ main(argv?: string[]): Promise<void> }>> = {
   word2vec: () => import("./word2vec"),
+  plot: () => import("./plot"),
 };
 
 async function run(): Promise<void> {

@@ -21,6 +21,12 @@ export interface EmbeddingPcaOptions {
   title?: string;
   width?: number;
   height?: number;
+  /**
+   * Most background words drawn (default 1000; every k-th word by id). The projection uses all
+   * vectors; drawing fewer grey points keeps the chart under ~150 ms and the notebook small (each
+   * point is an SVG path: 3000 points are a 900 KB SVG).
+   */
+  maxBackground?: number;
 }
 
 const TITLE = "Word2Vec: proyección PCA de los vectores de palabras";
@@ -98,8 +104,12 @@ export function embeddingPcaChart(
     }
   }
   const others = [];
+  const maxBackground = Math.max(0, Math.floor(opts.maxBackground ?? 1000));
+  const stride = Math.max(1, Math.ceil((rows.length - highlighted.size) / Math.max(1, maxBackground)));
+  let k = 0;
   for (let i = 0; i < rows.length; i++) {
     if (highlighted.has(i)) continue;
+    if (maxBackground === 0 || k++ % stride !== 0) continue;
     const [x, y] = res.projections[i];
     others.push({ x: r4(x), y: r4(y), w: tokenOf(id2tok, i) ?? String(i), r: "o" });
   }
@@ -108,6 +118,8 @@ export function embeddingPcaChart(
     `PC1 explica ${v1}% y PC2 ${v2}% de la varianza de ${rows.length} vectores de ${d} dimensiones.`,
     "Vecinas: las más cercanas por coseno en las " + d + " dimensiones (en 2-D pueden verse lejos).",
   ];
+  const background = rows.length - highlighted.size;
+  if (others.length < background) subtitle.push(`En gris, 1 de cada ${stride} palabras restantes (${others.length} de ${background}).`);
   if (missing.length) subtitle.push(`No están en el vocabulario (omitidas): ${[...new Set(missing)].join(", ")}`);
   const words = probeList.map((p) => p.word);
   const color = { field: "p", type: "nominal", title: "Palabra y vecinas", scale: { domain: words, range: words.map((_, i) => PALETTE[(i + 1) % PALETTE.length]) } };

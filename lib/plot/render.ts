@@ -183,10 +183,25 @@ export interface PngChart extends SvgChart {
   png: Buffer;
 }
 
+// Typical wall time of one spec -> PNG render in this process (moving average; a prior of 150 ms
+// before the first), so live charts can budget PNG refreshes before paying for one.
+let typicalMs = 150;
+let renders = 0;
+
+/** Typical ms per PNG render so far in this process. */
+export function typicalPngMs(): number {
+  return typicalMs;
+}
+
 /** Spec -> SVG -> PNG. Throws if either step fails. */
 export function renderPng(spec: VegaLiteSpec, scale = PNG_SCALE): PngChart {
+  const t0 = performance.now();
   const s = renderSvg(spec);
-  return { ...s, png: rasterizer(s.svg, scale) };
+  const out = { ...s, png: rasterizer(s.svg, scale) };
+  const ms = performance.now() - t0;
+  // the first render in a process also loads vega/resvg and fonts: not typical
+  if (renders++ > 0) typicalMs = renders === 2 ? ms : 0.8 * typicalMs + 0.2 * ms;
+  return out;
 }
 
 export interface ChartBundle {

@@ -8,20 +8,20 @@
  * In a kernel it is ONE output updated in place (update_display_data) at most every `intervalMs`
  * (default 500 ms). Updates carry the Vega-Lite spec (JupyterLab redraws it, cheap) and text; the
  * PNG (what classic Notebook shows) is re-rendered only while PNG work stays within `pngBudget`
- * (default 2%) of the time since the chart started, otherwise the previous PNG is reused. close()
+ * (default 1%) of the time since the chart started, otherwise the previous PNG is reused. close()
  * always renders the complete chart with a fresh PNG, which is what an executed notebook keeps.
  * Outside a kernel nothing is printed until close(), which prints the text summary.
  */
 import { inKernel, newDisplayId, displayBundle } from "../plot/display";
 import { lineChartSpec, seriesText, Series, LineChartOptions, noticeSpec } from "../plot/charts";
-import { showChart, renderPng, VEGALITE_MIME } from "../plot/render";
+import { showChart, renderPng, typicalPngMs, VEGALITE_MIME } from "../plot/render";
 
 export interface LiveChartOptions extends LineChartOptions {
   /** Series names, in legend order (default: created as values arrive; a bare number goes to "loss"). */
   series?: string[];
   /** Minimum ms between in-place updates (default 500). */
   intervalMs?: number;
-  /** Fraction of wall time PNG refreshes may take during training (default 0.02). */
+  /** Fraction of wall time PNG refreshes may take during training (default 0.01). */
   pngBudget?: number;
   /** Points per series kept in the chart; beyond it, consecutive points are averaged (default 1500). */
   maxPoints?: number;
@@ -79,7 +79,7 @@ export class LiveLossChart {
     this.order = [...(opts.series ?? [])];
     for (const s of this.order) this.data.set(s, []);
     this.intervalMs = opts.intervalMs ?? 500;
-    this.pngBudget = opts.pngBudget ?? 0.02;
+    this.pngBudget = opts.pngBudget ?? 0.01;
     this.maxPoints = Math.max(10, Math.floor(opts.maxPoints ?? 1500));
     this.now = opts.now ?? (() => performance.now());
     this.kernel = inKernel();
@@ -179,8 +179,9 @@ export class LiveLossChart {
     this.dirty = false;
     const { spec, text } = this.chart();
     const elapsed = this.now() - this.start;
-    // Re-render the PNG only while PNG work stays within budget of the wall time so far.
-    const estimate = this.lastPng ? this.pngMs / Math.max(1, this.pngRenders) : 0;
+    // Re-render the PNG only while PNG work (including this render) stays within budget of the wall
+    // time so far.
+    const estimate = this.pngRenders > 0 ? this.pngMs / this.pngRenders : typicalPngMs();
     if (this.pngBudget > 0 && this.pngMs + estimate <= this.pngBudget * elapsed) {
       const t0 = this.now();
       try {

@@ -70,4 +70,16 @@ test("plotEmbeddingPCA: one output with Vega-Lite, PNG and text", () => {
   assert.match(sent[0].msg.data["text/plain"] as string, /good \(2\.828, 0\.000\): vecinas day, bad/);
 });
 
+test("background words beyond maxBackground: every k-th by id, said in the subtitle; highlighted ones always", () => {
+  const many = Array.from({ length: 23 }, (_, i) => [i, (i * 7) % 5, i % 3]);
+  const ids = many.map((_, i) => `t${i}`);
+  const { spec } = embeddingPcaChart(many, ids, [{ word: "t4", neighbours: ["t5"] }], { maxBackground: 5 });
+  const rows = rowsOf(spec);
+  // 21 background words, stride ceil(21/5) = 5: the 1st, 6th, 11th, 16th, 21st of them
+  const background = ids.filter((w) => w !== "t4" && w !== "t5");
+  assert.equal(rows.filter((r) => r.r === "o").map((r) => r.w), [0, 5, 10, 15, 20].map((k) => background[k]));
+  assert.equal(rows.filter((r) => r.r !== "o").map((r) => r.w), ["t4", "t5"]);
+  assert.match(subtitle(spec), /1 de cada 5 palabras restantes \(5 de 21\)/);
+});
+
 test.run();

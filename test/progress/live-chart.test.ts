@@ -76,6 +76,20 @@ test("PNG refreshes stay within the budget; in between the last PNG is reused", 
   assert.is(new Set(pngs).size, 3, "a fresh PNG each time (data changed)");
 });
 
+test("with the default 1% budget: no PNG in the first updates, one once training has run long enough", () => {
+  const c = clock();
+  const sent = captureDisplays(() => {
+    const chart = liveLossChart({ now: c.now });
+    c.advance(600); // 1% of 0.6 s is 6 ms: less than any PNG render
+    chart.push(1);
+    c.advance(120_000); // 1% of 2 min is 1.2 s: room for one
+    chart.push(2);
+  });
+  assert.is(sent.length, 3);
+  assert.not.ok("image/png" in sent[1].msg.data);
+  assert.ok("image/png" in sent[2].msg.data);
+});
+
 test("several series and explicit x (per-epoch validation at the last batch of each epoch)", () => {
   const c = clock();
   const sent = captureDisplays(() => {
