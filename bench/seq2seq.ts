@@ -302,7 +302,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   if (torch) {
     torch.close();
     torchMedian = median(torchTimes.slice(1));
-    rows.push([`PyTorch 1.13 CPU (${torch.threads} intra-op thread${torch.threads > 1 ? "s" : ""})`, torchMedian, `loss ${torchLoss.toFixed(3)}`]);
+    rows.push([
+      `PyTorch 1.13 CPU (${torch.threads} intra-op thread${torch.threads > 1 ? "s" : ""})`,
+      torchMedian,
+      `loss ${torchLoss.toFixed(3)}; rounds ${torchTimes.slice(1).map((t) => t.toFixed(2)).join("/")} s`,
+    ]);
   }
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
   for (const run of runs) {
@@ -311,7 +315,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     rows.push([
       `tfjs ${info.name}, ${run.variant}${tapeFix ? " + tape fix" : ""}`,
       med("total") / 1000,
-      `fwd ${(med("fwd") / 1000).toFixed(2)} s, bwd ${(med("bwd") / 1000).toFixed(2)} s, clip ${med("clip").toFixed(0)} ms, adam ${med("adam").toFixed(0)} ms; loss ${run.phases[0].loss.toFixed(3)}; live tensors after each round ${run.tensorsAfter.join("/")}`,
+      `fwd ${(med("fwd") / 1000).toFixed(2)} s, bwd ${(med("bwd") / 1000).toFixed(2)} s, clip ${med("clip").toFixed(0)} ms, adam ${med("adam").toFixed(0)} ms; loss ${run.phases[0].loss.toFixed(3)}; rounds ${counted.map((p) => (p.total / 1000).toFixed(2)).join("/")} s; live tensors after each round ${run.tensorsAfter.join("/")}`,
     ]);
   }
   console.log(`memory at the end: rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB${wasmHeap()} (all variants' models and optimizer states are alive)`);
