@@ -72,7 +72,10 @@ function dataNotes(series: readonly Series[]): string[] {
   const d = describeValues(series);
   const notes: string[] = [];
   if (d.nonFinite > 0) notes.push(`${d.nonFinite} valor(es) no finito(s) (NaN/Infinito) omitido(s)`);
-  if (d.finite === 1) notes.push("un solo punto: todavía no hay curva que trazar");
+  // one point per series (e.g. train and valid after one epoch): nothing to draw a line through
+  const finitePerSeries = series.map((s) => s.values.filter((v) => Number.isFinite(v)).length);
+  if (d.finite > 0 && Math.max(...finitePerSeries) === 1)
+    notes.push(series.length > 1 ? "un solo punto por serie: todavía no hay curva que trazar" : "un solo punto: todavía no hay curva que trazar");
   return notes;
 }
 

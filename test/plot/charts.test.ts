@@ -43,6 +43,12 @@ test("a single point is drawn, with a note that there is no curve yet", () => {
   assert.match(subtitle(s), /un solo punto/);
 });
 
+test("one epoch of Seq2Seq (one point per series) says there is no curve yet", () => {
+  const spec = seq2seqHistorySpec({ train: [8.2], valid: [6.4] }) as Spec;
+  assert.match(subtitle(spec), /un solo punto por serie/);
+  assert.not.match(subtitle(seq2seqHistorySpec({ train: [8.2, 7], valid: [6.4] }) as Spec), /un solo punto/);
+});
+
 test("garbage instead of series never throws", () => {
   for (const bad of [null, undefined, 42, "x", [{ name: "a", values: null }], [null]])
     assert.ok(isNotice(lineChartSpec(bad as never) as Spec));
