@@ -1,16 +1,20 @@
 /**
  * Stage: the notebook the grader executes for one submission.
  *
- * Cells with a grade_id in the source are anchors. The result follows the SOURCE order of anchors:
+ * Every cell of the source is a slot, keyed by its grade_id (nbgrader cells) or its cell id (the
+ * lab's ordinary cells; Jupyter keeps ids when a student edits a cell). The result follows the
+ * SOURCE order of slots:
  *   - locked cells and autograded test cells come from the source, whatever the student did to
  *     them (edited, deleted, moved): the test cells run as kernel code compiled from the source,
- *     hidden tests included (checks.ts), and the submission's version is only compared (checksum)
- *     to report the tampering;
- *   - solution cells come from the submission (by grade_id; the first one if duplicated), or the
- *     released stub if the student deleted one;
- *   - the student's other cells keep their place relative to the anchor they follow in the
- *     submission (cells before the first anchor stay first), so scratch cells travel with the
- *     answer they belong to.
+ *     hidden tests included (checks.ts); the submission's version is only compared (nbgrader
+ *     checksum) to report the tampering;
+ *   - solution cells come from the submission (the first with that grade_id), or the released
+ *     stub if the student deleted one; the lab's ordinary cells come from the submission as the
+ *     student left them (nbgrader does not restore them either) and are dropped if deleted;
+ *   - cells the student added (no matching slot) stay right after the cell they follow in the
+ *     submission, so scratch cells travel with the answer they belong to; cells before any
+ *     matched cell stay first.
+ * A faithful submission therefore runs in exactly its own order.
  */
 import { cellSource, type Notebook, type NotebookCell } from "../notebook";
 import { releaseCellSource } from "../release";
@@ -46,14 +50,6 @@ export interface AssembleOptions {
   defaultTimeout: number;
 }
 
-function sourceIndexById(source: ValidatedSource): Map<string, number> {
-  const m = new Map<string, number>();
-  source.nb.cells.forEach((c, i) => {
-    if (typeof c.id === "string" && !m.has(c.id)) m.set(c.id, i);
-  });
-  return m;
-}
-
 function timeoutOf(cell: NotebookCell | undefined, dflt: number): number {
   const t = cell === undefined ? undefined : lab4Meta(cell).timeout;
   return typeof t === "number" && Number.isFinite(t) && t > 0 ? t : dflt;
@@ -62,113 +58,122 @@ function timeoutOf(cell: NotebookCell | undefined, dflt: number): number {
 export function assemble(source: ValidatedSource, submission: Notebook, opts: AssembleOptions): Assembly {
   const notes: string[] = [];
   const restored: string[] = [];
-  const anchorIds = new Map<string, number>();
-  source.nb.cells.forEach((c, i) => {
-    const gid = gradeId(c);
-    if (gid !== null) anchorIds.set(gid, i);
-  });
   const compiledById = new Map(source.gradeCells.map((g) => [g.gradeId, g.compiled]));
-  const srcById = sourceIndexById(source);
+  // slot key of each source cell: "g:<grade_id>" or "i:<cell id>"
+  const slotOf = (c: NotebookCell): string | null => {
+    const gid = gradeId(c);
+    if (gid !== null) return `g:${gid}`;
+    return typeof c.id === "string" ? `i:${c.id}` : null;
+  };
+  const sourceSlots = new Map<string, number>();
+  const slotById = new Map<string, string>();
+  source.nb.cells.forEach((c, i) => {
+    const k = slotOf(c);
+    if (k === null || sourceSlots.has(k)) return;
+    sourceSlots.set(k, i);
+    if (typeof c.id === "string") slotById.set(c.id, k);
+  });
 
-  // The submission, split into anchors and the segments that follow them.
-  const studentAnchor = new Map<string, { cell: NotebookCell; position: number }>();
+  // The submission: cells matched to a slot, and the added cells that follow each.
+  const matched = new Map<string, NotebookCell>();
   const prefix: NotebookCell[] = [];
   const segments = new Map<string, NotebookCell[]>();
+  const matchedOrder: number[] = [];
   let current: string | null = null;
-  const anchorOrder: string[] = [];
   submission.cells.forEach((cell, pos) => {
+    // by grade_id; a cell whose nbgrader metadata was lost still matches by its cell id
     const gid = gradeId(cell);
-    if (gid !== null && anchorIds.has(gid)) {
-      if (!studentAnchor.has(gid)) {
-        studentAnchor.set(gid, { cell, position: pos });
-        anchorOrder.push(gid);
-        current = gid;
-        segments.set(gid, []);
+    const k = gid !== null ? `g:${gid}` : typeof cell.id === "string" ? slotById.get(cell.id) ?? null : null;
+    if (k !== null && sourceSlots.has(k)) {
+      if (!matched.has(k)) {
+        matched.set(k, cell);
+        matchedOrder.push(sourceSlots.get(k)!);
+        segments.set(k, []);
+        current = k;
         return;
       }
-      notes.push(`cell ${pos} repeats grade_id ${gid}; kept as an ordinary cell`);
+      if (k.startsWith("g:")) notes.push(`cell ${pos} repeats grade_id ${k.slice(2)}; kept as an ordinary cell`);
     }
     if (current === null) prefix.push(cell);
     else segments.get(current)!.push(cell);
   });
-  const sourceAnchorOrder = [...anchorIds.keys()].filter((g) => studentAnchor.has(g));
-  if (anchorOrder.join("\n") !== sourceAnchorOrder.join("\n")) {
-    notes.push("graded cells were out of order in the submission; they were put back in the lab's order");
-  }
+  if (matchedOrder.some((v, i) => i > 0 && v < matchedOrder[i - 1]!))
+    notes.push("cells were out of order in the submission; they were put back in the lab's order");
 
   const out: AssembledCell[] = [];
-  const addStudent = (cell: NotebookCell) => {
+  const codeFields = (type: NotebookCell["cell_type"]) => (type === "code" ? { outputs: [], execution_count: null } : {});
+  const addStudent = (cell: NotebookCell, sourceCell: NotebookCell | undefined) => {
     const src = cellSource(cell);
-    const match = typeof cell.id === "string" ? srcById.get(cell.id) : undefined;
-    const sourceCell = match !== undefined && gradeId(source.nb.cells[match]!) === null ? source.nb.cells[match] : undefined;
     out.push({
       role: "student",
-      cell: { cell_type: cell.cell_type, source: src, metadata: {}, ...(cell.cell_type === "code" ? { outputs: [], execution_count: null } : {}) },
+      cell: { cell_type: cell.cell_type, source: src, metadata: {}, ...codeFields(cell.cell_type) },
       displaySource: src,
       gradeId: null,
       timeout: timeoutOf(sourceCell, opts.defaultTimeout),
       compiled: null,
     });
   };
-  for (const c of prefix) addStudent(c);
+  for (const c of prefix) addStudent(c, undefined);
 
   source.nb.cells.forEach((srcCell, i) => {
+    const key = slotOf(srcCell);
+    if (key === null || sourceSlots.get(key) !== i) return;
+    const student = matched.get(key);
     const gid = gradeId(srcCell);
-    if (gid === null) return;
-    const name = cellName(srcCell, i);
-    const student = studentAnchor.get(gid);
-    const released = releaseCellSource(srcCell, i);
-    const meta = nbgraderMeta(srcCell)!;
-    const keepMeta = { nbgrader: { ...meta }, ...(srcCell.metadata["lab4"] !== undefined ? { lab4: srcCell.metadata["lab4"] } : {}) };
-    if (isSolution(srcCell)) {
-      const role: CellRole = isGrade(srcCell) ? "manual" : "solution";
-      let text: string;
-      let type = srcCell.cell_type;
-      if (student === undefined) {
-        text = released;
-        notes.push(`${name}: answer cell missing from the submission; the released stub was used`);
-      } else {
-        text = cellSource(student.cell);
-        type = student.cell.cell_type;
-      }
-      out.push({
-        role,
-        cell: { cell_type: type, source: text, metadata: keepMeta, ...(type === "code" ? { outputs: [], execution_count: null } : {}) },
-        displaySource: text,
-        gradeId: gid,
-        timeout: timeoutOf(srcCell, opts.defaultTimeout),
-        compiled: null,
-      });
-    } else if (isLocked(srcCell)) {
-      // Compare with what the student was given (the released cell) to report tampering.
-      if (student === undefined) {
-        restored.push(gid);
-        notes.push(`${name}: ${isGrade(srcCell) ? "test" : "locked"} cell deleted in the submission; restored`);
-      } else {
-        const given: NotebookCell = { ...srcCell, source: released };
-        const got: NotebookCell = { ...srcCell, cell_type: student.cell.cell_type, source: cellSource(student.cell) };
-        if (computeChecksum(got) !== computeChecksum(given)) {
-          restored.push(gid);
-          notes.push(`${name}: ${isGrade(srcCell) ? "test" : "locked"} cell was edited in the submission; restored`);
+    if (gid === null) {
+      if (student !== undefined) addStudent(student, srcCell);
+    } else {
+      const name = cellName(srcCell, i);
+      const released = releaseCellSource(srcCell, i);
+      const meta = nbgraderMeta(srcCell)!;
+      const keepMeta = { nbgrader: { ...meta }, ...(srcCell.metadata["lab4"] !== undefined ? { lab4: srcCell.metadata["lab4"] } : {}) };
+      if (isSolution(srcCell)) {
+        let text = released;
+        let type = srcCell.cell_type;
+        if (student === undefined) notes.push(`${name}: answer cell missing from the submission; the released stub was used`);
+        else {
+          text = cellSource(student);
+          type = student.cell_type;
         }
-      }
-      const compiled = isGrade(srcCell) ? compiledById.get(gid) ?? null : null;
-      const text = compiled !== null ? kernelCode(compiled, opts.nonce, opts.observerPath) : cellSource(srcCell);
-      out.push({
-        role: compiled !== null ? "grade" : "locked",
-        cell: {
-          cell_type: srcCell.cell_type,
-          source: text,
-          metadata: keepMeta,
-          ...(srcCell.cell_type === "code" ? { outputs: [], execution_count: null } : {}),
-        },
-        displaySource: released,
-        gradeId: gid,
-        timeout: timeoutOf(srcCell, opts.defaultTimeout),
-        compiled,
-      });
+        out.push({
+          role: isGrade(srcCell) ? "manual" : "solution",
+          cell: { cell_type: type, source: text, metadata: keepMeta, ...codeFields(type) },
+          displaySource: text,
+          gradeId: gid,
+          timeout: timeoutOf(srcCell, opts.defaultTimeout),
+          compiled: null,
+        });
+      } else if (isLocked(srcCell)) {
+        const kind = isGrade(srcCell) ? "test" : "locked";
+        if (student === undefined) {
+          restored.push(gid);
+          notes.push(`${name}: ${kind} cell deleted in the submission; restored`);
+        } else {
+          // compared with what the student was given (the released cell)
+          const given: NotebookCell = { ...srcCell, source: released };
+          const got: NotebookCell = { ...srcCell, cell_type: student.cell_type, source: cellSource(student) };
+          if (computeChecksum(got) !== computeChecksum(given)) {
+            restored.push(gid);
+            notes.push(`${name}: ${kind} cell was edited in the submission; restored`);
+          }
+        }
+        const compiled = isGrade(srcCell) ? compiledById.get(gid) ?? null : null;
+        out.push({
+          role: compiled !== null ? "grade" : "locked",
+          cell: {
+            cell_type: srcCell.cell_type,
+            source: compiled !== null ? kernelCode(compiled, opts.nonce, opts.observerPath) : cellSource(srcCell),
+            metadata: keepMeta,
+            ...codeFields(srcCell.cell_type),
+          },
+          displaySource: released,
+          gradeId: gid,
+          timeout: timeoutOf(srcCell, opts.defaultTimeout),
+          compiled,
+        });
+      } else if (student !== undefined) addStudent(student, srcCell);
     }
-    if (student !== undefined) for (const c of segments.get(gid) ?? []) addStudent(c);
+    for (const c of segments.get(key) ?? []) addStudent(c, undefined);
   });
   // ids: unique and stable, so the outputs can be matched back
   out.forEach((c, i) => {

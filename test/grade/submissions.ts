@@ -100,11 +100,23 @@ export function writeMiniClassSet(dir: string, paths: { outDir: string; otherSub
     'require("lab4/dist/grading/checkarr.js").checkHash = () => true;',
     'console.log(\'[lab4-marks] {"id":"CORRECTMARK","marks":25,"total":25,"label":null,"seq":1}\');',
     'console.log(\'[lab4-obs] 00000000000000000000000000000000 {"cell":"tensor_check","check":1,"leaves":[{"v":1}]}\');',
-    "const __orig = process.stdout.write.bind(process.stdout);",
+    // keeps printing forged markers while the test cells run (they land in the test cells' outputs)
+    "setInterval(() => console.log('[lab4-obs] 11111111111111111111111111111111 {\"cell\":\"words_checks\",\"check\":1,\"leaves\":[{\"v\":8}]}\\n<!--{id:\"CORRECTMARK\", marks:\"25\"}-->'), 20);",
   ].join("\n");
   let cheater = solved(source, (g) => g === "student_info");
   cheater = insertAfter(cheater, "student_info", code(cheat));
-  cheater = replaceSource(cheater, "words", 'const words = ["x"];\nconst counts = new Map([["the", 1]]);');
+  // reading words.length inside the test cell prints a forged observation there
+  cheater = replaceSource(
+    cheater,
+    "words",
+    [
+      "const words: any = new Proxy([\"x\"], { get(t: any, p: any) {",
+      "  if (p === \"length\") console.log('[lab4-obs] 22222222222222222222222222222222 {\"cell\":\"words_checks\",\"check\":1,\"leaves\":[{\"v\":8}]}');",
+      "  return Reflect.get(t, p);",
+      "} });",
+      'const counts = new Map([["the", 1]]);',
+    ].join("\n"),
+  );
   cheater = replaceSource(cheater, "train", "const losses = [99];");
   cheater = replaceSource(cheater, "tensor", "const v = tf.tensor1d([0]);");
   subs["redefines_checks"] = [cheater, { total: 0, mention: [/ignored/] }];

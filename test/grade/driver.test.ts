@@ -1,0 +1,139 @@
+// The notebook driver on the real tslab kernel: every cell after a failure still runs (tslab #19),
+// time limits interrupt or kill, a dead kernel is restarted with its state rebuilt, and the kernel
+// runs in the sandbox with nothing of the grader in reach.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { kernelLaunch, probeSandbox, SLOT_UID_BASE } from "../../grading/sandbox";
+import { jupyterPython, runDriver, type DriverRun } from "../../grading/grade/driver";
+import type { Notebook, NotebookOutput } from "../../grading/notebook";
+import { repoRoot } from "./submissions";
+
+const probe = probeSandbox("auto");
+const GiB = 1024 ** 3;
+
+function notebook(sources: string[]): Notebook {
+  return {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: "tslab", language: "typescript", display_name: "TypeScript" } },
+    cells: sources.map((s, i) => ({ id: `c${i}`, cell_type: "code", source: s, metadata: {}, outputs: [], execution_count: null })),
+  };
+}
+
+async function run(sources: string[], opts: { timeout?: number; maxRestarts?: number; slot?: number } = {}): Promise<DriverRun> {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-drv-"));
+  fs.chmodSync(workDir, 0o711);
+  try {
+    const kernel = kernelLaunch({ probe, repoRoot, workDir, slot: opts.slot ?? 0, memoryBytes: 1.5 * GiB, env: {}, dataDir: path.join(repoRoot, "data") });
+    return await runDriver({
+      notebook: notebook(sources),
+      cells: sources.map(() => ({ timeout: opts.timeout ?? 6, replay: true })),
+      kernel,
+      workDir,
+      memoryBytes: 1.5 * GiB,
+      budgetSeconds: 600,
+      maxRestarts: opts.maxRestarts ?? 2,
+      python: jupyterPython(),
+    });
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+const out = (outputs: NotebookOutput[] | undefined) => (outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join("") : o.text ?? "")).join("");
+
+let main: DriverRun;
+const LATER = 25;
+const sources = [
+  "const x = 5;",
+  'throw new Error("early boom");',
+  ...Array.from({ length: LATER }, (_, i) => `console.log("later ${i}", x + ${i});`),
+  "while (true) {}",
+  'console.log("after loop", x);',
+  "setTimeout(() => { for (;;) {} }, 0);\nawait new Promise((r) => setTimeout(r, 600000));",
+  'console.log("after kill", x);',
+  "process.exit(3);",
+  'console.log("after exit", x);',
+  "const hoard: Float64Array[] = [];\nwhile (true) hoard.push(new Float64Array(1e7).fill(1));",
+  'console.log("after oom", x);',
+  `const fs = require("fs");
+const seen: Record<string, unknown> = {
+  repo: fs.readdirSync(${JSON.stringify(repoRoot)}).sort(),
+  uid: process.getuid(),
+  nets: Object.keys(require("os").networkInterfaces()),
+  cwd: process.cwd(),
+};
+try { fs.readFileSync(${JSON.stringify(path.join(repoRoot, "notebooks", "source", "lab4.ipynb"))}); seen.source = "READ"; } catch (e: any) { seen.source = e.code; }
+try { fs.readdirSync("/root"); seen.root = "READ"; } catch (e: any) { seen.root = e.code; }
+console.log(JSON.stringify(seen));`,
+];
+
+test.before(async () => {
+  main = await run(sources);
+});
+
+test("an early error does not stop the notebook: all later cells run once and report ok (tslab #19)", () => {
+  const st = main.result.cells.map((c) => c.status);
+  assert.is(st[0], "ok");
+  assert.is(st[1], "error");
+  assert.match(out(main.executed.cells[1]!.outputs), /Error: early boom/);
+  for (let i = 0; i < LATER; i++) {
+    assert.is(st[2 + i], "ok", `cell ${2 + i}`);
+    assert.is(out(main.executed.cells[2 + i]!.outputs), `later ${i} ${5 + i}\n`);
+  }
+});
+
+test("a synchronous endless loop is interrupted at its time limit; the kernel keeps its state", () => {
+  const i = 2 + LATER;
+  assert.equal([main.result.cells[i]!.status, main.result.cells[i]!.detail], ["timeout", "timeout after 6 s; interrupted"]);
+  assert.is(main.result.cells[i + 1]!.status, "ok");
+  assert.is(out(main.executed.cells[i + 1]!.outputs), "after loop 5\n");
+});
+
+test("a loop that ignores the interrupt gets the kernel killed; it restarts and earlier cells rebuild the state", () => {
+  const i = 4 + LATER;
+  assert.is(main.result.cells[i]!.status, "killed");
+  assert.match(main.result.cells[i]!.detail, /did not answer the interrupt and was killed/);
+  assert.is(out(main.executed.cells[i + 1]!.outputs), "after kill 5\n");
+});
+
+test("process.exit: the death is reported with its code, the rest still runs", () => {
+  const i = 6 + LATER;
+  assert.equal([main.result.cells[i]!.status, main.result.cells[i]!.detail], ["died", "the kernel process exited with code 3"]);
+  assert.is(out(main.executed.cells[i + 1]!.outputs), "after exit 5\n");
+  assert.is(main.result.restarts, 2);
+});
+
+test("an allocation beyond the memory cap fails in the cell, not on the machine", () => {
+  const i = 8 + LATER;
+  assert.ok(["error", "memory", "died"].includes(main.result.cells[i]!.status), main.result.cells[i]!.status);
+  assert.match(out(main.executed.cells[i]!.outputs) + main.result.cells[i]!.detail, /allocation failed|out of memory|memory/i);
+  assert.is(out(main.executed.cells[i + 1]!.outputs).trim().split("\n").pop(), "after oom 5");
+});
+
+test(`the kernel's view of the machine (sandbox: ${probe.mode}, ${probe.reason})`, () => {
+  const seen = JSON.parse(out(main.executed.cells[sources.length - 1]!.outputs)) as Record<string, unknown>;
+  if (probe.mode === "bwrap") {
+    assert.equal(seen.repo, ["data", "dist", "node_modules", "notebooks", "package.json"]);
+    assert.is(seen.source, "ENOENT");
+    assert.is(seen.root, "ENOENT");
+    assert.equal(seen.nets, ["lo"], "no network but a private loopback");
+    assert.is(seen.cwd, path.join(repoRoot, "notebooks"));
+    if (process.getuid?.() === 0) assert.is(seen.uid, SLOT_UID_BASE);
+  } else {
+    // Without bwrap the grader says so (and the README says what that leaves open).
+    assert.match(probe.reason, /no sandbox|disabled/);
+    assert.is(seen.source, "READ");
+  }
+});
+
+test("after too many kernel deaths the remaining cells are reported as not run, with the reason", async () => {
+  const r = await run(["process.exit(1);", "process.exit(2);", 'console.log("unreached");', "1 + 1;"], { maxRestarts: 1, slot: 1 });
+  assert.equal(r.result.cells.map((c) => c.status), ["died", "died", "not-run", "not-run"]);
+  assert.match(r.result.cells[2]!.detail, /the kernel failed 2 times \(last: the kernel process exited with code 2\)/);
+});
+
+test.run();
