@@ -12,6 +12,8 @@ import { Resvg } from "@resvg/resvg-js";
 import { renderSvg, renderPng, chartBundle, showChart, setRasterizer, VEGALITE_MIME, PNG_SCALE } from "../../lib/plot/render";
 import { lineChartSpec, seq2seqHistorySpec, noticeSpec } from "../../lib/plot/charts";
 import { marksSummarySpec } from "../../lib/plot/marks";
+import { embeddingPcaChart } from "../../lib/plot/embedding";
+import { LiveLossChart } from "../../lib/progress/live-chart";
 import { decodePng, inkPixels, pixelsNear, distinctColours } from "./png";
 import { captureDisplays, captureWarn } from "./capture";
 
@@ -21,6 +23,13 @@ const specs: Record<string, Record<string, unknown>> = {
   concat: seq2seqHistorySpec({ train: [5, 4.5, 4.2], valid: [5.1, 4.8, 4.7] }),
   layered: marksSummarySpec([{ name: "Parte 1", earned: 3, possible: 5, checks: 2, failed: 1 }]),
   notice: noticeSpec("Título", "sin datos"),
+  pca: embeddingPcaChart([[1, 2], [3, 1], [0, 5], [2, 2]], ["a", "b", "c", "d"], [{ word: "a", neighbours: ["b"] }]).spec,
+  live: (() => {
+    const chart = new LiveLossChart({ series: ["train", "valid"], intervalMs: 1e9 });
+    for (let i = 0; i < 100; i++) chart.push({ train: 5 - i / 50 }, i);
+    chart.push({ valid: 4 }, 99);
+    return chart.chart().spec;
+  })(),
 };
 
 for (const [name, spec] of Object.entries(specs)) {
