@@ -29,7 +29,7 @@ import * as path from "path";
 import { spawn, type ChildProcess } from "child_process";
 import * as readline from "readline";
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-core/dist/register_all_gradients";
+import "../lib/engine/setup";
 import { initBackend } from "../lib/engine";
 import { Field, Multi30k, BucketIterator, type Batch } from "../lib/torchtext";
 import { tokenizeDe, tokenizeEn } from "../lib/text/spacy";

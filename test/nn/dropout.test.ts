@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import "@tensorflow/tfjs-core/dist/register_all_gradients";
+import "../../lib/engine/setup";
 import { Dropout, dropout } from "../../lib/nn/dropout";
 import { Random } from "../../lib/random";
 

@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import "@tensorflow/tfjs-core/dist/register_all_gradients";
+import "../../lib/engine/setup";
 import { LSTM } from "../../lib/nn/lstm";
 import { useLstmKernels } from "../../lib/nn/lstm-kernels";
 import { Random } from "../../lib/random";

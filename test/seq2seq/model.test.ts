@@ -6,7 +6,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-core/dist/register_all_gradients";
+import "../../lib/engine/setup";
 import { initBackend } from "../../lib/engine";
 import { Encoder, Decoder, Seq2Seq, initWeights, countParameters } from "../../lib/seq2seq/model";
 import { decodeSequence } from "../../lib/seq2seq/fused";
