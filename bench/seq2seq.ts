@@ -17,6 +17,7 @@
  *             (the fallback for backends without our kernels), decoder step by step
  *   stepwise  our LSTM op with the in-place step kernels, decoder step by step (the seed's loop)
  *   fused     additionally the whole decoding loop as one op (Seq2Seq's default)
+ *   notebook  the solution notebook's Seq2Seq.forward (step by step, tf.stack of the outputs)
  * A "+fix" suffix (e.g. stepwise+fix) runs that variant with the tape memory fix installed.
  *
  * A step is what the seed's train() does per batch: forward with teacher forcing 0.5, CE loss
@@ -38,14 +39,38 @@ import { clipGradNorm } from "../lib/optim/clip";
 import { Adam } from "../lib/optim/adam";
 import { crossEntropy } from "../lib/nn/losses";
 import { writeSafetensors } from "../lib/checkpoint/safetensors";
-import { manualSeed } from "../lib/random";
+import { manualSeed, globalRandom } from "../lib/random";
+import { argmaxNoGrad } from "../lib/nn/functional";
 import { enableWasmThreads, finishWasmThreads } from "../lib/nn/wasm-threads";
 import { LSTM } from "../lib/nn/lstm";
 import { useLstmKernels } from "../lib/nn/lstm-kernels";
 import { dropout } from "../lib/nn/dropout";
 import { installTapeMemoryFix, uninstallTapeMemoryFix } from "../lib/nn/tape-memory";
 
-const KNOWN = ["taped", "ops", "stepwise", "fused"];
+const KNOWN = ["taped", "ops", "stepwise", "fused", "notebook"];
+
+/**
+ * The seed's Seq2Seq.forward as the solution notebook writes it (notebooks/source/lab4.ipynb):
+ * decoder called step by step, `argmaxNoGrad`, outputs collected with `tf.stack` (the "notebook"
+ * variant; everything else is our Encoder/Decoder).
+ */
+class NotebookSeq2Seq extends Seq2Seq {
+  override forward(src: tf.Tensor2D, trg: tf.Tensor2D, ratio = 0.5): tf.Tensor3D {
+    const [trgLen, batch] = trg.shape;
+    const outputs: tf.Tensor2D[] = [tf.zeros([batch, this.decoder.outputDim])];
+    let [hidden, cell] = this.encoder.forward(src);
+    const steps = tf.unstack(trg) as tf.Tensor1D[];
+    let input = steps[0];
+    for (let t = 1; t < trgLen; t++) {
+      let output: tf.Tensor2D;
+      [output, hidden, cell] = this.decoder.forward(input, hidden, cell);
+      outputs.push(output);
+      const teacherForce = globalRandom.random() < ratio;
+      input = teacherForce ? steps[t] : (argmaxNoGrad(output, 1) as tf.Tensor1D);
+    }
+    return tf.stack(outputs) as tf.Tensor3D;
+  }
+}
 
 interface Options {
   steps: number;
@@ -277,7 +302,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const runs = VARIANTS.map((variant) => {
     configure(variant);
     manualSeed(1234);
-    const model = new Seq2Seq(new Encoder(inputDim, 256, 512, 2, 0.5), new Decoder(outputDim, 256, 512, 2, 0.5), {
+    const Model = variant.startsWith("notebook") ? NotebookSeq2Seq : Seq2Seq;
+    const model = new Model(new Encoder(inputDim, 256, 512, 2, 0.5), new Decoder(outputDim, 256, 512, 2, 0.5), {
       fused: variant.startsWith("fused"),
     });
     model.apply((m) => initWeights(m));
