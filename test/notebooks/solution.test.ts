@@ -88,26 +88,26 @@ test("nearest words of the four probe words are printed", () => {
 });
 
 test("Part 2 data: split sizes, vocabulary sizes and first example as the tutorial prints them", () => {
-  const counts = streamText("cell-053");
+  const counts = streamText("s2s_split_sizes");
   assert.match(counts, /training: 29000\n/);
   assert.match(counts, /validation: 1014\n/);
   assert.match(counts, /test: 1000\n/);
   // Published by the tutorial the lab follows (pytorch-seq2seq notebook 1, spaCy tokenizers).
-  const vocab = streamText("cell-057");
+  const vocab = streamText("s2s_vocab_sizes");
   assert.match(vocab, /source \(de\) vocabulary: 7853\n/);
   assert.match(vocab, /target \(en\) vocabulary: 5893\n/);
   assert.match(
-    streamText("cell-055"),
+    streamText("s2s_first_example"),
     /\{'src': \['\.', 'büsche', 'vieler', 'nähe', 'der', 'in', 'freien', 'im', 'sind', 'männer', 'weiße', 'junge', 'zwei'\], 'trg': \['two', 'young', ',', 'white', 'males', 'are', 'outside', 'near', 'many', 'bushes', '\.'\]\}/,
   );
 });
 
 test("Part 2 model: PyTorch's parameter count for these vocabularies (13,898,501 in the tutorial)", () => {
-  assert.match(streamText("cell-070"), /El modelo tiene 13,898,501 parametros entrenables/);
+  assert.match(streamText("s2s_param_count"), /El modelo tiene 13,898,501 parametros entrenables/);
 });
 
 test("Part 2 runs in the quick profile, says so, trains, checks and reports a test loss", () => {
-  assert.match(streamText("cell-044"), /Perfil: quick \(REDUCIDO/);
+  assert.match(streamText("s2s_setup"), /Perfil: quick \(REDUCIDO/);
   assert.match(streamText("training_loop"), /Epoch: 01 \| Time: \d+m \d+s\n\tTrain Loss: \d+\.\d{3} \| Train PPL: +\d+\.\d{3}\n\t Val\. Loss: \d+\.\d{3}/);
   const { cell, index } = cellById(EXPECTED_FAILURE);
   const recs = cellMarks(cell, index);
