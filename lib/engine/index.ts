@@ -13,6 +13,7 @@
  * are registered, so plain `tf` works without `initBackend` (see setup.ts).
  */
 import "./setup";
+import { installTapeMemoryFix } from "../nn/tape-memory";
 import * as tf from "@tensorflow/tfjs-core";
 import { BACKEND_NAMES, defaultCandidates, selectBackend, type BackendInfo, type BackendName } from "./backends";
 import { silenceCpuNodeHint } from "./setup";
@@ -67,6 +68,10 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
     throw e;
   }
   silenceCpuNodeHint();
+  // tfjs 4.22 keeps every intermediate gradient until a backward pass ends (3.7 GiB of wasm heap
+  // for the seed's Seq2Seq on the longest Multi30k batch); this frees each one when it is dead.
+  // Gradients are unchanged (test/nn/tape-memory.test.ts); false (no-op) if tfjs internals differ.
+  installTapeMemoryFix();
   return current;
 }
 
