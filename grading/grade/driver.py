@@ -360,6 +360,8 @@ def main(argv):
     if len(argv) != 1:
         print(__doc__, file=sys.stderr)
         return 2
+    # what the driver writes (the executed notebook holds the hidden tests' code) is for the grader only
+    os.umask(0o077)
     with open(argv[0]) as f:
         job = json.load(f)
     t0 = time.monotonic()

@@ -93,7 +93,8 @@ export function runDriver(job: DriverJob): Promise<DriverRun> {
   const resultFile = path.join(job.workDir, "result.json");
   const logFile = path.join(job.workDir, "kernel.log");
   const jobFile = path.join(job.workDir, "job.json");
-  fs.writeFileSync(nbFile, serializeNotebook(job.notebook));
+  // private to the grader: the assembled notebook contains the hidden tests
+  fs.writeFileSync(nbFile, serializeNotebook(job.notebook), { mode: 0o600 });
   fs.writeFileSync(
     jobFile,
     JSON.stringify({
@@ -117,6 +118,7 @@ export function runDriver(job: DriverJob): Promise<DriverRun> {
       budget_seconds: job.budgetSeconds,
       max_restarts: job.maxRestarts ?? 2,
     }),
+    { mode: 0o600 },
   );
   return new Promise((resolve, reject) => {
     const child = spawn("setpriv", ["--pdeathsig", "KILL", job.python, driverScript(), jobFile], {
@@ -125,11 +127,11 @@ export function runDriver(job: DriverJob): Promise<DriverRun> {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let err = "";
-    child.stdout.on("data", (d: Buffer) => fs.appendFileSync(logFile, d));
+    child.stdout.on("data", (d: Buffer) => fs.appendFileSync(logFile, d, { mode: 0o600 }));
     child.stderr.on("data", (d: Buffer) => {
       err += d.toString();
       if (err.length > 20000) err = err.slice(-20000);
-      fs.appendFileSync(logFile, d);
+      fs.appendFileSync(logFile, d, { mode: 0o600 });
     });
     child.on("error", (e) => reject(new Error(`cannot run the grader driver (${job.python}): ${e.message}`)));
     child.on("close", (code) => {

@@ -153,7 +153,9 @@ export interface BatchContext {
   observerPath: string;
   python: string;
   probe: SandboxProbe;
-  renderer: HtmlRenderer | null;
+  /** One HTML renderer per parallel slot (rendering is real work; one shared would serialise it). */
+  renderers: Map<number, HtmlRenderer> | null;
+  renderScript: string;
   opts: GradeOptions;
 }
 
@@ -164,8 +166,9 @@ export function prepareBatch(opts: GradeOptions): BatchContext {
   const observerPath = path.join(repoRoot, "dist", "grading", "grade", "observe.js");
   if (!fs.existsSync(observerPath)) throw new UsageError(`${observerPath} missing: run npm run build first`);
   const python = jupyterPython();
-  const renderer = opts.feedback ? new HtmlRenderer(python, path.join(repoRoot, "grading", "grade", "render.py")) : null;
-  return { source, sourceSha: sha256(bytes), repoRoot, observerPath, python, probe: probeSandbox(opts.sandbox), renderer, opts };
+  const renderScript = path.join(repoRoot, "grading", "grade", "render.py");
+  const renderers = opts.feedback ? new Map<number, HtmlRenderer>() : null;
+  return { source, sourceSha: sha256(bytes), repoRoot, observerPath, python, probe: probeSandbox(opts.sandbox), renderers, renderScript, opts };
 }
 
 function emptyRow(ref: SubmissionRef, ctx: BatchContext, sha: string): GradeRow {
@@ -303,13 +306,18 @@ export async function gradeSubmission(ref: SubmissionRef, slot: number, ctx: Bat
     const autoFile = path.join(ensureDir(path.join(opts.outDir, "autograded")), `${ref.student}.ipynb`);
     writeFileAtomic(autoFile, serializeNotebook(autogradedNotebook(fb)));
     row.autograded = path.relative(opts.outDir, autoFile);
-    if (ctx.renderer !== null) {
+    if (ctx.renderers !== null) {
+      let renderer = ctx.renderers.get(slot);
+      if (renderer === undefined) {
+        renderer = new HtmlRenderer(ctx.python, ctx.renderScript);
+        ctx.renderers.set(slot, renderer);
+      }
       const fbDir = ensureDir(path.join(opts.outDir, "feedback"));
       const nbFile = path.join(workDir, "feedback.ipynb");
-      fs.writeFileSync(nbFile, serializeNotebook(feedbackNotebook(fb)));
+      fs.writeFileSync(nbFile, serializeNotebook(feedbackNotebook(fb)), { mode: 0o600 });
       const html = path.join(fbDir, `${ref.student}.html`);
       try {
-        await ctx.renderer.render(nbFile, html);
+        await renderer.render(nbFile, html);
         row.feedback = path.relative(opts.outDir, html);
       } catch (e) {
         row.notes.push(`feedback HTML could not be written: ${(e as Error).message}`);
@@ -381,7 +389,7 @@ export async function gradeBatch(args: readonly string[], opts: GradeOptions): P
   try {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, todo.length)) }, (_, slot) => worker(slot)));
   } finally {
-    ctx.renderer?.close();
+    for (const r of ctx.renderers?.values() ?? []) r.close();
   }
   return {
     graded: rows.filter((r) => r.status === "graded").length,
