@@ -10,6 +10,7 @@
  * itself in the quick profile (minutes per submission: use a small --n).
  *
  *   npx tsx bench/grade.ts [--n 15] [--source mini|lab] [--sandbox auto|bwrap|none]
+ *   npm run bench -- grade --n=15
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -20,7 +21,10 @@ import { readNotebook } from "../grading/notebook";
 import { serializeNotebook } from "../grading/release";
 import { miniSource, repoRoot, solved } from "../test/grade/submissions";
 
+/** `--name value` or `--name=value` (bench/index.ts takes bare words for bench names). */
 function option(argv: string[], name: string, dflt: string): string {
+  const eq = argv.find((a) => a.startsWith(`${name}=`));
+  if (eq !== undefined) return eq.slice(name.length + 1);
   const i = argv.indexOf(name);
   return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : dflt;
 }

@@ -5,6 +5,7 @@
 const benches: Record<string, () => Promise<{ main(argv?: string[]): Promise<void> }>> = {
   word2vec: () => import("./word2vec"),
   plot: () => import("./plot"),
+  grade: () => import("./grade"),
   seq2seq: () => import("./seq2seq"),
 };
 
