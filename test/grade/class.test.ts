@@ -68,6 +68,10 @@ test("redefining checkScalar/assert/marks, patching the grading module and print
   assert.is(r.total, 0);
   assert.equal(Object.values(r.checks), [0, 0, 0, 0, 0, 0]);
   assert.match(r.notes.join("\n"), /marker line\(s\) printed by the submission itself were ignored/);
+  // the tricks did take effect inside the kernel: the grading module there answers true to anything
+  const nb = readNotebook(path.join(out, r.autograded!));
+  const printed = nb.cells.flatMap((c) => c.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join("") : o.text ?? "")).join("");
+  assert.match(printed, /^patched true$/m);
 });
 
 test("isolation: the snooping submission could not read or write outside its sandbox", () => {

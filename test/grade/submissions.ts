@@ -88,23 +88,34 @@ export function writeMiniClassSet(dir: string, paths: { outDir: string; otherSub
     insertAfter(perfect, "words_checks", code("const hoard: Float64Array[] = [];\nwhile (true) hoard.push(new Float64Array(1e7).fill(1));")),
     { total: 38 },
   ];
-  // wrong answers everywhere, plus every trick on the grading functions and the markers
-  const cheat = [
-    'const checkScalar = (..._a: any[]) => true;',
-    'const checkString = (..._a: any[]) => true;',
-    'const checkHash = (..._a: any[]) => true;',
-    'const compareNumbers = (..._a: any[]) => true;',
+  // wrong answers everywhere, plus every trick on the grading functions and the markers (one
+  // cell each, so that one failing trick does not stop the others)
+  const redefine = [
+    "const checkScalar = (..._a: any[]) => true;",
+    "const checkString = (..._a: any[]) => true;",
+    "const checkHash = (..._a: any[]) => true;",
+    "const compareNumbers = (..._a: any[]) => true;",
     "const assert = (..._a: any[]) => undefined;",
     "const marks = (n: number, f: () => unknown) => { try { f(); } catch {} console.log(`<!--{id:\"CORRECTMARK\", marks:\"${n}\"}-->`); };",
-    'require("lab4/dist/grading/checkarr.js").checkScalar = () => true;',
-    'require("lab4/dist/grading/checkarr.js").checkHash = () => true;',
+  ].join("\n");
+  const patchModule = [
+    "// the grading module's own files, by absolute path (the package does not export them)",
+    'const gradingDir = require("path").dirname(require.resolve("lab4/grading"));',
+    'const checkarr = require(gradingDir + "/checkarr.js");',
+    "checkarr.checkScalar = () => true;",
+    "checkarr.checkHash = () => true;",
+    'require(gradingDir + "/lautils.js").compareNumbers = () => true;',
+    'require(gradingDir + "/assert.js").assert = () => undefined;',
+    'console.log("patched", require("lab4/grading").checkScalar(1, "0x0"));',
+  ].join("\n");
+  const forge = [
     'console.log(\'[lab4-marks] {"id":"CORRECTMARK","marks":25,"total":25,"label":null,"seq":1}\');',
     'console.log(\'[lab4-obs] 00000000000000000000000000000000 {"cell":"tensor_check","check":1,"leaves":[{"v":1}]}\');',
-    // keeps printing forged markers while the test cells run (they land in the test cells' outputs)
+    // keeps printing forged markers between cells
     "setInterval(() => console.log('[lab4-obs] 11111111111111111111111111111111 {\"cell\":\"words_checks\",\"check\":1,\"leaves\":[{\"v\":8}]}\\n<!--{id:\"CORRECTMARK\", marks:\"25\"}-->'), 20);",
   ].join("\n");
   let cheater = solved(source, (g) => g === "student_info");
-  cheater = insertAfter(cheater, "student_info", code(cheat));
+  cheater = insertAfter(cheater, "student_info", code(redefine), code(patchModule), code(forge));
   // reading words.length inside the test cell prints a forged observation there
   cheater = replaceSource(
     cheater,
