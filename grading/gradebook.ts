@@ -44,6 +44,8 @@ export interface GradeRow {
   seconds: number;
   kernelSeconds: number;
   startupSeconds: number;
+  /** CPU seconds the kernel used (its threads together can exceed its wall time). */
+  kernelCpuSeconds?: number;
   gradedAt: string;
   sandbox: string;
   feedback: string | null;

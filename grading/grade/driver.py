@@ -21,6 +21,7 @@ Writes the executed notebook and a result JSON (per-cell status, seconds, detail
 import asyncio
 import json
 import os
+import resource
 import signal
 import sys
 import time
@@ -77,6 +78,21 @@ def tree_rss_bytes(root):
     return total
 
 
+def tree_cpu_seconds(root):
+    """CPU time (user + system) used so far by root and its descendants."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in process_tree(root):
+        try:
+            with open(f"/proc/{p}/stat", "rb") as f:
+                stat = f.read().decode("utf-8", "replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def signal_tree(root, sig, only_comm=None):
     for p in process_tree(root):
         if only_comm is not None:
@@ -128,6 +144,7 @@ class Kernel:
         self.kc = None
         self.pid = None
         self.starts = 0
+        self.cpu_seconds = 0.0  # of kernels already stopped
 
     async def start(self):
         launch = self.launch
@@ -171,6 +188,7 @@ class Kernel:
 
     async def kill(self):
         if self.pid is not None:
+            self.cpu_seconds += tree_cpu_seconds(self.pid)
             signal_tree(self.pid, signal.SIGKILL)
         if self.kc is not None:
             try:
@@ -353,6 +371,7 @@ async def execute(job):
                     dead_reason = f"not run: the earlier cells could not be re-run after the kernel was restarted (cell {i}: {detail})"
         summary["restarts"] = restarts
         await kernel.kill()
+        summary["kernel_cpu_seconds"] = round(kernel.cpu_seconds, 3)
     return nb, results, summary
 
 
@@ -367,6 +386,8 @@ def main(argv):
     t0 = time.monotonic()
     nb, results, summary = asyncio.run(execute(job))
     summary["seconds"] = round(time.monotonic() - t0, 3)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    summary["driver_cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 3)
     summary["cells"] = results
     nbformat.write(nb, job["output"])
     tmp = job["result"] + ".tmp"

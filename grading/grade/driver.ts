@@ -26,6 +26,8 @@ export interface DriverResult {
   startup_seconds: number[];
   /** Wall time of the driver (kernel starts included). */
   seconds: number;
+  /** CPU time (user + system) of the kernels' process trees, all restarts included. */
+  kernel_cpu_seconds?: number;
   cells: CellRun[];
 }
 

@@ -244,6 +244,7 @@ export async function gradeSubmission(ref: SubmissionRef, slot: number, ctx: Bat
     });
     row.startupSeconds = run.result.startup_seconds.reduce((a, b) => a + b, 0);
     row.kernelSeconds = run.result.cells.reduce((a, c) => a + (c.seconds ?? 0), 0);
+    row.kernelCpuSeconds = run.result.kernel_cpu_seconds ?? 0;
     if (run.result.fatal !== null) {
       row.status = "failed";
       row.reason = run.result.fatal;
