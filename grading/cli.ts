@@ -118,7 +118,8 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
       jobs: positiveNumber("--jobs", p.options.get("--jobs"), 1, true),
       shard: parseShard(p.options.get("--shard")),
       timeoutCell: positiveNumber("--timeout-cell", p.options.get("--timeout-cell"), 120),
-      timeoutTotal: positiveNumber("--timeout-total", p.options.get("--timeout-total"), 4 * 3600),
+      // default: the longest cell's limit plus an hour (the lab's Part 2 training may take hours)
+      timeoutTotal: p.options.has("--timeout-total") ? positiveNumber("--timeout-total", p.options.get("--timeout-total"), 0) : 0,
       memoryMb: positiveNumber("--memory-mb", p.options.get("--memory-mb"), 4096, true),
       force: p.flags.has("--force"),
       sandbox,

@@ -29,7 +29,7 @@ export interface GradeOptions {
   shard: { index: number; count: number } | null;
   /** Default seconds per cell (cells may have metadata.lab4.timeout). */
   timeoutCell: number;
-  /** Seconds for a whole submission. */
+  /** Seconds for a whole submission; 0: the longest cell limit (default or metadata) + 1 hour. */
   timeoutTotal: number;
   memoryMb: number;
   force: boolean;
@@ -239,7 +239,7 @@ export async function gradeSubmission(ref: SubmissionRef, slot: number, ctx: Bat
       kernel: launch,
       workDir,
       memoryBytes: opts.memoryMb * 1024 * 1024,
-      budgetSeconds: opts.timeoutTotal,
+      budgetSeconds: opts.timeoutTotal > 0 ? opts.timeoutTotal : Math.max(...assembly.cells.map((c) => c.timeout), opts.timeoutCell) + 3600,
       python: ctx.python,
     });
     row.startupSeconds = run.result.startup_seconds.reduce((a, b) => a + b, 0);
