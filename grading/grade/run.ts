@@ -157,6 +157,8 @@ export interface BatchContext {
   renderers: Map<number, HtmlRenderer> | null;
   renderScript: string;
   opts: GradeOptions;
+  /** Work folders in use (removed if the run is interrupted). */
+  active: Set<string>;
 }
 
 export function prepareBatch(opts: GradeOptions): BatchContext {
@@ -168,7 +170,7 @@ export function prepareBatch(opts: GradeOptions): BatchContext {
   const python = jupyterPython();
   const renderScript = path.join(repoRoot, "grading", "grade", "render.py");
   const renderers = opts.feedback ? new Map<number, HtmlRenderer>() : null;
-  return { source, sourceSha: sha256(bytes), repoRoot, observerPath, python, probe: probeSandbox(opts.sandbox), renderers, renderScript, opts };
+  return { source, sourceSha: sha256(bytes), repoRoot, observerPath, python, probe: probeSandbox(opts.sandbox), renderers, renderScript, opts, active: new Set() };
 }
 
 function emptyRow(ref: SubmissionRef, ctx: BatchContext, sha: string): GradeRow {
@@ -222,6 +224,7 @@ export async function gradeSubmission(ref: SubmissionRef, slot: number, ctx: Bat
   const nonce = randomBytes(16).toString("hex");
   const assembly = assemble(source, sub.nb, { nonce, observerPath: ctx.observerPath, defaultTimeout: opts.timeoutCell });
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-grade-"));
+  ctx.active.add(workDir);
   fs.chmodSync(workDir, 0o711);
   try {
     const launch = kernelLaunch({
@@ -332,6 +335,7 @@ export async function gradeSubmission(ref: SubmissionRef, slot: number, ctx: Bat
     row.seconds = (Date.now() - t0) / 1000;
     return row;
   } finally {
+    ctx.active.delete(workDir);
     if (!opts.keepWork) fs.rmSync(workDir, { recursive: true, force: true });
     else opts.log(`  work folder kept: ${workDir}`);
   }
@@ -387,9 +391,20 @@ export async function gradeBatch(args: readonly string[], opts: GradeOptions): P
       opts.log(`[${done}/${todo.length}] ${ref.student}: ${what} in ${row.seconds.toFixed(1)} s`);
     }
   };
+  // Interrupted (Ctrl-C, scheduler preemption): the gradebook already holds every finished row;
+  // remove the work folders in use (they hold hidden tests). Drivers and kernels die with us.
+  const onSignal = (sig: NodeJS.Signals) => {
+    for (const d of ctx.active) fs.rmSync(d, { recursive: true, force: true });
+    opts.log(`lab4 grade: interrupted (${sig}); ${done} submission(s) of this run are in ${opts.outDir}; run again to continue`);
+    process.exit(130);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, todo.length)) }, (_, slot) => worker(slot)));
   } finally {
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
     for (const r of ctx.renderers?.values() ?? []) r.close();
   }
   return {
