@@ -45,7 +45,15 @@ function row(student: string, over: Partial<GradeRow> = {}): GradeRow {
   };
 }
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "lab4-gb-"));
+const made: string[] = [];
+const tmp = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-gb-"));
+  made.push(d);
+  return d;
+};
+test.after(() => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
 
 test("rows are written at once to JSON and CSV; the CSV parses back to the same numbers", () => {
   const dir = tmp();

@@ -95,6 +95,7 @@ for path in sys.argv[1:]:
     return f;
   });
   const r = spawnSync(jupyterPython(), ["-c", py, ...files], { encoding: "utf8" });
+  fs.rmSync(dir, { recursive: true, force: true });
   assert.is(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split("\n");
   cases.forEach((nb, i) => {
@@ -103,7 +104,6 @@ for path in sys.argv[1:]:
     assert.equal(got, expected);
     assert.ok(nb.cells.some((c) => isGrade(c)), "grade cells present");
   });
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test("the source notebook is not modified by releasing it", () => {
