@@ -10,6 +10,7 @@ apt_packages=(
   python3-torch libopenblas0-pthread                    # reference numbers (tests, bench)
   fonts-dejavu-core                                     # text in rendered charts
   chromium                                              # browser tests of what a person sees
+  bubblewrap                                            # sandbox for `lab4 grade`
 )
 missing=()
 for p in "${apt_packages[@]}"; do
