@@ -4,6 +4,7 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { message } from "./error-message";
 import { inspect } from "node:util";
 import { Dataset, DatasetDict } from "../../lib/data/dataset";
 
@@ -16,16 +17,6 @@ const rows = (): R[] => [
   { id: 2, tweet: "c" },
   { id: 3, tweet: "" },
 ];
-
-function message(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  assert.unreachable("expected an Error");
-  return "";
-}
 
 test("num_rows, numRows, column, get and row", () => {
   const ds = new Dataset(rows());

@@ -4,6 +4,7 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { message } from "./error-message";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -11,16 +12,6 @@ import { DATA_DIR_ENV } from "../../lib/data/files";
 import { loadTweets, parseTweetsCsv } from "../../lib/data/tweets";
 
 const root = path.resolve(__dirname, "../..");
-
-function message(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  assert.unreachable("expected an Error");
-  return "";
-}
 
 test("loadTweets: 31,962 train rows (id, label, tweet) and 17,197 test rows (id, tweet)", () => {
   const ds = loadTweets();
