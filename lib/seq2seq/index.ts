@@ -2,4 +2,3 @@
 export * from "./model";
 export * from "./train";
 export { decodeSequence } from "./fused";
-export * from "./guard";

@@ -91,6 +91,23 @@ function seedLoss(output: tf.Tensor3D, trg: tf.Tensor2D, criterion: Criterion): 
   return criterion(out, tgt);
 }
 
+/**
+ * Shared by `train` and training loops written in a notebook cell: stops (before the optimizer step) when a batch's
+ * loss or gradient norm is NaN/Infinity or the loss explodes, naming the epoch and batch (1-based).
+ * `TrainingDivergedError` says that the checkpoints saved so far are untouched.
+ */
+export function checkTrainingStep(
+  where: { epoch?: number; batch: number },
+  loss: number,
+  gradNorm = 0,
+  maxLoss = 1e3,
+): void {
+  const { epoch, batch } = where;
+  if (!Number.isFinite(loss)) throw new TrainingDivergedError(epoch, batch, loss, `loss is ${loss}`);
+  if (loss > maxLoss) throw new TrainingDivergedError(epoch, batch, loss, `loss ${loss} exceeds ${maxLoss} (exploding)`);
+  if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(epoch, batch, loss, `gradient norm is ${gradNorm}`);
+}
+
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /**
@@ -120,12 +137,7 @@ export async function train(
     const loss = value.dataSync()[0];
     value.dispose();
     try {
-      if (!Number.isFinite(loss)) throw new TrainingDivergedError(opts.epoch, n + 1, loss, `loss is ${loss}`);
-      if (loss > maxLoss)
-        throw new TrainingDivergedError(opts.epoch, n + 1, loss, `loss ${loss} exceeds ${maxLoss} (exploding)`);
-      const norm = clipGradNorm(grads, clip);
-      if (!Number.isFinite(norm))
-        throw new TrainingDivergedError(opts.epoch, n + 1, loss, `gradient norm is ${norm}`);
+      checkTrainingStep({ epoch: opts.epoch, batch: n + 1 }, loss, clipGradNorm(grads, clip), maxLoss);
       optimizer.step(grads);
     } finally {
       tf.dispose(grads);
