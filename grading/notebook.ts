@@ -59,17 +59,15 @@ export function cellSource(cell: NotebookCell): string {
   return Array.isArray(cell.source) ? cell.source.join("") : cell.source;
 }
 
-function outputText(o: NotebookOutput): string {
-  const parts: string[] = [];
-  const add = (v: unknown) => {
-    if (typeof v === "string") parts.push(v);
-    else if (Array.isArray(v)) parts.push(v.join(""));
-  };
-  add(o.text);
-  if (o.data) {
-    add(o.data["text/html"]);
-    add(o.data["text/plain"]);
-  }
+/** A notebook's multi-line string field (a string or a list of lines) as one string; "" otherwise. */
+export function joinText(v: unknown): string {
+  if (typeof v === "string") return v;
+  return Array.isArray(v) ? v.join("") : "";
+}
+
+/** Everything an output shows as text: stream text, then text/html, then text/plain. */
+export function outputText(o: NotebookOutput): string {
+  const parts = [o.text, o.data?.["text/html"], o.data?.["text/plain"]].filter((v) => v !== undefined).map(joinText);
   return parts.join("\n");
 }
 

@@ -10,7 +10,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readNotebook, collectMarks, cellSource, Notebook, NotebookCell, NotebookOutput } from "../grading/notebook";
+import { readNotebook, collectMarks, cellSource, joinText, outputText, Notebook, NotebookCell } from "../grading/notebook";
 import { marksSummarySpec, PartMarks } from "../lib/plot/marks";
 import { renderPng } from "../lib/plot/render";
 
@@ -75,16 +75,6 @@ interface CellTime {
 }
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-function joinText(v: unknown): string {
-  if (typeof v === "string") return v;
-  if (Array.isArray(v)) return v.join("");
-  return "";
-}
-
-function outputText(o: NotebookOutput): string {
-  return [joinText(o.text), joinText(o.data?.["text/plain"]), joinText(o.data?.["text/html"])].join("\n");
-}
 
 function cellId(cell: NotebookCell, i: number): string {
   return cell.id ?? `celda ${i}`;
