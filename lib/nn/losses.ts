@@ -1,6 +1,6 @@
 import "../engine/setup";
 import * as tf from "@tensorflow/tfjs-core";
-import { asCpuBackend, asWasmBackend } from "../engine/kernels/backend-access";
+import { asCpuBackend, asWasmBackend, ensureOnWasm } from "../engine/kernels/backend-access";
 import type { KernelFunc } from "../engine/kernels/registry";
 
 export interface CrossEntropyOptions {
@@ -90,6 +90,7 @@ const wasmPairedCE: KernelFunc = ({ inputs, backend }) => {
   const b = asWasmBackend(backend);
   const { logits, rows, targets } = inputs as Record<string, tf.TensorInfo>;
   const [U, C] = logits.shape;
+  ensureOnWasm(b, logits, rows, targets);
   const loss = b.makeOutput([], "float32");
   const grad = b.makeOutput([U, C], "float32");
   const z = b.typedArrayFromHeap(logits) as Float32Array; // views after the allocations

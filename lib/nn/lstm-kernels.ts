@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { asCpuBackend, asWasmBackend } from "../engine/kernels/backend-access";
+import { asCpuBackend, asWasmBackend, ensureOnWasm } from "../engine/kernels/backend-access";
 
 /*
  * Element-wise LSTM step kernels for the hand-written LSTM layers (lstm.ts, seq2seq/fused.ts).
@@ -29,9 +29,11 @@ interface Access {
   alloc(shape: number[], dtype?: "float32" | "int32"): tf.TensorInfo;
 }
 
-function access(backend: unknown, backendName: "wasm" | "cpu"): Access {
+function access(backend: unknown, backendName: "wasm" | "cpu", inputs: KArgs["inputs"]): Access {
   if (backendName === "wasm") {
     const b = asWasmBackend(backend);
+    // Inputs still on another backend move on first access; do it before any allocation.
+    ensureOnWasm(b, ...Object.values(inputs).filter((t): t is tf.TensorInfo => t !== undefined));
     return {
       view: (t) => b.typedArrayFromHeap(t) as F32,
       alloc: (shape, dtype = "float32") => b.makeOutput(shape, dtype),
@@ -236,7 +238,7 @@ function register(): void {
   for (const backendName of ["wasm", "cpu"] as const)
     for (const [kernelName, impl] of Object.entries(KERNELS))
       if (!tf.getKernel(kernelName, backendName))
-        tf.registerKernel({ kernelName, backendName, kernelFunc: (a) => impl(access(a.backend, backendName), a) });
+        tf.registerKernel({ kernelName, backendName, kernelFunc: (a) => impl(access(a.backend, backendName, a.inputs), a) });
 }
 
 let enabled = true;

@@ -24,7 +24,7 @@
  */
 import "../engine/setup";
 import * as tf from "@tensorflow/tfjs-core";
-import { asCpuBackend, asWasmBackend } from "../engine/kernels/backend-access";
+import { asCpuBackend, asWasmBackend, ensureOnWasm } from "../engine/kernels/backend-access";
 import type { KernelFunc } from "../engine/kernels/registry";
 import type { Module } from "../nn/module";
 
@@ -99,6 +99,7 @@ function stepAttrs(attrs: tf.NamedAttrMap | undefined): StepAttrs {
 const wasmAdamStep: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = asWasmBackend(backend);
   const { param, grad, m, v, vmax } = inputs as Record<string, tf.TensorInfo>;
+  ensureOnWasm(b, ...[param, grad, m, v, vmax].filter((t): t is tf.TensorInfo => t !== undefined));
   const outs = [param, m, v, ...(vmax ? [vmax] : [])].map((t) => b.makeOutput(t.shape, "float32"));
   const view = (t: tf.TensorInfo) => b.typedArrayFromHeap(t) as Float32Array; // after all allocations
   adamUpdate(

@@ -41,3 +41,13 @@ export function asCpuBackend(b: unknown): CpuBackendInternals {
   if (!ok) throw new Error("lab4 engine: the cpu backend lacks the internals our kernels use (tfjs-backend-cpu version changed?)");
   return b as CpuBackendInternals;
 }
+
+/**
+ * Makes sure each tensor's data is on this wasm backend. tfjs moves a tensor created on another
+ * backend (e.g. before `initBackend()`) lazily, on the first lookup of its data, and that move
+ * allocates on the heap: done after `makeOutput`, it would grow (detach) the heap under views
+ * already taken. Call this before allocating outputs, then take the views.
+ */
+export function ensureOnWasm(w: WasmBackendInternals, ...tensors: tf.TensorInfo[]): void {
+  for (const t of tensors) w.typedArrayFromHeap(t);
+}

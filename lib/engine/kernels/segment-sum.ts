@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { asCpuBackend, asWasmBackend } from "./backend-access";
+import { asCpuBackend, asWasmBackend, ensureOnWasm } from "./backend-access";
 import type { KernelArgs, KernelFunc } from "./registry";
 
 /**
@@ -70,6 +70,7 @@ export const wasmUnsortedSegmentSum: KernelFunc = (a) => {
   const backend = asWasmBackend(a.backend);
   const { x, ids, numSegments } = args(a);
   const p = plan(x, ids, numSegments);
+  ensureOnWasm(backend, x, ids);
   const out = backend.makeOutput(p.outShape, x.dtype);
   // Views are taken after makeOutput: allocating may grow (and move) the heap.
   const xv = backend.typedArrayFromHeap(x);
