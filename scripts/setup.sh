@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 apt_packages=(
   jupyter-notebook jupyter-nbconvert python3-nbclient   # nbconvert --execute runs the notebooks
   python3-torch libopenblas0-pthread                    # reference numbers (tests, bench)
+  libopenblas-dev pkg-config                            # native GEMM for training (npm run build:native)
   fonts-dejavu-core                                     # text in rendered charts
   chromium                                              # browser tests of what a person sees
   bubblewrap                                            # sandbox for `lab4 grade`
@@ -24,6 +25,7 @@ fi
 
 npm ci --no-audit --no-fund
 npm run build
+npm run build:native -- --required
 # Register the TypeScript kernel with Debian's Jupyter (plain `python3` may be another Python).
 npx tslab install --python=/usr/bin/python3 --binary="$PWD/node_modules/.bin/tslab"
 echo "setup: ok (kernel 'tslab' -> $PWD/node_modules/.bin/tslab)"

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { installCpuKernelFixes, installWasmKernelFixes } from "./kernels";
+import { installCpuKernelFixes, installWasmKernelFixes, nativeBlasStatus } from "./kernels";
 import { selfTest } from "./self-test";
 
 /** tfjs backend names we select between ("tensorflow" = tfjs-node / tfjs-node-gpu). */
@@ -123,9 +123,14 @@ function wasmCandidate(): Candidate {
       const kernelFixes = installWasmKernelFixes();
       const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
       const threads = mod.getThreadsCount?.() ?? 1;
+      const blas = nativeBlasStatus();
       return {
         device: "cpu",
-        details: [simd ? "SIMD" : "no SIMD", `${threads} thread${threads === 1 ? "" : "s"}`],
+        details: [
+          simd ? "SIMD" : "no SIMD",
+          `${threads} thread${threads === 1 ? "" : "s"}`,
+          blas.loaded ? `matmul on ${blas.description}` : `matmul on wasm (native BLAS: ${blas.reason})`,
+        ],
         kernelFixes,
       };
     },

@@ -87,7 +87,7 @@ test("LAB4_BACKEND=cpu forces the cpu backend", async () => {
 
 test("describeDevice prints like the seed's 'Using: cuda'", async () => {
   const info = await initBackend({ backend: "wasm" });
-  assert.match(deviceDescription(info), /^Using: cpu \(TensorFlow\.js wasm backend, (SIMD|no SIMD), \d+ threads?\)$/);
+  assert.match(deviceDescription(info), /^Using: cpu \(TensorFlow\.js wasm backend, (SIMD|no SIMD), \d+ threads?, matmul on (OpenBLAS \S+ GEMM, \d+ threads?|wasm \(native BLAS: .+\))\)$/);
   assert.is(
     deviceDescription({ ...info, name: "tensorflow", device: "cuda", details: ["libtensorflow via @tensorflow/tfjs-node-gpu"] }),
     "Using: cuda (TensorFlow.js tensorflow backend, libtensorflow via @tensorflow/tfjs-node-gpu)",

@@ -1,7 +1,9 @@
 import { fastBatchMatMul, fastFusedMatMul } from "./matmul";
 import { zeroCopyIdentity } from "./identity";
+import { fastUnpack } from "./unpack";
 import { overrideKernel, restoreKernel } from "./registry";
 import { cpuUnsortedSegmentSum, wasmUnsortedSegmentSum } from "./segment-sum";
+import { nativeBlas } from "./native-blas";
 
 export { overrideKernel, restoreKernel, originalKernel, overriddenKernels, callKernel } from "./registry";
 export type { KernelArgs, KernelFunc } from "./registry";
@@ -9,7 +11,10 @@ export { asWasmBackend, asCpuBackend } from "./backend-access";
 export type { WasmBackendInternals, CpuBackendInternals } from "./backend-access";
 export { segmentSum, wasmUnsortedSegmentSum, cpuUnsortedSegmentSum } from "./segment-sum";
 export { fastBatchMatMul, fastFusedMatMul } from "./matmul";
+export { nativeBlas, nativeBlasStatus, nativeBlasFile } from "./native-blas";
+export type { NativeBlas, NativeBlasStatus } from "./native-blas";
 export { zeroCopyIdentity } from "./identity";
+export { fastUnpack } from "./unpack";
 
 /** Which wasm fixes to install; all default to true. */
 export interface WasmKernelFixes {
@@ -17,8 +22,12 @@ export interface WasmKernelFixes {
   segmentSum?: boolean;
   /** `BatchMatMul` / `_FusedMatMul` with transposes or batches routed to the fast 2-D kernel. */
   matMul?: boolean;
+  /** Float32 products on the native OpenBLAS binding when it is built (needs `matMul`). */
+  nativeBlas?: boolean;
   /** `Identity` shares data instead of copying (the tape clones every saved tensor). */
   zeroCopyIdentity?: boolean;
+  /** `Unpack` as block copies (the gradient of `tf.stack`). */
+  unpack?: boolean;
 }
 
 /**
@@ -26,15 +35,17 @@ export interface WasmKernelFixes {
  * registered). Idempotent. Returns the kernels now overridden.
  */
 export function installWasmKernelFixes(fixes: WasmKernelFixes = {}): string[] {
-  const { segmentSum = true, matMul = true, zeroCopyIdentity: zci = true } = fixes;
+  const { segmentSum = true, matMul = true, nativeBlas: useNative = true, zeroCopyIdentity: zci = true, unpack = true } = fixes;
   const installed: string[] = [];
   if (segmentSum) {
     overrideKernel("UnsortedSegmentSum", "wasm", "JS single-pass segment sum", () => wasmUnsortedSegmentSum);
     installed.push("UnsortedSegmentSum");
   } else restoreKernel("UnsortedSegmentSum", "wasm");
   if (matMul) {
-    overrideKernel("BatchMatMul", "wasm", "explicit transpose + 2-D XNNPACK", fastBatchMatMul);
-    overrideKernel("_FusedMatMul", "wasm", "explicit transpose + XNNPACK", fastFusedMatMul);
+    const blas = useNative ? nativeBlas() : undefined;
+    const how = blas ? "native OpenBLAS GEMM on the wasm heap" : "explicit transpose + 2-D XNNPACK";
+    overrideKernel("BatchMatMul", "wasm", how, (o) => fastBatchMatMul(o, blas));
+    overrideKernel("_FusedMatMul", "wasm", how, (o) => fastFusedMatMul(o, blas));
     installed.push("BatchMatMul", "_FusedMatMul");
   } else {
     restoreKernel("BatchMatMul", "wasm");
@@ -44,12 +55,16 @@ export function installWasmKernelFixes(fixes: WasmKernelFixes = {}): string[] {
     overrideKernel("Identity", "wasm", "zero-copy", zeroCopyIdentity);
     installed.push("Identity");
   } else restoreKernel("Identity", "wasm");
+  if (unpack) {
+    overrideKernel("Unpack", "wasm", "block copies", fastUnpack);
+    installed.push("Unpack");
+  } else restoreKernel("Unpack", "wasm");
   return installed;
 }
 
 /** Restores every stock wasm kernel (UnsortedSegmentSum becomes unregistered again). */
 export function removeWasmKernelFixes(): void {
-  installWasmKernelFixes({ segmentSum: false, matMul: false, zeroCopyIdentity: false });
+  installWasmKernelFixes({ segmentSum: false, matMul: false, zeroCopyIdentity: false, unpack: false });
 }
 
 /** Replaces the cpu backend's quadratic UnsortedSegmentSum. Idempotent. */

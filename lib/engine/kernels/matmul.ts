@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { asWasmBackend } from "./backend-access";
+import { asWasmBackend, ensureOnWasm } from "./backend-access";
 import { callKernel, type KernelArgs, type KernelFunc } from "./registry";
+import type { NativeBlas } from "./native-blas";
 
 /**
  * Fast matrix products on the wasm backend.
@@ -13,6 +14,8 @@ import { callKernel, type KernelArgs, type KernelFunc } from "./registry";
  *
  * The wrappers below transpose explicitly with the wasm `Transpose` kernel, run batches as
  * separate 2-D products, call the stock kernel only on its fast path, and free the temporaries.
+ * When the native OpenBLAS binding is loaded (native-blas.ts), float32 products go to it instead,
+ * on the wasm heap in place: transposes are free there, and it is 5–10× faster.
  */
 
 function swapLastTwo(rank: number): number[] {
@@ -88,6 +91,7 @@ function batchedAsSeparate2D(
   const [m, k] = a.shape.slice(-2);
   const n = b.shape[b.shape.length - 1];
   const batch = Math.max(batchA, batchB);
+  ensureOnWasm(w, a, b);
   const out = w.makeOutput(outShape, "float32");
   for (let i = 0; i < batch; i++) {
     const ai = batchA === 1 ? 0 : i;
@@ -111,14 +115,73 @@ function batchedAsSeparate2D(
   return out;
 }
 
-/** Wrapper for the wasm `BatchMatMul` kernel. */
-export function fastBatchMatMul(original: KernelFunc | undefined): KernelFunc {
+/**
+ * op(a)·op(b) with OpenBLAS on the wasm heap: a [...batchA, m, k] (or [..., k, m] if transposed),
+ * b likewise; batches equal or one of them 1. `fill(out)` may pre-fill the output (then beta = 1).
+ * Returns undefined for shapes it does not handle (general batch broadcasting), so the caller
+ * falls back to the wasm kernels.
+ */
+function nativeProduct(
+  blas: NativeBlas,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  tA: boolean,
+  tB: boolean,
+  backend: object,
+  fill?: (out: Float32Array, m: number, n: number) => void,
+): tf.TensorInfo | undefined {
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const m = tA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const k = tA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const kb = tB ? b.shape[rb - 1] : b.shape[rb - 2];
+  const n = tB ? b.shape[rb - 2] : b.shape[rb - 1];
+  if (k !== kb)
+    throw new Error(`Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${tA} and transposeB=${tB} must match.`);
+  const batchA = prod(a.shape.slice(0, -2));
+  const batchB = prod(b.shape.slice(0, -2));
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return undefined;
+  const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const batch = Math.max(batchA, batchB);
+  if (prod(outer) !== batch) return undefined;
+  const w = asWasmBackend(backend);
+  ensureOnWasm(w, a, b);
+  const out = w.makeOutput([...outer, m, n], "float32");
+  // Views only after makeOutput: allocating may grow (and so detach) the heap.
+  const va = w.typedArrayFromHeap(a) as Float32Array;
+  const vb = w.typedArrayFromHeap(b) as Float32Array;
+  const vc = w.typedArrayFromHeap(out) as Float32Array;
+  if (fill) fill(vc, batch * m, n);
+  for (let i = 0; i < batch; i++) {
+    const ai = batchA === 1 ? 0 : i;
+    const bi = batchB === 1 ? 0 : i;
+    blas.sgemm(
+      batch === 1 ? va : va.subarray(ai * m * k, (ai + 1) * m * k),
+      batch === 1 ? vb : vb.subarray(bi * k * n, (bi + 1) * k * n),
+      batch === 1 ? vc : vc.subarray(i * m * n, (i + 1) * m * n),
+      m,
+      n,
+      k,
+      tA,
+      tB,
+      fill ? 1 : 0,
+    );
+  }
+  return out;
+}
+
+/** Wrapper for the wasm `BatchMatMul` kernel (`blas`: the native GEMM to use, if any). */
+export function fastBatchMatMul(original: KernelFunc | undefined, blas?: NativeBlas): KernelFunc {
   if (!original) throw new Error("wasm BatchMatMul kernel is not registered");
   return (args: KernelArgs) => {
     const { a, b } = args.inputs;
     if (!a || !b) throw new Error("BatchMatMul: inputs a and b are required");
     const transposeA = args.attrs?.transposeA === true;
     const transposeB = args.attrs?.transposeB === true;
+    if (blas && a.dtype === "float32" && b.dtype === "float32") {
+      const r = nativeProduct(blas, a, b, transposeA, transposeB, args.backend);
+      if (r) return r;
+    }
     const w = asWasmBackend(args.backend);
     const temps: tf.TensorInfo[] = [];
     try {
@@ -149,14 +212,30 @@ export function fastBatchMatMul(original: KernelFunc | undefined): KernelFunc {
 }
 
 /** Wrapper for the wasm `_FusedMatMul` kernel (used by `tf.fused.matMul`). */
-export function fastFusedMatMul(original: KernelFunc | undefined): KernelFunc {
+export function fastFusedMatMul(original: KernelFunc | undefined, blas?: NativeBlas): KernelFunc {
   if (!original) throw new Error("wasm _FusedMatMul kernel is not registered");
   return (args: KernelArgs) => {
-    const { a, b } = args.inputs;
+    const { a, b, bias, preluActivationWeights } = args.inputs;
     if (!a || !b) throw new Error("_FusedMatMul: inputs a and b are required");
     const transposeA = args.attrs?.transposeA === true;
     const transposeB = args.attrs?.transposeB === true;
     const w = asWasmBackend(args.backend);
+    const activation = args.attrs?.activation;
+    // Native: a product plus an optional per-column bias (the LSTM's gates); activations go to wasm.
+    const linear = activation === undefined || activation === "linear";
+    const n = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+    const rowBias = bias === undefined || (bias.dtype === "float32" && size(bias) === n && bias.shape.every((d, i) => i === bias.shape.length - 1 || d === 1));
+    if (blas && linear && !preluActivationWeights && rowBias && a.dtype === "float32" && b.dtype === "float32") {
+      if (bias) ensureOnWasm(w, bias);
+      const fill = bias
+        ? (out: Float32Array, rows: number, cols: number) => {
+            const vb = w.typedArrayFromHeap(bias) as Float32Array;
+            for (let r = 0; r < rows; r++) out.set(vb, r * cols);
+          }
+        : undefined;
+      const r = nativeProduct(blas, a, b, transposeA, transposeB, args.backend, fill);
+      if (r) return r;
+    }
     const temps: tf.TensorInfo[] = [];
     try {
       const inputs = { ...args.inputs };

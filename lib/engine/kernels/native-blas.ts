@@ -1,0 +1,81 @@
+import * as fs from "fs";
+import * as path from "path";
+
+/**
+ * The optional native GEMM (native/sgemm: a thin N-API binding to Debian's OpenBLAS).
+ *
+ * Why: on tfjs-wasm a Seq2Seq step is ~85% matrix products, and WebAssembly SIMD on one thread
+ * reaches ~30 GFLOP/s here, while OpenBLAS (AVX-512, both cores) reaches 150–300 GFLOP/s on the same
+ * shapes. tfjs-node, which would bring TensorFlow's own kernels, cannot be installed offline. The
+ * binding works directly on views of the wasm heap, so nothing is copied.
+ *
+ * It is built by `npm run build:native` (scripts/setup.sh does it; needs libopenblas-dev,
+ * pkg-config and a C compiler). Without it everything still runs on the wasm kernels.
+ * LAB4_NATIVE_BLAS=0 turns it off; LAB4_BLAS_THREADS=n sets its thread count (OpenBLAS's own
+ * OPENBLAS_NUM_THREADS is honoured too).
+ */
+export interface NativeBlas {
+  /** c[m,n] = op(a)[m,k]·op(b)[k,n] + beta·c, row-major; sizes checked against the arrays. */
+  sgemm(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean, beta?: number): void;
+  setThreads(n: number): void;
+  threads(): number;
+  /** OpenBLAS's build description, e.g. "OpenBLAS 0.3.21 … SkylakeX MAX_THREADS=64". */
+  config(): string;
+}
+
+export type NativeBlasStatus =
+  | { loaded: true; blas: NativeBlas; file: string; description: string }
+  | { loaded: false; reason: string };
+
+let status: NativeBlasStatus | undefined;
+
+/** `<repo>/native/sgemm/build/Release/lab4_sgemm.node`, found by walking up to the lab4 package. */
+export function nativeBlasFile(): string | undefined {
+  let dir = __dirname;
+  for (;;) {
+    const pkg = path.join(dir, "package.json");
+    if (fs.existsSync(pkg)) {
+      try {
+        if ((JSON.parse(fs.readFileSync(pkg, "utf8")) as { name?: unknown }).name === "lab4")
+          return path.join(dir, "native", "sgemm", "build", "Release", "lab4_sgemm.node");
+      } catch {
+        // not ours; keep walking up
+      }
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+function isNativeBlas(x: unknown): x is NativeBlas {
+  const o = x as Record<string, unknown> | null;
+  return typeof o === "object" && o !== null && ["sgemm", "setThreads", "threads", "config"].every((k) => typeof o[k] === "function");
+}
+
+/** Loads the binding once (or not, with the reason). */
+export function nativeBlasStatus(): NativeBlasStatus {
+  if (status) return status;
+  const off = process.env.LAB4_NATIVE_BLAS?.trim();
+  if (off === "0" || off === "false") return (status = { loaded: false, reason: `LAB4_NATIVE_BLAS=${off}` });
+  const file = nativeBlasFile();
+  if (!file || !fs.existsSync(file)) return (status = { loaded: false, reason: "not built (npm run build:native)" });
+  let mod: unknown;
+  try {
+    mod = require(file);
+  } catch (e) {
+    return (status = { loaded: false, reason: `cannot load ${file}: ${(e as Error).message.split("\n")[0]}` });
+  }
+  if (!isNativeBlas(mod)) return (status = { loaded: false, reason: `${file} is not the lab4_sgemm binding` });
+  const want = Number(process.env.LAB4_BLAS_THREADS);
+  if (Number.isInteger(want) && want >= 1) mod.setThreads(want);
+  const version = /OpenBLAS\s+\S+/.exec(mod.config())?.[0] ?? "BLAS";
+  const t = mod.threads();
+  return (status = { loaded: true, blas: mod, file, description: `${version} GEMM, ${t} thread${t === 1 ? "" : "s"}` });
+}
+
+/** The binding if loaded, else undefined. */
+export function nativeBlas(): NativeBlas | undefined {
+  const s = nativeBlasStatus();
+  return s.loaded ? s.blas : undefined;
+}
