@@ -4,7 +4,8 @@ tslab answers every request that arrives within 200 ms after a failing cell with
 and runs nothing (it ignores `stop_on_error`). With errors allowed, nbconvert would then silently
 skip the next cells. This driver pauses after a failing cell and re-sends any cell whose reply was
 "abort", so every cell runs once. Per-cell timeouts: `metadata.lab4.timeout` (seconds) on a cell
-overrides the default.
+overrides the default. The kernel's peak resident memory (Linux VmHWM, largest process of its tree)
+is recorded in the output's `metadata.lab4.kernel_peak_rss_bytes` (the lab report shows it).
 
 usage: nbexec.py SOURCE OUTPUT [--timeout S] [--allow-errors] [--kernel NAME] [--cwd DIR]
 Exit status: 0 ok; 1 a cell failed (without --allow-errors) or timed out; 2 bad usage/input.
@@ -21,7 +22,47 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError
 TSLAB_ABORT_WINDOW_S = 0.25  # tslab's reset window is 200 ms
 
 
+def _peak_rss(pid):
+    """Largest VmHWM (bytes) among pid and its descendants, or None where /proc cannot tell."""
+    children = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    best, todo = None, [pid]
+    while todo:
+        p = todo.pop()
+        todo.extend(children.get(p, []))
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        kb = int(line.split()[1])
+                        best = max(best or 0, kb * 1024)
+        except (OSError, ValueError):
+            pass
+    return best
+
+
 class TslabClient(NotebookClient):
+    kernel_peak_rss = None
+
+    async def _async_cleanup_kernel(self):
+        # Read the peak before the kernel is shut down (its /proc entry goes with it).
+        try:
+            pid = self.km.provisioner.process.pid if self.km is not None and self.km.provisioner is not None else None
+        except AttributeError:
+            pid = None
+        if pid is not None:
+            peak = _peak_rss(pid)
+            if peak is not None:
+                self.kernel_peak_rss = max(self.kernel_peak_rss or 0, peak)
+        return await super()._async_cleanup_kernel()
+
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         for attempt in range(3):
             self._lab4_status = None
@@ -77,6 +118,8 @@ def main(argv):
         print(str(e), file=sys.stderr)
         code = 1
     finally:
+        if client.kernel_peak_rss is not None:
+            nb.metadata.setdefault("lab4", {})["kernel_peak_rss_bytes"] = client.kernel_peak_rss
         nbformat.write(nb, args.output)
     return code
 

@@ -40,6 +40,7 @@ export interface ReportSummary {
   failedChecks: number;
   profile: string;
   backend: string;
+  peakRssBytes: number | null;
 }
 
 interface Chart {
@@ -146,6 +147,8 @@ export interface ReportData {
   times: CellTime[];
   totalSeconds: number;
   started: Date | null;
+  /** The kernel's peak resident memory (grading/nbexec.py), if it was measured. */
+  peakRssBytes: number | null;
 }
 
 /** Everything the report shows, read from an executed notebook. */
@@ -197,6 +200,7 @@ export function collectReport(nb: Notebook, opts: Pick<ReportOptions, "profile" 
   const profile = opts.profile ?? (profileLine ? profileLine.split(" ")[0] : "desconocido");
   const backend = firstMatch(nb, /^Using: (.+)$/gm).join("; ") || "no informado (el notebook no llamó a describeDevice())";
   const totalSeconds = opts.seconds ?? times.reduce((s, t) => s + (t.seconds ?? 0), 0);
+  const peak = (nb.metadata as { lab4?: { kernel_peak_rss_bytes?: unknown } } | undefined)?.lab4?.kernel_peak_rss_bytes;
   return {
     profile,
     backend,
@@ -209,6 +213,7 @@ export function collectReport(nb: Notebook, opts: Pick<ReportOptions, "profile" 
     times,
     totalSeconds,
     started: opts.started ?? (firstStart === null ? null : new Date(firstStart)),
+    peakRssBytes: typeof peak === "number" && Number.isFinite(peak) && peak > 0 ? peak : null,
   };
 }
 
@@ -251,6 +256,7 @@ export function reportHtml(d: ReportData, opts: { notebook?: string; command?: s
   fact("Perfil", `<code>${esc(d.profile)}</code>`);
   fact("Backend", esc(d.backend));
   fact("Tiempo total", esc(duration(d.totalSeconds)));
+  if (d.peakRssBytes !== null) fact("Memoria máxima del kernel", `<span id="peak-rss">${(d.peakRssBytes / 2 ** 30).toFixed(2)} GiB</span>`);
   if (d.started) fact("Inicio", esc(d.started.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC")));
   if (opts.notebook) fact("Notebook", `<code>${esc(opts.notebook)}</code>`);
   if (opts.command) fact("Comando", `<code>${esc(opts.command)}</code>`);
@@ -324,6 +330,7 @@ export function writeReport(opts: ReportOptions): ReportSummary {
     failedChecks: d.failed.length,
     profile: d.profile,
     backend: d.backend,
+    peakRssBytes: d.peakRssBytes,
   };
 }
 

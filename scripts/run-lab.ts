@@ -95,6 +95,7 @@ function main(): number {
         charts: report.charts,
         backend: report.backend,
         reportBytes: report.bytes,
+        kernelPeakRssBytes: report.peakRssBytes,
         nbconvertOk: result.ok,
       },
       null,
@@ -110,6 +111,7 @@ function main(): number {
     `lab: ${report.earned}/${report.possible} puntos (${report.failedChecks} verificación(es) fallida(s)), ${report.charts} gráficos, ` +
       `${report.errors} celda(s) con errores, ${result.seconds.toFixed(0)} s`,
   );
+  if (report.peakRssBytes !== null) console.log(`lab: memoria máxima del kernel ${(report.peakRssBytes / 2 ** 30).toFixed(2)} GiB`);
   console.log(`lab: informe (${(report.bytes / 1024 / 1024).toFixed(2)} MB) y notebook ejecutado en ${outDir}`);
   console.log(path.join(outDir, "report.html"));
   return result.ok && report.errors === 0 ? 0 : 1;
