@@ -8,6 +8,7 @@
  *
  * --threads N starts the wasm backend with an N-thread XNNPACK pool (lib/nn/wasm-threads.ts).
  * --tape-fix installs the backprop memory fix (lib/nn/tape-memory.ts).
+ * --profile prints, per variant, the kernels that took the most time in the counted steps.
  * The wasm heap only grows: run one variant per process to read its memory peak.
  *
  * Variants (all the same model, weights, batches and maths):
@@ -78,6 +79,7 @@ interface Options {
   withTorch: boolean;
   threads: number;
   tapeFix: boolean;
+  profile: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -96,6 +98,7 @@ function parseArgs(argv: string[]): Options {
     withTorch: !argv.includes("--no-torch"),
     threads: Number(arg("threads", "1")),
     tapeFix: argv.includes("--tape-fix"),
+    profile: argv.includes("--profile"),
   };
 }
 
@@ -246,7 +249,7 @@ function wasmHeap(): string {
 
 /** `npm run bench seq2seq [-- --steps N --variants a,b --no-torch --threads N]`. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const { steps: STEPS, variants: VARIANTS, withTorch: WITH_TORCH, threads: THREADS, tapeFix } = parseArgs(argv);
+  const { steps: STEPS, variants: VARIANTS, withTorch: WITH_TORCH, threads: THREADS, tapeFix, profile } = parseArgs(argv);
   if (tapeFix && !installTapeMemoryFix()) console.log("tape memory fix: not applicable to this tfjs");
   if (THREADS > 1 && !enableWasmThreads(THREADS)) console.log("wasm threads: not available here");
   const info = await initBackend();
@@ -307,7 +310,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       fused: variant.startsWith("fused"),
     });
     model.apply((m) => initWeights(m));
-    return { variant, model, opt: new Adam(model.parameters()), phases: [] as Phase[], tensorsAfter: [] as number[] };
+    return { variant, model, opt: new Adam(model.parameters()), phases: [] as Phase[], tensorsAfter: [] as number[], kernels: new Map<string, [number, number]>() };
   });
   console.log(`parameters: ${countParameters(runs[0].model).toLocaleString("en-US")}`);
   const torchTimes: number[] = [];
@@ -320,7 +323,17 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     }
     for (const run of runs) {
       configure(run.variant);
-      run.phases.push(step(run.model, run.opt, batches[i % batches.length], pad));
+      if (profile && i > 0) {
+        let phase: Phase | undefined;
+        const info = await tf.profile(() => {
+          phase = step(run.model, run.opt, batches[i % batches.length], pad);
+        });
+        for (const k of info.kernels) {
+          const [ms, n] = run.kernels.get(k.name) ?? [0, 0];
+          run.kernels.set(k.name, [ms + (typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0), n + 1]);
+        }
+        run.phases.push(phase as Phase);
+      } else run.phases.push(step(run.model, run.opt, batches[i % batches.length], pad));
       run.tensorsAfter.push(tf.memory().numTensors);
     }
   }
@@ -343,6 +356,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       med("total") / 1000,
       `fwd ${(med("fwd") / 1000).toFixed(2)} s, bwd ${(med("bwd") / 1000).toFixed(2)} s, clip ${med("clip").toFixed(0)} ms, adam ${med("adam").toFixed(0)} ms; loss ${run.phases[0].loss.toFixed(3)}; rounds ${counted.map((p) => (p.total / 1000).toFixed(2)).join("/")} s; live tensors after each round ${run.tensorsAfter.join("/")}`,
     ]);
+  }
+  for (const run of runs.filter(() => profile)) {
+    const top = [...run.kernels].sort((x, y) => y[1][0] - x[1][0]).slice(0, 12);
+    console.log(`kernels of ${run.variant} (ms per step, calls per step): ${top.map(([k, [ms, n]]) => `${k} ${(ms / (STEPS - 1)).toFixed(0)}/${Math.round(n / (STEPS - 1))}`).join(", ")}`);
   }
   console.log(`memory at the end: rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB${wasmHeap()} (all variants' models and optimizer states are alive)`);
   for (const run of runs) run.model.dispose();
