@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { transposedProductsAreFast } from "../engine/kernels";
 
 /*
  * Shared pieces of the hand-written LSTM layers (lib/nn/lstm.ts, lib/seq2seq/fused.ts): weight
@@ -74,6 +75,24 @@ export function cachedScaledCatT(wIh: tf.Tensor2D, wHh: tf.Tensor2D): tf.Tensor2
   return derived("scaledCatT", [wIh, wHh], () =>
     tf.tidy(() => tf.transpose(tf.mul(tf.concat([wIh, wHh], 1), tf.reshape(gateScale(H), [4 * H, 1]))) as tf.Tensor2D),
   );
+}
+
+/** [W_ih | W_hh] with the g-gate rows multiplied by 2 ([4H, in + H]): `cachedScaledCatT` untransposed. */
+export function cachedScaledCat(wIh: tf.Tensor2D, wHh: tf.Tensor2D): tf.Tensor2D {
+  const H = wHh.shape[1];
+  return derived("scaledCat", [wIh, wHh], () =>
+    tf.tidy(() => tf.mul(tf.concat([wIh, wHh], 1), tf.reshape(gateScale(H), [4 * H, 1])) as tf.Tensor2D),
+  );
+}
+
+/**
+ * The forward step's weight operand: the scaled [W_ih | W_hh] as stored with `transposeB` where
+ * transposed products are fast (native GEMM), else its cached transpose (wasm's XNNPACK path).
+ */
+export function stepWeights(wIh: tf.Tensor2D, wHh: tf.Tensor2D): { w: tf.Tensor2D; transposeB: boolean } {
+  return transposedProductsAreFast()
+    ? { w: cachedScaledCat(wIh, wHh), transposeB: true }
+    : { w: cachedScaledCatT(wIh, wHh), transposeB: false };
 }
 
 /** (b_ih + b_hh) with the g block doubled, matching `cachedScaledCatT`. */

@@ -3,8 +3,9 @@ import { Module } from "./module";
 import { dropout } from "./dropout";
 import { uniform_ } from "./init";
 import { Random, globalRandom } from "../random";
-import { cachedScaledCatT, scaledBias } from "./lstm-ops";
-import { lstmBwdCell, lstmFwdCell, lstmFwdOut, rowSlice, stackRows, transpose2d } from "./lstm-kernels";
+import { scaledBias, stepWeights } from "./lstm-ops";
+import { transposedProductsAreFast } from "../engine/kernels";
+import { lstmBwdCell, lstmFwdCell, lstmFwdOut, rowSlice, stackRows, sumRows, transpose2d } from "./lstm-kernels";
 
 /*
  * Multi-layer LSTM with PyTorch's semantics (torch.nn.LSTM, batch_first=False, unidirectional):
@@ -36,12 +37,12 @@ import { lstmBwdCell, lstmFwdCell, lstmFwdOut, rowSlice, stackRows, transpose2d 
 export function lstmStepForward(
   xh: tf.Tensor2D,
   cPrev: tf.Tensor2D,
-  catTScaled: tf.Tensor2D,
+  weights: { w: tf.Tensor2D; transposeB: boolean },
   biasScaled: tf.Tensor1D,
 ): { s: tf.Tensor2D; c: tf.Tensor2D; tc: tf.Tensor2D; h: tf.Tensor2D } {
   // tidy: the pre-activation, 2c and σ(2c) die here, not at the end of the sequence.
   return tf.tidy(() => {
-    const s = tf.sigmoid(tf.fused.matMul({ a: xh, b: catTScaled, bias: biasScaled })) as tf.Tensor2D;
+    const s = tf.sigmoid(tf.fused.matMul({ a: xh, b: weights.w, transposeB: weights.transposeB, bias: biasScaled })) as tf.Tensor2D;
     const [c, c2] = lstmFwdCell(s, cPrev);
     const [h, tc] = lstmFwdOut(s, tf.sigmoid(c2) as tf.Tensor2D);
     return { s, c, tc, h };
@@ -76,7 +77,7 @@ export function lstmLayer(
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xIn, h0In, c0In, wIhIn, wHhIn] = args as tf.Tensor2D[];
     const save = args[7] as tf.GradSaveFunc;
-    const catT = cachedScaledCatT(wIh, wHh);
+    const stepW = stepWeights(wIh, wHh);
     const bias = scaledBias(bIh, bHh);
     const x2 = tf.reshape(xIn, [T * B, inSize]) as tf.Tensor2D;
     let h = h0In;
@@ -86,7 +87,7 @@ export function lstmLayer(
     const cs: tf.Tensor2D[] = [c0In];
     const tcs: tf.Tensor2D[] = [];
     for (let t = 0; t < T; t++) {
-      const st = tf.tidy(() => lstmStepForward(tf.concat([rowSlice(x2, t * B, B), h], 1) as tf.Tensor2D, c, catT, bias));
+      const st = tf.tidy(() => lstmStepForward(tf.concat([rowSlice(x2, t * B, B), h], 1) as tf.Tensor2D, c, stepW, bias));
       h = st.h;
       c = st.c;
       hs.push(h);
@@ -124,8 +125,12 @@ export function lstmLayer(
         dcRecOff = 0;
       }
       const dGAll = tf.concat(dGates, 0) as tf.Tensor2D; // [T·B, 4H]
-      const dGAllT = transpose2d(dGAll); // [4H, T·B]: both weight grads become untransposed matmuls
       const dX = tf.reshape(tf.matMul(dGAll, wIhS), [T, B, inSize]);
+      if (transposedProductsAreFast()) {
+        const dB = sumRows(dGAll);
+        return [dX, dhRec as tf.Tensor2D, dcRec, tf.matMul(dGAll, xS, true, false), tf.matMul(dGAll, hPrevS, true, false), dB, tf.clone(dB)];
+      }
+      const dGAllT = transpose2d(dGAll); // [4H, T·B]: both weight grads become untransposed matmuls
       const dWih = tf.matMul(dGAllT, xS);
       const dWhh = tf.matMul(dGAllT, hPrevS);
       const dB = tf.sum(dGAllT, 1); // a last-axis reduction: wasm's axis-0 sum transposes first

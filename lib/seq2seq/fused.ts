@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Module } from "../nn/module";
 import { Dropout, dropoutMask } from "../nn/dropout";
-import { cachedCat, cachedScaledCatT, cachedTranspose, scaledBias } from "../nn/lstm-ops";
+import { cachedCat, cachedTranspose, scaledBias, stepWeights } from "../nn/lstm-ops";
+import { transposedProductsAreFast } from "../engine/kernels";
 import { lstmBwdCell, rowSlice, sumRows, transpose2d } from "../nn/lstm-kernels";
 import { LSTM, lstmStepForward } from "../nn/lstm";
 import { globalRandom } from "../random";
@@ -99,10 +100,11 @@ export function decodeSequence(
 
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const save = args[flat.length] as tf.GradSaveFunc;
-    const catTs = layers.map((l) => cachedScaledCatT(l.wIh, l.wHh));
+    const stepWs = layers.map((l) => stepWeights(l.wIh, l.wHh));
+    const fastT = transposedProductsAreFast();
     const cats = layers.map((l) => cachedCat(l.wIh, l.wHh)); // unscaled [4H, in + H], for the backward
     const biases = layers.map((l) => scaledBias(l.bIh, l.bHh));
-    const fcWT = cachedTranspose(fcW);
+    const fcWT = fastT ? fcW : cachedTranspose(fcW);
     let h = tf.unstack(hidden) as tf.Tensor2D[];
     let c = tf.unstack(cell) as tf.Tensor2D[];
     // Per layer and step: the layer input x (after dropout), h_{t−1}, σ-gates, c (from c_0), tanh c.
@@ -129,7 +131,7 @@ export function decodeSequence(
         hPrev[k].push(h[k]);
         const xk = x;
         const hk = h[k];
-        const st = tf.tidy(() => lstmStepForward(tf.concat([xk, hk], 1) as tf.Tensor2D, c[k], catTs[k], biases[k]));
+        const st = tf.tidy(() => lstmStepForward(tf.concat([xk, hk], 1) as tf.Tensor2D, c[k], stepWs[k], biases[k]));
         ss[k].push(st.s);
         cs[k].push(st.c);
         tcs[k].push(st.tc);
@@ -145,7 +147,7 @@ export function decodeSequence(
       h = hNew;
       c = cNew;
       hTop.push(x);
-      const logits = tf.fused.matMul({ a: x, b: fcWT, bias: fcB }) as tf.Tensor2D;
+      const logits = tf.fused.matMul({ a: x, b: fcWT, transposeB: fastT, bias: fcB }) as tf.Tensor2D;
       outputs.push(logits);
       // One coin per step, as the seed draws `random.random()` even after the last step.
       const teacherForce = rng.random() < teacherForcingRatio;
@@ -174,7 +176,9 @@ export function decodeSequence(
       const dLogits = tf.reshape(dy, [T * B, V]) as tf.Tensor2D;
       // fc_out: dW = dLogitsᵀ·h computed as (hᵀ·dLogits)ᵀ — transposing [T·B, H] and [H, V] is far
       // cheaper than transposing dLogits [T·B, V]. dh_top for all steps at once.
-      const dFcW = transpose2d(tf.matMul(transpose2d(hTopAll), dLogits) as tf.Tensor2D);
+      const dFcW = fastT
+        ? (tf.matMul(dLogits, hTopAll, true, false) as tf.Tensor2D)
+        : transpose2d(tf.matMul(transpose2d(hTopAll), dLogits) as tf.Tensor2D);
       const dFcB = tf.sub(sumRows(dLogits), sumRows(rowSlice(dLogits, 0, B)));
       const dHTop = tf.matMul(dLogits, fcW) as tf.Tensor2D; // [T·B, H]; step t's rows at (t + 1)·B
       const maskT = rnnMasks.map((ms) => (ms.length ? tf.tensor2d(concatF32(ms), [steps * B, H]) : undefined));
@@ -236,6 +240,11 @@ export function decodeSequence(
       grads.push(tf.tensor2d(dEmbW, [V, E]), dFcW, dFcB);
       for (let k = 0; k < L; k++) {
         const dGAll = k === 0 ? dG0 : (tf.concat(dGates[k], 0) as tf.Tensor2D); // [steps·B, 4H]
+        if (fastT) {
+          const dB = sumRows(dGAll);
+          grads.push(tf.matMul(dGAll, lay[k].x, true, false), tf.matMul(dGAll, lay[k].hp, true, false), dB, tf.clone(dB));
+          continue;
+        }
         const dGAllT = transpose2d(dGAll);
         const dB = tf.sum(dGAllT, 1);
         grads.push(tf.matMul(dGAllT, lay[k].x), tf.matMul(dGAllT, lay[k].hp), dB, tf.clone(dB));

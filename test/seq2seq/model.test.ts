@@ -7,7 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import "../../lib/engine/setup";
-import { initBackend } from "../../lib/engine";
+import { initBackend, installWasmKernelFixes, transposedProductsAreFast } from "../../lib/engine";
 import { Encoder, Decoder, Seq2Seq, initWeights, countParameters } from "../../lib/seq2seq/model";
 import { decodeSequence } from "../../lib/seq2seq/fused";
 import { Module } from "../../lib/nn/module";
@@ -83,12 +83,18 @@ test("initWeights draws every parameter from U(-0.08, 0.08)", () => {
   assert.ok(Math.abs(sum / n) < 0.005, "mean near 0"); // sd of the mean ≈ 0.046/√3695 ≈ 0.0008
 });
 
-for (const backend of ["cpu", "wasm"] as const)
+// wasm runs twice: with the native GEMM (transposed products, no weight transposes) and without it
+// (XNNPACK: cached transposed weights, explicit transposes in the backward).
+for (const [label, backend, native] of [["cpu", "cpu", false], ["wasm+OpenBLAS", "wasm", true], ["wasm XNNPACK", "wasm", false]] as const)
   for (const fused of [true, false])
-    test(`${backend}, ${fused ? "fused" : "step-by-step"} decoder: logits, loss, gradients, clip norm match PyTorch`, async () => {
+    test(`${label}, ${fused ? "fused" : "step-by-step"} decoder: logits, loss, gradients, clip norm match PyTorch`, async () => {
       if (!ref) return;
       await initBackend({ backend });
       assert.is(tf.getBackend(), backend);
+      if (backend === "wasm") {
+        installWasmKernelFixes({ nativeBlas: native });
+        assert.is(transposedProductsAreFast(), native, "the path under test is active");
+      }
       const model = small(fused);
       loadRef(model, ref);
       model.eval();
@@ -108,6 +114,7 @@ for (const backend of ["cpu", "wasm"] as const)
         if (ref.has(`clipped.${n}`)) assert.ok(maxAbsDiff(grads[p.name], ref.get(`clipped.${n}`)!) < TOL, `clipped ${n}`);
       tf.dispose(grads);
       model.dispose();
+      if (backend === "wasm") installWasmKernelFixes();
       await initBackend({ backend: "cpu" });
     });
 

@@ -1,3 +1,4 @@
+import * as tf from "@tensorflow/tfjs-core";
 import { fastBatchMatMul, fastFusedMatMul } from "./matmul";
 import { zeroCopyIdentity } from "./identity";
 import { fastUnpack } from "./unpack";
@@ -15,6 +16,17 @@ export { nativeBlas, nativeBlasStatus, nativeBlasFile } from "./native-blas";
 export type { NativeBlas, NativeBlasStatus } from "./native-blas";
 export { zeroCopyIdentity } from "./identity";
 export { fastUnpack } from "./unpack";
+
+let nativeProductsInstalled = false;
+
+/**
+ * True when a matMul with transposed operands costs no more than an untransposed one on the active
+ * backend: everywhere except wasm without the native GEMM (XNNPACK takes only untransposed operands
+ * there, so our layers keep cached transposed weights for it).
+ */
+export function transposedProductsAreFast(): boolean {
+  return tf.getBackend() !== "wasm" || nativeProductsInstalled;
+}
 
 /** Which wasm fixes to install; all default to true. */
 export interface WasmKernelFixes {
@@ -43,11 +55,13 @@ export function installWasmKernelFixes(fixes: WasmKernelFixes = {}): string[] {
   } else restoreKernel("UnsortedSegmentSum", "wasm");
   if (matMul) {
     const blas = useNative ? nativeBlas() : undefined;
+    nativeProductsInstalled = blas !== undefined;
     const how = blas ? "native OpenBLAS GEMM on the wasm heap" : "explicit transpose + 2-D XNNPACK";
     overrideKernel("BatchMatMul", "wasm", how, (o) => fastBatchMatMul(o, blas));
     overrideKernel("_FusedMatMul", "wasm", how, (o) => fastFusedMatMul(o, blas));
     installed.push("BatchMatMul", "_FusedMatMul");
   } else {
+    nativeProductsInstalled = false;
     restoreKernel("BatchMatMul", "wasm");
     restoreKernel("_FusedMatMul", "wasm");
   }
