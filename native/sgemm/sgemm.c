@@ -10,11 +10,20 @@
  * sgemm(a, b, c, m, n, k, transA, transB, beta): c[m,n] = op(a)[m,k] . op(b)[k,n] + beta*c,
  * row-major, op(x) = x or its transpose as stored. Sizes are checked against the arrays so a
  * caller's mistake throws instead of writing outside them.
+ *
+ * Two more loops of a training step live here because JS runs them 3-4x slower than C and they
+ * touch every parameter / every logit (measured in bench/seq2seq.ts --profile): the Adam update
+ * (lib/optim/adam.ts: same arithmetic, rounding where the JS version rounds, so results are
+ * identical) and the softmax cross-entropy with its gradient (lib/nn/losses.ts; expf instead of a
+ * double exp: agrees to float precision).
  */
 #include <node_api.h>
 #include <cblas.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <stdio.h>
+#include <math.h>
 
 /* openblas_* are OpenBLAS extensions, declared in its cblas.h. */
 
@@ -88,6 +97,162 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static int get_f32_opt(napi_env env, napi_value v, float **data, size_t *len, const char *name) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) == napi_ok && (t == napi_undefined || t == napi_null)) {
+    *data = NULL;
+    *len = 0;
+    return 1;
+  }
+  return get_f32(env, v, data, len, name);
+}
+
+static int get_i32(napi_env env, napi_value v, int32_t **data, size_t *len, const char *name) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  void *ptr = NULL;
+  napi_value ab;
+  size_t off;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, v, &type, len, &ptr, &ab, &off) != napi_ok || type != napi_int32_array) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "lab4_sgemm: %s must be an Int32Array", name);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
+  }
+  *data = (int32_t *)ptr;
+  return 1;
+}
+
+static int get_num(napi_env env, napi_value v, double *out, const char *name) {
+  if (napi_get_value_double(env, v, out) != napi_ok) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "lab4_sgemm: %s must be a number", name);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
+  }
+  return 1;
+}
+
+/*
+ * adam(p, g, m, v, vmax, pOut, mOut, vOut, vmaxOut, beta1, beta2, eps, stepSize, bc2Sqrt, decay, l2)
+ * vmax/vmaxOut: Float32Array or null (amsgrad off). Mirrors adamUpdate in lib/optim/adam.ts.
+ */
+static napi_value Adam(napi_env env, napi_callback_info info) {
+  size_t argc = 16;
+  napi_value argv[16];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 16) {
+    napi_throw_type_error(env, NULL, "lab4_sgemm: adam needs 16 arguments");
+    return NULL;
+  }
+  float *p, *g, *m, *v, *vmax, *po, *mo, *vo, *vmo;
+  size_t lp, lg, lm, lv, lvm, lpo, lmo, lvo, lvmo;
+  double beta1, beta2, eps, stepSize, bc2Sqrt, decay, l2;
+  if (!get_f32(env, argv[0], &p, &lp, "p") || !get_f32(env, argv[1], &g, &lg, "g") || !get_f32(env, argv[2], &m, &lm, "m") ||
+      !get_f32(env, argv[3], &v, &lv, "v") || !get_f32_opt(env, argv[4], &vmax, &lvm, "vmax") ||
+      !get_f32(env, argv[5], &po, &lpo, "pOut") || !get_f32(env, argv[6], &mo, &lmo, "mOut") ||
+      !get_f32(env, argv[7], &vo, &lvo, "vOut") || !get_f32_opt(env, argv[8], &vmo, &lvmo, "vmaxOut"))
+    return NULL;
+  if (!get_num(env, argv[9], &beta1, "beta1") || !get_num(env, argv[10], &beta2, "beta2") || !get_num(env, argv[11], &eps, "eps") ||
+      !get_num(env, argv[12], &stepSize, "stepSize") || !get_num(env, argv[13], &bc2Sqrt, "bc2Sqrt") ||
+      !get_num(env, argv[14], &decay, "decay") || !get_num(env, argv[15], &l2, "l2"))
+    return NULL;
+  size_t n = lp;
+  if (lg != n || lm != n || lv != n || lpo != n || lmo != n || lvo != n || (vmax && lvm != n) || (vmo && lvmo != n) || (!vmax != !vmo)) {
+    napi_throw_range_error(env, NULL, "lab4_sgemm: adam arrays must all have the parameter's length (vmax and vmaxOut both or neither)");
+    return NULL;
+  }
+  for (size_t i = 0; i < n; i++) {
+    double pi = p[i];
+    double gi = l2 != 0 ? (double)g[i] + l2 * pi : (double)g[i];
+    if (decay != 1) pi = (float)(pi * decay);
+    float mi = (float)((double)(float)((double)m[i] * beta1) + (1 - beta1) * gi);
+    float vi = (float)((double)(float)((double)v[i] * beta2) + (1 - beta2) * gi * gi);
+    double vUse = vi;
+    if (vmo) {
+      float vm = vmax[i] > vi ? vmax[i] : vi;
+      vmo[i] = vm;
+      vUse = vm;
+    }
+    mo[i] = mi;
+    vo[i] = vi;
+    po[i] = (float)(pi - (stepSize * mi) / (sqrt(vUse) / bc2Sqrt + eps));
+  }
+  return NULL;
+}
+
+/*
+ * pairedSoftmaxCE(z, numRows, numClasses, rows, targets, grad) -> loss: the mean over pairs i of
+ * -log softmax(z[rows[i]])[targets[i]] and its gradient (grad fully overwritten). Mirrors
+ * pairedSoftmaxCE in lib/nn/losses.ts.
+ */
+static napi_value PairedSoftmaxCE(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 6) {
+    napi_throw_type_error(env, NULL, "lab4_sgemm: pairedSoftmaxCE(z, numRows, numClasses, rows, targets, grad)");
+    return NULL;
+  }
+  float *z, *grad;
+  int32_t *rows, *targets;
+  size_t lz, lg, lr, lt;
+  int64_t U, C;
+  if (!get_f32(env, argv[0], &z, &lz, "z") || !get_dim(env, argv[1], &U, "numRows") || !get_dim(env, argv[2], &C, "numClasses") ||
+      !get_i32(env, argv[3], &rows, &lr, "rows") || !get_i32(env, argv[4], &targets, &lt, "targets") ||
+      !get_f32(env, argv[5], &grad, &lg, "grad"))
+    return NULL;
+  if ((uint64_t)U * (uint64_t)C > lz || lg < lz || lr != lt) {
+    napi_throw_range_error(env, NULL, "lab4_sgemm: pairedSoftmaxCE sizes do not match (z, grad: numRows*numClasses; rows, targets: same length)");
+    return NULL;
+  }
+  size_t B = lr;
+  for (size_t i = 0; i < B; i++)
+    if (rows[i] < 0 || rows[i] >= U || targets[i] < 0 || targets[i] >= C) {
+      napi_throw_range_error(env, NULL, "lab4_sgemm: pairedSoftmaxCE row or target index out of range");
+      return NULL;
+    }
+  double *cnt = calloc((size_t)U, sizeof(double));
+  double *lse = calloc((size_t)U, sizeof(double));
+  if (U > 0 && (!cnt || !lse)) {
+    free(cnt);
+    free(lse);
+    napi_throw_error(env, NULL, "lab4_sgemm: out of memory");
+    return NULL;
+  }
+  for (size_t i = 0; i < B; i++) cnt[rows[i]] += 1;
+  for (int64_t u = 0; u < U; u++) {
+    float *zr = z + u * C, *gr = grad + u * C;
+    if (cnt[u] == 0) {
+      memset(gr, 0, (size_t)C * sizeof(float));
+      continue;
+    }
+    float mx = -INFINITY;
+    for (int64_t k = 0; k < C; k++) if (zr[k] > mx) mx = zr[k];
+    double s = 0;
+    for (int64_t k = 0; k < C; k++) {
+      float e = expf(zr[k] - mx);
+      gr[k] = e;
+      s += e;
+    }
+    lse[u] = mx + log(s);
+    float scale = (float)(cnt[u] / ((double)B * s));
+    for (int64_t k = 0; k < C; k++) gr[k] *= scale;
+  }
+  double loss = 0;
+  for (size_t i = 0; i < B; i++) {
+    size_t k = (size_t)rows[i] * (size_t)C + (size_t)targets[i];
+    loss += lse[rows[i]] - z[k];
+    grad[k] -= (float)(1.0 / (double)B);
+  }
+  free(cnt);
+  free(lse);
+  napi_value out;
+  CHECK(napi_create_double(env, B > 0 ? loss / (double)B : NAN, &out));
+  return out;
+}
+
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -116,6 +281,8 @@ static napi_value Config(napi_env env, napi_callback_info info) {
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sgemm", NULL, Sgemm, NULL, NULL, NULL, napi_default, NULL},
+      {"adam", NULL, Adam, NULL, NULL, NULL, napi_default, NULL},
+      {"pairedSoftmaxCE", NULL, PairedSoftmaxCE, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, Threads, NULL, NULL, NULL, napi_default, NULL},
       {"config", NULL, Config, NULL, NULL, NULL, napi_default, NULL},

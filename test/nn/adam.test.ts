@@ -4,7 +4,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { initBackend } from "../../lib/engine";
-import { Adam, AdamW, type AdamOptions } from "../../lib/optim/adam";
+import { Adam, AdamW, useNativeAdamKernel, type AdamOptions } from "../../lib/optim/adam";
+import { nativeBlasStatus } from "../../lib/engine";
 
 // Expected values come from PyTorch 1.13 (test/fixtures/adam/make_adam_fixture.py).
 interface Fixture {
@@ -45,14 +46,24 @@ function replay(c: Fixture["cases"][number], fused: boolean): number[][][] {
   return after;
 }
 
-for (const backend of ["cpu", "wasm"] as const)
-  for (const fused of [true, false])
-    for (const c of fx.cases)
-      test(`${c.name} (${backend}, ${fused ? "fused kernel" : "tensor ops"}) = torch over ${fx.steps} steps`, async () => {
+// wasm's fused kernel runs the native loop (native/sgemm) when built, else the JS loop: both tested.
+const variants = [
+  { backend: "cpu", fused: true, native: false, label: "cpu, fused kernel" },
+  { backend: "cpu", fused: false, native: false, label: "cpu, tensor ops" },
+  { backend: "wasm", fused: true, native: true, label: "wasm, fused kernel in C" },
+  { backend: "wasm", fused: true, native: false, label: "wasm, fused kernel in JS" },
+  { backend: "wasm", fused: false, native: false, label: "wasm, tensor ops" },
+] as const;
+for (const vr of variants)
+  for (const c of fx.cases)
+    test(`${c.name} (${vr.label}) = torch over ${fx.steps} steps`, async () => {
+        const { backend, fused } = vr;
         await initBackend({ backend: "wasm" });
         await tf.setBackend(backend);
+        useNativeAdamKernel(vr.native);
         const before = tf.memory().numTensors;
         const got = replay(c, fused);
+        useNativeAdamKernel(true);
         assert.is(tf.memory().numTensors, before, "no leaked tensors");
         for (let t = 0; t < fx.steps; t++)
           for (let k = 0; k < got[t].length; k++)
@@ -62,6 +73,20 @@ for (const backend of ["cpu", "wasm"] as const)
             });
         await tf.setBackend("wasm");
       });
+
+test("the C and JS Adam loops give bit-identical parameters (every torch case, every step)", async () => {
+  const st = nativeBlasStatus();
+  assert.ok(st.loaded, st.loaded ? "" : `native kernels not built: ${st.reason}`);
+  await initBackend({ backend: "wasm" });
+  for (const c of fx.cases) {
+    useNativeAdamKernel(true);
+    const native = replay(c, true);
+    useNativeAdamKernel(false);
+    const js = replay(c, true);
+    useNativeAdamKernel(true);
+    assert.equal(native, js, c.name);
+  }
+});
 
 test("hand-derived first step: Adam moves each weight by ≈ lr·sign(g) (bias-corrected m/√v = g/|g|)", async () => {
   await initBackend({ backend: "wasm" });

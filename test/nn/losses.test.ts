@@ -2,7 +2,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/engine";
-import { countsCrossEntropy, crossEntropy, pairedCrossEntropy } from "../../lib/nn/losses";
+import { countsCrossEntropy, crossEntropy, pairedCrossEntropy, useNativeCrossEntropyKernel } from "../../lib/nn/losses";
+import { nativeBlasStatus } from "../../lib/engine";
 
 test.before(async () => {
   await initBackend({ backend: "wasm" });
@@ -75,6 +76,35 @@ test("crossEntropy bad input: out-of-range target, float targets, mismatched len
   assert.throws(() => crossEntropy(logits, tf.tensor1d([0, 3], "int32")), /target 3 at row 1 is out of range \[0, 3\)/);
   assert.throws(() => crossEntropy(logits, tf.tensor1d([0, 1])), /targets must be int32/);
   assert.throws(() => crossEntropy(logits, tf.tensor1d([0], "int32")), /targets must be \[2\]/);
+});
+
+test("the C and JS cross-entropy loops agree to float precision (value and gradient), large logits included", () => {
+  const st = nativeBlasStatus();
+  assert.ok(st.loaded, st.loaded ? "" : `native kernels not built: ${st.reason}`);
+  const U = 300, C = 997, N = 700;
+  const z = new Float32Array(U * C);
+  let s = 7;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  for (let i = 0; i < z.length; i++) z[i] = (rnd() - 0.5) * (i < C ? 2000 : 8); // row 0: logits in ±1000
+  const rows = Array.from({ length: N }, (_, i) => (i === 0 ? 0 : Math.floor(rnd() * (U - 10)))); // last rows unused
+  const targets = Array.from({ length: N }, () => Math.floor(rnd() * C));
+  const run = (native: boolean) => {
+    useNativeCrossEntropyKernel(native);
+    try {
+      const f = (l: tf.Tensor) => pairedCrossEntropy(l as tf.Tensor2D, Int32Array.from(rows), Int32Array.from(targets));
+      const r = tf.valueAndGrad(f)(tf.tensor2d(z, [U, C]));
+      return { value: r.value.dataSync()[0], grad: r.grad.dataSync() };
+    } finally {
+      useNativeCrossEntropyKernel(true);
+    }
+  };
+  const c = run(true), js = run(false);
+  assert.ok(Number.isFinite(c.value));
+  close(c.value, js.value, 1e-6);
+  let worst = 0;
+  js.grad.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - c.grad[i]))));
+  assert.ok(worst < 1e-8, `max gradient difference ${worst}`); // gradients are ≤ 1/N ≈ 1.4e-3
+  for (let i = (U - 5) * C; i < U * C; i++) assert.is(c.grad[i], 0, "unused rows get zero gradient");
 });
 
 test("countsCrossEntropy over count rows = crossEntropy over the expanded pairs (value and gradient)", () => {

@@ -17,6 +17,14 @@ import * as path from "path";
 export interface NativeBlas {
   /** c[m,n] = op(a)[m,k]·op(b)[k,n] + beta·c, row-major; sizes checked against the arrays. */
   sgemm(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean, beta?: number): void;
+  /** The Adam update of lib/optim/adam.ts (same arithmetic and rounding). vmax/vmaxOut: null unless amsgrad. */
+  adam(
+    p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null,
+    pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, vmaxOut: Float32Array | null,
+    beta1: number, beta2: number, eps: number, stepSize: number, bc2Sqrt: number, decay: number, l2: number,
+  ): void;
+  /** The paired softmax cross-entropy of lib/nn/losses.ts: returns the loss, fills `grad`. */
+  pairedSoftmaxCE(z: Float32Array, numRows: number, numClasses: number, rows: Int32Array, targets: Int32Array, grad: Float32Array): number;
   setThreads(n: number): void;
   threads(): number;
   /** OpenBLAS's build description, e.g. "OpenBLAS 0.3.21 … SkylakeX MAX_THREADS=64". */
@@ -50,7 +58,7 @@ export function nativeBlasFile(): string | undefined {
 
 function isNativeBlas(x: unknown): x is NativeBlas {
   const o = x as Record<string, unknown> | null;
-  return typeof o === "object" && o !== null && ["sgemm", "setThreads", "threads", "config"].every((k) => typeof o[k] === "function");
+  return typeof o === "object" && o !== null && ["sgemm", "adam", "pairedSoftmaxCE", "setThreads", "threads", "config"].every((k) => typeof o[k] === "function");
 }
 
 /** Loads the binding once (or not, with the reason). */
