@@ -14,7 +14,8 @@
  *   lab4 gradebook merge <DIR...> --out DIR
  *       joins the gradebooks of shards
  *
- * Kernels get LAB4_PROFILE and LAB4_BACKEND from this environment. Exit status: 0 ok, 1 some
+ * Kernels get LAB4_PROFILE, LAB4_BACKEND, LAB4_NATIVE_BLAS and LAB4_BLAS_THREADS from this
+ * environment (BLAS threads default to cores ÷ jobs). Exit status: 0 ok, 1 some
  * submission could not be graded (status "failed") or a command failed, 2 bad usage.
  */
 import * as path from "node:path";
@@ -111,7 +112,7 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
     const sandbox = p.options.get("--sandbox") ?? "auto";
     if (sandbox !== "auto" && sandbox !== "bwrap" && sandbox !== "none") throw new UsageError(`--sandbox must be auto, bwrap or none, got ${sandbox}`);
     const env: Record<string, string> = {};
-    for (const k of ["LAB4_PROFILE", "LAB4_BACKEND"]) if (process.env[k]) env[k] = process.env[k]!;
+    for (const k of ["LAB4_PROFILE", "LAB4_BACKEND", "LAB4_NATIVE_BLAS", "LAB4_BLAS_THREADS"]) if (process.env[k]) env[k] = process.env[k]!;
     const opts: GradeOptions = {
       sourceFile: p.options.get("--source") ?? defaultSource(),
       outDir: path.resolve(p.options.get("--out") ?? path.join("out", "grades")),

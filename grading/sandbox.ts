@@ -208,6 +208,8 @@ export function kernelLaunch(o: LaunchOptions): KernelLaunch {
     "--ro-bind", path.join(repo, "node_modules"), path.join(repo, "node_modules"),
     "--ro-bind", path.join(repo, "dist"), path.join(repo, "dist"),
     "--ro-bind", path.join(repo, "package.json"), path.join(repo, "package.json"),
+    // the native GEMM (native/sgemm), when built; kernels fall back to wasm products without it
+    ...(fs.existsSync(path.join(repo, "native")) ? ["--ro-bind", path.join(repo, "native"), path.join(repo, "native")] : []),
     "--ro-bind", fs.realpathSync(o.dataDir), dataSrc,
     "--perms", "0777", "--size", String(Math.max(64 * MiB, 2 * dataBytes + 16 * MiB)), "--tmpfs", path.join(repo, "data"),
     "--perms", "0777", "--size", String(512 * MiB), "--tmpfs", path.join(repo, "notebooks"),

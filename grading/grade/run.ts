@@ -161,6 +161,17 @@ export interface BatchContext {
   active: Set<string>;
 }
 
+/**
+ * The kernels' environment: the grader's LAB4_* settings plus a share of the cores for the native
+ * GEMM (OpenBLAS would otherwise start a thread per core in every kernel, and `--jobs N` kernels
+ * would fight over the cores). An explicit LAB4_BLAS_THREADS in `opts.env` wins.
+ */
+export function kernelEnv(opts: Pick<GradeOptions, "env" | "jobs">): Record<string, string> {
+  const share = String(Math.max(1, Math.floor(os.cpus().length / Math.max(1, opts.jobs))));
+  const threads = opts.env.LAB4_BLAS_THREADS ?? share;
+  return { ...opts.env, LAB4_BLAS_THREADS: threads, OPENBLAS_NUM_THREADS: threads };
+}
+
 export function prepareBatch(opts: GradeOptions): BatchContext {
   const repoRoot = repoRootFrom(__dirname);
   const bytes = fs.readFileSync(opts.sourceFile);
@@ -233,7 +244,7 @@ export async function gradeSubmission(ref: SubmissionRef, slot: number, ctx: Bat
       workDir,
       slot,
       memoryBytes: opts.memoryMb * 1024 * 1024,
-      env: opts.env,
+      env: kernelEnv(opts),
       dataDir: path.join(ctx.repoRoot, "data"),
     });
     const run = await runDriver({
