@@ -51,7 +51,7 @@ export function useNativeCrossEntropyKernel(on: boolean): void {
 /**
  * Loss and d(loss)/d(logits) of the mean over pairs i of −log softmax(z[rows[i]])[targets[i]], in
  * three passes over z (row max; exp and sum; pair terms). Rows no pair uses get zero gradient and
- * cost nothing. Returns the loss; `grad` is fully overwritten.
+ * cost nothing. Returns the loss; `grad` (if given) is fully overwritten.
  */
 export function pairedSoftmaxCE(
   z: Float32Array,
@@ -59,7 +59,7 @@ export function pairedSoftmaxCE(
   numClasses: number,
   rows: ArrayLike<number>,
   targets: ArrayLike<number>,
-  grad: Float32Array,
+  grad: Float32Array | null,
 ): number {
   const C = numClasses;
   const B = rows.length;
@@ -69,57 +69,67 @@ export function pairedSoftmaxCE(
   for (let u = 0; u < numRows; u++) {
     const o = u * C;
     if (n[u] === 0) {
-      grad.fill(0, o, o + C);
+      grad?.fill(0, o, o + C);
       continue;
     }
     let m = -Infinity;
     for (let k = o; k < o + C; k++) if (z[k] > m) m = z[k];
     let s = 0;
-    for (let k = o; k < o + C; k++) {
-      const e = Math.exp(z[k] - m);
-      grad[k] = e;
-      s += e;
-    }
+    if (grad) {
+      for (let k = o; k < o + C; k++) {
+        const e = Math.exp(z[k] - m);
+        grad[k] = e;
+        s += e;
+      }
+    } else for (let k = o; k < o + C; k++) s += Math.exp(z[k] - m);
     lse[u] = m + Math.log(s);
-    const scale = n[u] / (B * s);
-    for (let k = o; k < o + C; k++) grad[k] *= scale;
+    if (grad) {
+      const scale = n[u] / (B * s);
+      for (let k = o; k < o + C; k++) grad[k] *= scale;
+    }
   }
   let loss = 0;
   for (let i = 0; i < B; i++) {
     const k = rows[i] * C + targets[i];
     loss += lse[rows[i]] - z[k];
-    grad[k] -= 1 / B;
+    if (grad) grad[k] -= 1 / B;
   }
   return loss / B;
 }
 
-const wasmPairedCE: KernelFunc = ({ inputs, backend }) => {
+// Attribute withGrad: [loss, grad] when true, [loss] only when false (the forward pass: the gradient
+// is computed in the backward pass, so no [U, C] buffer is allocated while the forward's own
+// [U, C] intermediates are all still alive — that was the Seq2Seq step's memory peak).
+const wasmPairedCE: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = asWasmBackend(backend);
   const { logits, rows, targets } = inputs as Record<string, tf.TensorInfo>;
+  const withGrad = attrs?.withGrad !== false;
   const [U, C] = logits.shape;
   ensureOnWasm(b, logits, rows, targets);
   const loss = b.makeOutput([], "float32");
-  const grad = b.makeOutput([U, C], "float32");
+  const grad = withGrad ? b.makeOutput([U, C], "float32") : null;
   const z = b.typedArrayFromHeap(logits) as Float32Array; // views after the allocations
   const native = useNativeCE ? nativeBlas() : undefined;
   const rv = b.typedArrayFromHeap(rows);
   const tv = b.typedArrayFromHeap(targets);
-  const gv = b.typedArrayFromHeap(grad) as Float32Array;
+  const gv = grad ? (b.typedArrayFromHeap(grad) as Float32Array) : null;
   // The same loops in C (native/sgemm) when built: ~3× faster on the Seq2Seq logits.
   const value =
     native && rv instanceof Int32Array && tv instanceof Int32Array ? native.pairedSoftmaxCE(z, U, C, rv, tv, gv) : pairedSoftmaxCE(z, U, C, rv, tv, gv);
   (b.typedArrayFromHeap(loss) as Float32Array)[0] = value;
-  return [loss, grad];
+  return grad ? [loss, grad] : [loss];
 };
 
-const cpuPairedCE: KernelFunc = ({ inputs, backend }) => {
+const cpuPairedCE: KernelFunc = ({ inputs, backend, attrs }) => {
   const b = asCpuBackend(backend);
   const { logits, rows, targets } = inputs as Record<string, tf.TensorInfo>;
+  const withGrad = attrs?.withGrad !== false;
   const [U, C] = logits.shape;
   const get = (t: tf.TensorInfo) => b.data.get(t.dataId).values as Float32Array | Int32Array;
-  const grad = new Float32Array(U * C);
+  const grad = withGrad ? new Float32Array(U * C) : null;
   const value = pairedSoftmaxCE(get(logits) as Float32Array, U, C, get(rows), get(targets), grad);
-  return [b.makeTensorInfo([], "float32", Float32Array.of(value)), b.makeTensorInfo([U, C], "float32", grad)];
+  const loss = b.makeTensorInfo([], "float32", Float32Array.of(value));
+  return grad ? [loss, b.makeTensorInfo([U, C], "float32", grad)] : [loss];
 };
 
 for (const [backendName, kernelFunc] of [["wasm", wasmPairedCE], ["cpu", cpuPairedCE]] as const)
@@ -157,14 +167,26 @@ export function pairedCrossEntropy(
       const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
         const x = args[0] as tf.Tensor;
         const save = args[1] as tf.GradSaveFunc;
-        const r = tf.tensor1d(rows, "int32");
-        const t = tf.tensor1d(targets, "int32");
-        const [loss, grad] = tf.engine().runKernel(KERNEL, { logits: x, rows: r, targets: t }, {}) as tf.Tensor[];
-        tf.dispose([r, t]);
-        save([grad]);
-        // dy is 1 when this loss is what is differentiated (the usual case): skip a full pass.
-        const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
-          dy.size === 1 && dy.dataSync()[0] === 1 ? tf.clone(saved[0]) : tf.mul(saved[0], dy);
+        const run = (z: tf.Tensor, withGrad: boolean): tf.Tensor[] => {
+          const r = tf.tensor1d(rows, "int32");
+          const t = tf.tensor1d(targets, "int32");
+          try {
+            return tf.engine().runKernel(KERNEL, { logits: z, rows: r, targets: t }, { withGrad }) as tf.Tensor[];
+          } finally {
+            tf.dispose([r, t]);
+          }
+        };
+        const [loss] = run(x, false);
+        save([x]);
+        const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [l, grad] = run(saved[0], true);
+          l.dispose();
+          // dy is 1 when this loss is what is differentiated (the usual case): skip a full pass.
+          if (dy.size === 1 && dy.dataSync()[0] === 1) return grad;
+          const g = tf.mul(grad, dy);
+          grad.dispose();
+          return g;
+        };
         return { value: loss, gradFunc };
       });
       return f(lg) as tf.Scalar;

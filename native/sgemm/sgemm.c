@@ -184,7 +184,7 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
 
 /*
  * pairedSoftmaxCE(z, numRows, numClasses, rows, targets, grad) -> loss: the mean over pairs i of
- * -log softmax(z[rows[i]])[targets[i]] and its gradient (grad fully overwritten). Mirrors
+ * -log softmax(z[rows[i]])[targets[i]] and its gradient (grad, unless null, fully overwritten). Mirrors
  * pairedSoftmaxCE in lib/nn/losses.ts.
  */
 static napi_value PairedSoftmaxCE(napi_env env, napi_callback_info info) {
@@ -201,9 +201,9 @@ static napi_value PairedSoftmaxCE(napi_env env, napi_callback_info info) {
   int64_t U, C;
   if (!get_f32(env, argv[0], &z, &lz, "z") || !get_dim(env, argv[1], &U, "numRows") || !get_dim(env, argv[2], &C, "numClasses") ||
       !get_i32(env, argv[3], &rows, &lr, "rows") || !get_i32(env, argv[4], &targets, &lt, "targets") ||
-      !get_f32(env, argv[5], &grad, &lg, "grad"))
+      !get_f32_opt(env, argv[5], &grad, &lg, "grad"))
     return NULL;
-  if ((uint64_t)U * (uint64_t)C > lz || lg < lz || lr != lt) {
+  if ((uint64_t)U * (uint64_t)C > lz || (grad && lg < (uint64_t)U * (uint64_t)C) || lr != lt) {
     napi_throw_range_error(env, NULL, "lab4_sgemm: pairedSoftmaxCE sizes do not match (z, grad: numRows*numClasses; rows, targets: same length)");
     return NULL;
   }
@@ -223,28 +223,33 @@ static napi_value PairedSoftmaxCE(napi_env env, napi_callback_info info) {
   }
   for (size_t i = 0; i < B; i++) cnt[rows[i]] += 1;
   for (int64_t u = 0; u < U; u++) {
-    float *zr = z + u * C, *gr = grad + u * C;
+    float *zr = z + u * C, *gr = grad ? grad + u * C : NULL;
     if (cnt[u] == 0) {
-      memset(gr, 0, (size_t)C * sizeof(float));
+      if (gr) memset(gr, 0, (size_t)C * sizeof(float));
       continue;
     }
     float mx = -INFINITY;
     for (int64_t k = 0; k < C; k++) if (zr[k] > mx) mx = zr[k];
     double s = 0;
-    for (int64_t k = 0; k < C; k++) {
-      float e = expf(zr[k] - mx);
-      gr[k] = e;
-      s += e;
-    }
+    if (gr) {
+      for (int64_t k = 0; k < C; k++) {
+        float e = expf(zr[k] - mx);
+        gr[k] = e;
+        s += e;
+      }
+    } else
+      for (int64_t k = 0; k < C; k++) s += expf(zr[k] - mx);
     lse[u] = mx + log(s);
-    float scale = (float)(cnt[u] / ((double)B * s));
-    for (int64_t k = 0; k < C; k++) gr[k] *= scale;
+    if (gr) {
+      float scale = (float)(cnt[u] / ((double)B * s));
+      for (int64_t k = 0; k < C; k++) gr[k] *= scale;
+    }
   }
   double loss = 0;
   for (size_t i = 0; i < B; i++) {
     size_t k = (size_t)rows[i] * (size_t)C + (size_t)targets[i];
     loss += lse[rows[i]] - z[k];
-    grad[k] -= (float)(1.0 / (double)B);
+    if (grad) grad[k] -= (float)(1.0 / (double)B);
   }
   free(cnt);
   free(lse);

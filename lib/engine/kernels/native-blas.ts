@@ -23,8 +23,8 @@ export interface NativeBlas {
     pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, vmaxOut: Float32Array | null,
     beta1: number, beta2: number, eps: number, stepSize: number, bc2Sqrt: number, decay: number, l2: number,
   ): void;
-  /** The paired softmax cross-entropy of lib/nn/losses.ts: returns the loss, fills `grad`. */
-  pairedSoftmaxCE(z: Float32Array, numRows: number, numClasses: number, rows: Int32Array, targets: Int32Array, grad: Float32Array): number;
+  /** The paired softmax cross-entropy of lib/nn/losses.ts: returns the loss, fills `grad` unless null. */
+  pairedSoftmaxCE(z: Float32Array, numRows: number, numClasses: number, rows: Int32Array, targets: Int32Array, grad: Float32Array | null): number;
   setThreads(n: number): void;
   threads(): number;
   /** OpenBLAS's build description, e.g. "OpenBLAS 0.3.21 … SkylakeX MAX_THREADS=64". */
