@@ -224,14 +224,14 @@ function register(): void {
   if (registered) return;
   registered = true;
   // rowSlice is used on taped tensors too (module outputs, the loss slice): its gradient pads.
+  // x is not saved (only its row count, as an attribute): keeping it would hold the whole sliced
+  // tensor (the seed's [trg len, batch, vocab] outputs) alive until this gradient runs.
   tf.registerGradient({
     kernelName: "Lab4RowSlice",
-    inputsToSave: ["x"],
     gradFunc: (dy, saved, attrs) => {
-      const [x] = saved;
-      const { start, count } = attrs as unknown as { start: number; count: number };
-      const pads: Array<[number, number]> = x.shape.map(() => [0, 0] as [number, number]);
-      pads[0] = [start, x.shape[0] - start - count];
+      const { start, count, rows } = attrs as unknown as { start: number; count: number; rows: number };
+      const pads: Array<[number, number]> = (dy as tf.Tensor).shape.map(() => [0, 0] as [number, number]);
+      pads[0] = [start, rows - start - count];
       return { x: () => tf.pad(dy as tf.Tensor, pads) };
     },
   });
@@ -266,7 +266,7 @@ export function rowSlice<T extends tf.Tensor>(x: T, start: number, count: number
   if (start === 0 && count === x.shape[0]) return x;
   if (!lstmKernelsAvailable() || (x.dtype !== "float32" && x.dtype !== "int32"))
     return tf.slice(x, [start, ...x.shape.slice(1).map(() => 0)], [count, ...x.shape.slice(1)]) as T;
-  return run("Lab4RowSlice", { x }, { start, count })[0] as T;
+  return run("Lab4RowSlice", { x }, { start, count, rows: x.shape[0] })[0] as T;
 }
 
 /**
