@@ -8,6 +8,8 @@
  *
  * --threads N starts the wasm backend with an N-thread XNNPACK pool (lib/nn/wasm-threads.ts).
  * --tape-fix installs the backprop memory fix (lib/nn/tape-memory.ts).
+ * --peak-detail prints the tensor sizes live at the allocation peak and where that allocation came from.
+ * --longest takes the N longest training batches (the memory peak) instead of the first N.
  * --profile prints, per variant, the kernels that took the most time in the counted steps.
  * The wasm heap only grows: run one variant per process to read its memory peak.
  *
@@ -18,7 +20,7 @@
  *             (the fallback for backends without our kernels), decoder step by step
  *   stepwise  our LSTM op with the in-place step kernels, decoder step by step (the seed's loop)
  *   fused     additionally the whole decoding loop as one op (Seq2Seq's default)
- *   notebook  the solution notebook's Seq2Seq.forward (step by step, tf.stack of the outputs)
+ *   notebook  the solution notebook's Seq2Seq.forward (step by step, stackRows of the outputs)
  * A "+fix" suffix (e.g. stepwise+fix) runs that variant with the tape memory fix installed.
  *
  * A step is what the seed's train() does per batch: forward with teacher forcing 0.5, CE loss
@@ -44,7 +46,7 @@ import { manualSeed, globalRandom } from "../lib/random";
 import { argmaxNoGrad } from "../lib/nn/functional";
 import { enableWasmThreads, finishWasmThreads } from "../lib/nn/wasm-threads";
 import { LSTM } from "../lib/nn/lstm";
-import { useLstmKernels } from "../lib/nn/lstm-kernels";
+import { rowSlice, stackRows, useLstmKernels } from "../lib/nn/lstm-kernels";
 import { dropout } from "../lib/nn/dropout";
 import { installTapeMemoryFix, uninstallTapeMemoryFix } from "../lib/nn/tape-memory";
 
@@ -52,7 +54,7 @@ const KNOWN = ["taped", "ops", "stepwise", "fused", "notebook"];
 
 /**
  * The seed's Seq2Seq.forward as the solution notebook writes it (notebooks/source/lab4.ipynb):
- * decoder called step by step, `argmaxNoGrad`, outputs collected with `tf.stack` (the "notebook"
+ * decoder called step by step, `argmaxNoGrad`, outputs collected with `stackRows` (the "notebook"
  * variant; everything else is our Encoder/Decoder).
  */
 class NotebookSeq2Seq extends Seq2Seq {
@@ -69,7 +71,7 @@ class NotebookSeq2Seq extends Seq2Seq {
       const teacherForce = globalRandom.random() < ratio;
       input = teacherForce ? steps[t] : (argmaxNoGrad(output, 1) as tf.Tensor1D);
     }
-    return tf.stack(outputs) as tf.Tensor3D;
+    return stackRows(outputs) as tf.Tensor3D;
   }
 }
 
@@ -80,6 +82,7 @@ interface Options {
   threads: number;
   tapeFix: boolean;
   profile: boolean;
+  longest: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -99,6 +102,7 @@ function parseArgs(argv: string[]): Options {
     threads: Number(arg("threads", "1")),
     tapeFix: argv.includes("--tape-fix"),
     profile: argv.includes("--profile"),
+    longest: argv.includes("--longest"),
   };
 }
 
@@ -221,8 +225,9 @@ function step(model: Seq2Seq, opt: Adam, batch: Batch, pad: number): Phase {
   const { value, grads } = tf.variableGrads(() => {
     const output = model.forward(batch.src, batch.trg);
     const [len, bs, dim] = output.shape;
-    const out = tf.reshape(tf.slice(output, [1, 0, 0], [len - 1, bs, dim]), [-1, dim]) as tf.Tensor2D;
-    const tgt = tf.reshape(tf.slice(batch.trg, [1, 0], [len - 1, bs]), [-1]) as tf.Tensor1D;
+    // output[1:], trg[1:] as the notebook's train() writes them (rowSlice: no full copy on wasm)
+    const out = tf.reshape(rowSlice(output, 1, len - 1), [-1, dim]) as tf.Tensor2D;
+    const tgt = tf.reshape(rowSlice(batch.trg, 1, len - 1), [-1]) as tf.Tensor1D;
     const loss = crossEntropy(out, tgt, { ignoreIndex: pad });
     loss.dataSync();
     tFwd = performance.now();
@@ -249,7 +254,8 @@ function wasmHeap(): string {
 
 /** `npm run bench seq2seq [-- --steps N --variants a,b --no-torch --threads N]`. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const { steps: STEPS, variants: VARIANTS, withTorch: WITH_TORCH, threads: THREADS, tapeFix, profile } = parseArgs(argv);
+  const { steps: STEPS, variants: VARIANTS, withTorch: WITH_TORCH, threads: THREADS, tapeFix, profile, longest } = parseArgs(argv);
+  const peakDetail = argv.includes("--peak-detail");
   if (tapeFix && !installTapeMemoryFix()) console.log("tape memory fix: not applicable to this tfjs");
   if (THREADS > 1 && !enableWasmThreads(THREADS)) console.log("wasm threads: not available here");
   const info = await initBackend();
@@ -264,13 +270,45 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const outputDim = TRG.vocab.length;
   const pad = TRG.vocab.stoi["<pad>"];
   const it = new BucketIterator(train, { batch_size: 128, train: true, seed: 1234 });
-  const batches: Batch[] = [];
+  let batches: Batch[] = [];
   for (const b of it) {
+    if (longest) {
+      batches.push(b.keep());
+      // keep the STEPS longest seen so far (by padded tokens)
+      batches.sort((x, y) => y.src.shape[0] + y.trg.shape[0] - (x.src.shape[0] + x.trg.shape[0]));
+      for (const d of batches.splice(STEPS)) tf.dispose([d.src, d.trg]);
+      continue;
+    }
     batches.push(b.keep());
     if (batches.length === STEPS) break;
   }
   console.log(`vocab ${inputDim}/${outputDim}; batches [src len, trg len]: ${batches.map((b) => `[${b.src.shape[0]}, ${b.trg.shape[0]}]`).join(" ")}`);
 
+  // Live/peak bytes of the tensor allocations (the backend's _malloc/_free), to tell the tensors'
+  // own peak from the heap's growth (fragmentation).
+  const alloc = { live: 0, peak: 0, sizes: new Map<number, number>() };
+  const mod = (tf.backend() as unknown as { wasm?: { _malloc(n: number): number; _free(p: number): void } }).wasm;
+  if (mod) {
+    const malloc = mod._malloc.bind(mod);
+    const free = mod._free.bind(mod);
+    mod._malloc = (n: number) => {
+      const ptr = malloc(n);
+      alloc.sizes.set(ptr, n);
+      alloc.live += n;
+      if (alloc.live > alloc.peak && peakDetail) {
+        const hist = new Map<number, number>();
+        for (const v of alloc.sizes.values()) hist.set(v, (hist.get(v) ?? 0) + 1);
+        (alloc as unknown as { snap: string }).snap = [...hist].map(([sz, c]) => [sz * c, sz, c]).sort((a, b) => b[0] - a[0]).slice(0, 14).map(([t, sz, c]) => `${(sz / 2 ** 20).toFixed(1)}MBx${c}=${(t / 2 ** 20).toFixed(0)}`).join(" ") + " | " + new Error().stack?.split("\n").slice(2, 9).map((l) => l.trim().replace(/\(.*\/(.*)\)/, "$1")).join(" < ");
+      }
+      alloc.peak = Math.max(alloc.peak, alloc.live);
+      return ptr;
+    };
+    mod._free = (ptr: number) => {
+      alloc.live -= alloc.sizes.get(ptr) ?? 0;
+      alloc.sizes.delete(ptr);
+      free(ptr);
+    };
+  }
   const rows: Array<[string, number, string]> = [];
   let torchMedian = NaN;
   let torch: TorchStepper | null = null;
@@ -310,7 +348,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       fused: variant.startsWith("fused"),
     });
     model.apply((m) => initWeights(m));
-    return { variant, model, opt: new Adam(model.parameters()), phases: [] as Phase[], tensorsAfter: [] as number[], kernels: new Map<string, [number, number]>() };
+    return { variant, model, opt: new Adam(model.parameters()), phases: [] as Phase[], tensorsAfter: [] as number[], kernels: new Map<string, [number, number]>(), peakBytes: 0 };
   });
   console.log(`parameters: ${countParameters(runs[0].model).toLocaleString("en-US")}`);
   const torchTimes: number[] = [];
@@ -328,6 +366,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
         const info = await tf.profile(() => {
           phase = step(run.model, run.opt, batches[i % batches.length], pad);
         });
+        run.peakBytes = Math.max(run.peakBytes, info.peakBytes);
         for (const k of info.kernels) {
           const [ms, n] = run.kernels.get(k.name) ?? [0, 0];
           run.kernels.set(k.name, [ms + (typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0), n + 1]);
@@ -359,8 +398,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   }
   for (const run of runs.filter(() => profile)) {
     const top = [...run.kernels].sort((x, y) => y[1][0] - x[1][0]).slice(0, 12);
+    console.log(`${run.variant}: peak tensor bytes in a step ${(run.peakBytes / 2 ** 20).toFixed(0)} MiB (tfjs-tracked; the heap adds fragmentation)`);
     console.log(`kernels of ${run.variant} (ms per step, calls per step): ${top.map(([k, [ms, n]]) => `${k} ${(ms / (STEPS - 1)).toFixed(0)}/${Math.round(n / (STEPS - 1))}`).join(", ")}`);
   }
+  if (peakDetail) console.log((alloc as unknown as { snap: string }).snap);
+  if (mod) console.log(`tensor allocations: peak ${(alloc.peak / 2 ** 30).toFixed(2)} GiB live at once (wasm heap: see below)`);
   console.log(`memory at the end: rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB${wasmHeap()} (all variants' models and optimizer states are alive)`);
   for (const run of runs) run.model.dispose();
   console.log("\n| variant | step (s, median) | vs PyTorch | detail |\n|---|---|---|---|");
