@@ -136,12 +136,84 @@ export function displayBundle(bundle: MimeBundle, opts: DisplayOptions = {}): vo
   }
   const jupyter = kernelJupyter();
   if (jupyter !== null && jupyter.lastWriteDisplayData !== null) {
-    jupyter.lastWriteDisplayData(msg, update);
+    sendOrQueue(jupyter, msg, update);
     return;
   }
   const pub = tslabPublic();
   if (pub !== null && sendPublic(pub, bundle, opts.displayId)) return;
   if (!update) process.stdout.write(textOf(bundle) + "\n");
+}
+
+/*
+ * tslab sends on its iopub socket without waiting (zeromq.js). While the event loop is blocked — a
+ * training loop that never awaits — zeromq cannot finish sends, and after ~500 messages its next
+ * send throws "Socket is busy writing"; thrown inside the cell, the error itself cannot be sent and
+ * the cell is silently abandoned (seen at batch 168 of the seed's first Seq2Seq epoch). Display
+ * messages that hit a busy socket are therefore queued (an update replaces the queued update of the
+ * same display) and sent as soon as the event loop runs again; `afterDisplay()` gives loops a way
+ * to let it run.
+ */
+const queue: Array<{ msg: DisplayMessage; update: boolean }> = [];
+let draining = false;
+let drained: Array<() => void> = [];
+
+function isBusy(e: unknown): boolean {
+  return e instanceof Error && /busy writing/i.test(e.message);
+}
+
+function sendOrQueue(jupyter: TslabJupyter, msg: DisplayMessage, update: boolean): void {
+  if (queue.length === 0) {
+    try {
+      jupyter.lastWriteDisplayData?.(msg, update);
+      return;
+    } catch (e) {
+      if (!isBusy(e)) throw e;
+    }
+  }
+  const id = msg.transient.display_id;
+  const i = update && id !== undefined ? queue.findIndex((q) => q.update && q.msg.transient.display_id === id) : -1;
+  if (i >= 0) queue[i] = { msg, update };
+  else queue.push({ msg, update });
+  if (!draining) {
+    draining = true;
+    setImmediate(() => drain(jupyter));
+  }
+}
+
+function drain(jupyter: TslabJupyter): void {
+  while (queue.length > 0) {
+    try {
+      jupyter.lastWriteDisplayData?.(queue[0].msg, queue[0].update);
+    } catch (e) {
+      if (!isBusy(e)) {
+        queue.shift(); // not a transport problem: drop it rather than retry forever
+        continue;
+      }
+      setTimeout(() => drain(jupyter), 20);
+      return;
+    }
+    queue.shift();
+  }
+  draining = false;
+  for (const resolve of drained.splice(0)) resolve();
+}
+
+/** Display messages waiting for the kernel's socket (tests). */
+export function queuedDisplays(): number {
+  return queue.length;
+}
+
+/**
+ * Resolves after one turn of the event loop when `sent` (a display was just sent; if displays are
+ * waiting for a busy socket, once they are all sent), else at once: a
+ * training loop that does `await bar.update(...)` lets the kernel deliver its output every
+ * `intervalMs` at the cost of one setImmediate.
+ */
+export function afterDisplay(sent: boolean): Promise<void> {
+  if (!sent || !inKernel()) return Promise.resolve();
+  // Messages waiting for a busy socket: wait until they are out, so the loop never piles up more.
+  if (queue.length > 0) return new Promise((resolve) => drained.push(resolve));
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Fallback 2; false when tslab's display is not connected (its REPL throws "Not ready"). */

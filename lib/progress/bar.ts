@@ -12,7 +12,7 @@
  * line). Outside a kernel it prints a plain line (no \r) at most every `logIntervalMs` (default
  * 10 s) plus the final line, so logs stay readable.
  */
-import { displayBundle, inKernel, newDisplayId } from "../plot/display";
+import { afterDisplay, displayBundle, inKernel, newDisplayId } from "../plot/display";
 import { formatDuration, formatLoss, textBar } from "./format";
 
 export interface ProgressBarOptions {
@@ -104,9 +104,13 @@ export class ProgressBar {
     return (this.elapsedMs / this.doneSteps) * Math.max(0, this.total - this.doneSteps);
   }
 
-  /** Records steps (default 1) and their loss; redraws if `intervalMs` has passed. */
-  update(u: ProgressUpdate = {}): void {
-    if (this.closed) return;
+  /**
+   * Records steps (default 1) and their loss; redraws if `intervalMs` has passed. In a kernel,
+   * `await bar.update(...)` in a long loop lets the kernel send the redraw (one event-loop turn,
+   * only when it redrew): without any await, a kernel cannot deliver output until the cell ends.
+   */
+  update(u: ProgressUpdate = {}): Promise<void> {
+    if (this.closed) return Promise.resolve();
     const steps = u.steps === undefined ? 1 : checkCount("steps", u.steps, true);
     this.doneSteps += steps;
     if (u.loss !== undefined) {
@@ -117,9 +121,10 @@ export class ProgressBar {
     }
     this.dirty = true;
     const t = this.now();
-    if (t - this.lastSent < (this.kernel ? this.intervalMs : this.logIntervalMs)) return;
+    if (t - this.lastSent < (this.kernel ? this.intervalMs : this.logIntervalMs)) return Promise.resolve();
     this.lastSent = t;
     this.flush();
+    return afterDisplay(this.kernel);
   }
 
   /** Sends the final state (always; idempotent). */

@@ -12,7 +12,7 @@
  * always renders the complete chart with a fresh PNG, which is what an executed notebook keeps.
  * Outside a kernel nothing is printed until close(), which prints the text summary.
  */
-import { inKernel, newDisplayId, displayBundle } from "../plot/display";
+import { afterDisplay, inKernel, newDisplayId, displayBundle } from "../plot/display";
 import { lineChartSpec, seriesText, Series, LineChartOptions, noticeSpec } from "../plot/charts";
 import { showChart, renderPng, typicalPngMs, VEGALITE_MIME } from "../plot/render";
 
@@ -104,10 +104,11 @@ export class LiveLossChart {
 
   /**
    * Adds a value (a bare number goes to the first series, "loss" by default) or one value per named
-   * series. `x` defaults to the series' own count (+ xStart). Redraws if `intervalMs` has passed.
+   * series. `x` defaults to the series' own count (+ xStart). Redraws if `intervalMs` has passed;
+   * like ProgressBar.update, the returned promise lets a kernel send the redraw when awaited.
    */
-  push(value: number | Record<string, number>, x?: number): void {
-    if (this.closed) return;
+  push(value: number | Record<string, number>, x?: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
     const entries: Array<[string, number]> =
       typeof value === "number" ? [[this.order[0] ?? "loss", value]] : Object.entries(value ?? {});
     for (const [name, y] of entries) {
@@ -120,11 +121,12 @@ export class LiveLossChart {
       pts.push({ x: x ?? (this.opts.xStart ?? 0) + pts.length, y: typeof y === "number" ? y : NaN });
     }
     this.dirty = true;
-    if (!this.kernel) return;
+    if (!this.kernel) return Promise.resolve();
     const t = this.now();
-    if (t - this.lastSent < this.intervalMs) return;
+    if (t - this.lastSent < this.intervalMs) return Promise.resolve();
     this.lastSent = t;
     this.send();
+    return afterDisplay(true);
   }
 
   /** Shows the final, complete chart (with a fresh PNG). Idempotent. */
