@@ -36,6 +36,12 @@ export interface DisplayOptions {
   update?: boolean;
   /** Per-MIME metadata, e.g. {"image/png": {width, height}}. */
   metadata?: Record<string, unknown>;
+  /**
+   * A final state (a bar's or live chart's close()): sent now even while the event loop is blocked,
+   * so the cell's output ends complete (messages still queued when a cell ends reach a live front
+   * end, but not nbconvert's executed notebook).
+   */
+  final?: boolean;
 }
 
 interface TslabJupyter {
@@ -136,7 +142,9 @@ export function displayBundle(bundle: MimeBundle, opts: DisplayOptions = {}): vo
   }
   const jupyter = kernelJupyter();
   if (jupyter !== null && jupyter.lastWriteDisplayData !== null) {
-    sendOrQueue(jupyter, msg, update);
+    guardStreams();
+    const write = jupyter.lastWriteDisplayData;
+    sendOrQueue(() => write(msg, update), update ? opts.displayId : undefined, !!opts.final);
     return;
   }
   const pub = tslabPublic();
@@ -153,7 +161,8 @@ export function displayBundle(bundle: MimeBundle, opts: DisplayOptions = {}): vo
  * same display) and sent as soon as the event loop runs again; `afterDisplay()` gives loops a way
  * to let it run.
  */
-const queue: Array<{ msg: DisplayMessage; update: boolean }> = [];
+type Send = () => void;
+const queue: Array<{ send: Send; displayId?: string }> = [];
 let draining = false;
 let drained: Array<() => void> = [];
 
@@ -161,41 +170,103 @@ function isBusy(e: unknown): boolean {
   return e instanceof Error && /busy writing/i.test(e.message);
 }
 
-function sendOrQueue(jupyter: TslabJupyter, msg: DisplayMessage, update: boolean): void {
-  if (queue.length === 0) {
+/*
+ * At most this many messages go out while the event loop is blocked (no macrotask has run since the
+ * first of them); later ones wait in the queue (an update replacing the previous update of its
+ * display) until the loop turns. Measured here: the socket went busy after ~500 messages, and once
+ * busy it could stay so for the rest of the session (no later cell's output arrived).
+ */
+const MAX_SENDS_PER_TURN = 200;
+let sentThisTurn = 0;
+let turnPending = false;
+
+function countSend(): void {
+  sentThisTurn++;
+  if (turnPending) return;
+  turnPending = true;
+  setImmediate(() => {
+    turnPending = false;
+    sentThisTurn = 0;
+    if (queue.length > 0 && !draining) {
+      draining = true;
+      drain();
+    }
+  });
+}
+
+/**
+ * Sends now, or queues behind earlier messages / a busy socket. `displayId`: an update that later
+ * ones replace. `final`: send now (it supersedes any queued update of the same display).
+ */
+function sendOrQueue(send: Send, displayId?: string, final = false): void {
+  if (final && displayId !== undefined) {
+    const i = queue.findIndex((q) => q.displayId === displayId);
+    if (i >= 0) queue.splice(i, 1);
+  }
+  if (final || (queue.length === 0 && sentThisTurn < MAX_SENDS_PER_TURN)) {
     try {
-      jupyter.lastWriteDisplayData?.(msg, update);
+      send();
+      countSend();
       return;
     } catch (e) {
       if (!isBusy(e)) throw e;
     }
   }
-  const id = msg.transient.display_id;
-  const i = update && id !== undefined ? queue.findIndex((q) => q.update && q.msg.transient.display_id === id) : -1;
-  if (i >= 0) queue[i] = { msg, update };
-  else queue.push({ msg, update });
-  if (!draining) {
+  const i = displayId !== undefined ? queue.findIndex((q) => q.displayId === displayId) : -1;
+  if (i >= 0) queue[i] = { send, displayId };
+  else queue.push({ send, displayId });
+  if (!draining && !turnPending) {
     draining = true;
-    setImmediate(() => drain(jupyter));
+    setImmediate(drain);
   }
 }
 
-function drain(jupyter: TslabJupyter): void {
+function drain(): void {
   while (queue.length > 0) {
+    if (sentThisTurn >= MAX_SENDS_PER_TURN) {
+      setTimeout(drain, 5);
+      sentThisTurn = 0;
+      return;
+    }
     try {
-      jupyter.lastWriteDisplayData?.(queue[0].msg, queue[0].update);
+      queue[0].send();
+      sentThisTurn++;
     } catch (e) {
       if (!isBusy(e)) {
         queue.shift(); // not a transport problem: drop it rather than retry forever
         continue;
       }
-      setTimeout(() => drain(jupyter), 20);
+      setTimeout(drain, 20);
       return;
     }
     queue.shift();
   }
   draining = false;
   for (const resolve of drained.splice(0)) resolve();
+}
+
+const GUARD = Symbol("lab4.streamGuard");
+type Write = typeof process.stdout.write & { [GUARD]?: true };
+
+/**
+ * tslab installs its own process.stdout/stderr.write for each cell; a console.log that meets the busy
+ * socket would throw inside the student's loop. Wrap the current writers so text waits in the same
+ * queue (in order with the displays). Re-applied whenever a display is sent (new cell, new writer).
+ */
+function guardStreams(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write as Write;
+    if (write[GUARD]) continue;
+    const guarded = function (this: unknown, ...args: Parameters<typeof process.stdout.write>): boolean {
+      let result = true;
+      sendOrQueue(() => {
+        result = (write as (...a: unknown[]) => boolean).apply(stream, args);
+      });
+      return result;
+    } as Write;
+    guarded[GUARD] = true;
+    stream.write = guarded;
+  }
 }
 
 /** Display messages waiting for the kernel's socket (tests). */

@@ -252,11 +252,13 @@ export function chartBundle(spec: VegaLiteSpec, text: string, opts: BundleOption
 export interface ShowChartOptions extends BundleOptions {
   displayId?: string;
   update?: boolean;
+  /** A final state: see DisplayOptions.final. */
+  final?: boolean;
 }
 
 /** The one display helper every chart goes through: ONE display_data (or update) per call. */
 export function showChart(spec: VegaLiteSpec, text: string, opts: ShowChartOptions = {}): ChartBundle {
   const b = chartBundle(spec, text, opts);
-  displayBundle(b.bundle, { metadata: b.metadata, displayId: opts.displayId, update: opts.update });
+  displayBundle(b.bundle, { metadata: b.metadata, displayId: opts.displayId, update: opts.update, final: opts.final });
   return b;
 }

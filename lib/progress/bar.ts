@@ -132,14 +132,14 @@ export class ProgressBar {
     if (this.closed) return;
     this.closed = true;
     this.dirty = true;
-    this.flush();
+    this.flush(true);
   }
 
-  private flush(): void {
+  private flush(final = false): void {
     if (!this.dirty) return;
     this.dirty = false;
     const line = this.line();
-    if (this.kernel) displayBundle({ "text/plain": line }, { displayId: this.displayId, update: true });
+    if (this.kernel) displayBundle({ "text/plain": line }, { displayId: this.displayId, update: true, final });
     else process.stdout.write(line + "\n");
   }
 

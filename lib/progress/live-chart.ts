@@ -134,7 +134,7 @@ export class LiveLossChart {
     if (this.closed) return;
     this.closed = true;
     const { spec, text } = this.chart();
-    if (this.kernel) showChart(spec, text, { displayId: this.displayId, update: true });
+    if (this.kernel) showChart(spec, text, { displayId: this.displayId, update: true, final: true });
     else process.stdout.write(text + "\n");
   }
 
