@@ -8,6 +8,7 @@
  *
  * --threads N starts the wasm backend with an N-thread XNNPACK pool (lib/nn/wasm-threads.ts).
  * --tape-fix installs the backprop memory fix (lib/nn/tape-memory.ts).
+ * --torch-threads N runs PyTorch with N intra-op threads (default: its own choice, 1 on this machine).
  * --peak-detail prints the tensor sizes live at the allocation peak and where that allocation came from.
  * --longest takes the N longest training batches (the memory peak) instead of the first N.
  * --profile prints, per variant, the kernels that took the most time in the counted steps.
@@ -161,11 +162,12 @@ class TorchStepper {
   private readonly lines: string[] = [];
   threads = 0;
 
-  constructor(file: string) {
+  constructor(file: string, threads?: number) {
     const env = { ...process.env };
     delete env.OPENBLAS_CORETYPE;
     delete env.OPENBLAS_L2_SIZE;
-    this.proc = spawn("/usr/bin/python3", [path.join(__dirname, "seq2seq_torch.py"), file, "serve"], {
+    const args = [path.join(__dirname, "seq2seq_torch.py"), file, "serve", ...(threads ? [String(threads)] : [])];
+    this.proc = spawn("/usr/bin/python3", args, {
       env,
       stdio: ["pipe", "pipe", "pipe"],
     });
@@ -256,6 +258,8 @@ function wasmHeap(): string {
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   const { steps: STEPS, variants: VARIANTS, withTorch: WITH_TORCH, threads: THREADS, tapeFix, profile, longest } = parseArgs(argv);
   const peakDetail = argv.includes("--peak-detail");
+  const tt = argv.indexOf("--torch-threads");
+  const torchThreads = tt >= 0 ? Number(argv[tt + 1]) : undefined; // default: PyTorch's own (1 here)
   if (tapeFix && !installTapeMemoryFix()) console.log("tape memory fix: not applicable to this tfjs");
   if (THREADS > 1 && !enableWasmThreads(THREADS)) console.log("wasm threads: not available here");
   const info = await initBackend();
@@ -322,7 +326,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       m.set(`trg_${i}`, b.trg);
     });
     writeSafetensors(file, m, { input_dim: String(inputDim), output_dim: String(outputDim), pad: String(pad) });
-    torch = new TorchStepper(file);
+    torch = new TorchStepper(file, torchThreads);
     const problem = await torch.ready();
     if (problem) {
       console.log(`PyTorch not measured: ${problem}`);
