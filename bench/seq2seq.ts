@@ -72,7 +72,7 @@ class NotebookSeq2Seq extends Seq2Seq {
       const teacherForce = globalRandom.random() < ratio;
       input = teacherForce ? steps[t] : (argmaxNoGrad(output, 1) as tf.Tensor1D);
     }
-    return stackRows(outputs) as tf.Tensor3D;
+    return stackRows(outputs, { consume: true }) as tf.Tensor3D;
   }
 }
 

@@ -90,12 +90,8 @@ export class Linear extends Module {
       throw new Error(`Linear(${this.inFeatures}, ${this.outFeatures}): input of shape [${x.shape.join(", ")}] must end in ${this.inFeatures}`);
     return tf.tidy(() => {
       const x2 = x.rank === 2 ? x : tf.reshape(x, [-1, this.inFeatures]);
-      // One fused op: tf.add's gradient would keep the un-biased product alive on the tape too (a
-      // second [batch, out] copy per call: 116 MB over the seed's decoder steps at its longest batch).
       const xf = tf.cast(x2, "float32") as tf.Tensor2D;
-      const y: tf.Tensor = this.b
-        ? tf.fused.matMul({ a: xf, b: this.w as tf.Tensor2D, transposeB: true, bias: this.b })
-        : tf.matMul(xf, this.w as tf.Tensor2D, false, true);
+      const y: tf.Tensor = this.b ? affine(xf, this.w as tf.Tensor2D, this.b as tf.Tensor1D) : tf.matMul(xf, this.w as tf.Tensor2D, false, true);
       return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
     });
   }
@@ -113,4 +109,27 @@ export class Linear extends Module {
   formatWeight(): string {
     return formatParameter(this.w);
   }
+}
+
+/**
+ * x·Wᵀ + b as one fused product whose gradient keeps only x and W. tf.add's gradient would keep
+ * the un-biased product alive, and tf.fused.matMul's keeps its output (for activations we do not
+ * use): either way one more [batch, out] tensor per call lives until the backward pass — 118 MB over
+ * the seed's decoder steps on its longest batch — and the output could not be freed after use.
+ */
+function affine(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [xi, wi, bi] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+    const save = args[3] as tf.GradSaveFunc;
+    save([xi, wi]);
+    return {
+      value: tf.fused.matMul({ a: xi, b: wi, transposeB: true, bias: bi }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const d = dy as tf.Tensor2D;
+        return [tf.matMul(d, ws), tf.matMul(d, xs, true, false), tf.sum(d, 0)];
+      },
+    };
+  });
+  return op(x, w, b) as tf.Tensor2D;
 }

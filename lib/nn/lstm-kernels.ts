@@ -274,7 +274,7 @@ export function rowSlice<T extends tf.Tensor>(x: T, start: number, count: number
  * Pack gradient is Unpack, which on wasm copies the whole dy once per part (quadratic: ~0.3 s per
  * step for the seed's [trg len, 128, 5893] outputs).
  */
-export function stackRows<T extends tf.Tensor>(parts: tf.Tensor[]): T {
+export function stackRows<T extends tf.Tensor>(parts: tf.Tensor[], opts: { consume?: boolean } = {}): T {
   if (parts.length === 0) throw new Error("stackRows: nothing to stack");
   const shape = parts[0].shape;
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
@@ -284,7 +284,13 @@ export function stackRows<T extends tf.Tensor>(parts: tf.Tensor[]): T {
       gradFunc: (dy: tf.Tensor) => xs.map((_, i) => tf.reshape(rowSlice(dy, i, 1), shape)),
     };
   });
-  return op(...parts) as T;
+  const out = op(...parts) as T;
+  // consume: the parts are freed once stacked (their gradients need only their shapes). For loops
+  // that collect per-step outputs only to stack them: one copy of them less alive (the seed's
+  // decoder outputs: 118 MB on the longest batch). A part still needed elsewhere — saved by another
+  // op for its gradient, or used afterwards — must not be consumed.
+  if (opts.consume) for (const p of parts) if (!p.isDisposed) p.dispose();
+  return out;
 }
 
 /** xᵀ for a 2-D float32 tensor (not differentiable: for use inside hand-written backwards). */
