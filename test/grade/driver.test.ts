@@ -117,7 +117,7 @@ test("an allocation beyond the memory cap fails in the cell, not on the machine"
 test(`the kernel's view of the machine (sandbox: ${probe.mode}, ${probe.reason})`, () => {
   const seen = JSON.parse(out(main.executed.cells[sources.length - 1]!.outputs)) as Record<string, unknown>;
   if (probe.mode === "bwrap") {
-    assert.equal(seen.repo, ["data", "dist", "node_modules", "notebooks", "package.json"]);
+    assert.equal(seen.repo, ["data", "dist", "native", "node_modules", "notebooks", "package.json"]); // native: the GEMM, read-only
     assert.is(seen.source, "ENOENT");
     assert.is(seen.root, "ENOENT");
     assert.equal(seen.nets, ["lo"], "no network but a private loopback");
