@@ -228,7 +228,7 @@ function step(model: Seq2Seq, opt: Adam, batch: Batch, pad: number): Phase {
     const output = model.forward(batch.src, batch.trg);
     const [len, bs, dim] = output.shape;
     // output[1:], trg[1:] as the notebook's train() writes them (rowSlice: no full copy on wasm)
-    const out = tf.reshape(rowSlice(output, 1, len - 1), [-1, dim]) as tf.Tensor2D;
+    const out = tf.reshape(rowSlice(output, 1, len - 1, { consume: true }), [-1, dim]) as tf.Tensor2D;
     const tgt = tf.reshape(rowSlice(batch.trg, 1, len - 1), [-1]) as tf.Tensor1D;
     const loss = crossEntropy(out, tgt, { ignoreIndex: pad });
     loss.dataSync();

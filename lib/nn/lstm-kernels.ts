@@ -262,11 +262,15 @@ const run = (name: string, inputs: tf.NamedTensorMap, attrs: Attrs): tf.Tensor[]
 };
 
 /** Rows [start, start + count) along the first axis (a contiguous copy, no full-input read). */
-export function rowSlice<T extends tf.Tensor>(x: T, start: number, count: number): T {
+export function rowSlice<T extends tf.Tensor>(x: T, start: number, count: number, opts: { consume?: boolean } = {}): T {
   if (start === 0 && count === x.shape[0]) return x;
   if (!lstmKernelsAvailable() || (x.dtype !== "float32" && x.dtype !== "int32"))
-    return tf.slice(x, [start, ...x.shape.slice(1).map(() => 0)], [count, ...x.shape.slice(1)]) as T;
-  return run("Lab4RowSlice", { x }, { start, count, rows: x.shape[0] })[0] as T;
+    return tf.slice(x, [start, ...x.shape.slice(1).map(() => 0)], [count, ...x.shape.slice(1)]) as T; // (its gradient keeps x: never consumed)
+  const out = run("Lab4RowSlice", { x }, { start, count, rows: x.shape[0] })[0] as T;
+  // consume: x is freed once sliced (this gradient needs only its row count) — for a tensor used only
+  // to take these rows, e.g. the seed's `output[1:]` of the stacked decoder outputs (118 MB).
+  if (opts.consume && !x.isDisposed) x.dispose();
+  return out;
 }
 
 /**
