@@ -35,21 +35,27 @@
     }                                                                 \
   } while (0)
 
-static int get_f32(napi_env env, napi_value v, float **data, size_t *len, const char *name) {
+/* A typed array of the expected element type: its data pointer and length, or a TypeError naming it. */
+static int get_typed(napi_env env, napi_value v, napi_typedarray_type want, const char *kind, void **data, size_t *len,
+                     const char *name) {
   bool is_ta = false;
   napi_typedarray_type type;
   void *ptr = NULL;
   napi_value ab;
   size_t off;
   if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
-      napi_get_typedarray_info(env, v, &type, len, &ptr, &ab, &off) != napi_ok || type != napi_float32_array) {
+      napi_get_typedarray_info(env, v, &type, len, &ptr, &ab, &off) != napi_ok || type != want) {
     char msg[96];
-    snprintf(msg, sizeof msg, "lab4_sgemm: %s must be a Float32Array", name);
+    snprintf(msg, sizeof msg, "lab4_sgemm: %s must be %s", name, kind);
     napi_throw_type_error(env, NULL, msg);
     return 0;
   }
-  *data = (float *)ptr;
+  *data = ptr;
   return 1;
+}
+
+static int get_f32(napi_env env, napi_value v, float **data, size_t *len, const char *name) {
+  return get_typed(env, v, napi_float32_array, "a Float32Array", (void **)data, len, name);
 }
 
 static int get_dim(napi_env env, napi_value v, int64_t *out, const char *name) {
@@ -108,20 +114,7 @@ static int get_f32_opt(napi_env env, napi_value v, float **data, size_t *len, co
 }
 
 static int get_i32(napi_env env, napi_value v, int32_t **data, size_t *len, const char *name) {
-  bool is_ta = false;
-  napi_typedarray_type type;
-  void *ptr = NULL;
-  napi_value ab;
-  size_t off;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
-      napi_get_typedarray_info(env, v, &type, len, &ptr, &ab, &off) != napi_ok || type != napi_int32_array) {
-    char msg[96];
-    snprintf(msg, sizeof msg, "lab4_sgemm: %s must be an Int32Array", name);
-    napi_throw_type_error(env, NULL, msg);
-    return 0;
-  }
-  *data = (int32_t *)ptr;
-  return 1;
+  return get_typed(env, v, napi_int32_array, "an Int32Array", (void **)data, len, name);
 }
 
 static int get_num(napi_env env, napi_value v, double *out, const char *name) {
