@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { repoRoot } from "../../data/files";
 
 /**
  * The optional native GEMM (native/sgemm: a thin N-API binding to Debian's OpenBLAS).
@@ -37,22 +38,12 @@ export type NativeBlasStatus =
 
 let status: NativeBlasStatus | undefined;
 
-/** `<repo>/native/sgemm/build/Release/lab4_sgemm.node`, found by walking up to the lab4 package. */
+/** `<repo>/native/sgemm/build/Release/lab4_sgemm.node`, or undefined outside a lab4 checkout. */
 export function nativeBlasFile(): string | undefined {
-  let dir = __dirname;
-  for (;;) {
-    const pkg = path.join(dir, "package.json");
-    if (fs.existsSync(pkg)) {
-      try {
-        if ((JSON.parse(fs.readFileSync(pkg, "utf8")) as { name?: unknown }).name === "lab4")
-          return path.join(dir, "native", "sgemm", "build", "Release", "lab4_sgemm.node");
-      } catch {
-        // not ours; keep walking up
-      }
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
+  try {
+    return path.join(repoRoot(), "native", "sgemm", "build", "Release", "lab4_sgemm.node");
+  } catch {
+    return undefined;
   }
 }
 
