@@ -19,33 +19,10 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "grade"))
+from driver import tree_status_bytes  # noqa: E402 - the grader's /proc helpers
+
 TSLAB_ABORT_WINDOW_S = 0.25  # tslab's reset window is 200 ms
-
-
-def _peak_rss(pid):
-    """Largest VmHWM (bytes) among pid and its descendants, or None where /proc cannot tell."""
-    children = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open(f"/proc/{d}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-                children.setdefault(ppid, []).append(int(d))
-            except (OSError, ValueError, IndexError):
-                pass
-    best, todo = None, [pid]
-    while todo:
-        p = todo.pop()
-        todo.extend(children.get(p, []))
-        try:
-            with open(f"/proc/{p}/status") as f:
-                for line in f:
-                    if line.startswith("VmHWM:"):
-                        kb = int(line.split()[1])
-                        best = max(best or 0, kb * 1024)
-        except (OSError, ValueError):
-            pass
-    return best
 
 
 class TslabClient(NotebookClient):
@@ -58,9 +35,9 @@ class TslabClient(NotebookClient):
         except AttributeError:
             pid = None
         if pid is not None:
-            peak = _peak_rss(pid)
-            if peak is not None:
-                self.kernel_peak_rss = max(self.kernel_peak_rss or 0, peak)
+            peaks = tree_status_bytes(pid, "VmHWM")  # largest process of the kernel's tree
+            if peaks:
+                self.kernel_peak_rss = max(self.kernel_peak_rss or 0, *peaks)
         return await super()._async_cleanup_kernel()
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):

@@ -64,18 +64,23 @@ def process_tree(root):
     return out
 
 
-def tree_rss_bytes(root):
-    total = 0
+def tree_status_bytes(root, field):
+    """A /proc/<pid>/status memory field (e.g. "VmRSS", "VmHWM") in bytes, for root and each descendant."""
+    out = []
     for p in process_tree(root):
         try:
             with open(f"/proc/{p}/status") as f:
                 for line in f:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
+                    if line.startswith(field + ":"):
+                        out.append(int(line.split()[1]) * 1024)
                         break
         except OSError:
             pass
-    return total
+    return out
+
+
+def tree_rss_bytes(root):
+    return sum(tree_status_bytes(root, "VmRSS"))
 
 
 def tree_cpu_seconds(root):
