@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ main(argv?: string[]): Promise<voi
   plot: () => import("./plot"),
   grade: () => import("./grade"),
   seq2seq: () => import("./seq2seq"),
+  checkpoint: () => import("./checkpoint"),
 };
 
 async function run(): Promise<void> {

@@ -104,24 +104,39 @@ function convert(dv: DataView, begin: number, dtype: SafeDType, n: number, sourc
   }
 }
 
-/** Parses safetensors bytes; `source` (e.g. the file name) prefixes every error message. */
-export function decodeSafetensors(bytes: Uint8Array, source = "safetensors"): DecodedSafetensors {
-  if (bytes.length < 8) fail(source, `truncated: ${bytes.length} bytes, not even the 8-byte header length`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = Number(dv.getBigUint64(0, true));
-  if (8 + n > bytes.length)
-    fail(source, `truncated: header says ${n} bytes of JSON header, but the file has only ${bytes.length - 8} after the length`);
+/** A validated header: tensor entries in file order, metadata, and where the tensor bytes start. */
+export interface SafetensorsIndex {
+  entries: Map<string, SafetensorsHeaderEntry>;
+  metadata: Record<string, string>;
+  /** Byte offset of the data section (8 + header length). */
+  dataStart: number;
+}
+
+/** Length of the JSON header from the first 8 bytes; checks it fits in a file of `fileSize` bytes. */
+function headerLength(first8: Uint8Array, fileSize: number, source: string): number {
+  if (fileSize < 8) fail(source, `truncated: ${fileSize} bytes, not even the 8-byte header length`);
+  const n = Number(new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true));
+  if (8 + n > fileSize)
+    fail(source, `truncated: header says ${n} bytes of JSON header, but the file has only ${fileSize - 8} after the length`);
+  return n;
+}
+
+/**
+ * Parses and validates the JSON header (dtypes, shapes, offsets against shapes, and that the file of
+ * `fileSize` bytes holds every tensor it describes) before any tensor byte is read.
+ */
+function parseHeader(json: Uint8Array, fileSize: number, source: string): SafetensorsIndex {
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n)));
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(json));
   } catch (e) {
     fail(source, `not a safetensors file (header is not valid UTF-8 JSON: ${(e as Error).message})`);
   }
   if (header === null || typeof header !== "object" || Array.isArray(header)) fail(source, "header is not a JSON object");
-  const base = 8 + n;
-  const dataLen = bytes.length - base;
+  const dataStart = 8 + json.length;
+  const dataLen = fileSize - dataStart;
   const metadata: Record<string, string> = {};
-  const tensors = new Map<string, DecodedTensor>();
+  const entries = new Map<string, SafetensorsHeaderEntry>();
   let needed = 0;
   for (const [name, raw] of Object.entries(header)) {
     if (name === "__metadata__") {
@@ -137,76 +152,165 @@ export function decodeSafetensors(bytes: Uint8Array, source = "safetensors"): De
     if (!Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end < begin || end - begin !== count * BYTES[e.dtype])
       fail(source, `tensor ${name}: data_offsets ${JSON.stringify(e.data_offsets)} do not match ${e.dtype}[${e.shape.join(", ")}]`);
     needed = Math.max(needed, end);
+    entries.set(name, e);
   }
   if (needed > dataLen)
-    fail(source, `truncated: the header describes ${needed} bytes of tensor data, but the file has only ${dataLen} (file size ${bytes.length}, expected ${base + needed})`);
-  for (const [name, raw] of Object.entries(header)) {
-    if (name === "__metadata__") continue;
-    const e = raw as SafetensorsHeaderEntry;
-    const count = e.shape.reduce((a, b) => a * b, 1);
-    const data = convert(dv, base + e.data_offsets[0], e.dtype, count, source, name);
-    tensors.set(name, { dtype: data instanceof Float32Array ? "float32" : "int32", shape: e.shape, data });
+    fail(source, `truncated: the header describes ${needed} bytes of tensor data, but the file has only ${dataLen} (file size ${fileSize}, expected ${dataStart + needed})`);
+  return { entries, metadata, dataStart };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** One tensor's values from its raw bytes (`bytes` starts at the tensor; 4-byte aligned when owned). */
+function decodeEntry(bytes: Uint8Array, e: SafetensorsHeaderEntry, source: string, name: string): DecodedTensor {
+  const count = e.shape.reduce((a, b) => a * b, 1);
+  let data: DecodedTensor["data"];
+  // Same byte order as the file and aligned: the bytes already are the values (no per-element loop).
+  if (LITTLE_ENDIAN && (e.dtype === "F32" || e.dtype === "I32") && bytes.byteOffset % 4 === 0)
+    data = e.dtype === "F32" ? new Float32Array(bytes.buffer, bytes.byteOffset, count) : new Int32Array(bytes.buffer, bytes.byteOffset, count);
+  else data = convert(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, e.dtype, count, source, name);
+  return { dtype: data instanceof Float32Array ? "float32" : "int32", shape: e.shape, data };
+}
+
+/** Parses safetensors bytes; `source` (e.g. the file name) prefixes every error message. */
+export function decodeSafetensors(bytes: Uint8Array, source = "safetensors"): DecodedSafetensors {
+  const n = headerLength(bytes, bytes.length, source);
+  const { entries, metadata, dataStart } = parseHeader(bytes.subarray(8, 8 + n), bytes.length, source);
+  const tensors = new Map<string, DecodedTensor>();
+  for (const [name, e] of entries) {
+    // A copy: the values must not alias (or pin) the caller's whole buffer.
+    const own = bytes.slice(dataStart + e.data_offsets[0], dataStart + e.data_offsets[1]);
+    tensors.set(name, decodeEntry(own, e, source, name));
   }
   return { tensors, metadata };
 }
 
-/** Serialises float32/int32 tensors (as F32/I32; bool as BOOL) with an 8-byte aligned header. */
-export function encodeSafetensors(tensors: Map<string, tf.Tensor>, metadata?: Record<string, string>): Uint8Array {
+/**
+ * A safetensors file opened for reading one tensor at a time: the header is read and validated
+ * (including the file's length) at open; `read(name)` then reads only that tensor's bytes. Loading a
+ * model this way holds one tensor in JS memory at a time instead of the whole file (the notebook's
+ * Seq2Seq checkpoint is 56 MB, read at the end of a run whose peak memory is budgeted).
+ */
+export class SafetensorsFile {
+  readonly entries: Map<string, SafetensorsHeaderEntry>;
+  readonly metadata: Record<string, string>;
+  private readonly dataStart: number;
+  private fd: number | null;
+
+  constructor(readonly file: string) {
+    try {
+      this.fd = fs.openSync(file, "r");
+    } catch (e) {
+      throw new Error(`cannot read checkpoint ${file}: ${(e as Error).message}`);
+    }
+    try {
+      const size = fs.fstatSync(this.fd).size;
+      const n = headerLength(this.bytesAt(0, Math.min(8, size)), size, file);
+      ({ entries: this.entries, metadata: this.metadata, dataStart: this.dataStart } = parseHeader(this.bytesAt(8, n), size, file));
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+  }
+
+  private bytesAt(position: number, length: number): Uint8Array {
+    if (this.fd === null) throw new Error(`${this.file}: already closed`);
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const got = fs.readSync(this.fd, out, done, length - done, position + done);
+      if (got === 0) fail(this.file, `truncated while reading: got ${done} of ${length} bytes at offset ${position}`);
+      done += got;
+    }
+    return out;
+  }
+
+  /** The values of tensor `name` (throws naming the file if there is no such tensor). */
+  read(name: string): DecodedTensor {
+    const e = this.entries.get(name);
+    if (!e) fail(this.file, `no tensor named ${name}`);
+    return decodeEntry(this.bytesAt(this.dataStart + e.data_offsets[0], e.data_offsets[1] - e.data_offsets[0]), e, this.file, name);
+  }
+
+  close(): void {
+    if (this.fd !== null) fs.closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+/** Header bytes (u64 length + JSON padded with spaces so the data starts 8-byte aligned, as the reference implementation does). */
+function encodeHeader(header: Record<string, unknown>): Uint8Array {
+  let json = JSON.stringify(header);
+  const enc = new TextEncoder();
+  while (enc.encode(json).length % 8 !== 0) json += " ";
+  const h = enc.encode(json);
+  const out = new Uint8Array(8 + h.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
+  out.set(h, 8);
+  return out;
+}
+
+type Planned = { name: string; t: tf.Tensor; dtype: SafeDType; bytes: number };
+
+/** Checks names and dtypes and lays the tensors out, before any data is read or written. */
+function plan(tensors: Map<string, tf.Tensor>, metadata?: Record<string, string>): { header: Uint8Array; items: Planned[] } {
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length) header.__metadata__ = metadata;
-  const chunks: Uint8Array[] = [];
+  const items: Planned[] = [];
   let offset = 0;
   for (const [name, t] of tensors) {
     if (name === "__metadata__") throw new Error("a tensor may not be named __metadata__");
-    let dtype: SafeDType;
-    let chunk: Uint8Array;
-    const values = t.dataSync();
-    if (t.dtype === "float32") {
-      dtype = "F32";
-      chunk = new Uint8Array(4 * t.size);
-      const dv = new DataView(chunk.buffer);
-      for (let i = 0; i < t.size; i++) dv.setFloat32(4 * i, values[i] as number, true);
-    } else if (t.dtype === "int32") {
-      dtype = "I32";
-      chunk = new Uint8Array(4 * t.size);
-      const dv = new DataView(chunk.buffer);
-      for (let i = 0; i < t.size; i++) dv.setInt32(4 * i, values[i] as number, true);
-    } else if (t.dtype === "bool") {
-      dtype = "BOOL";
-      chunk = Uint8Array.from(values as Uint8Array);
-    } else throw new Error(`tensor ${name}: dtype ${t.dtype} cannot be stored in safetensors here`);
-    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + chunk.length] };
-    chunks.push(chunk);
-    offset += chunk.length;
+    const dtype: SafeDType | undefined = t.dtype === "float32" ? "F32" : t.dtype === "int32" ? "I32" : t.dtype === "bool" ? "BOOL" : undefined;
+    if (!dtype) throw new Error(`tensor ${name}: dtype ${t.dtype} cannot be stored in safetensors here`);
+    const bytes = BYTES[dtype] * t.size;
+    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
+    items.push({ name, t, dtype, bytes });
+    offset += bytes;
   }
-  let json = JSON.stringify(header);
-  const enc = new TextEncoder();
-  // Pad with spaces so tensor data starts 8-byte aligned, as the reference implementation does.
-  while (enc.encode(json).length % 8 !== 0) json += " ";
-  const h = enc.encode(json);
-  const out = new Uint8Array(8 + h.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
-  out.set(h, 8);
-  let p = 8 + h.length;
-  for (const c of chunks) {
-    out.set(c, p);
-    p += c.length;
+  return { header: encodeHeader(header), items };
+}
+
+/** A tensor's values as little-endian file bytes (a view, not a copy, on little-endian machines). */
+function tensorBytes(item: Planned): Uint8Array {
+  const values = item.t.dataSync();
+  if (item.dtype === "BOOL") return Uint8Array.from(values as Uint8Array);
+  if (LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, item.bytes);
+  const out = new Uint8Array(item.bytes);
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i < item.t.size; i++)
+    item.dtype === "F32" ? dv.setFloat32(4 * i, values[i] as number, true) : dv.setInt32(4 * i, values[i] as number, true);
+  return out;
+}
+
+/** Serialises float32/int32 tensors (as F32/I32; bool as BOOL) with an 8-byte aligned header. */
+export function encodeSafetensors(tensors: Map<string, tf.Tensor>, metadata?: Record<string, string>): Uint8Array {
+  const { header, items } = plan(tensors, metadata);
+  const out = new Uint8Array(header.length + items.reduce((s, it) => s + it.bytes, 0));
+  out.set(header, 0);
+  let p = header.length;
+  for (const it of items) {
+    out.set(tensorBytes(it), p);
+    p += it.bytes;
   }
   return out;
 }
 
 /** Reads a .safetensors file into tfjs tensors (caller disposes them). */
 export function readSafetensors(file: string): { tensors: Map<string, tf.Tensor>; metadata: Record<string, string> } {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw new Error(`cannot read checkpoint ${file}: ${(e as Error).message}`);
-  }
-  const { tensors, metadata } = decodeSafetensors(bytes, file);
+  const f = new SafetensorsFile(file);
   const out = new Map<string, tf.Tensor>();
-  for (const [name, t] of tensors) out.set(name, tf.tensor(t.data, t.shape, t.dtype));
-  return { tensors: out, metadata };
+  try {
+    for (const name of f.entries.keys()) {
+      const t = f.read(name);
+      out.set(name, tf.tensor(t.data, t.shape, t.dtype));
+    }
+  } catch (e) {
+    for (const t of out.values()) t.dispose();
+    throw e;
+  } finally {
+    f.close();
+  }
+  return { tensors: out, metadata: f.metadata };
 }
 
 /**
@@ -215,18 +319,26 @@ export function readSafetensors(file: string): { tensors: Map<string, tf.Tensor>
  * truncated file in place of the previous one.
  */
 export function writeSafetensors(file: string, tensors: Map<string, tf.Tensor>, metadata?: Record<string, string>): void {
-  const bytes = encodeSafetensors(tensors, metadata);
+  const { header, items } = plan(tensors, metadata); // fails (e.g. a bad dtype) before any file exists
   const dir = path.dirname(path.resolve(file));
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = fs.openSync(tmp, "w");
+  let fd: number | null = null;
   try {
-    fs.writeSync(fd, bytes);
+    fd = fs.openSync(tmp, "w");
+    // One tensor at a time: a checkpoint never sits whole in memory beside the model.
+    fs.writeSync(fd, header);
+    for (const it of items) {
+      const bytes = tensorBytes(it);
+      let done = 0;
+      while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+    }
     fs.fsyncSync(fd);
-  } catch (e) {
     fs.closeSync(fd);
+    fd = null;
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    if (fd !== null) fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
     throw new Error(`cannot write checkpoint ${file}: ${(e as Error).message}`);
   }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
 }

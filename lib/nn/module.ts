@@ -75,21 +75,29 @@ export abstract class Module {
   }
 
   /**
+   * What keeps a state with these tensor names and shapes from loading into this module (one line
+   * per mismatched tensor; empty when it fits).
+   */
+  stateMismatches(shapes: Map<string, readonly number[]>): string[] {
+    const own = new Map(this.namedParameters());
+    const problems: string[] = [];
+    for (const [n, p] of own) {
+      const s = shapes.get(n);
+      if (!s) problems.push(`missing ${n} [${p.shape.join(", ")}]`);
+      else if (s.join(",") !== p.shape.join(",")) problems.push(`${n}: expected [${p.shape.join(", ")}], got [${s.join(", ")}]`);
+    }
+    for (const n of shapes.keys()) if (!own.has(n)) problems.push(`unexpected ${n}`);
+    return problems;
+  }
+
+  /**
    * Assigns every parameter from `state`. Refuses (changing nothing) when names or shapes differ,
    * listing each mismatched tensor.
    */
   loadStateDict(state: Map<string, tf.Tensor>): void {
-    const own = new Map(this.namedParameters());
-    const problems: string[] = [];
-    for (const [n, p] of own) {
-      const t = state.get(n);
-      if (!t) problems.push(`missing ${n} [${p.shape.join(", ")}]`);
-      else if (t.shape.join(",") !== p.shape.join(","))
-        problems.push(`${n}: expected [${p.shape.join(", ")}], got [${t.shape.join(", ")}]`);
-    }
-    for (const n of state.keys()) if (!own.has(n)) problems.push(`unexpected ${n}`);
+    const problems = this.stateMismatches(new Map([...state].map(([n, t]) => [n, t.shape])));
     if (problems.length) throw new Error(`state dict does not match the model:\n  ${problems.join("\n  ")}`);
-    for (const [n, p] of own) p.assign(tf.cast(state.get(n)!, p.dtype));
+    for (const [n, p] of this.namedParameters()) p.assign(tf.cast(state.get(n)!, p.dtype));
   }
 
   /** The text inside a leaf module's parentheses in its repr, e.g. `p=0.5` (PyTorch's `extra_repr`). */

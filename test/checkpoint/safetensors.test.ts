@@ -59,8 +59,10 @@ test("save/load round trip restores every parameter exactly", () => {
   const a = new LSTM(3, 4, 2, { rng: new Random(1) });
   const b = new LSTM(3, 4, 2, { rng: new Random(2) });
   const file = path.join(dir, "rt.safetensors");
+  const live = tf.memory().numTensors;
   saveCheckpoint(a, file);
   loadCheckpoint(b, file);
+  assert.is(tf.memory().numTensors, live, "saving and loading leave no tensor behind");
   for (const [[n, p], [, q]] of a.namedParameters().map((x, i) => [x, b.namedParameters()[i]] as const))
     assert.equal(Array.from(p.dataSync()), Array.from(q.dataSync()), n);
   assert.equal(fs.readdirSync(dir), ["rt.safetensors"], "no temporary file left behind");
@@ -102,6 +104,52 @@ test("a truncated file is refused with the file name and byte counts; the model 
   assert.throws(() => loadCheckpoint(m, file), /cut\.safetensors/);
   assert.equal(m.parameters().map((p) => Array.from(p.dataSync())), before);
   assert.throws(() => loadCheckpoint(m, path.join(dir, "nope.safetensors")), /cannot read checkpoint .*nope\.safetensors/);
+});
+
+/** A safetensors file built by hand from (name, dtype, shape, bytes) records. */
+function handBuilt(file: string, records: [string, string, number[], Uint8Array][]): void {
+  const header: Record<string, unknown> = {};
+  let off = 0;
+  for (const [name, dtype, shape, bytes] of records) {
+    header[name] = { dtype, shape, data_offsets: [off, off + bytes.length] };
+    off += bytes.length;
+  }
+  const h = new TextEncoder().encode(JSON.stringify(header));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(h.length));
+  fs.writeFileSync(file, Buffer.concat([len, h, ...records.map((r) => r[3])]));
+}
+const f64 = (xs: number[]) => new Uint8Array(Float64Array.from(xs).buffer);
+const f16 = (xs: number[]) => new Uint8Array(Uint16Array.from(xs).buffer); // raw half-precision bits
+
+test("a checkpoint written in other float dtypes (F64, F16) loads, converted to the model's float32", () => {
+  const file = path.join(dir, "f64.safetensors");
+  handBuilt(file, [
+    ["weight_ih_l0", "F64", [4, 1], f64([0.5, -1, 2, 0.25])],
+    ["weight_hh_l0", "F16", [4, 1], f16([0x3c00, 0xc000, 0x3800, 0])], // 1, -2, 0.5, 0
+    ["bias_ih_l0", "F64", [4], f64([1, 2, 3, 4])],
+    ["bias_hh_l0", "F64", [4], f64([-1, -2, -3, -4])],
+  ]);
+  const m = new LSTM(1, 1, 1, { rng: new Random(5) });
+  loadCheckpoint(m, file);
+  const got = Object.fromEntries(m.namedParameters().map(([n, p]) => [n, Array.from(p.dataSync())]));
+  assert.equal(got, { weight_ih_l0: [0.5, -1, 2, 0.25], weight_hh_l0: [1, -2, 0.5, 0], bias_ih_l0: [1, 2, 3, 4], bias_hh_l0: [-1, -2, -3, -4] });
+  assert.ok(m.parameters().every((p) => p.dtype === "float32"));
+});
+
+test("a tensor that cannot be converted (int64 beyond int32) refuses the file before any parameter changes", () => {
+  const file = path.join(dir, "i64.safetensors");
+  const i64 = new Uint8Array(BigInt64Array.from([1n, 2n, 1n << 40n, 3n]).buffer);
+  handBuilt(file, [
+    ["weight_ih_l0", "F64", [4, 1], f64([9, 9, 9, 9])],
+    ["weight_hh_l0", "F64", [4, 1], f64([9, 9, 9, 9])],
+    ["bias_ih_l0", "F64", [4], f64([9, 9, 9, 9])],
+    ["bias_hh_l0", "I64", [4], i64],
+  ]);
+  const m = new LSTM(1, 1, 1, { rng: new Random(6) });
+  const before = m.parameters().map((p) => Array.from(p.dataSync()));
+  assert.throws(() => loadCheckpoint(m, file), (e: Error) => e.message.includes("i64.safetensors") && /bias_hh_l0: int64 value 1099511627776 does not fit in int32/.test(e.message));
+  assert.equal(m.parameters().map((p) => Array.from(p.dataSync())), before);
 });
 
 test("saving over an existing checkpoint replaces it atomically (a failed write keeps the old file)", () => {
