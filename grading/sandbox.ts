@@ -191,7 +191,9 @@ export function kernelLaunch(o: LaunchOptions): KernelLaunch {
       /* absent on this system */
     }
   }
-  for (const f of ["ld.so.cache", "ld.so.conf", "ld.so.conf.d", "passwd", "group", "nsswitch.conf", "localtime", "fonts", "hosts"]) {
+  // alternatives: Debian reaches some shared libraries through it (libopenblas.so.0 ->
+  // /etc/alternatives/… -> openblas-pthread/…); without it the native GEMM cannot load in the kernel.
+  for (const f of ["ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "passwd", "group", "nsswitch.conf", "localtime", "fonts", "hosts"]) {
     const p = path.join("/etc", f);
     if (fs.existsSync(p)) args.push("--ro-bind", p, p);
   }

@@ -10,6 +10,7 @@ import { kernelLaunch, probeSandbox, SLOT_UID_BASE } from "../../grading/sandbox
 import { jupyterPython, runDriver, type DriverRun } from "../../grading/grade/driver";
 import type { Notebook, NotebookOutput } from "../../grading/notebook";
 import { repoRoot } from "./submissions";
+import { nativeBlasStatus } from "../../lib/engine/kernels/native-blas";
 
 const probe = probeSandbox("auto");
 const GiB = 1024 ** 3;
@@ -115,6 +116,8 @@ test("an allocation beyond the memory cap fails in the cell, not on the machine"
 });
 
 test(`the kernel's view of the machine (sandbox: ${probe.mode}, ${probe.reason})`, () => {
+  const last = main.result.cells[sources.length - 1]!;
+  assert.is(last.status, "ok", `the probe cell failed: ${last.detail}`);
   const seen = JSON.parse(out(main.executed.cells[sources.length - 1]!.outputs)) as Record<string, unknown>;
   if (probe.mode === "bwrap") {
     assert.equal(seen.repo, ["data", "dist", "native", "node_modules", "notebooks", "package.json"]); // native: the GEMM, read-only
@@ -128,6 +131,15 @@ test(`the kernel's view of the machine (sandbox: ${probe.mode}, ${probe.reason})
     assert.match(probe.reason, /no sandbox|disabled/);
     assert.is(seen.source, "READ");
   }
+});
+
+test("the native GEMM loads in the kernel exactly when it loads in the grader", async () => {
+  // A sandbox that hid a library it links (libopenblas.so.0 -> /etc/alternatives/…) made every
+  // graded kernel fall back to the wasm products: the lab's training cells ran 2.5x slower.
+  const r = await run(['import { nativeBlasStatus } from "lab4";\nconst b = nativeBlasStatus();\nconsole.log("reason" in b ? b.reason : "loaded");'], { timeout: 60 });
+  assert.is(r.result.cells[0]!.status, "ok", r.result.cells[0]!.detail);
+  const here = nativeBlasStatus();
+  assert.is(out(r.executed.cells[0]!.outputs).trim(), here.loaded ? "loaded" : here.reason);
 });
 
 test("after too many kernel deaths the remaining cells are reported as not run, with the reason", async () => {
