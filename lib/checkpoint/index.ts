@@ -30,8 +30,11 @@ export function saveCheckpoint(model: Module, file: string, metadata?: Record<st
 export function loadCheckpoint(model: Module, file: string): Record<string, string> {
   const f = new SafetensorsFile(file);
   try {
-    const problems = model.stateMismatches(new Map([...f.entries].map(([n, e]) => [n, e.shape])));
-    if (problems.length) throw new Error(`checkpoint ${file} does not fit this model: state dict does not match the model:\n  ${problems.join("\n  ")}`);
+    try {
+      model.assertStateFits(new Map([...f.entries].map(([n, e]) => [n, e.shape])));
+    } catch (e) {
+      throw new Error(`checkpoint ${file} does not fit this model: ${(e as Error).message}`);
+    }
     // Integer tensors can fail to convert (int64 beyond int32): decode them all before assigning any.
     const early = new Map<string, DecodedTensor>();
     for (const [n, e] of f.entries) if (!FLOAT_DTYPES.has(e.dtype)) early.set(n, f.read(n));

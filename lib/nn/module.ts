@@ -75,10 +75,10 @@ export abstract class Module {
   }
 
   /**
-   * What keeps a state with these tensor names and shapes from loading into this module (one line
-   * per mismatched tensor; empty when it fits).
+   * Throws, listing each mismatched tensor (one line each), unless a state with these tensor names
+   * and shapes fits this module exactly.
    */
-  stateMismatches(shapes: Map<string, readonly number[]>): string[] {
+  assertStateFits(shapes: Map<string, readonly number[]>): void {
     const own = new Map(this.namedParameters());
     const problems: string[] = [];
     for (const [n, p] of own) {
@@ -87,7 +87,7 @@ export abstract class Module {
       else if (s.join(",") !== p.shape.join(",")) problems.push(`${n}: expected [${p.shape.join(", ")}], got [${s.join(", ")}]`);
     }
     for (const n of shapes.keys()) if (!own.has(n)) problems.push(`unexpected ${n}`);
-    return problems;
+    if (problems.length) throw new Error(`state dict does not match the model:\n  ${problems.join("\n  ")}`);
   }
 
   /**
@@ -95,8 +95,7 @@ export abstract class Module {
    * listing each mismatched tensor.
    */
   loadStateDict(state: Map<string, tf.Tensor>): void {
-    const problems = this.stateMismatches(new Map([...state].map(([n, t]) => [n, t.shape])));
-    if (problems.length) throw new Error(`state dict does not match the model:\n  ${problems.join("\n  ")}`);
+    this.assertStateFits(new Map([...state].map(([n, t]) => [n, t.shape])));
     for (const [n, p] of this.namedParameters()) p.assign(tf.cast(state.get(n)!, p.dtype));
   }
 
