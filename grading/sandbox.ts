@@ -106,6 +106,8 @@ export interface LaunchOptions {
   memoryBytes: number;
   /** Environment for the kernel (LAB4_PROFILE, ...). */
   env: Record<string, string>;
+  /** V8's background worker threads for the kernel (its share of the cores; see `coreShare`). */
+  helperThreads: number;
   /** The data folder to copy for the kernel. */
   dataDir: string;
 }
@@ -150,7 +152,7 @@ export function kernelLaunch(o: LaunchOptions): KernelLaunch {
   const kdir = path.join(o.workDir, "k");
   fs.mkdirSync(kdir, { recursive: true, mode: 0o700 });
   const uid = o.probe.dropUid ? SLOT_UID_BASE + o.slot : null;
-  const kernelCmd = [node, tslab, "kernel", "--config-path", "{connection_file}"];
+  const kernelCmd = [node, `--v8-pool-size=${Math.max(1, Math.floor(o.helperThreads))}`, tslab, "kernel", "--config-path", "{connection_file}"];
   const baseEnv: Record<string, string> = {
     PATH: "/usr/local/bin:/usr/bin:/bin",
     LANG: "C.UTF-8",

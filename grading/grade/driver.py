@@ -21,6 +21,7 @@ Writes the executed notebook and a result JSON (per-cell status, seconds, detail
 import asyncio
 import json
 import os
+import re
 import resource
 import signal
 import sys
@@ -30,6 +31,14 @@ import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 
+# An error with one of these texts means the cell ran out of memory, whichever limit tripped first
+# (the data rlimit fails an ArrayBuffer or wasm allocation with a catchable error; V8's heap limit
+# crashes the kernel). The kernel is restarted without the cell either way: memory the cell still
+# holds would otherwise make some later, innocent cell fail or crash instead.
+ALLOCATION_FAILED = re.compile(
+    r"Array buffer allocation failed|could not allocate memory|Cannot allocate memory|std::bad_alloc|\bout of memory\b",
+    re.IGNORECASE,
+)
 TSLAB_ABORT_WINDOW_S = 0.3  # tslab resets its queue for 200 ms after an error
 POLL_S = 0.25
 
@@ -223,11 +232,16 @@ def log_tail(path, n=4000):
         return ""
 
 
+OOM_DEATH = "out of memory (the kernel crashed: JavaScript heap out of memory)"
+
+
 def death_reason(kernel, log_path):
     code = kernel.exit_code()
     tail = log_tail(log_path)
+    # only what this kernel wrote: an earlier kernel's crash must not explain this one's
+    tail = tail[tail.rfind("--- kernel start"):] if "--- kernel start" in tail else tail
     if "heap out of memory" in tail or "Allocation failed" in tail:
-        return "out of memory (the kernel crashed: JavaScript heap out of memory)"
+        return OOM_DEATH
     if code is None:
         return "the kernel stopped answering"
     if code < 0:
@@ -269,7 +283,8 @@ async def run_cell(client, kernel, cell, index, timeout, job, log_path):
                 msg = await kc.shell_channel.get_msg(timeout=min(POLL_S, remaining))
             except Exception:  # queue.Empty
                 if not kernel.alive():
-                    return "died", death_reason(kernel, log_path)
+                    reason = death_reason(kernel, log_path)
+                    return ("memory" if reason == OOM_DEATH else "died"), reason
                 if mem_cap and kernel.pid is not None and tree_rss_bytes(kernel.pid) > mem_cap:
                     await kernel.kill()
                     return "memory", f"killed: the kernel used more than {mem_cap // (1024 * 1024)} MiB of memory"
@@ -289,7 +304,23 @@ async def run_cell(client, kernel, cell, index, timeout, job, log_path):
         return "timeout", f"timeout after {timeout:g} s; interrupted"
     if status == "abort":
         return "abort", "the kernel aborted the request (tslab #19)"
-    return ("ok" if status == "ok" else "error"), ""
+    if status == "ok":
+        return "ok", ""
+    failed = ALLOCATION_FAILED.search(stderr_text(cell))
+    if failed:
+        return "memory", f"out of memory in the cell ({failed.group(0)}); the kernel was restarted without it"
+    return "error", ""
+
+
+def stderr_text(cell):
+    """What the cell wrote to stderr (tslab reports errors there, not as `error` outputs)."""
+    parts = []
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "stream" and o.get("name") == "stderr":
+            parts.append(o.get("text", "") if isinstance(o.get("text"), str) else "".join(o.get("text", [])))
+        elif o.get("output_type") == "error":
+            parts.append(f"{o.get('ename', '')}: {o.get('evalue', '')}")
+    return "".join(parts)
 
 
 async def execute(job):

@@ -86,7 +86,7 @@ export function writeMiniClassSet(dir: string, paths: { outDir: string; otherSub
   subs["process_exit"] = [insertAfter(perfect, "words_checks", code("process.exit(1);")), { total: 38, mention: [/exited with code 1/] }];
   subs["out_of_memory"] = [
     insertAfter(perfect, "words_checks", code("const hoard: Float64Array[] = [];\nwhile (true) hoard.push(new Float64Array(1e7).fill(1));")),
-    { total: 38 },
+    { total: 38, mention: [/out of memory/] },
   ];
   // wrong answers everywhere, plus every trick on the grading functions and the markers (one
   // cell each, so that one failing trick does not stop the others)
