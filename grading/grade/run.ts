@@ -167,6 +167,7 @@ export interface BatchContext {
  * background workers (GC marking, optimising compiler) whatever the machine: with two kernels on two
  * cores they fight, and measured on the lab's reduced profile one pair of kernels took 37.2 s with
  * V8's default pool against 34.3 s with one worker each (a lone kernel: 26.4 s default, 24.9 s with 2).
+ * See `kernelNodeFlags` for what else a one-core kernel does.
  */
 export function coreShare(jobs: number, cores: number = os.cpus().length): number {
   return Math.max(1, Math.floor(cores / Math.max(1, jobs)));
