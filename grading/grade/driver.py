@@ -31,6 +31,9 @@ import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from kernelproc import TSLAB_ABORT_WINDOW_S, signal_tree, tree_cpu_seconds, tree_rss_bytes  # noqa: E402
+
 # An error with one of these texts means the cell ran out of memory, whichever limit tripped first
 # (the data rlimit fails an ArrayBuffer or wasm allocation with a catchable error; V8's heap limit
 # crashes the kernel). The kernel is restarted without the cell either way: memory the cell still
@@ -39,87 +42,7 @@ ALLOCATION_FAILED = re.compile(
     r"Array buffer allocation failed|could not allocate memory|Cannot allocate memory|std::bad_alloc|\bout of memory\b",
     re.IGNORECASE,
 )
-TSLAB_ABORT_WINDOW_S = 0.3  # tslab resets its queue for 200 ms after an error
 POLL_S = 0.25
-
-
-# --------------------------------------------------------------------------------------------
-# processes
-
-
-def _children_map():
-    kids = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                stat = f.read().decode("utf-8", "replace")
-        except OSError:
-            continue
-        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
-        kids.setdefault(ppid, []).append(int(name))
-    return kids
-
-
-def process_tree(root):
-    """root and all its descendants (pids)."""
-    kids = _children_map()
-    out, todo = [], [root]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(kids.get(p, []))
-    return out
-
-
-def tree_status_bytes(root, field):
-    """A /proc/<pid>/status memory field (e.g. "VmRSS", "VmHWM") in bytes, for root and each descendant."""
-    out = []
-    for p in process_tree(root):
-        try:
-            with open(f"/proc/{p}/status") as f:
-                for line in f:
-                    if line.startswith(field + ":"):
-                        out.append(int(line.split()[1]) * 1024)
-                        break
-        except OSError:
-            pass
-    return out
-
-
-def tree_rss_bytes(root):
-    return sum(tree_status_bytes(root, "VmRSS"))
-
-
-def tree_cpu_seconds(root):
-    """CPU time (user + system) used so far by root and its descendants."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for p in process_tree(root):
-        try:
-            with open(f"/proc/{p}/stat", "rb") as f:
-                stat = f.read().decode("utf-8", "replace")
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / tick
-
-
-def signal_tree(root, sig, only_comm=None):
-    for p in process_tree(root):
-        if only_comm is not None:
-            try:
-                with open(f"/proc/{p}/comm") as f:
-                    if f.read().strip() != only_comm:
-                        continue
-            except OSError:
-                continue
-        try:
-            os.kill(p, sig)
-        except OSError:
-            pass
 
 
 # --------------------------------------------------------------------------------------------
