@@ -163,11 +163,8 @@ export interface BatchContext {
 
 /**
  * Cores each kernel may keep busy with helper threads: the machine's cores split among the `--jobs`
- * kernels (at least 1). OpenBLAS would otherwise start a thread per core in every kernel, and V8 four
- * background workers (GC marking, optimising compiler) whatever the machine: with two kernels on two
- * cores they fight, and measured on the lab's reduced profile one pair of kernels took 37.2 s with
- * V8's default pool against 34.3 s with one worker each (a lone kernel: 26.4 s default, 24.9 s with 2).
- * See `kernelNodeFlags` for what else a one-core kernel does.
+ * kernels (at least 1). OpenBLAS would otherwise start a thread per core in every kernel, and
+ * `--jobs N` kernels would fight over the cores; see `kernelNodeFlags` for V8's threads.
  */
 export function coreShare(jobs: number, cores: number = os.cpus().length): number {
   return Math.max(1, Math.floor(cores / Math.max(1, jobs)));
