@@ -55,6 +55,28 @@ test("wasm: a 3085-row embedding gradient agrees with the stock cpu kernel", asy
   for (let i = 0; i < ref.length; i++) assert.ok(Math.abs(ours[i] - ref[i]) < 1e-5, `element ${i}`);
 });
 
+test("the sums are exactly those of one float64 accumulator over the whole table, and every other row is 0", async () => {
+  // Reference: the plain algorithm (the whole [numSegments, inner] table in float64, rounded once).
+  const n = 500, d = 7, k = 3000;
+  let seed = 12345;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const idsArr = Array.from({ length: k }, () => Math.floor(rnd() * (n + 20)) - 10); // some out of range
+  const xs = Float32Array.from({ length: k * d }, () => (rnd() - 0.5) * 10 ** Math.floor(rnd() * 6 - 2));
+  const table = new Float64Array(n * d);
+  idsArr.forEach((s, i) => {
+    if (s >= 0 && s < n) for (let j = 0; j < d; j++) table[s * d + j] += xs[i * d + j]!;
+  });
+  const want = Float32Array.from(table);
+  for (let round = 0; round < 2; round++) {
+    const got = await onBackend("wasm", () => {
+      // dirty heap first: makeOutput's memory is uninitialised and may be a freed tensor's
+      tf.fill([n, d], 123.25).dispose();
+      return tf.unsortedSegmentSum(tf.tensor2d(xs, [k, d]), tf.tensor1d(idsArr, "int32"), n).dataSync();
+    });
+    assert.equal(Array.from(got), Array.from(want), `round ${round}`);
+  }
+});
+
 test("bad input: non-int32 ids and a wrong numSegments give clear errors", async () => {
   await onBackend("wasm", () => {
     assert.throws(
