@@ -155,23 +155,21 @@ def log_tail(path, n=4000):
         return ""
 
 
-OOM_DEATH = "out of memory (the kernel crashed: JavaScript heap out of memory)"
-
-
-def death_reason(kernel, log_path):
+def death(kernel, log_path):
+    """(status, detail) of a kernel that is gone: "memory" when V8 crashed on its heap limit, else "died"."""
     code = kernel.exit_code()
     tail = log_tail(log_path)
     # only what this kernel wrote: an earlier kernel's crash must not explain this one's
     tail = tail[tail.rfind("--- kernel start"):] if "--- kernel start" in tail else tail
     if "heap out of memory" in tail or "Allocation failed" in tail:
-        return OOM_DEATH
+        return "memory", "out of memory (the kernel crashed: JavaScript heap out of memory)"
     if code is None:
-        return "the kernel stopped answering"
+        return "died", "the kernel stopped answering"
     if code < 0:
-        return f"the kernel was killed by signal {-code}"
+        return "died", f"the kernel was killed by signal {-code}"
     if code >= 128:
-        return f"the kernel was killed by signal {code - 128}"
-    return f"the kernel process exited with code {code}"
+        return "died", f"the kernel was killed by signal {code - 128}"
+    return "died", f"the kernel process exited with code {code}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -206,8 +204,7 @@ async def run_cell(client, kernel, cell, index, timeout, job, log_path):
                 msg = await kc.shell_channel.get_msg(timeout=min(POLL_S, remaining))
             except Exception:  # queue.Empty
                 if not kernel.alive():
-                    reason = death_reason(kernel, log_path)
-                    return ("memory" if reason == OOM_DEATH else "died"), reason
+                    return death(kernel, log_path)
                 if mem_cap and kernel.pid is not None and tree_rss_bytes(kernel.pid) > mem_cap:
                     await kernel.kill()
                     return "memory", f"killed: the kernel used more than {mem_cap // (1024 * 1024)} MiB of memory"
