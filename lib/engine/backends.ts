@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { installCpuKernelFixes, installWasmKernelFixes, nativeBlasStatus } from "./kernels";
 import { selfTest } from "./self-test";
+import { installHeapGrowth, wasmHeapMemory } from "./heap-growth";
 
 /** tfjs backend names we select between ("tensorflow" = tfjs-node / tfjs-node-gpu). */
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -121,6 +122,9 @@ function wasmCandidate(): Candidate {
           if (!beforeRej.has(l)) process.removeListener("unhandledRejection", l);
       }
       const kernelFixes = installWasmKernelFixes();
+      // Fewer, larger heap growths: each one costs a full GC of the JS heap (heap-growth.ts).
+      const heap = wasmHeapMemory();
+      if (heap) installHeapGrowth(heap);
       const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
       const threads = mod.getThreadsCount?.() ?? 1;
       const blas = nativeBlasStatus();
