@@ -6,6 +6,11 @@
  * Rows are plain objects. `map` hands the function a shallow copy of each row (so assigning a new
  * field never changes the source dataset) and builds a NEW dataset from the returned rows, like HF.
  * Arrays inside rows are shared between datasets: treat them as read-only.
+ *
+ * A column whose every value is a list of integer pairs (the windowizer's `moving_window`) is kept
+ * packed, as HF keeps every column in Arrow: each row access builds fresh `[a, b]` arrays, like HF's
+ * `ds[i]`. Why: as JS arrays the tweets' 1.3M pairs were ~110 MB of objects that every full GC of the
+ * kernel marks again, for the rest of the notebook; packed they are 10 MB of Int32Array.
  */
 import { inspect } from "node:util";
 
@@ -23,18 +28,98 @@ function indentTail(text: string, pad: string): string {
   return text.split("\n").join(`\n${pad}`);
 }
 
+/**
+ * A packed column of integer-pair lists (Arrow's list<fixed_size_list<int32, 2>>): row r's pairs are
+ * (values[2k], values[2k + 1]) for k in [offsets[r], offsets[r + 1]).
+ */
+export interface PairListColumn {
+  readonly offsets: Int32Array;
+  readonly values: Int32Array;
+}
+
+const isInt32 = (x: unknown): x is number => typeof x === "number" && (x | 0) === x && !Object.is(x, -0);
+
+/** `name` packed if every row's value is a non-empty-overall list of int32 pairs, else undefined. */
+function packPairLists(rows: readonly object[], name: string): PairListColumn | undefined {
+  let total = 0;
+  for (const r of rows) {
+    const v = (r as Record<string, unknown>)[name];
+    if (!Array.isArray(v)) return undefined;
+    for (const p of v as unknown[]) if (!Array.isArray(p) || p.length !== 2 || !isInt32(p[0]) || !isInt32(p[1])) return undefined;
+    total += v.length;
+  }
+  if (total === 0) return undefined;
+  const offsets = new Int32Array(rows.length + 1);
+  const values = new Int32Array(2 * total);
+  let k = 0;
+  rows.forEach((r, i) => {
+    for (const [a, b] of (r as Record<string, Array<[number, number]>>)[name]!) {
+      values[2 * k] = a;
+      values[2 * k + 1] = b;
+      k++;
+    }
+    offsets[i + 1] = k;
+  });
+  return { offsets, values };
+}
+
+function unpackPairs(col: PairListColumn, i: number): Array<[number, number]> {
+  const { offsets, values } = col;
+  const out = new Array<[number, number]>(offsets[i + 1]! - offsets[i]!);
+  for (let k = offsets[i]!, j = 0; k < offsets[i + 1]!; k++, j++) out[j] = [values[2 * k]!, values[2 * k + 1]!];
+  return out;
+}
+
 export class Dataset<R extends object = DatasetRow> implements Iterable<R> {
+  /** The rows without their packed columns. */
   private readonly rows: readonly R[];
+  private readonly packed: ReadonlyMap<string, PairListColumn>;
   /** Column names in order of first appearance (HF's `features` keys). */
   readonly features: readonly string[];
 
   /**
-   * Wraps `rows` (not copied: the caller hands them over). `features` defaults to the union of the
-   * rows' keys in first-seen order.
+   * Wraps `rows` (not copied: the caller hands them over; columns that get packed are taken out of
+   * shallow copies, the caller's objects are left as they are). `features` defaults to the union of
+   * the rows' keys in first-seen order.
    */
   constructor(rows: readonly R[], features?: readonly string[]) {
-    this.rows = rows;
     this.features = Object.freeze(features ? [...features] : Dataset.keysOf(rows));
+    const packed = new Map<string, PairListColumn>();
+    for (const f of this.features) {
+      const col = packPairLists(rows, f);
+      if (col) packed.set(f, col);
+    }
+    this.packed = packed;
+    this.rows =
+      packed.size === 0
+        ? rows
+        : rows.map((r) => {
+            const copy = { ...r } as Record<string, unknown>;
+            for (const f of packed.keys()) delete copy[f];
+            return copy as R;
+          });
+  }
+
+  /** Row `i` as the caller sees it (packed columns unpacked, fields in `features` order). */
+  private rowAt(i: number): R {
+    if (this.packed.size === 0) return this.rows[i]!;
+    const base = this.rows[i] as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const f of this.features) {
+      const col = this.packed.get(f);
+      if (col) out[f] = unpackPairs(col, i);
+      else if (f in base) out[f] = base[f];
+    }
+    for (const k of Object.keys(base)) if (!(k in out)) out[k] = base[k];
+    return out as R;
+  }
+
+  /**
+   * The packed form of a pair-list column (e.g. `moving_window`), or undefined if `name` is not
+   * packed: lets Word2VecDataset read 1.3M pairs without building them as arrays.
+   */
+  pairList(name: string): PairListColumn | undefined {
+    return this.packed.get(name);
   }
 
   private static keysOf(rows: readonly object[]): string[] {
@@ -65,14 +150,15 @@ export class Dataset<R extends object = DatasetRow> implements Iterable<R> {
     if (!Number.isInteger(j) || j < 0 || j >= n) {
       throw new RangeError(`row index ${i} out of range for a Dataset with ${n} rows`);
     }
-    return this.rows[j];
+    return this.rowAt(j);
   }
 
   /** The values of one column, in row order (HF's `ds["all_tokens"]`). Unknown name -> Error. */
   column<K extends keyof R & string>(name: K): Array<R[K]> {
     this.requireColumn(name);
     const out = new Array<R[K]>(this.rows.length);
-    for (let i = 0; i < this.rows.length; i++) out[i] = this.rows[i][name];
+    const col = this.packed.get(name);
+    for (let i = 0; i < this.rows.length; i++) out[i] = col ? (unpackPairs(col, i) as R[K]) : this.rows[i]![name];
     return out;
   }
 
@@ -103,7 +189,7 @@ export class Dataset<R extends object = DatasetRow> implements Iterable<R> {
   map<S extends object>(fn: (row: R, index: number) => S, opts: { withIndices?: boolean } = {}): Dataset<S> {
     const out = new Array<S>(this.rows.length);
     for (let i = 0; i < this.rows.length; i++) {
-      const copy = { ...this.rows[i] };
+      const copy = this.packed.size === 0 ? { ...this.rows[i]! } : this.rowAt(i); // rowAt: already a fresh object
       const r: unknown = opts.withIndices ? fn(copy, i) : (fn as (row: R) => S)(copy);
       if (r === null || typeof r !== "object") {
         throw new Error(
@@ -118,10 +204,12 @@ export class Dataset<R extends object = DatasetRow> implements Iterable<R> {
 
   /** The rows for which `pred` is true (HF's `filter`). */
   filter(pred: (row: R, index: number) => boolean): Dataset<R> {
-    return new Dataset(
-      this.rows.filter((r, i) => pred(r, i)),
-      this.features,
-    );
+    const out: R[] = [];
+    for (let i = 0; i < this.rows.length; i++) {
+      const r = this.rowAt(i);
+      if (pred(r, i)) out.push(r);
+    }
+    return new Dataset(out, this.features); // packs again
   }
 
   /** The rows at `indices`, in that order (HF's `select`). */
@@ -133,11 +221,16 @@ export class Dataset<R extends object = DatasetRow> implements Iterable<R> {
 
   /** Rows `[start, end)` with `Array.prototype.slice` semantics. */
   slice(start?: number, end?: number): Dataset<R> {
-    return new Dataset(this.rows.slice(start, end), this.features);
+    if (this.packed.size === 0) return new Dataset(this.rows.slice(start, end), this.features);
+    const indices = [...this.rows.keys()].slice(start, end); // Array.prototype.slice's index rules
+    return new Dataset(
+      indices.map((i) => this.rowAt(i)),
+      this.features,
+    );
   }
 
-  [Symbol.iterator](): Iterator<R> {
-    return this.rows[Symbol.iterator]();
+  *[Symbol.iterator](): Iterator<R> {
+    for (let i = 0; i < this.rows.length; i++) yield this.rowAt(i);
   }
 
   /** HF's repr: `Dataset({\n    features: [...],\n    num_rows: N\n})`. */

@@ -40,6 +40,28 @@ export class Word2VecDataset {
     if (!Number.isInteger(vocabSize) || vocabSize <= 0) {
       throw new Error(`vocabSize must be a positive integer, got ${vocabSize}`);
     }
+    const packed = ds.pairList("moving_window");
+    if (packed) {
+      // The Dataset keeps the pairs packed (target, context, target, ...): split them, no arrays built.
+      const total = packed.values.length / 2;
+      const centers = new Int32Array(total);
+      const contexts = new Int32Array(total);
+      for (let k = 0; k < total; k++) {
+        const c = packed.values[2 * k]!, x = packed.values[2 * k + 1]!;
+        if (!(c >= 0 && c < vocabSize && x >= 0 && x < vocabSize)) {
+          let r = 0;
+          while (packed.offsets[r + 1]! <= k) r++;
+          throw new Error(`row ${r}: pair (${c}, ${x}) has an id outside the vocabulary [0, ${vocabSize})`);
+        }
+        centers[k] = c;
+        contexts[k] = x;
+      }
+      this.centers = centers;
+      this.contexts = contexts;
+      this.length = total;
+      this.vocabSize = vocabSize;
+      return;
+    }
     const windows = ds.column("moving_window");
     let total = 0;
     for (const [r, w] of windows.entries()) {

@@ -104,4 +104,75 @@ test("DatasetDict: splits, map over every split, HF's repr, unknown split", () =
   assert.is(message(() => dd.get("validation")), "DatasetDict has no split 'validation'; available splits: 'train', 'test'");
 });
 
+
+// Pair-list columns (the windowizer's moving_window) are kept packed, as HF keeps columns in Arrow.
+interface W {
+  id: number;
+  w: Array<[number, number]>;
+  tag: string;
+}
+const windowed = (): W[] => [
+  { id: 1, w: [[0, 1], [1, 0]], tag: "a" },
+  { id: 2, w: [], tag: "b" },
+  { id: 3, w: [[2, 2147483647], [-5, 0], [7, 7]], tag: "c" },
+];
+
+test("a pair-list column is packed; rows, columns and iteration give the same values, in features order", () => {
+  const src = windowed();
+  const ds = new Dataset(src);
+  const col = ds.pairList("w");
+  assert.ok(col, "packed");
+  assert.equal(Array.from(col!.offsets), [0, 2, 2, 5]);
+  assert.equal(Array.from(col!.values), [0, 1, 1, 0, 2, 2147483647, -5, 0, 7, 7]);
+  assert.equal(ds.features, ["id", "w", "tag"]);
+  assert.equal(ds.row(2), windowed()[2]);
+  assert.equal(Object.keys(ds.row(0)), ["id", "w", "tag"]);
+  assert.equal(ds.column("w"), windowed().map((r) => r.w));
+  assert.equal([...ds], windowed());
+  assert.equal(src, windowed(), "the caller's row objects are left as they were");
+  assert.is(ds.pairList("id"), undefined);
+  assert.is(ds.pairList("tag"), undefined);
+});
+
+test("packed rows are fresh objects (HF's ds[i]): changing one changes nothing in the dataset", () => {
+  const ds = new Dataset(windowed());
+  const r = ds.row(0);
+  assert.is.not(r, ds.row(0));
+  r.w.push([9, 9]);
+  r.w[0]![0] = 42;
+  assert.equal(ds.row(0).w, [[0, 1], [1, 0]]);
+});
+
+test("map, filter, select and slice of a packed dataset see the pairs and keep them packed", () => {
+  const ds = new Dataset(windowed());
+  const mapped = ds.map((row) => ({ ...row, n: row.w.length }));
+  assert.equal(mapped.column("n"), [2, 0, 3]);
+  assert.ok(mapped.pairList("w"));
+  const f = ds.filter((row) => row.w.length > 0);
+  assert.equal(f.column("id"), [1, 3]);
+  assert.equal(f.column("w"), [windowed()[0]!.w, windowed()[2]!.w]);
+  assert.equal(Array.from(f.pairList("w")!.offsets), [0, 2, 5]);
+  assert.equal(ds.select([2, 0]).column("w"), [windowed()[2]!.w, windowed()[0]!.w]);
+  assert.equal(ds.slice(-2).column("id"), [2, 3]);
+  assert.equal(ds.slice(1, 2).row(0), windowed()[1]);
+  assert.equal(ds.slice(5).numRows, 0);
+});
+
+test("columns that are not all int32 pairs stay as they are (same objects)", () => {
+  const cases: Array<Array<Record<string, unknown>>> = [
+    [{ w: [[0, 1]] }, {}], // a row without it
+    [{ w: [[0, 1.5]] }], // not an integer
+    [{ w: [[0, 2 ** 31]] }], // not int32
+    [{ w: [[0, 1, 2]] }], // not a pair
+    [{ w: [[0, undefined]] }], // an unknown token's id
+    [{ w: ["ab"] }], // strings
+    [{ w: [] }, { w: [] }], // no pairs at all
+  ];
+  for (const rows of cases) {
+    const ds = new Dataset(rows);
+    assert.is(ds.pairList("w"), undefined, JSON.stringify(rows));
+    assert.is(ds.row(0), rows[0], "rows are the caller's objects");
+  }
+});
+
 test.run();

@@ -48,6 +48,14 @@ test("Word2VecDataset flattens moving_window in row order like the seed's self.d
 test("Word2VecDataset names bad input: id outside the vocabulary, missing column, bad vocabSize", () => {
   const ds = new Dataset([{ moving_window: [[1, 4]] as Pair[] }]);
   assert.throws(() => new Word2VecDataset(ds, 4), /row 0: pair \(1, 4\) has an id outside the vocabulary \[0, 4\)/);
+  // packed (ids are int32): the row is found from the offsets, past an empty row
+  const third = new Dataset([{ moving_window: [[1, 2]] as Pair[] }, { moving_window: [] as Pair[] }, { moving_window: [[0, 1], [0, 9]] as Pair[] }]);
+  assert.ok(third.pairList("moving_window"));
+  assert.throws(() => new Word2VecDataset(third, 4), /row 2: pair \(0, 9\) has an id outside the vocabulary \[0, 4\)/);
+  // not packable (an unknown token's id is undefined): the same message from the unpacked rows
+  const unknown = new Dataset([{ moving_window: [[1, 2]] as Pair[] }, { moving_window: [[3, undefined]] as unknown as Pair[] }]);
+  assert.is(unknown.pairList("moving_window"), undefined);
+  assert.throws(() => new Word2VecDataset(unknown, 4), /row 1: pair \(3, undefined\) has an id outside the vocabulary \[0, 4\)/);
   const noWindows = new Dataset([{ tokens: ["a"] }]) as unknown as Dataset<{ moving_window: Pair[] }>;
   assert.throws(() => new Word2VecDataset(noWindows, 4), /no column 'moving_window'; available columns: 'tokens'/);
   assert.throws(() => new Word2VecDataset(ds, 0), /vocabSize must be a positive integer/);
