@@ -2,7 +2,6 @@ import * as tf from "@tensorflow/tfjs-core";
 import { fastBatchMatMul, fastFusedMatMul } from "./matmul";
 import { zeroCopyIdentity } from "./identity";
 import { fastUnpack } from "./unpack";
-import { fastSum } from "./sum";
 import { overrideKernel, restoreKernel } from "./registry";
 import { cpuUnsortedSegmentSum, wasmUnsortedSegmentSum } from "./segment-sum";
 import { nativeBlas } from "./native-blas";
@@ -17,7 +16,6 @@ export { nativeBlas, nativeBlasStatus, nativeBlasFile } from "./native-blas";
 export type { NativeBlas, NativeBlasStatus } from "./native-blas";
 export { zeroCopyIdentity } from "./identity";
 export { fastUnpack } from "./unpack";
-export { fastSum } from "./sum";
 
 let nativeProductsInstalled = false;
 
@@ -42,8 +40,6 @@ export interface WasmKernelFixes {
   zeroCopyIdentity?: boolean;
   /** `Unpack` as block copies (the gradient of `tf.stack`). */
   unpack?: boolean;
-  /** `Sum` over leading axes in one pass, without the stock kernel's transpose (bias gradients). */
-  sum?: boolean;
 }
 
 /**
@@ -51,7 +47,7 @@ export interface WasmKernelFixes {
  * registered). Idempotent. Returns the kernels now overridden.
  */
 export function installWasmKernelFixes(fixes: WasmKernelFixes = {}): string[] {
-  const { segmentSum = true, matMul = true, nativeBlas: useNative = true, zeroCopyIdentity: zci = true, unpack = true, sum = true } = fixes;
+  const { segmentSum = true, matMul = true, nativeBlas: useNative = true, zeroCopyIdentity: zci = true, unpack = true } = fixes;
   const installed: string[] = [];
   if (segmentSum) {
     overrideKernel("UnsortedSegmentSum", "wasm", "JS single-pass segment sum", () => wasmUnsortedSegmentSum);
@@ -77,16 +73,12 @@ export function installWasmKernelFixes(fixes: WasmKernelFixes = {}): string[] {
     overrideKernel("Unpack", "wasm", "block copies", fastUnpack);
     installed.push("Unpack");
   } else restoreKernel("Unpack", "wasm");
-  if (sum) {
-    overrideKernel("Sum", "wasm", "leading axes in one pass", fastSum);
-    installed.push("Sum");
-  } else restoreKernel("Sum", "wasm");
   return installed;
 }
 
 /** Restores every stock wasm kernel (UnsortedSegmentSum becomes unregistered again). */
 export function removeWasmKernelFixes(): void {
-  installWasmKernelFixes({ segmentSum: false, matMul: false, zeroCopyIdentity: false, unpack: false, sum: false });
+  installWasmKernelFixes({ segmentSum: false, matMul: false, zeroCopyIdentity: false, unpack: false });
 }
 
 /** Replaces the cpu backend's quadratic UnsortedSegmentSum. Idempotent. */
