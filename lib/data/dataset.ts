@@ -221,7 +221,6 @@ export class Dataset<R extends object = DatasetRow> implements Iterable<R> {
 
   /** Rows `[start, end)` with `Array.prototype.slice` semantics. */
   slice(start?: number, end?: number): Dataset<R> {
-    if (this.packed.size === 0) return new Dataset(this.rows.slice(start, end), this.features);
     const indices = [...this.rows.keys()].slice(start, end); // Array.prototype.slice's index rules
     return new Dataset(
       indices.map((i) => this.rowAt(i)),

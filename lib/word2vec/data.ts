@@ -6,7 +6,7 @@
  * pair in V8): Part 1 must stay under 1 GiB, and batches are gathered straight into typed arrays
  * that tf.tensor1d takes without conversion.
  */
-import type { Dataset } from "../data/dataset";
+import type { Dataset, PairListColumn } from "../data/dataset";
 import { Random, globalRandom } from "../random";
 
 /** One batch: `center[k]` is the target word id, `context[k]` its context word id. */
@@ -20,6 +20,50 @@ export interface WindowRow {
   // Optional so the lab's tweet rows (whose columns appear as cells add them) are accepted;
   // a row without it is an error naming the row.
   moving_window?: ReadonlyArray<readonly [number, number]>;
+}
+
+type Pairs = { centers: Int32Array; contexts: Int32Array };
+
+function checkPair(r: number, c: number, x: number, vocabSize: number): void {
+  if (!(Number.isInteger(c) && c >= 0 && c < vocabSize && Number.isInteger(x) && x >= 0 && x < vocabSize)) {
+    throw new Error(`row ${r}: pair (${c}, ${x}) has an id outside the vocabulary [0, ${vocabSize})`);
+  }
+}
+
+/** The pairs of a packed column (the Dataset keeps them as target, context, target, ...): no arrays built. */
+function splitPacked({ offsets, values }: PairListColumn, vocabSize: number): Pairs {
+  const total = values.length / 2;
+  const centers = new Int32Array(total);
+  const contexts = new Int32Array(total);
+  for (let r = 0; r + 1 < offsets.length; r++) {
+    for (let k = offsets[r]!; k < offsets[r + 1]!; k++) {
+      checkPair(r, values[2 * k]!, values[2 * k + 1]!, vocabSize);
+      centers[k] = values[2 * k]!;
+      contexts[k] = values[2 * k + 1]!;
+    }
+  }
+  return { centers, contexts };
+}
+
+/** The pairs of rows that hold them as arrays (a column the Dataset could not pack). */
+function flattenRows(windows: ReadonlyArray<WindowRow["moving_window"]>, vocabSize: number): Pairs {
+  let total = 0;
+  for (const [r, w] of windows.entries()) {
+    if (!Array.isArray(w)) throw new Error(`row ${r} has no "moving_window" pairs: run the windowizer first`);
+    total += w.length;
+  }
+  const centers = new Int32Array(total);
+  const contexts = new Int32Array(total);
+  let k = 0;
+  for (let r = 0; r < windows.length; r++) {
+    for (const [c, x] of windows[r]!) {
+      checkPair(r, c, x, vocabSize);
+      centers[k] = c;
+      contexts[k] = x;
+      k++;
+    }
+  }
+  return { centers, contexts };
 }
 
 export class Word2VecDataset {
@@ -41,49 +85,10 @@ export class Word2VecDataset {
       throw new Error(`vocabSize must be a positive integer, got ${vocabSize}`);
     }
     const packed = ds.pairList("moving_window");
-    if (packed) {
-      // The Dataset keeps the pairs packed (target, context, target, ...): split them, no arrays built.
-      const total = packed.values.length / 2;
-      const centers = new Int32Array(total);
-      const contexts = new Int32Array(total);
-      for (let k = 0; k < total; k++) {
-        const c = packed.values[2 * k]!, x = packed.values[2 * k + 1]!;
-        if (!(c >= 0 && c < vocabSize && x >= 0 && x < vocabSize)) {
-          let r = 0;
-          while (packed.offsets[r + 1]! <= k) r++;
-          throw new Error(`row ${r}: pair (${c}, ${x}) has an id outside the vocabulary [0, ${vocabSize})`);
-        }
-        centers[k] = c;
-        contexts[k] = x;
-      }
-      this.centers = centers;
-      this.contexts = contexts;
-      this.length = total;
-      this.vocabSize = vocabSize;
-      return;
-    }
-    const windows = ds.column("moving_window");
-    let total = 0;
-    for (const [r, w] of windows.entries()) {
-      if (!Array.isArray(w)) throw new Error(`row ${r} has no "moving_window" pairs: run the windowizer first`);
-      total += w.length;
-    }
-    const centers = new Int32Array(total);
-    const contexts = new Int32Array(total);
-    let k = 0;
-    for (let r = 0; r < windows.length; r++) {
-      for (const [c, x] of windows[r]!) {
-        if (!(Number.isInteger(c) && c >= 0 && c < vocabSize && Number.isInteger(x) && x >= 0 && x < vocabSize)) {
-          throw new Error(`row ${r}: pair (${c}, ${x}) has an id outside the vocabulary [0, ${vocabSize})`);
-        }
-        centers[k] = c;
-        contexts[k] = x;
-        k++;
-      }
-    }
+    const { centers, contexts } = packed ? splitPacked(packed, vocabSize) : flattenRows(ds.column("moving_window"), vocabSize);
     this.centers = centers;
     this.contexts = contexts;
-    this.length = total;
+    this.length = centers.length;
     this.vocabSize = vocabSize;
   }
 

@@ -78,6 +78,18 @@ test("crossEntropy bad input: out-of-range target, float targets, mismatched len
   assert.throws(() => crossEntropy(logits, tf.tensor1d([0], "int32")), /targets must be \[2\]/);
 });
 
+/** Value and gradient of pairedCrossEntropy on the C loop (`native`) or the JS one. */
+function pairedCE(z: ArrayLike<number>, shape: [number, number], rows: number[], targets: number[], native: boolean): { value: number; grad: Float32Array } {
+  useNativeCrossEntropyKernel(native);
+  try {
+    const f = (l: tf.Tensor) => pairedCrossEntropy(l as tf.Tensor2D, Int32Array.from(rows), Int32Array.from(targets));
+    const r = tf.valueAndGrad(f)(tf.tensor2d(Float32Array.from(z), shape));
+    return { value: r.value.dataSync()[0]!, grad: r.grad.dataSync() as Float32Array };
+  } finally {
+    useNativeCrossEntropyKernel(true);
+  }
+}
+
 test("the C and JS cross-entropy loops agree to float precision (value and gradient), large logits included", () => {
   const st = nativeBlasStatus();
   assert.ok(st.loaded, st.loaded ? "" : `native kernels not built: ${st.reason}`);
@@ -88,17 +100,7 @@ test("the C and JS cross-entropy loops agree to float precision (value and gradi
   for (let i = 0; i < z.length; i++) z[i] = (rnd() - 0.5) * (i < C ? 2000 : 8); // row 0: logits in ±1000
   const rows = Array.from({ length: N }, (_, i) => (i === 0 ? 0 : Math.floor(rnd() * (U - 10)))); // last rows unused
   const targets = Array.from({ length: N }, () => Math.floor(rnd() * C));
-  const run = (native: boolean) => {
-    useNativeCrossEntropyKernel(native);
-    try {
-      const f = (l: tf.Tensor) => pairedCrossEntropy(l as tf.Tensor2D, Int32Array.from(rows), Int32Array.from(targets));
-      const r = tf.valueAndGrad(f)(tf.tensor2d(z, [U, C]));
-      return { value: r.value.dataSync()[0], grad: r.grad.dataSync() };
-    } finally {
-      useNativeCrossEntropyKernel(true);
-    }
-  };
-  const c = run(true), js = run(false);
+  const c = pairedCE(z, [U, C], rows, targets, true), js = pairedCE(z, [U, C], rows, targets, false);
   assert.ok(Number.isFinite(c.value));
   close(c.value, js.value, 1e-6);
   let worst = 0;
@@ -112,16 +114,7 @@ test("the C loop takes non-finite logits like the JS one: -Infinity is a zero pr
   assert.ok(st.loaded, st.loaded ? "" : `native kernels not built: ${st.reason}`);
   const C = 37; // not a multiple of the vector width: the tail loop runs too
   const base = Array.from({ length: 3 * C }, (_, i) => Math.sin(i) * 3);
-  const run = (z: number[], native: boolean) => {
-    useNativeCrossEntropyKernel(native);
-    try {
-      const f = (l: tf.Tensor) => pairedCrossEntropy(l as tf.Tensor2D, Int32Array.from([0, 1, 2]), Int32Array.from([4, 5, 6]));
-      const r = tf.valueAndGrad(f)(tf.tensor2d(z, [3, C]));
-      return { value: r.value.dataSync()[0], grad: Array.from(r.grad.dataSync()) };
-    } finally {
-      useNativeCrossEntropyKernel(true);
-    }
-  };
+  const run = (z: number[], native: boolean) => pairedCE(z, [3, C], [0, 1, 2], [4, 5, 6], native);
   const masked = [...base];
   for (let k = 10; k < 20; k++) masked[C + k] = -Infinity; // row 1: ten masked classes
   const c = run(masked, true), js = run(masked, false);
