@@ -76,6 +76,24 @@ static int get_dim(napi_env env, napi_value v, int64_t *out, const char *name) {
   return 1;
 }
 
+/*
+ * Results must not depend on the thread count. OpenBLAS cuts K into blocks of its GEMM_Q (a few
+ * hundred, by CPU) and, when less than 2*GEMM_Q is left, halves the rest one way single-threaded
+ * (rounded up to its M unroll) and another way threaded, (rest+1)/2 (driver/level3/level3.c and
+ * level3_thread.c). Each block's sum is rounded into C, so the bits differed: a
+ * [2048,3128]^T.[3128,512] product differed in 68% of its elements between 1 and 2 threads, and a
+ * quick-profile Seq2Seq run printed Val. PPL 610.543 with 2 threads, 610.544 with 1. So OpenBLAS
+ * gets K in slices it cannot cut two ways: 256 (if cut at all, both ways give 128 + 128, since
+ * every sgemm M unroll, 2 to 16, divides 128) and a last slice of at most 128 (no x86-64 sgemm
+ * GEMM_Q is smaller; the least is 168). Threads still split M and N as OpenBLAS likes, which never
+ * changes an element's sum. Cost on the Seq2Seq and Word2Vec shapes: ~3% on one thread, within
+ * noise on two.
+ */
+static int64_t k_slice(int64_t left) {
+  if (left >= 256) return 256;
+  return left > 128 ? 128 : left;
+}
+
 static napi_value Sgemm(napi_env env, napi_callback_info info) {
   size_t argc = 9;
   napi_value argv[9];
@@ -105,9 +123,15 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
     for (int64_t i = 0; i < m * n; i++) c[i] = beta == 0.0 ? 0.0f : (float)beta * c[i];
     return NULL;
   }
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)m, (blasint)n,
-              (blasint)k, 1.0f, a, ta ? (blasint)m : (blasint)k, b, tb ? (blasint)k : (blasint)n, (float)beta, c,
-              (blasint)n);
+  /* K in slices, each added onto C: see k_slice. */
+  for (int64_t k0 = 0, kc; k0 < k; k0 += kc) {
+    kc = k_slice(k - k0);
+    const float *ak = ta ? a + k0 * m : a + k0; /* op(a)[:, k0:k0+kc] */
+    const float *bk = tb ? b + k0 : b + k0 * n; /* op(b)[k0:k0+kc, :] */
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)m, (blasint)n,
+                (blasint)kc, 1.0f, ak, ta ? (blasint)m : (blasint)k, bk, tb ? (blasint)k : (blasint)n,
+                k0 == 0 ? (float)beta : 1.0f, c, (blasint)n);
+  }
   return NULL;
 }
 
