@@ -23,8 +23,24 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kernelproc import TSLAB_ABORT_WINDOW_S, tree_status_bytes  # noqa: E402
 
 
+def kernel_start_problem(name, error):
+    """One line on why the kernel would not start: which kernelspec, what it runs, how to fix it."""
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+        try:
+            spec = KernelSpecManager().get_kernel_spec(name)
+            where = f"{os.path.join(spec.resource_dir, 'kernel.json')} runs {spec.argv[0] if spec.argv else '(nothing)'}"
+        except NoSuchKernel:
+            where = "no kernelspec of that name is registered"
+    except Exception as e:  # noqa: BLE001 - the hint must never hide the error itself
+        where = f"kernelspec not readable: {e}"
+    return (f'cannot start the "{name}" kernel ({where}): {type(error).__name__}: {error}. '
+            "Register it again: bash scripts/setup.sh (it runs npx tslab install --python=/usr/bin/python3 --binary=<repo>/node_modules/.bin/tslab)")
+
+
 class TslabClient(NotebookClient):
     kernel_peak_rss = None
+    cells_started = False
 
     async def _async_cleanup_kernel(self):
         # Read the peak before the kernel is shut down (its /proc entry goes with it).
@@ -39,6 +55,7 @@ class TslabClient(NotebookClient):
         return await super()._async_cleanup_kernel()
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        self.cells_started = True
         for attempt in range(3):
             self._lab4_status = None
             result = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
@@ -84,6 +101,7 @@ def main(argv):
         resources={"metadata": {"path": args.cwd or os.path.dirname(os.path.abspath(args.source))}},
     )
     code = 0
+    start_failed = False
     try:
         client.execute()
     except CellTimeoutError as e:
@@ -92,10 +110,19 @@ def main(argv):
     except CellExecutionError as e:
         print(str(e), file=sys.stderr)
         code = 1
+    except Exception as e:  # noqa: BLE001 - only a kernel that never ran a cell is handled here
+        if client.cells_started:
+            raise
+        # Missing binary, unknown or stale kernelspec, died at start: say so, and write no "executed"
+        # notebook that would be reported as all cells failed.
+        print(kernel_start_problem(args.kernel, e), file=sys.stderr)
+        start_failed = True
+        code = 3
     finally:
-        if client.kernel_peak_rss is not None:
-            nb.metadata.setdefault("lab4", {})["kernel_peak_rss_bytes"] = client.kernel_peak_rss
-        nbformat.write(nb, args.output)
+        if not start_failed:
+            if client.kernel_peak_rss is not None:
+                nb.metadata.setdefault("lab4", {})["kernel_peak_rss_bytes"] = client.kernel_peak_rss
+            nbformat.write(nb, args.output)
     return code
 
 
