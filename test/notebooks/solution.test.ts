@@ -15,14 +15,21 @@ const root = path.resolve(__dirname, "../..");
 const source = path.join(root, "notebooks", "source", "lab4.ipynb");
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-nb-"));
 const executed = path.join(outDir, "lab4.ipynb");
+const executedOneThread = path.join(outDir, "lab4-1-thread.ipynb");
 
 let nb: Notebook;
+let nbOneThread: Notebook;
 
 test.before(() => {
   // Errors allowed: in the quick profile Part 2 trains too little to pass its checks (asserted below).
-  const r = executeNotebook(source, executed, { env: { LAB4_PROFILE: "quick" }, timeoutCellSeconds: 900, allowErrors: true });
-  assert.ok(r.ok, r.message);
-  nb = readNotebook(executed);
+  // Run twice: with 2 and with 1 GEMM thread, what `--jobs 1` and `--jobs 2` give a kernel here.
+  const run = (out: string, threads: string) => {
+    const r = executeNotebook(source, out, { env: { LAB4_PROFILE: "quick", LAB4_BLAS_THREADS: threads }, timeoutCellSeconds: 900, allowErrors: true });
+    assert.ok(r.ok, r.message);
+    return readNotebook(out);
+  };
+  nb = run(executed, "2");
+  nbOneThread = run(executedOneThread, "1");
 });
 
 function cellById(id: string) {
@@ -125,6 +132,31 @@ test("the closing summary shows the total of every check (TOTALMARK)", () => {
   const part1 = 2 * 0 + 6 * 3 + 5 + 3 + 5;
   assert.is(Number(m![1]), part1, "earned: every Part 1 check, no Part 2 check (quick profile)");
   assert.is(Number(m![2]), part1 + 25, "available: Part 1 plus the Part 2 check that ran");
+});
+
+/** What a cell shows (streams, plain text, charts' data), without the thread count and elapsed times. */
+function shown(n: Notebook): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const c of n.cells) {
+    if (c.cell_type !== "code") continue;
+    const text = (c.outputs ?? []).map((o) => JSON.stringify([o.output_type, o.name, o.text, o.data])).join("\n");
+    out.set(
+      String(c.id),
+      text
+        .replace(/GEMM, \d+ threads?/g, "GEMM, N threads")
+        .replace(/Time: \d+m \d+s/g, "Time: T")
+        .replace(/\d+:\d\d transcurrido/g, "T transcurrido"),
+    );
+  }
+  return out;
+}
+
+test("every number the notebook shows is the same with 1 and 2 GEMM threads (marks cannot depend on --jobs)", () => {
+  const two = shown(nb);
+  const one = shown(nbOneThread);
+  assert.equal([...one.keys()], [...two.keys()]);
+  for (const [id, text] of two) if (one.get(id) !== text) assert.fixture(one.get(id)!, text, `cell ${id}: 1 thread (left) vs 2 threads`);
+  assert.match(two.get("training_loop")!, /Val\. PPL: +\d+\.\d{3}/, "the comparison covers the Seq2Seq losses");
 });
 
 test.after(() => {
