@@ -154,7 +154,7 @@ test("each kernel gets its share of the cores: --jobs kernels split them, at lea
   assert.is(coreShare(0, 4), 4);
 });
 
-test("a kernel with one core runs one V8 worker and optimises later; with spare cores V8 keeps its defaults", async () => {
+test("a kernel with one core runs no V8 background tasks, one worker, and optimises later; with spare cores V8 keeps its defaults", async () => {
   // V8 starts four workers whatever the machine; two kernels on two cores then fight over them, and
   // every background compile comes out of a one-core kernel's own time.
   const probe = 'console.log(require("fs").readdirSync("/proc/self/task").length, process.execArgv.join(" "));';
@@ -169,7 +169,8 @@ test("a kernel with one core runs one V8 worker and optimises later; with spare 
   assert.ok(seen[0]![0] < seen[1]![0], `threads with one core and with two: ${seen}`);
   assert.match(seen[0]![1], /--v8-pool-size=1/);
   assert.match(seen[0]![1], /--interrupt-budget=1000000/);
-  assert.not.match(seen[1]![1], /--v8-pool-size|--interrupt-budget/);
+  assert.match(seen[0]![1], /--single-threaded/);
+  assert.not.match(seen[1]![1], /--v8-pool-size|--interrupt-budget|--single-threaded/);
 });
 
 test("a death is explained by what that kernel wrote, not by an earlier kernel's crash", async () => {
