@@ -8,7 +8,8 @@ overrides the default. The kernel's peak resident memory (Linux VmHWM, largest p
 is recorded in the output's `metadata.lab4.kernel_peak_rss_bytes` (the lab report shows it).
 
 usage: nbexec.py SOURCE OUTPUT [--timeout S] [--allow-errors] [--kernel NAME] [--cwd DIR]
-Exit status: 0 ok; 1 a cell failed (without --allow-errors) or timed out; 2 bad usage/input.
+Exit status: 0 ok; 1 a cell failed (without --allow-errors) or timed out; 2 bad usage/input; 3 the
+kernel never started (the message names its kernelspec and the fix; no OUTPUT is written).
 """
 import argparse
 import asyncio
