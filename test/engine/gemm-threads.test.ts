@@ -1,6 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { nativeBlasStatus, type NativeBlas } from "../../lib/engine/kernels/native-blas";
+import { rand } from "./helpers";
 
 // The native GEMM must give the same bits whatever its thread count, so that a notebook prints the
 // same losses on a laptop, with `--jobs 1` (two GEMM threads here) and with `--jobs 2` (one).
@@ -10,17 +11,6 @@ function blas(): NativeBlas {
   const s = nativeBlasStatus();
   if (!s.loaded) throw new Error(`native GEMM not loaded: ${s.reason}`);
   return s.blas;
-}
-
-/** Deterministic values in [-0.5, 0.5). */
-function values(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
 }
 
 interface Product {
@@ -33,11 +23,11 @@ interface Product {
 }
 
 function product(b: NativeBlas, p: Product, threads: number): Float32Array {
-  const c = values(p.m * p.n, 3);
+  const c = rand(p.m * p.n, 3);
   const before = b.threads();
   b.setThreads(threads);
   try {
-    b.sgemm(values(p.m * p.k, 1), values(p.k * p.n, 2), c, p.m, p.n, p.k, p.tA, p.tB, p.beta);
+    b.sgemm(rand(p.m * p.k, 1), rand(p.k * p.n, 2), c, p.m, p.n, p.k, p.tA, p.tB, p.beta);
   } finally {
     b.setThreads(before);
   }
@@ -77,9 +67,9 @@ test("the native GEMM = float64 sums within float32 rounding for every transpose
     for (const tB of [false, true])
       for (const k of [1, 128, 200, 256, 600, 3128]) {
         const p: Product = { m: 37, n: 29, k, tA, tB, beta: 1 };
-        const a = values(p.m * k, 1);
-        const bb = values(k * p.n, 2);
-        const c0 = values(p.m * p.n, 3);
+        const a = rand(p.m * k, 1);
+        const bb = rand(k * p.n, 2);
+        const c0 = rand(p.m * p.n, 3);
         const got = product(b, p, 2);
         for (let i = 0; i < p.m; i++)
           for (let j = 0; j < p.n; j++) {
