@@ -155,9 +155,8 @@ function v8Knows(flag: string): boolean {
  * in two interleaved runs, CPU per kernel 26.6 / 25.7 s against 27.4 / 27.2 s; through the grader,
  * 6 lab submissions with `--jobs 2` took 88.6 / 91.8 s against 89.7 / 94.0 s (interleaved). Full-size
  * Seq2Seq steps of two processes at once: 1.87 s default, 1.86 s with the first two flags (no loss).
- * With spare cores V8's defaults stay: there the background
- * threads run beside the kernel (a lone kernel's full-size step measured 1.33 s default vs 1.40 s
- * with a 2-worker pool).
+ * With spare cores V8's defaults stay: there the background threads run beside the kernel (a lone
+ * kernel's full-size step measured 1.33 s default vs 1.40 s with a 2-worker pool).
  */
 export function kernelNodeFlags(helperThreads: number): string[] {
   if (Math.floor(helperThreads) > 1) return [];
