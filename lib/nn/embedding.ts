@@ -2,6 +2,8 @@ import "../engine/setup";
 import * as tf from "@tensorflow/tfjs-core";
 import { inspect } from "node:util";
 import { Module } from "./module";
+import { addIntoGradient } from "./tape-memory";
+import { addRowSumsInPlace } from "../engine/kernels";
 import { Random, globalRandom } from "../random";
 import { checkAssigned, formatParameter, variableFrom, variableFromValues } from "./param-display";
 
@@ -19,10 +21,33 @@ export function normalValues(n: number, rng: Random): Float32Array {
 }
 
 /**
+ * tf.gather(w, idsTensor) with gather's gradient (the rows of dy summed per id: UnsortedSegmentSum),
+ * except that when the backward pass already holds the sum of the table's gradient from later
+ * lookups (a decoder called step by step) this lookup's rows are added into it in place: 128 rows
+ * per step instead of a dense [num, dim] gradient plus a dense add. Same bits either way.
+ */
+function lookup(w: tf.Tensor2D, idsTensor: tf.Tensor, ids: Int32Array): tf.Tensor {
+  const [num, dim] = w.shape;
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const wIn = args[0] as tf.Tensor2D;
+    return {
+      value: tf.gather(wIn, idsTensor),
+      gradFunc: (dy: tf.Tensor) =>
+        tf.tidy(() => {
+          const rows = tf.reshape(dy, [ids.length, dim]);
+          const inPlace = addIntoGradient(wIn, (acc) => addRowSumsInPlace(acc, rows, ids));
+          return [inPlace ?? tf.unsortedSegmentSum(rows, tf.tensor1d(ids, "int32"), num)];
+        }),
+    };
+  });
+  return op(w);
+}
+
+/**
  * `nn.Embedding(num_embeddings, embedding_dim)`: a lookup table `weight` [num, dim], initialised
  * N(0, 1) like PyTorch (from our seeded generator). `forward(ids)` with int32 ids of any shape gives
  * [...ids.shape, dim]; an id outside [0, num) is an Error (PyTorch: IndexError). Its gradient is
- * tf.gather's (UnsortedSegmentSum, supplied for wasm by lib/engine).
+ * tf.gather's (UnsortedSegmentSum, supplied for wasm by lib/engine; see `lookup`).
  *
  * The weight can be replaced as the seed does: `layer.weight = tf.range(0, size).reshape([size, 1])`
  * (or `setWeight(t)`); the value is copied into a fresh variable registered as `weight`.
@@ -65,7 +90,7 @@ export class Embedding extends Module {
       for (let i = 0; i < v.length; i++)
         if (v[i] < 0 || v[i] >= this.numEmbeddings)
           throw new Error(`Embedding: id ${v[i]} is out of range [0, ${this.numEmbeddings})`);
-      return tf.gather(this.w, t);
+      return lookup(this.w as tf.Tensor2D, t, Int32Array.from(v));
     } finally {
       if (t !== ids) t.dispose();
     }

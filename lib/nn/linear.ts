@@ -2,6 +2,8 @@ import "../engine/setup";
 import * as tf from "@tensorflow/tfjs-core";
 import { inspect } from "node:util";
 import { Module } from "./module";
+import { addIntoGradient } from "./tape-memory";
+import { addProductInto } from "../engine/kernels";
 import { Random, globalRandom } from "../random";
 import { checkAssigned, formatParameter, variableFrom, variableFromValues } from "./param-display";
 
@@ -127,7 +129,9 @@ function affine(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
         const d = dy as tf.Tensor2D;
-        return [tf.matMul(d, ws), tf.matMul(d, xs, true, false), tf.sum(d, 0)];
+        // Called once per decoder step: add this step's dW into the sum of the later steps' in place.
+        const dW = addIntoGradient(wi, (acc) => addProductInto(acc, d, xs, true, false)) ?? tf.matMul(d, xs, true, false);
+        return [tf.matMul(d, ws), dW, tf.sum(d, 0)];
       },
     };
   });

@@ -4,7 +4,8 @@ import { dropout } from "./dropout";
 import { uniform_ } from "./init";
 import { Random, globalRandom } from "../random";
 import { scaledBias, stepWeights } from "./lstm-ops";
-import { transposedProductsAreFast } from "../engine/kernels";
+import { addProductInto, transposedProductsAreFast } from "../engine/kernels";
+import { addIntoGradient } from "./tape-memory";
 import { lstmBwdCell, lstmFwdCell, lstmFwdOut, rowSlice, stackRows, sumRows, transpose2d } from "./lstm-kernels";
 
 /*
@@ -128,7 +129,10 @@ export function lstmLayer(
       const dX = tf.reshape(tf.matMul(dGAll, wIhS), [T, B, inSize]);
       if (transposedProductsAreFast()) {
         const dB = sumRows(dGAll);
-        return [dX, dhRec as tf.Tensor2D, dcRec, tf.matMul(dGAll, xS, true, false), tf.matMul(dGAll, hPrevS, true, false), dB, tf.clone(dB)];
+        // A step-by-step decoder calls this layer once per step: add into the later steps' sums.
+        const dWih = addIntoGradient(wIhIn, (acc) => addProductInto(acc, dGAll, xS, true, false)) ?? tf.matMul(dGAll, xS, true, false);
+        const dWhh = addIntoGradient(wHhIn, (acc) => addProductInto(acc, dGAll, hPrevS, true, false)) ?? tf.matMul(dGAll, hPrevS, true, false);
+        return [dX, dhRec as tf.Tensor2D, dcRec, dWih, dWhh, dB, tf.clone(dB)];
       }
       const dGAllT = transpose2d(dGAll); // [4H, T·B]: both weight grads become untransposed matmuls
       const dWih = tf.matMul(dGAllT, xS);

@@ -16,6 +16,13 @@ import * as tf from "@tensorflow/tfjs-core";
  * owned by the caller are never freed). First-order gradients only free saved activations early;
  * higher-order use (gradientDepth > 0) keeps tfjs's behaviour for them.
  *
+ * In-place accumulation: a weight used once per timestep gets one gradient contribution per step,
+ * and tfjs sums them pairwise (`add(cur, dx)`: a full read-read-write pass over the weight each
+ * time; ~170 ms of a 1.2 s Seq2Seq step with the seed's step-by-step decoder). Our own ops' gradient
+ * functions (Linear, LSTM, Embedding) may instead add their contribution straight into the sum
+ * accumulated so far (`addIntoGradient`: a GEMM with beta = 1, or only the rows an embedding lookup
+ * touched), with the same bits as the pairwise sums (see the callers for why).
+ *
  * It relies on tfjs-core 4.22 engine internals (state.activeTape, startTape/endTape,
  * scopedRun); `installTapeMemoryFix()` checks them and returns false if they differ. This belongs
  * with the engine (lib/engine): it is here, self-contained, for the engine to install.
@@ -78,6 +85,37 @@ function filteredNodes(tape: TapeNode[], xs: tf.Tensor[], y: tf.Tensor): TapeNod
 
 let original: unknown = null;
 
+/** The backward pass now running a gradient function: which accumulated sums it may add into. */
+interface AccumulationContext {
+  /** x's gradient accumulated so far if it may be updated in place (owned by the pass alone). */
+  eligible(x: tf.Tensor): tf.Tensor | undefined;
+  /** x.id -> the accumulated gradient a gradient function added its contribution into. */
+  claimed: Map<number, tf.Tensor>;
+}
+let active: AccumulationContext | null = null;
+let inPlaceCount = 0;
+
+/**
+ * For a gradient function (inside `tf.customGrad`'s gradFunc) during a backward pass of ours: if the
+ * gradient of input `x` accumulated so far from its other uses may be updated in place, calls
+ * `add(acc)`; when that returns true (it added this use's contribution into `acc`), returns `acc`,
+ * which the caller must return as its gradient for `x` (the pass then skips its own add). Otherwise
+ * returns undefined: compute the contribution as usual. One claim per input per gradient call.
+ */
+export function addIntoGradient(x: tf.Tensor, add: (acc: tf.Tensor) => boolean): tf.Tensor | undefined {
+  if (!active || active.claimed.has(x.id)) return undefined;
+  const acc = active.eligible(x);
+  if (!acc || !add(acc)) return undefined;
+  active.claimed.set(x.id, acc);
+  inPlaceCount++;
+  return acc;
+}
+
+/** How many gradient contributions were added in place so far (for tests and benchmarks). */
+export function inPlaceAccumulations(): number {
+  return inPlaceCount;
+}
+
 /** Installs the memory-frugal `gradients` on the tfjs engine. Idempotent; false if internals differ. */
 export function installTapeMemoryFix(): boolean {
   const eng = tf.engine() as unknown as EngineInternals;
@@ -116,6 +154,21 @@ export function installTapeMemoryFix(): boolean {
       const acc = new Map<number, tf.Tensor>();
       const refs = new Map<tf.Tensor, number>();
       const protectedTensors = new Set<tf.Tensor>(xs);
+      // Sums this pass made with tf.add: nobody else can hold them (a gradient function's own
+      // result might be kept elsewhere, e.g. returned twice or cached).
+      const ownSums = new WeakSet<tf.Tensor>();
+      const backend = tf.backend() as unknown as { refCount?(dataId: object): number };
+      const context: AccumulationContext = {
+        claimed: new Map(),
+        eligible: (x) => {
+          const cur = acc.get(x.id);
+          if (!firstOrder || cur === undefined || cur.isDisposed || !ownSums.has(cur)) return undefined;
+          if (refs.get(cur) !== 1 || protectedTensors.has(cur) || cur.dtype !== "float32") return undefined;
+          // One tensor object on the data (a reshape or clone would share it).
+          if (typeof backend.refCount !== "function" || backend.refCount(cur.dataId) !== 1) return undefined;
+          return cur;
+        },
+      };
       const set = (id: number, t: tf.Tensor) => {
         acc.set(id, t);
         refs.set(t, (refs.get(t) ?? 0) + 1);
@@ -138,13 +191,26 @@ export function installTapeMemoryFix(): boolean {
         const dys = node.outputs.map((o) => acc.get(o.id) ?? null);
         if (node.gradient == null)
           throw new Error(`Cannot compute gradient: gradient function not found for ${node.kernelName}.`);
-        const inputGradients = node.gradient(dys);
+        context.claimed.clear();
+        const outer = active; // (a gradient function may itself run a backward pass)
+        active = context;
+        let inputGradients: Record<string, () => tf.Tensor>;
+        try {
+          inputGradients = node.gradient(dys);
+        } finally {
+          active = outer;
+        }
         for (const inputName in node.inputs) {
           if (!(inputName in inputGradients))
             throw new Error(
               `Cannot backprop through input ${inputName}. Available gradients found: ${Object.keys(inputGradients)}.`,
             );
           const dx = this.tidy(() => inputGradients[inputName]());
+          const x0 = node.inputs[inputName];
+          if (context.claimed.get(x0.id) === dx) {
+            context.claimed.delete(x0.id); // this use is already summed into acc (addIntoGradient)
+            continue;
+          }
           if (dx.dtype !== "float32")
             throw new Error(
               `Error in gradient for op ${node.kernelName}. The gradient of input ${inputName} must have 'float32' dtype, but has '${dx.dtype}'`,
@@ -158,6 +224,7 @@ export function installTapeMemoryFix(): boolean {
           if (cur === undefined) set(x.id, dx);
           else {
             const sum = tf.add(cur, dx);
+            ownSums.add(sum);
             acc.delete(x.id);
             release(cur);
             set(x.id, sum);

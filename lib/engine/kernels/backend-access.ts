@@ -51,3 +51,12 @@ export function asCpuBackend(b: unknown): CpuBackendInternals {
 export function ensureOnWasm(w: WasmBackendInternals, ...tensors: tf.TensorInfo[]): void {
   for (const t of tensors) w.typedArrayFromHeap(t);
 }
+
+/**
+ * True when every tensor's data already lives on the active backend (for code outside a kernel,
+ * where tfjs has not moved inputs over: a tensor made before `initBackend()` may still be elsewhere).
+ */
+export function onActiveBackend(...tensors: tf.TensorInfo[]): boolean {
+  const eng = tf.engine() as unknown as { backend: unknown; state: { tensorInfo: { get(d: tf.DataId): { backend: unknown } | undefined } } };
+  return tensors.every((t) => eng.state.tensorInfo.get(t.dataId)?.backend === eng.backend);
+}

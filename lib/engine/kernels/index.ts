@@ -1,23 +1,33 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { fastBatchMatMul, fastFusedMatMul } from "./matmul";
+import { addProductInPlace, fastBatchMatMul, fastFusedMatMul } from "./matmul";
 import { zeroCopyIdentity } from "./identity";
 import { fastUnpack } from "./unpack";
 import { overrideKernel, restoreKernel } from "./registry";
 import { cpuUnsortedSegmentSum, wasmUnsortedSegmentSum } from "./segment-sum";
-import { nativeBlas } from "./native-blas";
+import { nativeBlas, type NativeBlas } from "./native-blas";
 
 export { overrideKernel, restoreKernel, originalKernel, overriddenKernels, callKernel } from "./registry";
 export type { KernelArgs, KernelFunc } from "./registry";
 export { asWasmBackend, asCpuBackend } from "./backend-access";
 export type { WasmBackendInternals, CpuBackendInternals } from "./backend-access";
-export { segmentSum, wasmUnsortedSegmentSum, cpuUnsortedSegmentSum } from "./segment-sum";
-export { fastBatchMatMul, fastFusedMatMul } from "./matmul";
+export { segmentSum, wasmUnsortedSegmentSum, cpuUnsortedSegmentSum, addRowSumsInPlace } from "./segment-sum";
+export { fastBatchMatMul, fastFusedMatMul, IN_PLACE_MAX_K } from "./matmul";
 export { nativeBlas, nativeBlasStatus, nativeBlasFile } from "./native-blas";
 export type { NativeBlas, NativeBlasStatus } from "./native-blas";
 export { zeroCopyIdentity } from "./identity";
 export { fastUnpack } from "./unpack";
 
 let nativeProductsInstalled = false;
+let installedBlas: NativeBlas | undefined;
+
+/**
+ * c += op(a)·op(b) in place, when the native GEMM runs the wasm backend's products (2-D float32,
+ * K <= IN_PLACE_MAX_K: same bits as adding the product computed apart). False when it does not
+ * apply; c is then unchanged. For gradient accumulation (lib/nn/tape-memory.ts addIntoGradient).
+ */
+export function addProductInto(c: tf.Tensor, a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): boolean {
+  return installedBlas !== undefined && tf.getBackend() === "wasm" && addProductInPlace(installedBlas, c, a, b, transposeA, transposeB);
+}
 
 /**
  * True when a matMul with transposed operands costs no more than an untransposed one on the active
@@ -56,12 +66,14 @@ export function installWasmKernelFixes(fixes: WasmKernelFixes = {}): string[] {
   if (matMul) {
     const blas = useNative ? nativeBlas() : undefined;
     nativeProductsInstalled = blas !== undefined;
+    installedBlas = blas;
     const how = blas ? "native OpenBLAS GEMM on the wasm heap" : "explicit transpose + 2-D XNNPACK";
     overrideKernel("BatchMatMul", "wasm", how, (o) => fastBatchMatMul(o, blas));
     overrideKernel("_FusedMatMul", "wasm", how, (o) => fastFusedMatMul(o, blas));
     installed.push("BatchMatMul", "_FusedMatMul");
   } else {
     nativeProductsInstalled = false;
+    installedBlas = undefined;
     restoreKernel("BatchMatMul", "wasm");
     restoreKernel("_FusedMatMul", "wasm");
   }

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { asWasmBackend, ensureOnWasm } from "./backend-access";
+import { asWasmBackend, ensureOnWasm, onActiveBackend } from "./backend-access";
 import { callKernel, type KernelArgs, type KernelFunc } from "./registry";
 import type { NativeBlas } from "./native-blas";
 
@@ -246,4 +246,38 @@ export function fastFusedMatMul(original: KernelFunc | undefined, blas?: NativeB
       for (const t of temps) w.disposeData(t.dataId);
     }
   };
+}
+
+/**
+ * K up to which `addProductInPlace` runs: OpenBLAS then sums the whole K of each element in one
+ * block (the least x86-64 sgemm block depth, GEMM_Q, is 168; the binding's own K slices are 256),
+ * so c + op(a)·op(b) in one GEMM with beta = 1 rounds exactly like the product computed apart and
+ * then added (the block's sum is added to c once, alpha = 1). Past it the sums would be grouped
+ * differently: still correct, but other bits than `tf.add(c, tf.matMul(...))`.
+ */
+export const IN_PLACE_MAX_K = 128;
+
+/**
+ * c += op(a)·op(b) in place on the wasm heap with the native GEMM, for 2-D float32 tensors with
+ * K <= IN_PLACE_MAX_K. Returns false (and leaves c alone) when it does not apply: no binding,
+ * another backend, other shapes or dtypes. The caller must own c's data exclusively.
+ */
+export function addProductInPlace(blas: NativeBlas, c: tf.Tensor, a: tf.Tensor, b: tf.Tensor, tA: boolean, tB: boolean): boolean {
+  if (tf.getBackend() !== "wasm") return false;
+  if (a.rank !== 2 || b.rank !== 2 || c.rank !== 2) return false;
+  if (a.dtype !== "float32" || b.dtype !== "float32" || c.dtype !== "float32") return false;
+  const [a0, a1] = a.shape as [number, number];
+  const [b0, b1] = b.shape as [number, number];
+  const [m, k] = tA ? [a1, a0] : [a0, a1];
+  const [kb, n] = tB ? [b1, b0] : [b0, b1];
+  if (k !== kb || k > IN_PLACE_MAX_K || c.shape[0] !== m || c.shape[1] !== n) return false;
+  if (!onActiveBackend(a, b, c)) return false;
+  const w = asWasmBackend(tf.backend());
+  blas.sgemm(
+    w.typedArrayFromHeap(a) as Float32Array,
+    w.typedArrayFromHeap(b) as Float32Array,
+    w.typedArrayFromHeap(c) as Float32Array,
+    m, n, k, tA, tB, 1,
+  );
+  return true;
 }

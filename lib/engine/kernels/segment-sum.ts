@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { asCpuBackend, asWasmBackend, ensureOnWasm } from "./backend-access";
+import { asCpuBackend, asWasmBackend, ensureOnWasm, onActiveBackend } from "./backend-access";
 import type { KernelArgs, KernelFunc } from "./registry";
 
 /**
@@ -48,13 +48,12 @@ let slotOf = new Int32Array(0); // segment -> its row in `acc`; -1 when not touc
 let touched = new Int32Array(0); // the touched segments, in first-seen order
 let acc = new Float64Array(0);
 
-/** out[ids[i]*inner + j] = Σ x[i*inner + j]; `out` is fully overwritten. */
-export function segmentSum(
-  x: ArrayLike<number>,
-  ids: ArrayLike<number>,
-  p: Pick<Plan, "numIds" | "inner" | "numSegments">,
-  out: Float32Array | Int32Array,
-): void {
+/**
+ * Sums x's rows per segment in float64 into `acc` (touched segments in first-seen order, see
+ * `touched`); returns how many segments were touched. `slotOf` is left set for them: the caller
+ * writes the sums out and resets it.
+ */
+function sumTouched(x: ArrayLike<number>, ids: ArrayLike<number>, p: Pick<Plan, "numIds" | "inner" | "numSegments">): number {
   const { numIds, inner, numSegments } = p;
   if (slotOf.length < numSegments) slotOf = new Int32Array(numSegments).fill(-1);
   if (touched.length < Math.min(numIds, numSegments)) touched = new Int32Array(Math.min(numIds, numSegments));
@@ -74,6 +73,18 @@ export function segmentSum(
     const xi = i * inner;
     for (let j = 0; j < inner; j++) acc[o + j] += x[xi + j];
   }
+  return nt;
+}
+
+/** out[ids[i]*inner + j] = Σ x[i*inner + j]; `out` is fully overwritten. */
+export function segmentSum(
+  x: ArrayLike<number>,
+  ids: ArrayLike<number>,
+  p: Pick<Plan, "numIds" | "inner" | "numSegments">,
+  out: Float32Array | Int32Array,
+): void {
+  const { inner } = p;
+  const nt = sumTouched(x, ids, p);
   out.fill(0);
   // Each sum is rounded once to the output dtype, as when the whole table was accumulated.
   for (let t = 0; t < nt; t++) {
@@ -81,6 +92,43 @@ export function segmentSum(
     out.set(acc.subarray(t * inner, (t + 1) * inner), s * inner);
     slotOf[s] = -1;
   }
+}
+
+/**
+ * c += unsortedSegmentSum(x, ids, c.shape[0]) in place, touching only the rows the ids name (an
+ * embedding's gradient from one lookup of 128 ids: 128 rows, not the whole [5893, 256] table). The
+ * same bits as `tf.add(c, tf.unsortedSegmentSum(x, ids, n))`: each segment's sum is rounded to
+ * float32 once as there, then added (a float32 store of the double sum of two float32 values is
+ * their correctly rounded float32 sum). float32 tensors on the wasm or cpu backend; `x` is
+ * [ids.length, ...c.shape.slice(1)]. False (c unchanged) when that does not hold. The caller must
+ * own c's data exclusively.
+ */
+export function addRowSumsInPlace(c: tf.Tensor, x: tf.Tensor, ids: ArrayLike<number>): boolean {
+  if (c.dtype !== "float32" || x.dtype !== "float32" || c.rank < 1) return false;
+  const inner = c.shape.slice(1).reduce((a, b) => a * b, 1);
+  if (x.size !== ids.length * inner) return false;
+  if (!onActiveBackend(c, x)) return false;
+  const name = tf.getBackend();
+  let cv: Float32Array;
+  let xv: Float32Array;
+  if (name === "wasm") {
+    const w = asWasmBackend(tf.backend());
+    cv = w.typedArrayFromHeap(c) as Float32Array;
+    xv = w.typedArrayFromHeap(x) as Float32Array;
+  } else if (name === "cpu") {
+    const b = asCpuBackend(tf.backend());
+    cv = b.data.get(c.dataId).values as Float32Array;
+    xv = b.data.get(x.dataId).values as Float32Array;
+  } else return false;
+  const nt = sumTouched(xv, ids, { numIds: ids.length, inner, numSegments: c.shape[0] });
+  for (let t = 0; t < nt; t++) {
+    const s = touched[t];
+    const o = s * inner;
+    const a = t * inner;
+    for (let j = 0; j < inner; j++) cv[o + j] = cv[o + j] + Math.fround(acc[a + j]);
+    slotOf[s] = -1;
+  }
+  return true;
 }
 
 function args(a: KernelArgs): { x: tf.TensorInfo; ids: tf.TensorInfo; numSegments: unknown } {
