@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { inspect } from "node:util";
 import { Module } from "./module";
 import { addIntoGradient } from "./tape-memory";
-import { addProductInto } from "../engine/kernels";
+import { addProductInto, columnSums } from "../engine/kernels";
 import { Random, globalRandom } from "../random";
 import { checkAssigned, formatParameter, variableFrom, variableFromValues } from "./param-display";
 
@@ -131,7 +131,7 @@ function affine(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
         const d = dy as tf.Tensor2D;
         // Called once per decoder step: add this step's dW into the sum of the later steps' in place.
         const dW = addIntoGradient(wi, (acc) => addProductInto(acc, d, xs, true, false)) ?? tf.matMul(d, xs, true, false);
-        return [tf.matMul(d, ws), dW, tf.sum(d, 0)];
+        return [tf.matMul(d, ws), dW, columnSums(d)];
       },
     };
   });

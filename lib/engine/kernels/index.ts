@@ -15,6 +15,7 @@ export { fastBatchMatMul, fastFusedMatMul, IN_PLACE_MAX_K } from "./matmul";
 export { nativeBlas, nativeBlasStatus, nativeBlasFile } from "./native-blas";
 export type { NativeBlas, NativeBlasStatus } from "./native-blas";
 export { zeroCopyIdentity } from "./identity";
+export { columnSums } from "./column-sums";
 export { fastUnpack } from "./unpack";
 
 let nativeProductsInstalled = false;

@@ -1,0 +1,43 @@
+/**
+ * columnSums: tf.sum(x, 0)'s bits on wasm and on cpu (each backend sums in its own order and
+ * precision), for shapes from one row to the decoder's logits, and with -0, NaN, Infinity and
+ * values whose sums depend on the order of the additions.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import * as tf from "@tensorflow/tfjs-core";
+import { columnSums } from "../../lib/engine/kernels";
+import { onBackend, rand } from "./helpers";
+
+const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
+
+function cases(): Array<[string, Float32Array, [number, number]]> {
+  const wide = rand(128 * 5893, 7).map((v, i) => (i % 3 === 0 ? v * 1e7 : v * 1e-3)); // order-sensitive sums
+  const special = Float32Array.from([-0, -0, 1, NaN, Infinity, -Infinity, -0, 3e38, 1, -0, 0, -Infinity, -0, 3e38, -1, -0, -0, 2]);
+  return [
+    ["one row", rand(17, 1), [1, 17]],
+    ["one column", rand(33, 2), [33, 1]],
+    ["logits [128, 5893]", wide, [128, 5893]],
+    ["-0, NaN, ±Infinity, overflow", special, [3, 6]],
+  ];
+}
+
+for (const backend of ["wasm", "cpu"] as const)
+  test(`${backend}: the same bits as tf.sum(x, 0)`, async () => {
+    const results = await onBackend(backend, () =>
+      cases().map(([name, v, shape]) => {
+        const x = tf.tensor2d(v, shape);
+        return { name, want: bits(tf.sum(x, 0).dataSync()), got: bits(columnSums(x).dataSync()) };
+      }),
+    );
+    for (const r of results) assert.equal(r.got, r.want, `${backend}: ${r.name}`);
+  });
+
+test("the two backends do differ on order-sensitive sums (so each backend's own rounding is what is matched)", async () => {
+  const [, v, shape] = cases()[2]!;
+  const w = await onBackend("wasm", () => bits(columnSums(tf.tensor2d(v, shape)).dataSync()));
+  const c = await onBackend("cpu", () => bits(columnSums(tf.tensor2d(v, shape)).dataSync()));
+  assert.not.equal(w, c);
+});
+
+test.run();
