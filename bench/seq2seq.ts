@@ -7,7 +7,8 @@
  *   npx tsx bench/seq2seq.ts [--steps N] [--variants fused,stepwise] [--no-torch] [--threads N]
  *
  * --threads N starts the wasm backend with an N-thread XNNPACK pool (lib/nn/wasm-threads.ts).
- * --tape-fix installs the backprop memory fix (lib/nn/tape-memory.ts).
+ * --tfjs-backprop runs every variant with tfjs's own backpropagation instead of the engine's (lib/nn/tape-memory.ts,
+ *   which `initBackend` installs, so the notebook trains with it: memory freed early, per-step gradients added in place).
  * --torch-threads N runs PyTorch with N intra-op threads (default: its own choice, 1 on this machine).
  * --peak-detail prints the tensor sizes live at the allocation peak and where that allocation came from.
  * --longest takes the N longest training batches (the memory peak) instead of the first N.
@@ -22,7 +23,8 @@
  *   stepwise  our LSTM op with the in-place step kernels, decoder step by step (the seed's loop)
  *   fused     additionally the whole decoding loop as one op (Seq2Seq's default)
  *   notebook  the solution notebook's Seq2Seq.forward (step by step, stackRows of the outputs)
- * A "+fix" suffix (e.g. stepwise+fix) runs that variant with the tape memory fix installed.
+ * A "+tfjs" suffix (e.g. notebook+tfjs) runs that variant with tfjs's own backpropagation (see --tfjs-backprop);
+ * "+fix", the engine's, is the default and accepted for older command lines.
  *
  * A step is what the seed's train() does per batch: forward with teacher forcing 0.5, CE loss
  * (ignore pad), backward, clip_grad_norm_(1), Adam step. The first step of each variant is a
@@ -81,7 +83,7 @@ interface Options {
   variants: string[];
   withTorch: boolean;
   threads: number;
-  tapeFix: boolean;
+  tfjsBackprop: boolean;
   profile: boolean;
   longest: boolean;
 }
@@ -93,7 +95,7 @@ function parseArgs(argv: string[]): Options {
   };
   const variants = arg("variants", "fused,stepwise").split(",");
   for (const v of variants)
-    if (!KNOWN.includes(v.replace(/\+fix$/, ""))) throw new Error(`unknown variant ${v}: use ${KNOWN.join(", ")} (optionally +fix)`);
+    if (!KNOWN.includes(v.replace(/\+(fix|tfjs)$/, ""))) throw new Error(`unknown variant ${v}: use ${KNOWN.join(", ")} (optionally +tfjs)`);
   const steps = Number(arg("steps", "4"));
   if (!(Number.isInteger(steps) && steps >= 2)) throw new Error(`--steps must be an integer >= 2 (the first is a warm-up), got ${steps}`);
   return {
@@ -101,7 +103,7 @@ function parseArgs(argv: string[]): Options {
     variants,
     withTorch: !argv.includes("--no-torch"),
     threads: Number(arg("threads", "1")),
-    tapeFix: argv.includes("--tape-fix"),
+    tfjsBackprop: argv.includes("--tfjs-backprop"),
     profile: argv.includes("--profile"),
     longest: argv.includes("--longest"),
   };
@@ -256,11 +258,10 @@ function wasmHeap(): string {
 
 /** `npm run bench seq2seq [-- --steps N --variants a,b --no-torch --threads N]`. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const { steps: STEPS, variants: VARIANTS, withTorch: WITH_TORCH, threads: THREADS, tapeFix, profile, longest } = parseArgs(argv);
+  const { steps: STEPS, variants: VARIANTS, withTorch: WITH_TORCH, threads: THREADS, tfjsBackprop, profile, longest } = parseArgs(argv);
   const peakDetail = argv.includes("--peak-detail");
   const tt = argv.indexOf("--torch-threads");
   const torchThreads = tt >= 0 ? Number(argv[tt + 1]) : undefined; // default: PyTorch's own (1 here)
-  if (tapeFix && !installTapeMemoryFix()) console.log("tape memory fix: not applicable to this tfjs");
   if (THREADS > 1 && !enableWasmThreads(THREADS)) console.log("wasm threads: not available here");
   const info = await initBackend();
   if (THREADS > 1) info.details = [...(info.details ?? []).filter((d) => !/thread/.test(d)), `${finishWasmThreads()} threads`];
@@ -338,11 +339,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   // on the same batch) so that load changes on this shared machine hit all of them alike.
   const lstmForward = LSTM.prototype.forward;
   const configure = (variant: string) => {
-    const base = variant.replace(/\+fix$/, "");
+    const base = variant.replace(/\+(fix|tfjs)$/, "");
     LSTM.prototype.forward = base === "taped" ? tapedLstmForward : lstmForward;
     useLstmKernels(base !== "ops");
-    if (tapeFix || variant.endsWith("+fix")) installTapeMemoryFix();
-    else uninstallTapeMemoryFix();
+    if (tfjsBackprop || variant.endsWith("+tfjs")) uninstallTapeMemoryFix();
+    else if (!installTapeMemoryFix()) throw new Error("the engine's backprop does not apply to this tfjs version");
   };
   const runs = VARIANTS.map((variant) => {
     configure(variant);
@@ -395,7 +396,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     const counted = run.phases.slice(1);
     const med = (k: keyof Phase) => median(counted.map((p) => p[k]));
     rows.push([
-      `tfjs ${info.name}, ${run.variant}${tapeFix ? " + tape fix" : ""}`,
+      `tfjs ${info.name}, ${run.variant}${tfjsBackprop ? " (tfjs backprop)" : ""}`,
       med("total") / 1000,
       `fwd ${(med("fwd") / 1000).toFixed(2)} s, bwd ${(med("bwd") / 1000).toFixed(2)} s, clip ${med("clip").toFixed(0)} ms, adam ${med("adam").toFixed(0)} ms; loss ${run.phases[0].loss.toFixed(3)}; rounds ${counted.map((p) => (p.total / 1000).toFixed(2)).join("/")} s; live tensors after each round ${run.tensorsAfter.join("/")}`,
     ]);
