@@ -60,10 +60,21 @@ export function nativeBlasStatus(): NativeBlasStatus {
   const file = nativeBlasFile();
   if (!file || !fs.existsSync(file)) return (status = { loaded: false, reason: "not built (npm run build:native)" });
   let mod: unknown;
+  // OpenBLAS's idle threads spin for 2^28 cycles (~0.1 s) before they sleep, so between products
+  // the second thread keeps a core busy for nothing: in a quick-profile notebook 9 s of CPU for ~4 s
+  // of work, in a training step ~15% of the process's CPU. 2^20 cycles (~0.4 ms) still covers the gaps
+  // between a step's products (step times unchanged within noise, bench/seq2seq.ts). OpenBLAS reads
+  // the variable once, when it loads; a value the user set wins, and the environment is restored.
+  const userTimeout = process.env.OPENBLAS_THREAD_TIMEOUT;
+  const timeoutSet = userTimeout !== undefined && userTimeout !== ""; // (OpenBLAS ignores an empty one)
+  if (!timeoutSet) process.env.OPENBLAS_THREAD_TIMEOUT = "20";
   try {
     mod = require(file);
   } catch (e) {
     return (status = { loaded: false, reason: `cannot load ${file}: ${(e as Error).message.split("\n")[0]}` });
+  } finally {
+    if (userTimeout === undefined) delete process.env.OPENBLAS_THREAD_TIMEOUT;
+    else process.env.OPENBLAS_THREAD_TIMEOUT = userTimeout;
   }
   if (!isNativeBlas(mod)) return (status = { loaded: false, reason: `${file} is not the lab4_sgemm binding` });
   const want = Number(process.env.LAB4_BLAS_THREADS);
