@@ -206,16 +206,15 @@ export function installTapeMemoryFix(): boolean {
               `Cannot backprop through input ${inputName}. Available gradients found: ${Object.keys(inputGradients)}.`,
             );
           const dx = this.tidy(() => inputGradients[inputName]());
-          const x0 = node.inputs[inputName];
-          if (context.claimed.get(x0.id) === dx) {
-            context.claimed.delete(x0.id); // this use is already summed into acc (addIntoGradient)
+          const x = node.inputs[inputName];
+          if (context.claimed.get(x.id) === dx) {
+            context.claimed.delete(x.id); // this use is already summed into acc (addIntoGradient)
             continue;
           }
           if (dx.dtype !== "float32")
             throw new Error(
               `Error in gradient for op ${node.kernelName}. The gradient of input ${inputName} must have 'float32' dtype, but has '${dx.dtype}'`,
             );
-          const x = node.inputs[inputName];
           if (dx.shape.join(",") !== x.shape.join(","))
             throw new Error(
               `Error in gradient for op ${node.kernelName}. The gradient of input '${inputName}' has shape '${dx.shape}', which does not match the shape of the input '${x.shape}'`,

@@ -18,7 +18,7 @@ export { zeroCopyIdentity } from "./identity";
 export { columnSums } from "./column-sums";
 export { fastUnpack } from "./unpack";
 
-let nativeProductsInstalled = false;
+/** The native GEMM behind the wasm products, when installed (installWasmKernelFixes). */
 let installedBlas: NativeBlas | undefined;
 
 /**
@@ -27,7 +27,7 @@ let installedBlas: NativeBlas | undefined;
  * apply; c is then unchanged. For gradient accumulation (lib/nn/tape-memory.ts addIntoGradient).
  */
 export function addProductInto(c: tf.Tensor, a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): boolean {
-  return installedBlas !== undefined && tf.getBackend() === "wasm" && addProductInPlace(installedBlas, c, a, b, transposeA, transposeB);
+  return installedBlas !== undefined && addProductInPlace(installedBlas, c, a, b, transposeA, transposeB);
 }
 
 /**
@@ -36,7 +36,7 @@ export function addProductInto(c: tf.Tensor, a: tf.Tensor, b: tf.Tensor, transpo
  * there, so our layers keep cached transposed weights for it).
  */
 export function transposedProductsAreFast(): boolean {
-  return tf.getBackend() !== "wasm" || nativeProductsInstalled;
+  return tf.getBackend() !== "wasm" || installedBlas !== undefined;
 }
 
 /** Which wasm fixes to install; all default to true. */
@@ -66,14 +66,12 @@ export function installWasmKernelFixes(fixes: WasmKernelFixes = {}): string[] {
   } else restoreKernel("UnsortedSegmentSum", "wasm");
   if (matMul) {
     const blas = useNative ? nativeBlas() : undefined;
-    nativeProductsInstalled = blas !== undefined;
     installedBlas = blas;
     const how = blas ? "native OpenBLAS GEMM on the wasm heap" : "explicit transpose + 2-D XNNPACK";
     overrideKernel("BatchMatMul", "wasm", how, (o) => fastBatchMatMul(o, blas));
     overrideKernel("_FusedMatMul", "wasm", how, (o) => fastFusedMatMul(o, blas));
     installed.push("BatchMatMul", "_FusedMatMul");
   } else {
-    nativeProductsInstalled = false;
     installedBlas = undefined;
     restoreKernel("BatchMatMul", "wasm");
     restoreKernel("_FusedMatMul", "wasm");
