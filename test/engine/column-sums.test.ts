@@ -7,9 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { columnSums } from "../../lib/engine/kernels";
-import { onBackend, rand } from "./helpers";
-
-const bits = (a: ArrayLike<number>) => Array.from(new Uint32Array(Float32Array.from(a).buffer));
+import { bits, onBackend, rand } from "./helpers";
 
 function cases(): Array<[string, Float32Array, [number, number]]> {
   const wide = rand(128 * 5893, 7).map((v, i) => (i % 3 === 0 ? v * 1e7 : v * 1e-3)); // order-sensitive sums

@@ -29,3 +29,8 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
+
+/** The float32 bit patterns of some values (to compare results exactly, -0 and NaN included). */
+export function bits(a: ArrayLike<number>): number[] {
+  return Array.from(new Uint32Array(Float32Array.from(a).buffer));
+}

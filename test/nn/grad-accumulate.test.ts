@@ -12,9 +12,7 @@ import { addProductInto, addRowSumsInPlace, nativeBlasStatus, IN_PLACE_MAX_K } f
 import { inPlaceAccumulations, installTapeMemoryFix, uninstallTapeMemoryFix } from "../../lib/nn/tape-memory";
 import { Encoder, Decoder, Seq2Seq, initWeights } from "../../lib/seq2seq/model";
 import { manualSeed, Random } from "../../lib/random";
-import { rand } from "../engine/helpers";
-
-const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync() as Float32Array).buffer));
+import { bits, onBackend, rand } from "../engine/helpers";
 
 /** Step-by-step Seq2Seq (the notebook's decoder loop): loss and every parameter's gradient. */
 function seq2seqGrads(batch: number, trgLen: number): { loss: number; grads: number[][] } {
@@ -28,7 +26,7 @@ function seq2seqGrads(batch: number, trgLen: number): { loss: number; grads: num
   const w = tf.tensor3d(rand(trgLen * batch * 13, 3), [trgLen, batch, 13]);
   const out = tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(m.forward(src, trg, 0.5), w)) as tf.Scalar, m.parameters());
-    return { loss: value.dataSync()[0]!, grads: m.parameters().map((p) => bits(grads[p.name]!)) };
+    return { loss: value.dataSync()[0]!, grads: m.parameters().map((p) => bits(grads[p.name]!.dataSync())) };
   });
   tf.dispose([src, trg, w]);
   m.dispose();
@@ -65,13 +63,7 @@ test("wasm + native GEMM: decoder step by step gives tfjs's bits, with fc_out, b
 });
 
 test("cpu backend: the embedding's rows are added in place, products are not (no native GEMM there)", async () => {
-  await initBackend({ backend: "wasm" });
-  await tf.setBackend("cpu");
-  try {
-    assert.is(compare(3, 6), 3);
-  } finally {
-    await tf.setBackend("wasm");
-  }
+  assert.is(await onBackend("cpu", () => compare(3, 6)), 3);
 });
 
 test("addProductInto: c + op(a)·op(b) with tf.add's bits for every transpose and K up to the limit; refuses past it", async () => {
@@ -82,34 +74,28 @@ test("addProductInto: c + op(a)·op(b) with tf.add's bits for every transpose an
       const a = tf.tensor2d(rand(m * k, 11), tA ? [k, m] : [m, k]);
       const b = tf.tensor2d(rand(k * n, 12), tB ? [n, k] : [k, n]);
       const c0 = tf.tensor2d(rand(m * n, 13), [m, n]);
-      const want = tf.tidy(() => bits(tf.add(c0, tf.matMul(a, b, tA, tB))));
+      const want = tf.tidy(() => bits(tf.add(c0, tf.matMul(a, b, tA, tB)).dataSync()));
       const c = c0.clone();
-      const before = bits(c0);
+      const before = bits(c0.dataSync());
       const done = addProductInto(c, a, b, tA, tB);
       assert.is(done, k <= IN_PLACE_MAX_K, `K ${k}`);
-      assert.equal(bits(c), done ? want : before, `K ${k} tA ${tA} tB ${tB}`);
+      assert.equal(bits(c.dataSync()), done ? want : before, `K ${k} tA ${tA} tB ${tB}`);
       tf.dispose([a, b, c0, c]);
     }
 });
 
 test("addRowSumsInPlace: only the named rows change, with tf.add(c, unsortedSegmentSum)'s bits (repeated ids too)", async () => {
-  await initBackend({ backend: "wasm" });
-  for (const backend of ["wasm", "cpu"]) {
-    await tf.setBackend(backend);
-    try {
+  for (const backend of ["wasm", "cpu"] as const)
+    await onBackend(backend, () => {
       const ids = Int32Array.from([4, 0, 4, 9, 4, 0, 2]);
       const x = tf.tensor2d(rand(ids.length * 6, 21), [ids.length, 6]);
       const c0 = tf.tensor2d(rand(10 * 6, 22), [10, 6]);
-      const want = tf.tidy(() => bits(tf.add(c0, tf.unsortedSegmentSum(x, tf.tensor1d(ids, "int32"), 10))));
+      const want = bits(tf.add(c0, tf.unsortedSegmentSum(x, tf.tensor1d(ids, "int32"), 10)).dataSync());
       const c = c0.clone();
       assert.ok(addRowSumsInPlace(c, x, ids), backend);
-      assert.equal(bits(c), want, backend);
+      assert.equal(bits(c.dataSync()), want, backend);
       assert.not.ok(addRowSumsInPlace(c, x, ids.subarray(1)), `${backend}: wrong row count refused`);
-      tf.dispose([x, c0, c]);
-    } finally {
-      await tf.setBackend("wasm");
-    }
-  }
+    });
 });
 
 test.run();
