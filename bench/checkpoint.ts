@@ -13,7 +13,7 @@ import * as path from "node:path";
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
 import { initBackend } from "../lib/engine";
-import { Decoder, Encoder, initWeights, Seq2Seq } from "../lib/seq2seq/model";
+import { Decoder, Encoder, initWeights, Seq2Seq } from "../reference/seq2seq/model";
 import { loadCheckpoint, saveCheckpoint } from "../lib/checkpoint";
 import { Random } from "../lib/random";
 

@@ -23,10 +23,10 @@ import { initBackend, deviceDescription } from "../lib/engine";
 import { loadTweets } from "../lib/data/tweets";
 import { splitTokens } from "../lib/text/preprocess";
 import { Counter, filterCounts } from "../lib/text/counter";
-import { buildVocab, makeRemoveRareTokens, makeWindowizer } from "../lib/word2vec/vocab";
+import { buildVocab, makeRemoveRareTokens, makeWindowizer } from "../reference/word2vec/vocab";
 import { DataLoader, Word2VecDataset } from "../lib/word2vec/data";
 import { Word2Vec } from "../lib/word2vec/model";
-import { WORD2VEC_HYPERPARAMETERS as H, trainWord2Vec } from "../lib/word2vec/train";
+import { WORD2VEC_HYPERPARAMETERS as H, trainWord2Vec } from "../reference/word2vec/train";
 import { AdamW } from "../lib/optim/adam";
 import { manualSeed } from "../lib/random";
 

@@ -40,7 +40,7 @@ import "../lib/engine/setup";
 import { initBackend } from "../lib/engine";
 import { Field, Multi30k, BucketIterator, type Batch } from "../lib/torchtext";
 import { tokenizeDe, tokenizeEn } from "../lib/text/spacy";
-import { Encoder, Decoder, Seq2Seq, initWeights, countParameters } from "../lib/seq2seq/model";
+import { Encoder, Decoder, Seq2Seq, initWeights, countParameters } from "../reference/seq2seq/model";
 import { clipGradNorm } from "../lib/optim/clip";
 import { Adam } from "../lib/optim/adam";
 import { crossEntropy } from "../lib/nn/losses";

@@ -17,10 +17,11 @@ import { deviceDescription, initBackend, installWasmKernelFixes, type WasmKernel
 import { loadTweets } from "../lib/data/tweets";
 import { splitTokens } from "../lib/text/preprocess";
 import { Counter, filterCounts } from "../lib/text/counter";
-import { buildVocab, makeRemoveRareTokens, makeWindowizer } from "../lib/word2vec/vocab";
+import { buildVocab, makeRemoveRareTokens, makeWindowizer } from "../reference/word2vec/vocab";
 import { DataLoader, Word2VecDataset, type PairBatch } from "../lib/word2vec/data";
 import { Word2Vec } from "../lib/word2vec/model";
-import { WORD2VEC_HYPERPARAMETERS as H, groupedPairLoss, trainWord2Vec } from "../lib/word2vec/train";
+import { groupedPairLoss } from "../lib/word2vec/loss";
+import { WORD2VEC_HYPERPARAMETERS as H, trainWord2Vec } from "../reference/word2vec/train";
 import { AdamW } from "../lib/optim/adam";
 import { manualSeed } from "../lib/random";
 

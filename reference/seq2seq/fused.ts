@@ -1,11 +1,13 @@
+// Instructor's reference implementation (answers to lab tasks): used by tests and benchmarks, never
+// shipped to students. lib/ and grading/ must not import reference/ (test/api/exports.test.ts).
 import * as tf from "@tensorflow/tfjs-core";
-import { Module } from "../nn/module";
-import { Dropout, dropoutMask } from "../nn/dropout";
-import { cachedCat, cachedTranspose, scaledBias, stepWeights } from "../nn/lstm-ops";
-import { transposedProductsAreFast } from "../engine/kernels";
-import { lstmBwdCell, rowSlice, sumRows, transpose2d } from "../nn/lstm-kernels";
-import { LSTM, lstmStepForward } from "../nn/lstm";
-import { globalRandom } from "../random";
+import { Module } from "../../lib/nn/module";
+import { Dropout, dropoutMask } from "../../lib/nn/dropout";
+import { cachedCat, cachedTranspose, scaledBias, stepWeights } from "../../lib/nn/lstm-ops";
+import { transposedProductsAreFast } from "../../lib/engine/kernels";
+import { lstmBwdCell, rowSlice, sumRows, transpose2d } from "../../lib/nn/lstm-kernels";
+import { LSTM, lstmStepForward } from "../../lib/nn/lstm";
+import { globalRandom } from "../../lib/random";
 
 /*
  * The Seq2Seq decoding loop as ONE differentiable op (tf.customGrad) with a hand-written backward.

@@ -1,4 +1,6 @@
-import "../engine/setup";
+// Instructor's reference implementation (answers to lab tasks): used by tests and benchmarks, never
+// shipped to students. lib/ and grading/ must not import reference/ (test/api/exports.test.ts).
+import "../../lib/engine/setup";
 import * as tf from "@tensorflow/tfjs-core";
 
 /**

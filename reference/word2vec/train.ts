@@ -1,29 +1,13 @@
+// Instructor's reference implementation (answers to lab tasks): used by tests and benchmarks, never
+// shipped to students. lib/ and grading/ must not import reference/ (test/api/exports.test.ts).
 /**
- * Word2Vec training on mini-batches of (center, context) pairs, as the seed intends (its cell runs
- * a per-pair Python loop: 42 min on CUDA). The model sees the context word and predicts the center
- * word: `logits = model(context)`, `loss = CrossEntropy(logits, center)`.
- *
- * The batch loss is computed exactly but cheaply by grouping pairs by context word: a batch of B
- * pairs has only U ≤ V distinct contexts, and Σ_pairs CE(logits[context], center) / B
- * = Σ_u Σ_c N[u, c]·CE(logits_u, c) / B with N the (context, center) count matrix — one [U, V]
- * logits block instead of [B, V] (B = 65536, V = 3085: 0.8 GB of logits per batch otherwise);
- * `pairedCrossEntropy` (lib/nn/losses.ts) evaluates it without materialising N.
- * test/word2vec/grouped-loss.test.ts proves loss and gradients equal the per-pair computation.
+ * The seed's Word2Vec training cell (Part 1's training task) as a function: epochs of
+ * zeroGrad → loss (lib/word2vec/loss.ts's groupedPairLoss) → step over a DataLoader.
  */
-import "../engine/setup";
+import "../../lib/engine/setup";
 import * as tf from "@tensorflow/tfjs-core";
-import { crossEntropy, pairedCrossEntropy } from "../nn/losses";
-
-/**
- * What the losses and the loop need from a model: the lab's `Word2Vec` or the class the notebook
- * defines the same way (embed -> expand), so a cell-defined model trains with the same code.
- */
-export interface Word2VecLike {
-  readonly expand: { readonly outFeatures: number };
-  forward(input: tf.Tensor): tf.Tensor;
-  parameters(): tf.Variable[];
-}
-import type { PairBatch } from "./data";
+import { groupedPairLoss, perPairLoss, type Word2VecLike } from "../../lib/word2vec/loss";
+import type { PairBatch } from "../../lib/word2vec/data";
 
 /**
  * Hyperparameters for the notebook: the seed's batch (2**16), embedding size (50), epochs (3) and
@@ -88,50 +72,6 @@ export interface TrainWord2VecResult {
 
 /** Any iterable of batches with a length, e.g. lib/word2vec/data.ts's DataLoader. */
 export type PairLoader = Iterable<PairBatch> & { readonly length: number };
-
-function checkBatch(b: PairBatch, vocabSize: number): void {
-  if (b.center.length !== b.context.length)
-    throw new Error(`batch has ${b.center.length} centers but ${b.context.length} contexts`);
-  if (b.center.length === 0) throw new Error("empty batch");
-  for (const arr of [b.center, b.context])
-    for (let i = 0; i < arr.length; i++)
-      if (!(arr[i] >= 0 && arr[i] < vocabSize)) throw new Error(`word id ${arr[i]} in the batch is outside [0, ${vocabSize})`);
-}
-
-/**
- * Mean cross-entropy of predicting `center[i]` from `context[i]` over the batch, with one logits
- * row per distinct context (see the file header). Differentiable w.r.t. the model's variables.
- */
-export function groupedPairLoss(model: Word2VecLike, batch: PairBatch, opts: { fused?: boolean } = {}): tf.Scalar {
-  const { center, context } = batch;
-  const V = model.expand.outFeatures;
-  const B = center.length;
-  checkBatch(batch, V);
-  const slot = new Int32Array(V).fill(-1);
-  const uniq: number[] = [];
-  const rows = new Int32Array(B);
-  for (let i = 0; i < B; i++) {
-    const c = context[i];
-    if (slot[c] < 0) {
-      slot[c] = uniq.length;
-      uniq.push(c);
-    }
-    rows[i] = slot[c];
-  }
-  return tf.tidy(() => {
-    const logits = model.forward(tf.tensor1d(Int32Array.from(uniq), "int32")) as tf.Tensor2D;
-    return pairedCrossEntropy(logits, rows, center, opts);
-  });
-}
-
-/** The textbook per-pair loss: logits for every pair ([B, V]); equal to `groupedPairLoss`. */
-export function perPairLoss(model: Word2VecLike, batch: PairBatch): tf.Scalar {
-  checkBatch(batch, model.expand.outFeatures);
-  return tf.tidy(() => {
-    const logits = model.forward(tf.tensor1d(batch.context, "int32")) as tf.Tensor2D;
-    return crossEntropy(logits, tf.tensor1d(batch.center, "int32"));
-  });
-}
 
 /**
  * Trains for `epochs` passes over `loader`, like the seed's training cell, and returns the per-epoch

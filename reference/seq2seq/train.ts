@@ -1,10 +1,13 @@
+// Instructor's reference implementation (answers to lab tasks): used by tests and benchmarks, never
+// shipped to students. lib/ and grading/ must not import reference/ (test/api/exports.test.ts).
 import * as tf from "@tensorflow/tfjs-core";
 // Registers gradients (through @tensorflow/tfjs, CommonJS): tfjs-core's register_all_gradients is
 // ESM-only and fails under tslab's require.
-import "../engine/setup";
-import { clipGradNorm } from "../optim/clip";
-import { rowSlice } from "../nn/lstm-kernels";
-import { crossEntropy } from "../nn/losses";
+import "../../lib/engine/setup";
+import { clipGradNorm } from "../../lib/optim/clip";
+import { rowSlice } from "../../lib/nn/lstm-kernels";
+import { crossEntropy } from "../../lib/nn/losses";
+import { checkTrainingStep, TrainingDivergedError } from "../../lib/seq2seq/check";
 
 /** One batch from a BucketIterator: token ids [len, batch], int32. */
 export interface Seq2SeqBatch {
@@ -53,23 +56,6 @@ export interface LoopOptions {
   onBatch?: (batch: number, loss: number) => void;
 }
 
-/** Thrown when the loss or the gradient norm is NaN/Infinity or the loss explodes. */
-export class TrainingDivergedError extends Error {
-  constructor(
-    readonly epoch: number | undefined,
-    readonly batch: number,
-    readonly loss: number,
-    what: string,
-  ) {
-    super(
-      `training stopped${epoch !== undefined ? ` at epoch ${epoch}` : ""}, batch ${batch}: ${what}. ` +
-        "The parameters are those after the previous batch (this batch's update was not applied); " +
-        "checkpoints saved so far are untouched.",
-    );
-    this.name = "TrainingDivergedError";
-  }
-}
-
 /**
  * The seed's `loss = criterion(output[1:].view(-1, output_dim), trg[1:].view(-1))`. When the
  * criterion ignores a target id, the same loss (and gradient) is computed on all rows with row 0's
@@ -89,23 +75,6 @@ function seedLoss(output: tf.Tensor3D, trg: tf.Tensor2D, criterion: Criterion): 
   const out = tf.reshape(rowSlice(output, 1, len - 1), [-1, dim]) as tf.Tensor2D;
   const tgt = tf.reshape(rowSlice(trg, 1, len - 1), [-1]) as tf.Tensor1D;
   return criterion(out, tgt);
-}
-
-/**
- * Shared by `train` and training loops written in a notebook cell: stops (before the optimizer step) when a batch's
- * loss or gradient norm is NaN/Infinity or the loss explodes, naming the epoch and batch (1-based).
- * `TrainingDivergedError` says that the checkpoints saved so far are untouched.
- */
-export function checkTrainingStep(
-  where: { epoch?: number; batch: number },
-  loss: number,
-  gradNorm = 0,
-  maxLoss = 1e3,
-): void {
-  const { epoch, batch } = where;
-  if (!Number.isFinite(loss)) throw new TrainingDivergedError(epoch, batch, loss, `loss is ${loss}`);
-  if (loss > maxLoss) throw new TrainingDivergedError(epoch, batch, loss, `loss ${loss} exceeds ${maxLoss} (exploding)`);
-  if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(epoch, batch, loss, `gradient norm is ${gradNorm}`);
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));

@@ -1,13 +1,15 @@
+// Instructor's reference implementation (answers to lab tasks): used by tests and benchmarks, never
+// shipped to students. lib/ and grading/ must not import reference/ (test/api/exports.test.ts).
 import * as tf from "@tensorflow/tfjs-core";
-import { Module } from "../nn/module";
-import { Embedding } from "../nn/embedding";
-import { Linear } from "../nn/linear";
-import { LSTM } from "../nn/lstm";
-import { Dropout } from "../nn/dropout";
-import { uniform_ } from "../nn/init";
-import { Random, globalRandom } from "../random";
+import { Module } from "../../lib/nn/module";
+import { Embedding } from "../../lib/nn/embedding";
+import { Linear } from "../../lib/nn/linear";
+import { LSTM } from "../../lib/nn/lstm";
+import { Dropout } from "../../lib/nn/dropout";
+import { uniform_ } from "../../lib/nn/init";
+import { Random, globalRandom } from "../../lib/random";
 import { decodeSequence } from "./fused";
-import { stackRows } from "../nn/lstm-kernels";
+import { stackRows } from "../../lib/nn/lstm-kernels";
 
 /**
  * The seed's Part 2 model (Sutskever et al. 2014 as in Ben Trevett's pytorch-seq2seq notebook 1),

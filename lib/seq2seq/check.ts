@@ -1,0 +1,40 @@
+/**
+ * The training guard the notebook's own Seq2Seq `train` calls after each batch (given code, not a
+ * task): it stops with a message naming epoch and batch instead of training on NaN. The reference
+ * training loop (reference/seq2seq/train.ts) uses the same guard.
+ */
+
+/** Thrown when the loss or the gradient norm is NaN/Infinity or the loss explodes. */
+export class TrainingDivergedError extends Error {
+  constructor(
+    readonly epoch: number | undefined,
+    readonly batch: number,
+    readonly loss: number,
+    what: string,
+  ) {
+    super(
+      `training stopped${epoch !== undefined ? ` at epoch ${epoch}` : ""}, batch ${batch}: ${what}. ` +
+        "The parameters are those after the previous batch (this batch's update was not applied); " +
+        "checkpoints saved so far are untouched.",
+    );
+    this.name = "TrainingDivergedError";
+  }
+}
+
+/**
+ * Shared by the notebook's training loop and reference/seq2seq/train.ts's `train`: stops (before
+ * the optimizer step) when a batch's loss or gradient norm is NaN/Infinity or the loss explodes,
+ * naming the epoch and batch (1-based).
+ * `TrainingDivergedError` says that the checkpoints saved so far are untouched.
+ */
+export function checkTrainingStep(
+  where: { epoch?: number; batch: number },
+  loss: number,
+  gradNorm = 0,
+  maxLoss = 1e3,
+): void {
+  const { epoch, batch } = where;
+  if (!Number.isFinite(loss)) throw new TrainingDivergedError(epoch, batch, loss, `loss is ${loss}`);
+  if (loss > maxLoss) throw new TrainingDivergedError(epoch, batch, loss, `loss ${loss} exceeds ${maxLoss} (exploding)`);
+  if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(epoch, batch, loss, `gradient norm is ${gradNorm}`);
+}
