@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { asCpuBackend, asWasmBackend, ensureOnWasm } from "../engine/kernels/backend-access";
 
 /*
- * Element-wise LSTM step kernels for the hand-written LSTM layers (lstm.ts, seq2seq/fused.ts).
+ * Element-wise LSTM step kernels for the hand-written LSTM layers (lstm.ts, reference/seq2seq/fused.ts).
  *
  * Why our own kernels: on tfjs-backend-wasm 4.22, `Slice` copies its whole input out of the heap
  * (`readSync`) on every call, and `SplitV`/`Unpack`/`tf.split`/`tf.unstack` call it once per piece,

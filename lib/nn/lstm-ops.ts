@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { transposedProductsAreFast } from "../engine/kernels";
 
 /*
- * Shared pieces of the hand-written LSTM layers (lib/nn/lstm.ts, lib/seq2seq/fused.ts): weight
+ * Shared pieces of the hand-written LSTM layers (lib/nn/lstm.ts, reference/seq2seq/fused.ts): weight
  * layouts derived once per weight version. Internal: not exported from the package.
  */
 

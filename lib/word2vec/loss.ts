@@ -16,8 +16,9 @@ import { crossEntropy, pairedCrossEntropy } from "../nn/losses";
 import type { PairBatch } from "./data";
 
 /**
- * What the losses (and reference/word2vec/train.ts's loop) need from a model: the lab's `Word2Vec` or the class the notebook
- * defines the same way (embed -> expand), so a cell-defined model trains with the same code.
+ * What the losses (and reference/word2vec/train.ts's loop) need from a model: the lab's `Word2Vec`
+ * or the class the notebook defines the same way (embed -> expand), so a cell-defined model trains
+ * with the same code.
  */
 export interface Word2VecLike {
   readonly expand: { readonly outFeatures: number };
