@@ -5,15 +5,13 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { loadTweets } from "../../lib/data/tweets";
 import {
   cleanTweet, isStopword, lowerPy, splitSpaces, splitTokens, stopwords, tokenizeTweet,
 } from "../../lib/text/preprocess";
+import { nltkStems } from "../helpers/reference";
 
-const refPath = path.resolve(__dirname, "../../../shared/reference/nltk-snowball-english-stems.json");
-const reference = JSON.parse(fs.readFileSync(refPath, "utf8")) as Record<string, string>;
+const reference = nltkStems();
 
 test("lower-casing: the only non-ASCII code points whose lower case has a-z are U+0130 and U+212A, as in CPython", () => {
   // From Unicode's UnicodeData/SpecialCasing (CPython 3.11 str.lower gives the same two):
