@@ -7,7 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { loadTweets } from "../../lib/data/tweets";
 import {
-  cleanTweet, isStopword, lowerPy, splitSpaces, splitTokens, stopwords, tokenizeTweet,
+  cleanTweet, isStopword, lowerPy, splitSpaces, splitTokens, stem, stopwords, tokenizeTweet,
 } from "../../lib/text/preprocess";
 import { nltkStems } from "../helpers/reference";
 
@@ -59,6 +59,23 @@ test("the cleaned, stopword-free tokens of train.csv are exactly NLTK's 45,717 r
   const ref = Object.keys(reference);
   assert.is(seen.size, ref.length);
   assert.ok(ref.every((w) => seen.has(w)));
+});
+
+test("tokenizeTweet (npm stopword's removeStopwords) gives the seed's loop's tokens for every tweet of train.csv", () => {
+  // The seed: [ss.stem(i) for i in re.split(r" +", clean) if (i not in sw) and len(i)]
+  const seed = (tweet: string): string[] => {
+    const out: string[] = [];
+    for (const tok of splitSpaces(cleanTweet(tweet))) if (!isStopword(tok) && tok.length > 0) out.push(stem(tok));
+    return out;
+  };
+  let tokens = 0;
+  for (const tweet of loadTweets().train.column("tweet")) {
+    const got = tokenizeTweet(tweet);
+    const want = seed(tweet);
+    if (got.join(" ") !== want.join(" ") || got.length !== want.length) assert.equal(got, want, tweet);
+    tokens += got.length;
+  }
+  assert.is(tokens, 268905);
 });
 
 test("tokenizeTweet on the first tweet: the hand-cleaned, stopword-free words, stemmed by NLTK", () => {
