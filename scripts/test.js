@@ -29,8 +29,10 @@ for (const dir of folders) {
     maxBuffer: 256 * 1024 * 1024,
   });
   const out = (r.stdout || "") + (r.stderr || "");
-  const total = Number((/Total:\s+(\d+)/.exec(out) || [])[1] || 0);
-  const ok = Number((/Passed:\s+(\d+)/.exec(out) || [])[1] || 0);
+  // The last summary: a test's failure message may quote another uvu run's output (test/clone).
+  const last = (re) => Number([...out.matchAll(re)].pop()?.[1] ?? 0);
+  const total = last(/Total:\s+(\d+)/g);
+  const ok = last(/Passed:\s+(\d+)/g);
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   passed += ok;
   failed += total - ok;
