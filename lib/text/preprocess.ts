@@ -3,14 +3,16 @@
  *   1. lower-case                        `row['tweet'].lower()`
  *   2. drop every char not in `a-z@# `   `re.sub(r"[^a-z@# ]", "", ...)`
  *   3. split on runs of spaces           `re.split(r" +", ...)`
- *   4. drop NLTK stopwords and ""        `if (i not in sw) and len(i)`
+ *   4. drop "" and NLTK stopwords        `if (i not in sw) and len(i)` (npm `stopword`)
  *   5. Snowball-stem the rest            `ss.stem(i)` with NLTK's `SnowballStemmer('english')`
  *
  * Step 2: the seed prints `r"^[a-z@# ]"` (anchored: deletes only a first character in the class),
  * a transcription bug; the lab's hashes (vocabulary 3085) come from the negated class `[^a-z@# ]`.
  */
 import { readFileSync } from "node:fs";
+import { removeStopwords } from "stopword";
 import { dataPath, verifyDataFile } from "../data/files";
+// Stemmer: NLTK's Snowball port (./snowball.ts), not npm `natural`, whose English stemmer is Porter (another vocabulary hash).
 import { nltkSnowballEnglish } from "./snowball";
 
 /** Every character the cleaning step removes (step 2). */
@@ -41,14 +43,20 @@ export function splitSpaces(s: string): string[] {
   return s.split(/ +/);
 }
 
-let stopwordCache: { path: string; list: readonly string[]; set: ReadonlySet<string> } | undefined;
+interface Stopwords {
+  list: readonly string[];
+  set: ReadonlySet<string>;
+  /** The same words for npm `stopword`'s `removeStopwords(tokens, list)`, which types its list as mutable. */
+  forRemoval: string[];
+}
+let stopwordCache: (Stopwords & { path: string }) | undefined;
 
-function loadStopwords(): { list: readonly string[]; set: ReadonlySet<string> } {
+function loadStopwords(): Stopwords {
   const path = dataPath(STOPWORDS_FILE);
   if (stopwordCache?.path !== path) {
     const text = readFileSync(verifyDataFile(STOPWORDS_FILE), "utf8");
     const list = Object.freeze(text.split("\n").filter((w) => w.length > 0));
-    stopwordCache = { path, list, set: new Set(list) };
+    stopwordCache = { path, list, set: new Set(list), forRemoval: [...list] };
   }
   return stopwordCache;
 }
@@ -95,14 +103,15 @@ export function stem(word: string): string {
   return s;
 }
 
-/** Steps 1-5 on one tweet: its list of stemmed tokens. */
+/**
+ * Steps 1-5 on one tweet: its list of stemmed tokens. Step 4 drops "" itself, then npm `stopword`'s
+ * `removeStopwords(tokens, list)` drops NLTK's words; it keeps the order and compares
+ * `token.toLowerCase()` with the list, which is exactly `i not in sw` here: after step 2 a token
+ * has only a-z@#, so lower-casing leaves it unchanged.
+ */
 export function tokenizeTweet(tweet: string): string[] {
-  const sw = loadStopwords().set;
-  const out: string[] = [];
-  for (const tok of splitSpaces(cleanTweet(tweet))) {
-    if (tok.length > 0 && !sw.has(tok)) out.push(stem(tok));
-  }
-  return out;
+  const nonEmpty = splitSpaces(cleanTweet(tweet)).filter((tok) => tok.length > 0);
+  return removeStopwords(nonEmpty, loadStopwords().forRemoval).map(stem);
 }
 
 /**

@@ -12,6 +12,7 @@ import type { Notebook, NotebookOutput } from "../../grading/notebook";
 import { repoRoot } from "./submissions";
 import { coreShare } from "../../grading/grade/run";
 import { nativeBlasStatus } from "../../lib/engine/kernels/native-blas";
+import { BWRAP_INSTALL, requireTool } from "../helpers/require-tool";
 
 const probe = probeSandbox("auto");
 const GiB = 1024 ** 3;
@@ -123,7 +124,7 @@ test(`the kernel's view of the machine (sandbox: ${probe.mode}, ${probe.reason})
   const last = main.result.cells[sources.length - 1]!;
   assert.is(last.status, "ok", `the probe cell failed: ${last.detail}`);
   const seen = JSON.parse(out(main.executed.cells[sources.length - 1]!.outputs)) as Record<string, unknown>;
-  if (probe.mode === "bwrap") {
+  if (requireTool({ what: "sandbox isolation checks", present: probe.mode === "bwrap", reason: probe.reason, install: BWRAP_INSTALL })) {
     assert.equal(seen.repo, ["data", "dist", "native", "node_modules", "notebooks", "package.json"]); // native: the GEMM, read-only
     assert.is(seen.source, "ENOENT");
     assert.is(seen.root, "ENOENT");

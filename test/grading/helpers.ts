@@ -1,19 +1,10 @@
 // Shared helpers for the grading tests: repository paths, the jhwutils reference vectors, and
 // capture of the lines checks print.
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { setWarningSink } from "../../grading/checkarr";
+import { readReference } from "../helpers/reference";
 
 export const repoRoot = path.resolve(__dirname, "../..");
-
-/** Read a file of ../shared/reference, failing loudly (never skipping) when it is absent. */
-export function readReference(name: string): string {
-  const file = path.resolve(repoRoot, "../shared/reference", name);
-  if (!fs.existsSync(file)) {
-    throw new Error(`reference file missing: ${file} (the grading tests need ../shared/reference next to the repo)`);
-  }
-  return fs.readFileSync(file, "utf8");
-}
 
 export type VectorCase =
   | { kind: "scalar"; x: string; is_int: boolean; hash: string; hex: string | null }

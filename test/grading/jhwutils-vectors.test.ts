@@ -1,4 +1,4 @@
-// All 340 cases of ../shared/reference/jhwutils-vectors.json, produced by the real
+// All 340 cases of test/fixtures/reference/jhwutils-vectors.json, produced by the real
 // jhwutils.checkarr (johnhw/jhwutils@bcc5456) and CPython.
 import { test } from "uvu";
 import * as assert from "uvu/assert";

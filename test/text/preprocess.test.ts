@@ -5,15 +5,13 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { loadTweets } from "../../lib/data/tweets";
 import {
-  cleanTweet, isStopword, lowerPy, splitSpaces, splitTokens, stopwords, tokenizeTweet,
+  cleanTweet, isStopword, lowerPy, splitSpaces, splitTokens, stem, stopwords, tokenizeTweet,
 } from "../../lib/text/preprocess";
+import { nltkStems } from "../helpers/reference";
 
-const refPath = path.resolve(__dirname, "../../../shared/reference/nltk-snowball-english-stems.json");
-const reference = JSON.parse(fs.readFileSync(refPath, "utf8")) as Record<string, string>;
+const reference = nltkStems();
 
 test("lower-casing: the only non-ASCII code points whose lower case has a-z are U+0130 and U+212A, as in CPython", () => {
   // From Unicode's UnicodeData/SpecialCasing (CPython 3.11 str.lower gives the same two):
@@ -61,6 +59,23 @@ test("the cleaned, stopword-free tokens of train.csv are exactly NLTK's 45,717 r
   const ref = Object.keys(reference);
   assert.is(seen.size, ref.length);
   assert.ok(ref.every((w) => seen.has(w)));
+});
+
+test("tokenizeTweet (npm stopword's removeStopwords) gives the seed's loop's tokens for every tweet of train.csv", () => {
+  // The seed: [ss.stem(i) for i in re.split(r" +", clean) if (i not in sw) and len(i)]
+  const seed = (tweet: string): string[] => {
+    const out: string[] = [];
+    for (const tok of splitSpaces(cleanTweet(tweet))) if (!isStopword(tok) && tok.length > 0) out.push(stem(tok));
+    return out;
+  };
+  let tokens = 0;
+  for (const tweet of loadTweets().train.column("tweet")) {
+    const got = tokenizeTweet(tweet);
+    const want = seed(tweet);
+    if (got.join(" ") !== want.join(" ") || got.length !== want.length) assert.equal(got, want, tweet);
+    tokens += got.length;
+  }
+  assert.is(tokens, 268905);
 });
 
 test("tokenizeTweet on the first tweet: the hand-cleaned, stopword-free words, stemmed by NLTK", () => {

@@ -1,18 +1,16 @@
 /**
  * The stemmer against NLTK 3.8's SnowballStemmer('english') on all 45,717 distinct non-stopword
- * tokens of train.csv (shared/reference/nltk-snowball-english-stems.json), plus the reason we port
+ * tokens of train.csv (test/fixtures/reference/nltk-snowball-english-stems.json), plus the reason we port
  * NLTK instead of using the official algorithm: npm snowball-stemmers differs on exactly the two
  * words the reference README lists.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { stem } from "../../lib/text/preprocess";
 import { nltkSnowballEnglish } from "../../lib/text/snowball";
+import { nltkStems } from "../helpers/reference";
 
-const refPath = path.resolve(__dirname, "../../../shared/reference/nltk-snowball-english-stems.json");
-const reference = JSON.parse(fs.readFileSync(refPath, "utf8")) as Record<string, string>;
+const reference = nltkStems();
 const words = Object.keys(reference);
 
 test("the reference has the 45,717 words its README describes", () => {
