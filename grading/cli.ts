@@ -4,13 +4,19 @@
  *
  *   lab4 validate [--source NB]
  *       checks the instructor notebook (nbgrader metadata, markers, test cells) and prints warnings
- *   lab4 release [--source NB] [--out NB]
- *       writes the student notebook (default notebooks/lab4.ipynb)
- *   lab4 grade <submissions dir or files...> [--jobs N] [--shard i/n] [--timeout-cell S]
- *              [--timeout-total S] [--memory-mb M] [--out DIR] [--force] [--sandbox auto|bwrap|none]
- *              [--source NB] [--no-feedback] [--keep-work]
- *       grades submissions into DIR (default out/grades): gradebook.csv/json, autograded/ (for the
- *       instructor: contains hidden tests), feedback/ (HTML for students)
+ *   lab4 release [--source NB] [--notebook NB] [--out DIR] [--force]
+ *       writes the student notebook (default notebooks/lab4.ipynb) and the student kit
+ *       DIR/lab4-kit/ + DIR/lab4-kit.tgz (default out/release; see grading/kit.ts)
+ *   lab4 install-kernel [--python PY] [--prefix DIR]   (students, inside an installed kit)
+ *       registers the TypeScript kernel with Jupyter, pointing at this install's tslab
+ *   lab4 check NB                     (students, inside an installed kit)
+ *       runs NB as the grader does with the visible tests; marks per part, failing checks, errors
+ *   lab4 grade <submissions dir or files...> [--kit DIR] [--kit-install DIR] [--jobs N] [--shard i/n]
+ *              [--timeout-cell S] [--timeout-total S] [--memory-mb M] [--out DIR] [--force]
+ *              [--sandbox auto|bwrap|none] [--source NB] [--no-feedback] [--keep-work]
+ *       grades submissions on the released kit (default out/release/lab4-kit, installed once into
+ *       --kit-install, default beside it) into DIR (default out/grades): gradebook.csv/json,
+ *       autograded/ (for the instructor: contains hidden tests), feedback/ (HTML for students)
  *   lab4 gradebook merge <DIR...> --out DIR
  *       joins the gradebooks of shards
  *
@@ -18,6 +24,8 @@
  * environment (BLAS threads default to cores ÷ jobs). Exit status: 0 ok, 1 some
  * submission could not be graded (status "failed") or a command failed, 2 bad usage.
  */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { MarkerError } from "./grade/regions";
 import { SourceValidationError, validateSource } from "./grade/validate";
@@ -26,12 +34,18 @@ import { GradebookError, mergeGradebooks } from "./gradebook";
 import { readNotebook } from "./notebook";
 import { releaseFile } from "./release";
 import { repoRootFrom } from "./grade/driver";
+import { buildKit, installKit, KitError } from "./kit";
+import { checkNotebook } from "./check";
+import { answerNames, exportedAnswers } from "./grade/answers";
 
 const USAGE = `usage:
   lab4 validate [--source NB]
-  lab4 release [--source NB] [--out NB]
-  lab4 grade <submissions dir or files...> [--jobs N] [--shard i/n] [--timeout-cell S] [--timeout-total S]
-             [--memory-mb M] [--out DIR] [--force] [--sandbox auto|bwrap|none] [--source NB] [--no-feedback] [--keep-work]
+  lab4 release [--source NB] [--notebook NB] [--out DIR] [--force]
+  lab4 install-kernel [--python PY] [--prefix DIR]
+  lab4 check NB
+  lab4 grade <submissions dir or files...> [--kit DIR] [--kit-install DIR] [--jobs N] [--shard i/n] [--timeout-cell S]
+             [--timeout-total S] [--memory-mb M] [--out DIR] [--force] [--sandbox auto|bwrap|none] [--source NB]
+             [--no-feedback] [--keep-work]
   lab4 gradebook merge <DIR...> --out DIR`;
 
 interface Parsed {
@@ -40,7 +54,8 @@ interface Parsed {
   flags: Set<string>;
 }
 
-const VALUE_OPTIONS = new Set(["--source", "--out", "--jobs", "--shard", "--timeout-cell", "--timeout-total", "--memory-mb", "--sandbox"]);
+const VALUE_OPTIONS = new Set(["--python", "--prefix", "--source", "--out", "--notebook", "--kit", "--kit-install", "--jobs", "--shard", "--timeout-cell", "--timeout-total", "--memory-mb", "--sandbox"]);
+const GRADE_OPTIONS = ["--source", "--out", "--kit", "--kit-install", "--jobs", "--shard", "--timeout-cell", "--timeout-total", "--memory-mb", "--sandbox"];
 const FLAG_OPTIONS = new Set(["--force", "--no-feedback", "--keep-work", "--help", "-h"]);
 
 function parse(argv: readonly string[], allowed: ReadonlySet<string>): Parsed {
@@ -77,6 +92,25 @@ function parseShard(v: string | undefined): { index: number; count: number } | n
   return { index, count };
 }
 
+/**
+ * `tslab install` with the absolute path of this install's tslab: a kernelspec naming a bare
+ * `tslab` (tslab's default) only starts when tslab is on Jupyter's PATH, which a local install is not.
+ */
+function installKernel(python: string | undefined, prefix: string | undefined, log: (s: string) => void): number {
+  const nodeModules = path.dirname(repoRootFrom(__dirname));
+  const bin = path.join(nodeModules, ".bin", process.platform === "win32" ? "tslab.cmd" : "tslab");
+  const entry = path.join(nodeModules, "tslab", "bin", "tslab");
+  if (path.basename(nodeModules) !== "node_modules" || !fs.existsSync(entry) || !fs.existsSync(bin))
+    throw new UsageError(`lab4 install-kernel: tslab is not installed next to lab4 (${entry}); run npm install in the kit first`);
+  const args = [entry, "install", `--binary=${bin}`, `--python=${python ?? (process.platform === "win32" ? "python" : "python3")}`];
+  if (prefix !== undefined) args.push(`--prefix=${path.resolve(prefix)}`);
+  const r = spawnSync(process.execPath, args, { encoding: "utf8" });
+  log(`${r.stdout ?? ""}${r.stderr ?? ""}`.trim());
+  if (r.status !== 0) return 1;
+  log(`kernel "tslab" (TypeScript) -> ${bin}`);
+  return 0;
+}
+
 function defaultSource(): string {
   return path.join(repoRootFrom(__dirname), "notebooks", "source", "lab4.ipynb");
 }
@@ -98,21 +132,49 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
     return 0;
   }
   if (cmd === "release") {
-    const p = parse(rest, new Set(["--source", "--out"]));
+    const p = parse(rest, new Set(["--source", "--notebook", "--out", "--force"]));
+    const root = repoRootFrom(__dirname);
     const src = p.options.get("--source") ?? defaultSource();
     validateSource(readNotebook(src), src);
-    const out = p.options.get("--out") ?? path.join(repoRootFrom(__dirname), "notebooks", "lab4.ipynb");
-    releaseFile(src, out);
-    log(`released ${src} -> ${out}`);
+    const kit = buildKit({
+      repoRoot: root,
+      sourceFile: src,
+      outDir: path.resolve(p.options.get("--out") ?? path.join("out", "release")),
+      force: p.flags.has("--force"),
+      // the names the kit's library exports (its built index), against the tasks of the source
+      exportedAnswers: (file) => exportedAnswers(Object.keys(require(path.join(root, "dist", "lib", "index.js")) as object), answerNames(readNotebook(file))),
+      log,
+    });
+    const nb = p.options.get("--notebook") ?? path.join(root, "notebooks", "lab4.ipynb");
+    releaseFile(src, nb);
+    log(`released ${src} -> ${nb}`);
+    log(`student kit: ${kit.tgz} (hand this out; ${kit.dir} is the same, unpacked)`);
     return 0;
   }
+  if (cmd === "install-kernel") {
+    const p = parse(rest, new Set(["--python", "--prefix"]));
+    return installKernel(p.options.get("--python"), p.options.get("--prefix"), log);
+  }
+  if (cmd === "check") {
+    const p = parse(rest, new Set(["--timeout-cell", "--memory-mb"]));
+    if (p.positional.length !== 1) throw new UsageError("lab4 check: name one notebook, e.g. npx lab4 check lab4.ipynb");
+    return checkNotebook(p.positional[0]!, {
+      timeoutCell: positiveNumber("--timeout-cell", p.options.get("--timeout-cell"), 120),
+      memoryMb: positiveNumber("--memory-mb", p.options.get("--memory-mb"), 4096, true),
+      log,
+    });
+  }
   if (cmd === "grade") {
-    const p = parse(rest, new Set([...VALUE_OPTIONS, "--force", "--no-feedback", "--keep-work"]));
+    const p = parse(rest, new Set([...GRADE_OPTIONS, "--force", "--no-feedback", "--keep-work"]));
     if (p.positional.length === 0) throw new UsageError("lab4 grade: name a folder of submissions or notebook files");
     const sandbox = p.options.get("--sandbox") ?? "auto";
     if (sandbox !== "auto" && sandbox !== "bwrap" && sandbox !== "none") throw new UsageError(`--sandbox must be auto, bwrap or none, got ${sandbox}`);
     const env: Record<string, string> = {};
     for (const k of ["LAB4_PROFILE", "LAB4_BACKEND", "LAB4_NATIVE_BLAS", "LAB4_BLAS_THREADS"]) if (process.env[k]) env[k] = process.env[k]!;
+    const kitDir = path.resolve(p.options.get("--kit") ?? path.join("out", "release", "lab4-kit"));
+    if (!fs.existsSync(path.join(kitDir, "package.json")))
+      throw new UsageError(`lab4 grade: no student kit at ${kitDir}: run lab4 release first, or name the released kit with --kit DIR`);
+    const runtime = installKit(kitDir, path.resolve(p.options.get("--kit-install") ?? `${kitDir}-install`), log);
     const opts: GradeOptions = {
       sourceFile: p.options.get("--source") ?? defaultSource(),
       outDir: path.resolve(p.options.get("--out") ?? path.join("out", "grades")),
@@ -127,6 +189,7 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
       env,
       feedback: !p.flags.has("--no-feedback"),
       keepWork: p.flags.has("--keep-work"),
+      runtime,
       log,
     };
     const s = await gradeBatch(p.positional, opts);
@@ -156,7 +219,7 @@ if (require.main === module) {
         console.error(`lab4: ${e.message}\n${USAGE}`);
         process.exit(2);
       }
-      if (e instanceof SourceValidationError || e instanceof MarkerError || e instanceof GradebookError) {
+      if (e instanceof SourceValidationError || e instanceof MarkerError || e instanceof GradebookError || e instanceof KitError) {
         console.error(`lab4: ${e.message}`);
         process.exit(1);
       }

@@ -1,5 +1,7 @@
 """What both notebook drivers (grading/nbexec.py, grading/grade/driver.py) need to know about a
 tslab kernel: its process tree in /proc (memory, CPU, signals) and tslab's abort window.
+Without /proc (macOS, Windows: `lab4 check` on a student's machine) the tree is the kernel process
+alone and its memory and CPU read as 0 (no memory watch; the time limits still hold).
 """
 import os
 
@@ -10,6 +12,8 @@ TSLAB_ABORT_WINDOW_S = 0.3
 
 def _children_map():
     kids = {}
+    if not os.path.isdir("/proc"):
+        return kids
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
@@ -55,6 +59,8 @@ def tree_rss_bytes(root):
 
 def tree_cpu_seconds(root):
     """CPU time (user + system) used so far by root and its descendants."""
+    if not os.path.isdir("/proc"):
+        return 0.0
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for p in process_tree(root):
@@ -70,7 +76,7 @@ def tree_cpu_seconds(root):
 
 def signal_tree(root, sig, only_comm=None):
     for p in process_tree(root):
-        if only_comm is not None:
+        if only_comm is not None and os.path.isdir("/proc"):
             try:
                 with open(f"/proc/{p}/comm") as f:
                     if f.read().strip() != only_comm:

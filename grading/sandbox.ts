@@ -4,12 +4,15 @@
  * kernel over ZeroMQ; with bwrap the sockets are Unix sockets in a per-submission folder, so the
  * kernel can have no network at all.
  *
+ * Kernels run on an installed student kit (grading/kit.ts), never on the repository: what they can
+ * import is exactly what students have.
+ *
  * bwrap mode, what the kernel sees and can do:
- *   - its own mount namespace: /usr (+ the /bin,/lib symlinks), a few /etc files, the project's
- *     node_modules, dist and package.json READ-ONLY; a private copy of data/ (tmpfs, filled at
- *     start); a private tmpfs as working folder (<repo>/notebooks) and /tmp; its socket folder.
- *     NOT visible: the instructor notebook and anything else in the repository, other
- *     submissions, their work folders, the gradebook, feedback, /root, /home, /work.
+ *   - its own mount namespace: /usr (+ the /bin,/lib symlinks), a few /etc files, the kit's
+ *     node_modules READ-ONLY; a private copy of the kit's data (tmpfs over node_modules/lab4/data,
+ *     filled at start); a private tmpfs as working folder (<kit install>/work) and /tmp; its socket
+ *     folder. NOT visible: the repository (instructor notebook, reference implementations, tests),
+ *     other submissions, their work folders, the gradebook, feedback, /root, /home, /work.
  *   - its own pid, IPC, UTS, cgroup and network namespaces (no network, not even loopback to other
  *     kernels; cannot see or signal other processes); no new user namespaces; a new session.
  *   - when the grader runs as root: a separate unprivileged uid per parallel slot (65534-style,
@@ -25,6 +28,7 @@
  * whatever that user can (other submissions, the instructor notebook, the gradebook).
  */
 import { spawnSync } from "node:child_process";
+import { onPath } from "./grade/driver";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -98,7 +102,8 @@ export interface KernelLaunch {
 
 export interface LaunchOptions {
   probe: SandboxProbe;
-  repoRoot: string;
+  /** The kit the kernel runs on: its node_modules (with lab4 and tslab inside). */
+  nodeModules: string;
   /** Per-submission folder (exists, private to the grader). */
   workDir: string;
   /** Parallel slot (0-based), for the per-slot uid. */
@@ -108,8 +113,6 @@ export interface LaunchOptions {
   env: Record<string, string>;
   /** Cores the kernel may keep busy with helper threads (its share; see `coreShare`, `kernelNodeFlags`). */
   helperThreads: number;
-  /** The data folder to copy for the kernel. */
-  dataDir: string;
 }
 
 export const SLOT_UID_BASE = 61000;
@@ -166,11 +169,12 @@ export function kernelNodeFlags(helperThreads: number): string[] {
   return flags;
 }
 
-function tslabEntry(repoRoot: string): string {
-  const p = path.join(repoRoot, "node_modules", "tslab", "bin", "tslab");
-  if (!fs.existsSync(p)) throw new Error(`tslab is not installed (${p} missing): run npm ci`);
+function tslabEntry(nodeModules: string): string {
+  const p = path.join(nodeModules, "tslab", "bin", "tslab");
+  if (!fs.existsSync(p)) throw new Error(`tslab is not installed (${p} missing): install the kit again`);
   return p;
 }
+
 
 function copyDir(src: string, dst: string): void {
   fs.cpSync(src, dst, { recursive: true, dereference: true });
@@ -178,7 +182,9 @@ function copyDir(src: string, dst: string): void {
 
 export function kernelLaunch(o: LaunchOptions): KernelLaunch {
   const node = fs.realpathSync(process.execPath);
-  const tslab = tslabEntry(o.repoRoot);
+  const nodeModules = path.resolve(o.nodeModules);
+  const tslab = tslabEntry(nodeModules);
+  const dataDir = path.join(nodeModules, "lab4", "data");
   const kdir = path.join(o.workDir, "k");
   fs.mkdirSync(kdir, { recursive: true, mode: 0o700 });
   const uid = o.probe.dropUid ? SLOT_UID_BASE + o.slot : null;
@@ -197,11 +203,13 @@ export function kernelLaunch(o: LaunchOptions): KernelLaunch {
     const data = path.join(o.workDir, "data");
     fs.mkdirSync(nbDir, { recursive: true });
     fs.mkdirSync(home, { recursive: true });
-    copyDir(o.dataDir, data);
+    copyDir(dataDir, data);
     // tslab resolves `import "lab4"` (and its types) from the working folder upwards
-    fs.symlinkSync(path.join(o.repoRoot, "node_modules"), path.join(nbDir, "node_modules"), "dir");
+    fs.symlinkSync(nodeModules, path.join(nbDir, "node_modules"), "junction");
+    // setpriv and prlimit (util-linux) exist on Linux only; elsewhere the kernel runs without them
+    const wrap = [...(onPath("setpriv") ? pdeath : []), ...(onPath("prlimit") ? ["prlimit", ...limits(o.memoryBytes, false), "--"] : [])];
     return {
-      argv: [...pdeath, "prlimit", ...limits(o.memoryBytes, false), "--", ...kernelCmd],
+      argv: [...wrap, ...kernelCmd],
       env: { ...baseEnv, HOME: home, LAB4_DATA_DIR: data },
       cwd: nbDir,
       transport: "tcp",
@@ -212,7 +220,15 @@ export function kernelLaunch(o: LaunchOptions): KernelLaunch {
   }
 
   if (uid !== null) fs.chownSync(kdir, uid, uid);
-  const repo = o.repoRoot;
+  if (!fs.realpathSync(path.join(nodeModules, "lab4")).startsWith(fs.realpathSync(nodeModules) + path.sep))
+    throw new Error(`${nodeModules}/lab4 is a link out of the kit: grade on an installed kit (lab4 release, then lab4 grade --kit)`);
+  const workFolder = path.join(path.dirname(nodeModules), "work");
+  if (uid !== null) {
+    // the kernel's unprivileged user must be able to reach the kit through every folder above it
+    for (let d = path.dirname(nodeModules); d !== path.dirname(d); d = path.dirname(d))
+      if ((fs.statSync(d).mode & 0o001) === 0)
+        throw new Error(`the kit install ${path.dirname(nodeModules)} is out of reach of the sandbox's unprivileged user: ${d} is not searchable by others (chmod o+x it, or install the kit elsewhere with --kit-install DIR)`);
+  }
   const args: string[] = ["bwrap", "--die-with-parent", "--new-session", "--unshare-all", "--unshare-user", "--disable-userns", "--ro-bind", "/usr", "/usr"];
   for (const l of ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]) {
     try {
@@ -233,27 +249,24 @@ export function kernelLaunch(o: LaunchOptions): KernelLaunch {
     const prefix = path.dirname(path.dirname(node));
     args.push("--ro-bind", prefix, prefix);
   }
-  const dataBytes = dirBytes(o.dataDir);
+  const dataBytes = dirBytes(dataDir);
   const dataSrc = "/run/lab4/data-src";
   args.push(
     "--proc", "/proc",
     "--dev", "/dev",
     "--perms", "1777", "--size", String(256 * MiB), "--tmpfs", "/tmp",
-    "--ro-bind", path.join(repo, "node_modules"), path.join(repo, "node_modules"),
-    "--ro-bind", path.join(repo, "dist"), path.join(repo, "dist"),
-    "--ro-bind", path.join(repo, "package.json"), path.join(repo, "package.json"),
-    // the native GEMM (native/sgemm), when built; kernels fall back to wasm products without it
-    ...(fs.existsSync(path.join(repo, "native")) ? ["--ro-bind", path.join(repo, "native"), path.join(repo, "native")] : []),
-    "--ro-bind", fs.realpathSync(o.dataDir), dataSrc,
-    "--perms", "0777", "--size", String(Math.max(64 * MiB, 2 * dataBytes + 16 * MiB)), "--tmpfs", path.join(repo, "data"),
-    "--perms", "0777", "--size", String(512 * MiB), "--tmpfs", path.join(repo, "notebooks"),
+    // the kit: lab4 (with its native GEMM when the install built it), tslab, typescript, tfjs …
+    "--ro-bind", nodeModules, nodeModules,
+    "--ro-bind", fs.realpathSync(dataDir), dataSrc,
+    "--perms", "0777", "--size", String(Math.max(64 * MiB, 2 * dataBytes + 16 * MiB)), "--tmpfs", dataDir,
+    "--perms", "0777", "--size", String(512 * MiB), "--tmpfs", workFolder,
     "--bind", kdir, kdir,
-    "--chdir", path.join(repo, "notebooks"),
+    "--chdir", workFolder,
     "--clearenv",
   );
   for (const [k, v] of Object.entries({ ...baseEnv, HOME: "/tmp" })) args.push("--setenv", k, v);
   // the kernel's own copy of the data, made inside the sandbox (so it is private and size-capped)
-  args.push("--", "/bin/sh", "-c", `cp -R ${dataSrc}/. "$0"/ && exec "$@"`, path.join(repo, "data"), ...kernelCmd);
+  args.push("--", "/bin/sh", "-c", `cp -R ${dataSrc}/. "$0"/ && exec "$@"`, dataDir, ...kernelCmd);
   const drop = uid !== null ? [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups"] : [];
   return {
     argv: [...pdeath, ...drop, "prlimit", ...limits(o.memoryBytes, uid !== null), "--", ...args],

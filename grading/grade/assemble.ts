@@ -124,7 +124,7 @@ export function assemble(source: ValidatedSource, submission: Notebook, opts: As
       if (student !== undefined) addStudent(student, srcCell);
     } else {
       const name = cellName(srcCell, i);
-      const released = releaseCellSource(srcCell, i);
+      const released = source.released ? cellSource(srcCell) : releaseCellSource(srcCell, i);
       const meta = nbgraderMeta(srcCell)!;
       const keepMeta = { nbgrader: { ...meta }, ...(srcCell.metadata["lab4"] !== undefined ? { lab4: srcCell.metadata["lab4"] } : {}) };
       if (isSolution(srcCell)) {

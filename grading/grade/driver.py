@@ -22,7 +22,10 @@ import asyncio
 import json
 import os
 import re
-import resource
+try:
+    import resource  # Unix only; the driver's own CPU time is not reported without it
+except ImportError:
+    resource = None
 import signal
 import sys
 import time
@@ -342,8 +345,9 @@ def main(argv):
     t0 = time.monotonic()
     nb, results, summary = asyncio.run(execute(job))
     summary["seconds"] = round(time.monotonic() - t0, 3)
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    summary["driver_cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 3)
+    if resource is not None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        summary["driver_cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 3)
     summary["cells"] = results
     nbformat.write(nb, job["output"])
     tmp = job["result"] + ".tmp"

@@ -1,9 +1,12 @@
 /**
- * `lab4 grade`: the batch. Each submission goes through small stages, each in its own module:
- *   read + refuse (submission.ts) -> assemble from the source by grade_id (assemble.ts, with the
- *   grade cells compiled by checks.ts) -> execute in a fresh sandboxed kernel (sandbox.ts +
- *   driver.py) -> decide the checks outside the kernel (observe.ts + verdict.ts) -> write the
- *   gradebook row (gradebook.ts), the autograded notebook and the feedback HTML (feedback.ts).
+ * `lab4 grade`: the batch. Each submission goes through `scoreSubmission`'s stages, in order:
+ *   1. read: the bytes, or a refusal with the reason (submission.ts)
+ *   2. assemble: the submission's answers with the source's test cells, by grade_id (assemble.ts;
+ *      the grade cells compiled by checks.ts)
+ *   3. execute: a fresh kernel on the installed student kit, sandboxed (sandbox.ts + driver.py)
+ *   4. score: every check decided outside the kernel (observe.ts + verdict.ts)
+ *   5. write: the autograded notebook and the feedback HTML (feedback.ts); the batch then puts the
+ *      row in the gradebook (gradebook.ts). `lab4 check` runs stages 1-4 (check.ts).
  * Submissions run `jobs` at a time; `shard i/n` takes a deterministic 1/n of them.
  */
 import { createHash, randomBytes } from "node:crypto";
@@ -15,10 +18,11 @@ import { Gradebook, type CheckColumn, type GradebookSource, type GradeRow } from
 import { cellSource, readNotebook, type NotebookOutput } from "../notebook";
 import { serializeNotebook, writeFileAtomic } from "../release";
 import { kernelLaunch, probeSandbox, type SandboxProbe, type SandboxRequest } from "../sandbox";
-import { assemble, assembledNotebook } from "./assemble";
-import { jupyterPython, repoRootFrom, runDriver, type CellRun } from "./driver";
+import type { InstalledKit } from "../kit";
+import { assemble, assembledNotebook, type Assembly } from "./assemble";
+import { jupyterPython, repoRootFrom, runDriver, type CellRun, type DriverRun } from "./driver";
 import { ObservationError, parseObservations, type Observation } from "./observe";
-import { readSubmission, Refusal } from "./submission";
+import { readSubmission, Refusal, type Submission } from "./submission";
 import { validateSource, type ValidatedSource } from "./validate";
 import { judgeCell, type CheckResult } from "./verdict";
 
@@ -38,6 +42,10 @@ export interface GradeOptions {
   env: Record<string, string>;
   feedback: boolean;
   keepWork: boolean;
+  /** The source is a released notebook (lab4 check: the visible tests only). */
+  released?: boolean;
+  /** The installed student kit every kernel runs on (grading/kit.ts). */
+  runtime: InstalledKit;
   /** Progress lines (default: stdout). */
   log: (line: string) => void;
 }
@@ -149,7 +157,7 @@ function stdoutText(outputs: readonly NotebookOutput[]): string {
 export interface BatchContext {
   source: ValidatedSource;
   sourceSha: string;
-  repoRoot: string;
+  runtime: InstalledKit;
   observerPath: string;
   python: string;
   probe: SandboxProbe;
@@ -182,13 +190,14 @@ export function kernelEnv(opts: Pick<GradeOptions, "env" | "jobs">): Record<stri
 export function prepareBatch(opts: GradeOptions): BatchContext {
   const repoRoot = repoRootFrom(__dirname);
   const bytes = fs.readFileSync(opts.sourceFile);
-  const source = validateSource(readNotebook(opts.sourceFile), opts.sourceFile);
-  const observerPath = path.join(repoRoot, "dist", "grading", "grade", "observe.js");
-  if (!fs.existsSync(observerPath)) throw new UsageError(`${observerPath} missing: run npm run build first`);
+  const source = validateSource(readNotebook(opts.sourceFile), opts.sourceFile, { released: opts.released === true });
+  // the kernel loads the observer from the kit, like every other module it imports
+  const observerPath = path.join(opts.runtime.packageRoot, "dist", "grading", "grade", "observe.js");
+  if (!fs.existsSync(observerPath)) throw new UsageError(`${observerPath} missing: the kit's install is incomplete`);
   const python = jupyterPython();
   const renderScript = path.join(repoRoot, "grading", "grade", "render.py");
   const renderers = opts.feedback ? new Map<number, HtmlRenderer>() : null;
-  return { source, sourceSha: sha256(bytes), repoRoot, observerPath, python, probe: probeSandbox(opts.sandbox), renderers, renderScript, opts, active: new Set() };
+  return { source, sourceSha: sha256(bytes), runtime: opts.runtime, observerPath, python, probe: probeSandbox(opts.sandbox), renderers, renderScript, opts, active: new Set() };
 }
 
 function emptyRow(ref: SubmissionRef, ctx: BatchContext, sha: string): GradeRow {
@@ -215,149 +224,196 @@ function emptyRow(ref: SubmissionRef, ctx: BatchContext, sha: string): GradeRow 
   };
 }
 
-/** Grades one submission in its own temporary folder and kernel. Never throws for bad input. */
-export async function gradeSubmission(ref: SubmissionRef, slot: number, ctx: BatchContext): Promise<GradeRow> {
-  const t0 = Date.now();
-  const { source, opts } = ctx;
-  let bytes: Buffer = Buffer.alloc(0);
+/** What executing and scoring one submission produced (the files are written from it). */
+export interface Scored {
+  row: GradeRow;
+  /** Absent when the submission was refused or the kernel could not run. */
+  graded: {
+    totals: Totals;
+    cells: ReturnType<typeof gradedCells>;
+    /** Student (non-test) cells that raised: the cell's grade_id or first line, and the first line that explains it. */
+    errors: Array<{ cell: string; summary: string }>;
+  } | null;
+}
+
+/** Stage 1: the submission's bytes and notebook, or a row saying why it is refused. */
+function readStage(ref: SubmissionRef, ctx: BatchContext, t0: number): { row: GradeRow; sub: Submission | null } {
+  let bytes: Buffer;
   try {
     if (fs.statSync(ref.file).isDirectory()) throw new Refusal("a folder with several notebooks (name the one to grade lab4.ipynb)");
     bytes = fs.readFileSync(ref.file);
   } catch (e) {
     const row = emptyRow(ref, ctx, "");
     row.reason = e instanceof Refusal ? `${ref.file}: ${e.message}` : `${ref.file}: cannot read (${(e as Error).message})`;
-    return row;
+    return { row, sub: null };
   }
   const row = emptyRow(ref, ctx, sha256(bytes));
-  const ks = source.nb.metadata.kernelspec!;
-  let sub;
+  const ks = ctx.source.nb.metadata.kernelspec!;
   try {
-    sub = readSubmission(ref.file, { name: String(ks.name), language: String(ks.language) });
+    return { row, sub: readSubmission(ref.file, { name: String(ks.name), language: String(ks.language) }) };
   } catch (e) {
     if (!(e instanceof Refusal)) throw e;
     row.reason = `${ref.file}: ${e.message}`;
     row.seconds = (Date.now() - t0) / 1000;
-    return row;
+    return { row, sub: null };
   }
+}
+
+/** Stage 3: runs the assembled notebook in a fresh kernel on the kit, in `workDir`. */
+function executeStage(assembly: Assembly, slot: number, workDir: string, ctx: BatchContext): Promise<DriverRun> {
+  const { opts } = ctx;
+  const launch = kernelLaunch({
+    probe: ctx.probe,
+    nodeModules: ctx.runtime.nodeModules,
+    workDir,
+    slot,
+    memoryBytes: opts.memoryMb * 1024 * 1024,
+    env: kernelEnv(opts),
+    helperThreads: coreShare(opts.jobs),
+  });
+  return runDriver({
+    notebook: assembledNotebook(ctx.source, assembly),
+    cells: assembly.cells.map((c) => ({ timeout: c.timeout, replay: c.role !== "grade" && c.cell.cell_type === "code" })),
+    kernel: launch,
+    workDir,
+    memoryBytes: opts.memoryMb * 1024 * 1024,
+    budgetSeconds: opts.timeoutTotal > 0 ? opts.timeoutTotal : Math.max(...assembly.cells.map((c) => c.timeout), opts.timeoutCell) + 3600,
+    python: ctx.python,
+  });
+}
+
+/** Stage 4: decides every check from what the kernel printed, outside the kernel; fills the row. */
+async function scoreStage(row: GradeRow, sub: Submission, assembly: Assembly, nonce: string, run: DriverRun, ctx: BatchContext): Promise<NonNullable<Scored["graded"]>> {
+  const { source } = ctx;
+  const runs = run.result.cells;
+  const checksByCell = new Map<number, CheckResult[]>();
+  let foreign = 0;
+  for (const [i, a] of assembly.cells.entries()) {
+    if (a.role !== "grade" || a.compiled === null) continue;
+    const outputs = run.executed.cells[i]?.outputs ?? [];
+    let observations: Observation[] = [];
+    let reason = notRunReason(runs[i]!, outputs);
+    try {
+      const parsed = parseObservations(stdoutText(outputs), nonce);
+      observations = parsed.observations;
+      foreign += parsed.foreign;
+    } catch (e) {
+      if (!(e instanceof ObservationError)) throw e;
+      reason = `unreadable results (${e.message})`;
+    }
+    checksByCell.set(i, await judgeCell(a.compiled, observations, reason));
+  }
+  const totals: Totals = { total: 0, possible: 0, percent: 0, parts: {} };
+  for (const p of source.parts) totals.parts[p] = { total: 0, possible: 0 };
+  const partOf = new Map(source.gradeCells.map((g) => [g.gradeId, g.part]));
+  for (const c of [...checksByCell.values()].flat()) {
+    const part = partOf.get(c.gradeId) ?? "General";
+    totals.parts[part] ??= { total: 0, possible: 0 };
+    totals.parts[part]!.total += c.awarded;
+    totals.parts[part]!.possible += c.points;
+    totals.total += c.awarded;
+    totals.possible += c.points;
+    row.checks[c.key] = c.awarded;
+    if (c.reason !== null) row.checkReasons[c.key] = c.reason;
+  }
+  totals.percent = totals.possible > 0 ? (100 * totals.total) / totals.possible : 0;
+  const notes = [...sub.notes, ...assembly.notes];
+  const errors: NonNullable<Scored["graded"]>["errors"] = [];
+  for (const [i, r] of runs.entries()) {
+    const a = assembly.cells[i]!;
+    if (["timeout", "killed", "died", "memory"].includes(r.status)) {
+      const what = a.gradeId !== null ? `cell ${a.gradeId}` : `cell ${i} (${cellSource(a.cell).split("\n", 1)[0]!.slice(0, 40)})`;
+      notes.push(`${what}: ${r.detail}`);
+    }
+    if (a.role !== "grade" && r.status === "error") {
+      const first = cellSource(a.cell).split("\n").find((l) => l.trim() !== "" && !l.trim().startsWith("//")) ?? "";
+      const cell = a.gradeId ?? `"${first.trim().slice(0, 50)}"`;
+      errors.push({ cell, summary: errorSummary(run.executed.cells[i]?.outputs ?? []) });
+    }
+  }
+  if (run.result.restarts > 0) notes.push(`the kernel was restarted ${run.result.restarts} time(s); earlier cells were re-run`);
+  if (foreign > 0) notes.push(`${foreign} marker line(s) printed by the submission itself were ignored`);
+  for (const m of source.manualCells) if (m.points > 0) notes.push(`${m.gradeId}: ${m.points} point(s) to grade by hand`);
+  row.status = "graded";
+  row.notes = notes;
+  row.parts = Object.fromEntries(Object.entries(totals.parts).map(([k, v]) => [k, v.total]));
+  row.total = totals.total;
+  row.possible = totals.possible;
+  row.percent = totals.percent;
+  return { totals, cells: gradedCells(assembly, run.executed, runs, checksByCell), errors };
+}
+
+/** Stage 5: the autograded notebook (instructor) and the feedback HTML (student). */
+async function writeStage(ref: SubmissionRef, slot: number, workDir: string, scored: Scored, ctx: BatchContext): Promise<void> {
+  const { row, graded } = scored;
+  if (graded === null) return;
+  const { opts, source } = ctx;
+  const ks = source.nb.metadata.kernelspec!;
+  const fb = { student: ref.student, cells: graded.cells, totals: graded.totals, notes: row.notes, kernelspec: { kernelspec: ks, language_info: source.nb.metadata["language_info"] } };
+  const autoFile = path.join(ensureDir(path.join(opts.outDir, "autograded")), `${ref.student}.ipynb`);
+  writeFileAtomic(autoFile, serializeNotebook(autogradedNotebook(fb)));
+  row.autograded = path.relative(opts.outDir, autoFile);
+  if (ctx.renderers === null) return;
+  let renderer = ctx.renderers.get(slot);
+  if (renderer === undefined) {
+    renderer = new HtmlRenderer(ctx.python, ctx.renderScript);
+    ctx.renderers.set(slot, renderer);
+  }
+  const fbDir = ensureDir(path.join(opts.outDir, "feedback"));
+  const nbFile = path.join(workDir, "feedback.ipynb");
+  fs.writeFileSync(nbFile, serializeNotebook(feedbackNotebook(fb)), { mode: 0o600 });
+  const html = path.join(fbDir, `${ref.student}.html`);
+  try {
+    await renderer.render(nbFile, html);
+    row.feedback = path.relative(opts.outDir, html);
+  } catch (e) {
+    row.notes.push(`feedback HTML could not be written: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * One submission through the stages, in order: read (or refuse) -> assemble with the source's
+ * test cells -> execute in a fresh kernel on the kit -> score outside the kernel -> write files
+ * (skipped with `write: false`, as `lab4 check` does). Never throws for bad input.
+ */
+export async function scoreSubmission(ref: SubmissionRef, slot: number, ctx: BatchContext, write = true): Promise<Scored> {
+  const t0 = Date.now();
+  const { row, sub } = readStage(ref, ctx, t0);
+  if (sub === null) return { row, graded: null };
   const nonce = randomBytes(16).toString("hex");
-  const assembly = assemble(source, sub.nb, { nonce, observerPath: ctx.observerPath, defaultTimeout: opts.timeoutCell });
+  const assembly = assemble(ctx.source, sub.nb, { nonce, observerPath: ctx.observerPath, defaultTimeout: ctx.opts.timeoutCell });
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-grade-"));
   ctx.active.add(workDir);
   fs.chmodSync(workDir, 0o711);
+  const scored: Scored = { row, graded: null };
   try {
-    const launch = kernelLaunch({
-      probe: ctx.probe,
-      repoRoot: ctx.repoRoot,
-      workDir,
-      slot,
-      memoryBytes: opts.memoryMb * 1024 * 1024,
-      env: kernelEnv(opts),
-      helperThreads: coreShare(opts.jobs),
-      dataDir: path.join(ctx.repoRoot, "data"),
-    });
-    const run = await runDriver({
-      notebook: assembledNotebook(source, assembly),
-      cells: assembly.cells.map((c) => ({ timeout: c.timeout, replay: c.role !== "grade" && c.cell.cell_type === "code" })),
-      kernel: launch,
-      workDir,
-      memoryBytes: opts.memoryMb * 1024 * 1024,
-      budgetSeconds: opts.timeoutTotal > 0 ? opts.timeoutTotal : Math.max(...assembly.cells.map((c) => c.timeout), opts.timeoutCell) + 3600,
-      python: ctx.python,
-    });
+    const run = await executeStage(assembly, slot, workDir, ctx);
     row.startupSeconds = run.result.startup_seconds.reduce((a, b) => a + b, 0);
     row.kernelSeconds = run.result.cells.reduce((a, c) => a + (c.seconds ?? 0), 0);
     row.kernelCpuSeconds = run.result.kernel_cpu_seconds ?? 0;
     if (run.result.fatal !== null) {
       row.status = "failed";
       row.reason = run.result.fatal;
-      row.seconds = (Date.now() - t0) / 1000;
-      return row;
+    } else {
+      scored.graded = await scoreStage(row, sub, assembly, nonce, run, ctx);
+      if (write) await writeStage(ref, slot, workDir, scored, ctx);
     }
-    const runs = run.result.cells;
-    const checksByCell = new Map<number, CheckResult[]>();
-    let foreign = 0;
-    for (const [i, a] of assembly.cells.entries()) {
-      if (a.role !== "grade" || a.compiled === null) continue;
-      const outputs = run.executed.cells[i]?.outputs ?? [];
-      let observations: Observation[] = [];
-      let reason = notRunReason(runs[i]!, outputs);
-      try {
-        const parsed = parseObservations(stdoutText(outputs), nonce);
-        observations = parsed.observations;
-        foreign += parsed.foreign;
-      } catch (e) {
-        if (!(e instanceof ObservationError)) throw e;
-        reason = `unreadable results (${e.message})`;
-      }
-      checksByCell.set(i, await judgeCell(a.compiled, observations, reason));
-    }
-    const all = [...checksByCell.values()].flat();
-    const totals: Totals = { total: 0, possible: 0, percent: 0, parts: {} };
-    for (const p of source.parts) totals.parts[p] = { total: 0, possible: 0 };
-    const partOf = new Map(source.gradeCells.map((g) => [g.gradeId, g.part]));
-    for (const c of all) {
-      const part = partOf.get(c.gradeId) ?? "General";
-      totals.parts[part] ??= { total: 0, possible: 0 };
-      totals.parts[part]!.total += c.awarded;
-      totals.parts[part]!.possible += c.points;
-      totals.total += c.awarded;
-      totals.possible += c.points;
-      row.checks[c.key] = c.awarded;
-      if (c.reason !== null) row.checkReasons[c.key] = c.reason;
-    }
-    totals.percent = totals.possible > 0 ? (100 * totals.total) / totals.possible : 0;
-    const notes = [...sub.notes, ...assembly.notes];
-    for (const [i, r] of runs.entries()) {
-      if (["timeout", "killed", "died", "memory"].includes(r.status)) {
-        const a = assembly.cells[i]!;
-        const what = a.gradeId !== null ? `cell ${a.gradeId}` : `cell ${i} (${cellSource(a.cell).split("\n", 1)[0]!.slice(0, 40)})`;
-        notes.push(`${what}: ${r.detail}`);
-      }
-    }
-    if (run.result.restarts > 0) notes.push(`the kernel was restarted ${run.result.restarts} time(s); earlier cells were re-run`);
-    if (foreign > 0) notes.push(`${foreign} marker line(s) printed by the submission itself were ignored`);
-    for (const m of source.manualCells) if (m.points > 0) notes.push(`${m.gradeId}: ${m.points} point(s) to grade by hand`);
-    row.status = "graded";
-    row.notes = notes;
-    row.parts = Object.fromEntries(Object.entries(totals.parts).map(([k, v]) => [k, v.total]));
-    row.total = totals.total;
-    row.possible = totals.possible;
-    row.percent = totals.percent;
-
-    const cells = gradedCells(assembly, run.executed, runs, checksByCell);
-    const fb = { student: ref.student, cells, totals, notes, kernelspec: { kernelspec: ks, language_info: source.nb.metadata["language_info"] } };
-    const autoFile = path.join(ensureDir(path.join(opts.outDir, "autograded")), `${ref.student}.ipynb`);
-    writeFileAtomic(autoFile, serializeNotebook(autogradedNotebook(fb)));
-    row.autograded = path.relative(opts.outDir, autoFile);
-    if (ctx.renderers !== null) {
-      let renderer = ctx.renderers.get(slot);
-      if (renderer === undefined) {
-        renderer = new HtmlRenderer(ctx.python, ctx.renderScript);
-        ctx.renderers.set(slot, renderer);
-      }
-      const fbDir = ensureDir(path.join(opts.outDir, "feedback"));
-      const nbFile = path.join(workDir, "feedback.ipynb");
-      fs.writeFileSync(nbFile, serializeNotebook(feedbackNotebook(fb)), { mode: 0o600 });
-      const html = path.join(fbDir, `${ref.student}.html`);
-      try {
-        await renderer.render(nbFile, html);
-        row.feedback = path.relative(opts.outDir, html);
-      } catch (e) {
-        row.notes.push(`feedback HTML could not be written: ${(e as Error).message}`);
-      }
-    }
-    row.seconds = (Date.now() - t0) / 1000;
-    return row;
   } catch (e) {
     row.status = "failed";
     row.reason = `grader error: ${(e as Error).message}`;
-    row.seconds = (Date.now() - t0) / 1000;
-    return row;
+    scored.graded = null;
   } finally {
+    row.seconds = (Date.now() - t0) / 1000;
     ctx.active.delete(workDir);
-    if (!opts.keepWork) fs.rmSync(workDir, { recursive: true, force: true });
-    else opts.log(`  work folder kept: ${workDir}`);
+    if (!ctx.opts.keepWork) fs.rmSync(workDir, { recursive: true, force: true });
+    else ctx.opts.log(`  work folder kept: ${workDir}`);
   }
+  return scored;
+}
+
+/** Grades one submission in its own temporary folder and kernel. Never throws for bad input. */
+export async function gradeSubmission(ref: SubmissionRef, slot: number, ctx: BatchContext): Promise<GradeRow> {
+  return (await scoreSubmission(ref, slot, ctx)).row;
 }
 
 export interface BatchSummary {

@@ -45,6 +45,8 @@ export interface ValidatedSource {
   /** Part names in order of appearance. */
   parts: string[];
   warnings: string[];
+  /** A released notebook (solutions already replaced, no hidden tests), as `lab4 check` uses. */
+  released: boolean;
 }
 
 const PART_HEADING = /^#{1,3}\s*(Parte\s+\d+)\b/m;
@@ -69,7 +71,7 @@ function hiddenRanges(cell: NotebookCell, name: string): Array<[number, number]>
     .map((r) => [r.begin, r.end]);
 }
 
-export function validateSource(nb: Notebook, file: string): ValidatedSource {
+export function validateSource(nb: Notebook, file: string, opts: { released?: boolean } = {}): ValidatedSource {
   const problems: string[] = [];
   const warnings: string[] = [];
   if (nb.nbformat !== 4) problems.push(`nbformat ${String(nb.nbformat)}, expected 4`);
@@ -101,9 +103,10 @@ export function validateSource(nb: Notebook, file: string): ValidatedSource {
       problems.push(`${name}: metadata.nbgrader is not an object`);
       return;
     }
-    // markers are checked on every cell (a solution marker in an ordinary cell would leak)
+    // markers are checked on every cell (a solution marker in an ordinary cell would leak); a
+    // released notebook (lab4 check's source) has its solutions replaced already
     try {
-      releaseCellSource(cell, i);
+      if (opts.released !== true) releaseCellSource(cell, i);
     } catch (e) {
       if (e instanceof MarkerError) problems.push(e.message);
       else throw e;
@@ -157,5 +160,5 @@ export function validateSource(nb: Notebook, file: string): ValidatedSource {
   const partNames: string[] = [];
   for (const g of [...gradeCells, ...manualCells].sort((a, b) => a.index - b.index))
     if (!partNames.includes(g.part)) partNames.push(g.part);
-  return { file, nb, gradeCells, manualCells, parts: partNames, warnings };
+  return { file, nb, gradeCells, manualCells, parts: partNames, warnings, released: opts.released === true };
 }

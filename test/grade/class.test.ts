@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "csv-parse/sync";
 import { main } from "../../grading/cli";
+import { testKit } from "../kit-fixture";
 import type { GradebookData } from "../../grading/gradebook";
 import { probeSandbox } from "../../grading/sandbox";
 import { readNotebook } from "../../grading/notebook";
@@ -22,7 +23,8 @@ let expected: Record<string, Expected>;
 let book: GradebookData;
 const logs: string[] = [];
 const workBefore = new Set(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("lab4-grade-")));
-const common = ["--source", miniSource, "--timeout-cell", "8", "--memory-mb", "1536"];
+const kit = testKit();
+const common = ["--source", miniSource, "--kit", kit.dir, "--timeout-cell", "8", "--memory-mb", "1536"];
 
 const grade = async (args: string[]) => {
   const code = await main(["grade", ...args, ...common], (l) => logs.push(l));

@@ -10,11 +10,14 @@ import { kernelLaunch, probeSandbox, SLOT_UID_BASE } from "../../grading/sandbox
 import { jupyterPython, runDriver, type DriverRun } from "../../grading/grade/driver";
 import type { Notebook, NotebookOutput } from "../../grading/notebook";
 import { repoRoot } from "./submissions";
+import { testKit } from "../kit-fixture";
 import { coreShare } from "../../grading/grade/run";
 import { nativeBlasStatus } from "../../lib/engine/kernels/native-blas";
 import { BWRAP_INSTALL, requireTool } from "../helpers/require-tool";
 
 const probe = probeSandbox("auto");
+const kit = testKit().install;
+const kitInstall = path.dirname(kit.nodeModules);
 const GiB = 1024 ** 3;
 
 function notebook(sources: string[]): Notebook {
@@ -30,7 +33,7 @@ async function run(sources: string[], opts: { timeout?: number; maxRestarts?: nu
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-drv-"));
   fs.chmodSync(workDir, 0o711);
   try {
-    const kernel = kernelLaunch({ probe, repoRoot, workDir, slot: opts.slot ?? 0, memoryBytes: 1.5 * GiB, env: {}, helperThreads: opts.helperThreads ?? 1, dataDir: path.join(repoRoot, "data") });
+    const kernel = kernelLaunch({ probe, nodeModules: kit.nodeModules, workDir, slot: opts.slot ?? 0, memoryBytes: 1.5 * GiB, env: {}, helperThreads: opts.helperThreads ?? 1 });
     return await runDriver({
       notebook: notebook(sources),
       cells: sources.map(() => ({ timeout: opts.timeout ?? 6, replay: true })),
@@ -60,16 +63,20 @@ const sources = [
   'console.log("after kill", x);',
   "process.exit(3);",
   'console.log("after exit", x);',
-  "const hoard: Float64Array[] = [];\nwhile (true) hoard.push(new Float64Array(1e7).fill(1));",
+  // untouched buffers count against the data limit all the same (first-touching 1.5 GiB can outlast the 6 s limit on a loaded VM)
+  "const hoard: Float64Array[] = [];\nwhile (true) hoard.push(new Float64Array(1e7));",
   'console.log("after oom", x);',
   `const fs = require("fs");
 const seen: Record<string, unknown> = {
-  repo: fs.readdirSync(${JSON.stringify(repoRoot)}).sort(),
+  kit: fs.readdirSync(${JSON.stringify(kitInstall)}).sort(),
+  kitData: fs.readdirSync(${JSON.stringify(path.join(kit.packageRoot, "data"))}).length,
   uid: process.getuid(),
   nets: Object.keys(require("os").networkInterfaces()),
   cwd: process.cwd(),
 };
 try { fs.readFileSync(${JSON.stringify(path.join(repoRoot, "notebooks", "source", "lab4.ipynb"))}); seen.source = "READ"; } catch (e: any) { seen.source = e.code; }
+try { seen.repoEntries = fs.readdirSync(${JSON.stringify(repoRoot)}).join(","); seen.repo = "READ"; } catch (e: any) { seen.repo = e.code; }
+try { fs.writeFileSync(${JSON.stringify(path.join(kit.packageRoot, "dist", "lib", "index.js"))}, ""); seen.kitWrite = "WROTE"; } catch (e: any) { seen.kitWrite = e.code; }
 try { fs.readdirSync("/root"); seen.root = "READ"; } catch (e: any) { seen.root = e.code; }
 console.log(JSON.stringify(seen));`,
 ];
@@ -125,11 +132,18 @@ test(`the kernel's view of the machine (sandbox: ${probe.mode}, ${probe.reason})
   assert.is(last.status, "ok", `the probe cell failed: ${last.detail}`);
   const seen = JSON.parse(out(main.executed.cells[sources.length - 1]!.outputs)) as Record<string, unknown>;
   if (requireTool({ what: "sandbox isolation checks", present: probe.mode === "bwrap", reason: probe.reason, install: BWRAP_INSTALL })) {
-    assert.equal(seen.repo, ["data", "dist", "native", "node_modules", "notebooks", "package.json"]); // native: the GEMM, read-only
+    // the kit's install and nothing else: its node_modules read-only, a private work folder
+    assert.equal(seen.kit, ["node_modules", "work"]);
+    assert.is(seen.kitData, fs.readdirSync(path.join(kit.packageRoot, "data")).length);
+    assert.is(seen.kitWrite, "EROFS");
+    // of the repository only the empty folders leading to the kit's mount point, when it lies inside
+    const inside = path.relative(repoRoot, kitInstall);
+    assert.equal(seen.repo, inside.startsWith("..") ? "ENOENT" : "READ");
+    assert.is(seen.repoEntries, inside.startsWith("..") ? undefined : inside.split(path.sep)[0]);
     assert.is(seen.source, "ENOENT");
     assert.is(seen.root, "ENOENT");
     assert.equal(seen.nets, ["lo"], "no network but a private loopback");
-    assert.is(seen.cwd, path.join(repoRoot, "notebooks"));
+    assert.is(seen.cwd, path.join(kitInstall, "work"));
     if (process.getuid?.() === 0) assert.is(seen.uid, SLOT_UID_BASE);
   } else {
     // Without bwrap the grader says so (and the README says what that leaves open).
@@ -145,6 +159,23 @@ test("the native GEMM loads in the kernel exactly when it loads in the grader", 
   assert.is(r.result.cells[0]!.status, "ok", r.result.cells[0]!.detail);
   const here = nativeBlasStatus();
   assert.is(out(r.executed.cells[0]!.outputs).trim(), here.loaded ? "loaded" : here.reason);
+});
+
+test("a kit install out of reach of the kernel's unprivileged user is refused, naming the folder to open", () => {
+  const hidden = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-private-")); // mode 0700
+  const nm = path.join(hidden, "install", "node_modules");
+  fs.mkdirSync(path.join(nm, "tslab", "bin"), { recursive: true });
+  fs.mkdirSync(path.join(nm, "lab4", "data"), { recursive: true });
+  fs.writeFileSync(path.join(nm, "tslab", "bin", "tslab"), "");
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-drv-"));
+  try {
+    const launch = () => kernelLaunch({ probe, nodeModules: nm, workDir, slot: 0, memoryBytes: GiB, env: {}, helperThreads: 1 });
+    if (probe.mode === "bwrap" && probe.dropUid) assert.throws(launch, (e: Error) => e.message.includes(`${hidden} is not searchable by others`));
+    else assert.ok(launch().argv.length > 0, "without a separate uid the kernel reads the kit as the grader does");
+  } finally {
+    fs.rmSync(hidden, { recursive: true, force: true });
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
 });
 
 test("each kernel gets its share of the cores: --jobs kernels split them, at least one each", () => {

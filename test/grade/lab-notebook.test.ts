@@ -7,8 +7,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { main } from "../../grading/cli";
+import { testKit } from "../kit-fixture";
 import type { GradebookData } from "../../grading/gradebook";
-import { readNotebook } from "../../grading/notebook";
+import { readNotebook, type Notebook } from "../../grading/notebook";
+import { probeSandbox } from "../../grading/sandbox";
 import { releaseNotebook, serializeNotebook } from "../../grading/release";
 import { validateSource } from "../../grading/grade/validate";
 import { repoRoot, solved } from "./submissions";
@@ -24,11 +26,56 @@ test.before(async () => {
   fs.mkdirSync(subs);
   fs.writeFileSync(path.join(subs, "instructor_answers.ipynb"), serializeNotebook(solved(src)));
   fs.writeFileSync(path.join(subs, "untouched_release.ipynb"), serializeNotebook(releaseNotebook(src)));
+  fs.writeFileSync(path.join(subs, "imports_reference.ipynb"), serializeNotebook(importsReference(releaseNotebook(src))));
   // the quick profile is what CI can afford; Part 1 runs in full in it
   process.env.LAB4_PROFILE = "quick";
-  const code = await main(["grade", subs, "--jobs", "2", "--out", path.join(base, "out"), "--timeout-cell", "900"], (l) => logs.push(l));
+  const code = await main(["grade", subs, "--jobs", "2", "--out", path.join(base, "out"), "--timeout-cell", "900", "--kit", testKit().dir], (l) => logs.push(l));
   assert.is(code, 0, logs.join("\n"));
   book = JSON.parse(fs.readFileSync(path.join(base, "out", "gradebook.json"), "utf8")) as GradebookData;
+});
+
+// Where the answers live for the instructor: the reference implementations (source and built), the
+// repository's own library and the instructor notebook, by absolute path and through the package name.
+const REFERENCE_PATHS = [
+  path.join(repoRoot, "dist", "reference", "seq2seq", "model.js"),
+  path.join(repoRoot, "dist", "reference", "seq2seq", "train.js"),
+  path.join(repoRoot, "reference", "seq2seq", "model.ts"),
+  path.join(repoRoot, "dist", "lib", "index.js"),
+  path.join(repoRoot, "lib", "index.ts"),
+];
+const PACKAGE_PATHS = ["lab4/dist/reference/seq2seq/model", "lab4/reference/seq2seq/model", "lab4/notebooks/source/lab4.ipynb"];
+
+/** The untouched release plus a cell that reaches for the answers and uses whatever it gets. */
+function importsReference(nb: Notebook): Notebook {
+  const probe = [
+    "const reached: Record<string, string> = {};",
+    "const grab = (p: string) => { try { const m = require(p); reached[p] = 'LOADED ' + Object.keys(m).join(','); return m; } catch (e: any) { reached[p] = 'DENIED ' + (e.code ?? e.message); return null; } };",
+    `for (const p of ${JSON.stringify([...REFERENCE_PATHS, ...PACKAGE_PATHS])}) grab(p);`,
+    `try { require("fs").readFileSync(${JSON.stringify(sourceFile)}); reached.source = "READ"; } catch (e: any) { reached.source = "DENIED " + e.code; }`,
+    "console.log('REACHED ' + JSON.stringify(reached));",
+  ].join("\n");
+  const out = JSON.parse(JSON.stringify(nb)) as Notebook;
+  const at = out.cells.findIndex((c) => c.cell_type === "code" && /from "lab4"/.test(Array.isArray(c.source) ? c.source.join("") : c.source));
+  out.cells.splice(at + 1, 0, { cell_type: "code", source: probe, metadata: {}, outputs: [], execution_count: null });
+  return out;
+}
+
+test("a submission that reaches for the reference implementations or the repository gets nothing from them", () => {
+  // outside the sandbox these paths exist (so the probe is not vacuous); inside, the kernel has the kit only
+  const resolvable = REFERENCE_PATHS.filter((p) => fs.existsSync(p));
+  assert.ok(resolvable.length >= 2, `reference paths that exist here: ${resolvable.join(", ")}`);
+  const r = book.students["imports_reference"]!;
+  assert.is(r.status, "graded", r.reason);
+  assert.equal(r.checks, book.students["untouched_release"]!.checks, "the same marks as without the attempt");
+  const nb = readNotebook(path.join(base, "out", "autograded", "imports_reference.ipynb"));
+  const text = nb.cells.flatMap((c) => c.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join("") : o.text ?? "")).join("");
+  const line = text.split("\n").find((l) => l.startsWith("REACHED "));
+  assert.ok(line, "the probe cell printed what it reached");
+  const reached = JSON.parse(line!.slice("REACHED ".length)) as Record<string, string>;
+  if (probeSandbox("auto").mode === "bwrap" || process.env.CI) {
+    for (const [p, what] of Object.entries(reached)) assert.match(what, /^DENIED/, `${p}: ${what}`);
+    assert.is(Object.keys(reached).length, REFERENCE_PATHS.length + PACKAGE_PATHS.length + 1);
+  }
 });
 
 const part1 = () => validateSource(readNotebook(sourceFile), sourceFile).gradeCells.filter((g) => g.part !== "Parte 2");

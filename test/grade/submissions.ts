@@ -84,8 +84,10 @@ export function writeMiniClassSet(dir: string, paths: { outDir: string; otherSub
     { total: 38, mention: [/killed/, /restarted/] },
   ];
   subs["process_exit"] = [insertAfter(perfect, "words_checks", code("process.exit(1);")), { total: 38, mention: [/exited with code 1/] }];
+  // untouched buffers: they count against the data limit all the same, and first-touching 1.5 GiB
+  // runs into the cell's time limit on a slow, loaded VM (page faults at ~150 MB/s measured)
   subs["out_of_memory"] = [
-    insertAfter(perfect, "words_checks", code("const hoard: Float64Array[] = [];\nwhile (true) hoard.push(new Float64Array(1e7).fill(1));")),
+    insertAfter(perfect, "words_checks", code("const hoard: Float64Array[] = [];\nwhile (true) hoard.push(new Float64Array(1e7));")),
     { total: 38, mention: [/out of memory/] },
   ];
   // wrong answers everywhere, plus every trick on the grading functions and the markers (one
