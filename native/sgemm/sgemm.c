@@ -9,7 +9,8 @@
  *
  * sgemm(a, b, c, m, n, k, transA, transB, beta): c[m,n] = op(a)[m,k] . op(b)[k,n] + beta*c,
  * row-major, op(x) = x or its transpose as stored. Sizes are checked against the arrays so a
- * caller's mistake throws instead of writing outside them.
+ * caller's mistake throws instead of writing outside them. The bits do not depend on the thread
+ * count (setThreads): the binding threads a product itself, OpenBLAS runs on one thread (see plan).
  *
  * Two more loops of a training step live here because JS runs them 3-4x slower than C and they
  * touch every parameter / every logit (measured in bench/seq2seq.ts --profile): the Adam update
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <math.h>
+#include <pthread.h>
 
 /* openblas_* are OpenBLAS extensions, declared in its cblas.h. */
 
@@ -77,22 +79,127 @@ static int get_dim(napi_env env, napi_value v, int64_t *out, const char *name) {
 }
 
 /*
- * Results must not depend on the thread count. OpenBLAS cuts K into blocks of its GEMM_Q (a few
- * hundred, by CPU) and, when less than 2*GEMM_Q is left, halves the rest one way single-threaded
- * (rounded up to its M unroll) and another way threaded, (rest+1)/2 (driver/level3/level3.c and
- * level3_thread.c). Each block's sum is rounded into C, so the bits differed: a
- * [2048,3128]^T.[3128,512] product differed in 68% of its elements between 1 and 2 threads, and a
- * quick-profile Seq2Seq run printed Val. PPL 610.543 with 2 threads, 610.544 with 1. So OpenBLAS
- * gets K in slices it cannot cut two ways: 256 (if cut at all, both ways give 128 + 128, since
- * every sgemm M unroll, 2 to 16, divides 128) and a last slice of at most 128 (no x86-64 sgemm
- * GEMM_Q is smaller; the least is 168). Threads still split M and N as OpenBLAS likes, which never
- * changes an element's sum. Cost on the Seq2Seq and Word2Vec shapes: ~3% on one thread, within
- * noise on two; a Seq2Seq step ~2% with the notebook's decoder and up to ~7% with the fused one
- * (its weight gradients have K = T*B ~ 3,800: 15 slices), in noisy runs.
+ * Results must not depend on the thread count, and OpenBLAS's threading cannot promise that: an
+ * element's rounding depends on where it falls in the micro-kernel's tiles (the Haswell sgemm
+ * kernel sums some tiles in one chain, others in two chains added at the end; its tiles are laid
+ * out in 12-column groups and from the ends of each block of rows) and in the K blocks, and OpenBLAS
+ * lays tiles and blocks out from each thread's share of the product. Cutting per thread count at
+ * "safe" multiples is not enough for that reason. So OpenBLAS runs on one thread and the binding
+ * does the threading: a product is cut into strips of C that depend only on its shape, each strip
+ * is one single-threaded cblas_sgemm, and the threads only decide who computes which strip. Every
+ * element then comes from the same call with the same arguments whatever the thread count, and K
+ * needs no slicing (a single-threaded call's K blocks depend on k alone). Strip edges are multiples
+ * of 64 for speed only (whole micro-tiles). Idle threads sleep on a condition variable.
  */
-static int64_t k_slice(int64_t left) {
-  if (left >= 256) return 256;
-  return left > 128 ? 128 : left;
+#define PART_ALIGN 64
+#ifndef PART_MIN
+#define PART_MIN 256 /* least rows (columns) in a strip: each strip packs the whole other operand */
+#endif
+#ifndef PARTS_MAX
+#define PARTS_MAX 4
+#endif
+#ifndef SPLIT_MIN_WORK
+#define SPLIT_MIN_WORK (1 << 22) /* m*n*k below which a product stays whole */
+#endif
+#define THREADS_MAX 64
+
+typedef struct {
+  const float *a, *b;
+  float *c;
+  int64_t m, n, k;
+  bool ta, tb, by_rows;
+  float beta;
+  int64_t step; /* rows (by_rows) or columns in a strip; the last may be shorter */
+  int parts, helpers;
+} gemm_job;
+
+/* The strips of a product: a function of m, n and k only, never of the thread count. */
+static void plan(gemm_job *j) {
+  j->by_rows = j->m >= j->n;
+  int64_t side = j->by_rows ? j->m : j->n, parts = 1;
+  if ((double)j->m * (double)j->n * (double)j->k >= SPLIT_MIN_WORK) parts = side / PART_MIN;
+  if (parts > PARTS_MAX) parts = PARTS_MAX;
+  if (parts < 1) parts = 1;
+  int64_t step = (side + parts - 1) / parts;
+  if (parts > 1) step = (step + PART_ALIGN - 1) / PART_ALIGN * PART_ALIGN;
+  j->step = step;
+  j->parts = (int)((side + step - 1) / step);
+}
+
+static void run_part(const gemm_job *j, int p) {
+  int64_t s = p * j->step, m = j->m, n = j->n;
+  const float *a = j->a, *b = j->b;
+  float *c = j->c;
+  if (j->by_rows) {
+    m = m - s < j->step ? m - s : j->step;
+    a += j->ta ? s : s * j->k; /* op(a)[s:s+m, :] */
+    c += s * j->n;
+  } else {
+    n = n - s < j->step ? n - s : j->step;
+    b += j->tb ? s * j->k : s; /* op(b)[:, s:s+n] */
+    c += s;
+  }
+  cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans, j->tb ? CblasTrans : CblasNoTrans, (blasint)m, (blasint)n,
+              (blasint)j->k, 1.0f, a, j->ta ? (blasint)j->m : (blasint)j->k, b, j->tb ? (blasint)j->k : (blasint)j->n,
+              j->beta, c, (blasint)j->n);
+}
+
+/* The pool: the calling thread and up to THREADS_MAX - 1 workers, started when first needed. */
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_wake = PTHREAD_COND_INITIALIZER; /* workers: a job is posted */
+static pthread_cond_t pool_done = PTHREAD_COND_INITIALIZER; /* caller: its last part is done */
+static const gemm_job *pool_job;                            /* the posted job, or NULL */
+static int pool_next, pool_finished, pool_workers;
+static int pool_threads = 1; /* the setting (threads()), the calling thread included */
+
+static void *pool_worker(void *arg) {
+  int id = (int)(intptr_t)arg; /* 1, 2, ... */
+  pthread_mutex_lock(&pool_mu);
+  for (;;) {
+    while (!pool_job || pool_next >= pool_job->parts || id > pool_job->helpers) pthread_cond_wait(&pool_wake, &pool_mu);
+    const gemm_job *j = pool_job;
+    int p = pool_next++;
+    pthread_mutex_unlock(&pool_mu);
+    run_part(j, p);
+    pthread_mutex_lock(&pool_mu);
+    if (++pool_finished == j->parts) pthread_cond_signal(&pool_done);
+  }
+  return NULL;
+}
+
+static void run_job(gemm_job *j, int threads) {
+  int want = (threads < j->parts ? threads : j->parts) - 1;
+  pthread_mutex_lock(&pool_mu);
+  /* Another caller's job in flight (Node worker threads): compute this one here, same parts. */
+  if (want <= 0 || pool_job) {
+    pthread_mutex_unlock(&pool_mu);
+    for (int p = 0; p < j->parts; p++) run_part(j, p);
+    return;
+  }
+  while (pool_workers < want) {
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int failed = pthread_create(&t, &attr, pool_worker, (void *)(intptr_t)(pool_workers + 1));
+    pthread_attr_destroy(&attr);
+    if (failed) break;
+    pool_workers++;
+  }
+  j->helpers = want < pool_workers ? want : pool_workers;
+  pool_job = j;
+  pool_next = pool_finished = 0;
+  pthread_cond_broadcast(&pool_wake);
+  while (pool_next < j->parts) {
+    int p = pool_next++;
+    pthread_mutex_unlock(&pool_mu);
+    run_part(j, p);
+    pthread_mutex_lock(&pool_mu);
+    pool_finished++;
+  }
+  while (pool_finished < j->parts) pthread_cond_wait(&pool_done, &pool_mu);
+  pool_job = NULL;
+  pthread_mutex_unlock(&pool_mu);
 }
 
 static napi_value Sgemm(napi_env env, napi_callback_info info) {
@@ -124,15 +231,9 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
     for (int64_t i = 0; i < m * n; i++) c[i] = beta == 0.0 ? 0.0f : (float)beta * c[i];
     return NULL;
   }
-  /* K in slices, each added onto C: see k_slice. */
-  for (int64_t k0 = 0, kc; k0 < k; k0 += kc) {
-    kc = k_slice(k - k0);
-    const float *ak = ta ? a + k0 * m : a + k0; /* op(a)[:, k0:k0+kc] */
-    const float *bk = tb ? b + k0 : b + k0 * n; /* op(b)[k0:k0+kc, :] */
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)m, (blasint)n,
-                (blasint)kc, 1.0f, ak, ta ? (blasint)m : (blasint)k, bk, tb ? (blasint)k : (blasint)n,
-                k0 == 0 ? (float)beta : 1.0f, c, (blasint)n);
-  }
+  gemm_job j = {.a = a, .b = b, .c = c, .m = m, .n = n, .k = k, .ta = ta, .tb = tb, .beta = (float)beta};
+  plan(&j);
+  run_job(&j, pool_threads);
   return NULL;
 }
 
@@ -380,13 +481,13 @@ static napi_value SetThreads(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "lab4_sgemm: setThreads(n) needs an integer n >= 1");
     return NULL;
   }
-  openblas_set_num_threads(n);
+  pool_threads = n < THREADS_MAX ? n : THREADS_MAX;
   return NULL;
 }
 
 static napi_value Threads(napi_env env, napi_callback_info info) {
   napi_value out;
-  CHECK(napi_create_int32(env, openblas_get_num_threads(), &out));
+  CHECK(napi_create_int32(env, pool_threads, &out));
   return out;
 }
 
@@ -396,7 +497,16 @@ static napi_value Config(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* OpenBLAS's thread count (OPENBLAS_NUM_THREADS, else the cores) becomes ours; OpenBLAS keeps one. */
+static void take_threads(void) {
+  int t = openblas_get_num_threads();
+  pool_threads = t < 1 ? 1 : t < THREADS_MAX ? t : THREADS_MAX;
+  openblas_set_num_threads(1);
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, take_threads);
   napi_property_descriptor props[] = {
       {"sgemm", NULL, Sgemm, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, Adam, NULL, NULL, NULL, napi_default, NULL},

@@ -250,7 +250,7 @@ export function fastFusedMatMul(original: KernelFunc | undefined, blas?: NativeB
 
 /**
  * K up to which `addProductInPlace` runs: OpenBLAS then sums the whole K of each element in one
- * block (the least x86-64 sgemm block depth, GEMM_Q, is 168; the binding's own K slices are 256),
+ * block (the least x86-64 sgemm block depth, GEMM_Q, is 168),
  * so c + op(a)·op(b) in one GEMM with beta = 1 rounds exactly like the product computed apart and
  * then added (the block's sum is added to c once, alpha = 1). Past it the sums would be grouped
  * differently: still correct, but other bits than `tf.add(c, tf.matMul(...))`.

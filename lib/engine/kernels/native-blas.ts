@@ -13,7 +13,7 @@ import { repoRoot } from "../../data/files";
  * It is built by `npm run build:native` (scripts/setup.sh does it; needs libopenblas-dev,
  * pkg-config and a C compiler). Without it everything still runs on the wasm kernels.
  * LAB4_NATIVE_BLAS=0 turns it off; LAB4_BLAS_THREADS=n sets its thread count (OpenBLAS's own
- * OPENBLAS_NUM_THREADS is honoured too).
+ * OPENBLAS_NUM_THREADS is honoured too). The results do not depend on the thread count.
  */
 export interface NativeBlas {
   /** c[m,n] = op(a)[m,k]·op(b)[k,n] + beta·c, row-major; sizes checked against the arrays. */
@@ -26,6 +26,7 @@ export interface NativeBlas {
   ): void;
   /** The paired softmax cross-entropy of lib/nn/losses.ts: returns the loss, fills `grad` unless null. */
   pairedSoftmaxCE(z: Float32Array, numRows: number, numClasses: number, rows: Int32Array, targets: Int32Array, grad: Float32Array | null): number;
+  /** The binding's threads for a product (the caller's included); OpenBLAS itself runs on one. */
   setThreads(n: number): void;
   threads(): number;
   /** OpenBLAS's build description, e.g. "OpenBLAS 0.3.21 … SkylakeX MAX_THREADS=64". */
@@ -60,11 +61,10 @@ export function nativeBlasStatus(): NativeBlasStatus {
   const file = nativeBlasFile();
   if (!file || !fs.existsSync(file)) return (status = { loaded: false, reason: "not built (npm run build:native)" });
   let mod: unknown;
-  // OpenBLAS's idle threads spin for 2^28 cycles (~0.1 s) before they sleep, so between products
-  // the second thread keeps a core busy for nothing: in a quick-profile notebook 9 s of CPU for ~4 s
-  // of work, in a training step ~15% of the process's CPU. 2^20 cycles (~0.4 ms) still covers the gaps
-  // between a step's products (step times unchanged within noise, bench/seq2seq.ts). OpenBLAS reads
-  // the variable once, when it loads; a value the user set wins, and the environment is restored.
+  // OpenBLAS starts its own threads when it loads; the binding runs OpenBLAS single-threaded (it
+  // threads products itself, see native/sgemm/sgemm.c), so they never get work, but each first spins
+  // for 2^28 cycles (~0.1 s) before it sleeps; 20 makes that 2^20 cycles (~0.4 ms). OpenBLAS reads the
+  // variable once, when it loads; a value the user set wins, and the environment is restored.
   const userTimeout = process.env.OPENBLAS_THREAD_TIMEOUT;
   const timeoutSet = userTimeout !== undefined && userTimeout !== ""; // (OpenBLAS ignores an empty one)
   if (!timeoutSet) process.env.OPENBLAS_THREAD_TIMEOUT = "20";
