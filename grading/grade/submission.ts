@@ -58,19 +58,23 @@ export function parseSubmission(file: string, bytes: Buffer, expectedKernel: { n
   if (bad >= 0) throw new Refusal(`cell ${bad} is malformed (needs cell_type code/markdown/raw and a text source)`);
   const notes: string[] = [];
   const meta = (typeof o.metadata === "object" && o.metadata !== null ? o.metadata : {}) as Notebook["metadata"];
+  // As nbgrader's OverwriteKernelspec: a TypeScript notebook is graded with the course's kernel,
+  // whatever its kernel was called where it was written; only another language is refused.
   const ks = meta.kernelspec;
+  const info = meta["language_info"];
+  const infoLanguage = typeof info === "object" && info !== null && typeof (info as { name?: unknown }).name === "string" ? (info as { name: string }).name : "";
   if (ks === undefined || ks === null || typeof ks !== "object") {
     notes.push(`no kernelspec in the notebook; graded with the ${expectedKernel.name} kernel`);
   } else {
     const name = typeof ks.name === "string" ? ks.name : "";
-    const language = typeof ks.language === "string" ? ks.language : "";
-    const nameOk = name === expectedKernel.name;
-    const langOk = language === "" || language.toLowerCase() === expectedKernel.language;
-    if (!nameOk || !langOk)
+    const language = (typeof ks.language === "string" && ks.language !== "" ? ks.language : infoLanguage).toLowerCase();
+    if (language !== "" && language !== expectedKernel.language)
       throw new Refusal(
-        `written for the kernel ${JSON.stringify(name || "?")} (language ${JSON.stringify(language || "?")}), ` +
+        `written for the kernel ${JSON.stringify(name || "?")} (language ${JSON.stringify(language)}), ` +
           `expected ${JSON.stringify(expectedKernel.name)} (${expectedKernel.language})`,
       );
+    if (name !== expectedKernel.name)
+      notes.push(`kernelspec ${JSON.stringify(name || "?")} (language ${JSON.stringify(language || "?")}); graded with the ${expectedKernel.name} kernel`);
   }
   // only what we execute is kept; metadata is normalised so nothing of the student's metadata is trusted
   const cells: NotebookCell[] = o.cells.map((c) => ({

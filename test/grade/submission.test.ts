@@ -37,8 +37,22 @@ test("other shapes that are not gradable notebooks", () => {
   refused(nb({}, [{ cell_type: "code", source: 42 }]), /cell 0 is malformed/);
   refused(nb({}, [{ cell_type: "widget", source: "" }]), /cell 0 is malformed/);
   refused(nb({ metadata: { kernelspec: { name: "tslab", language: "javascript" } } }), /language "javascript"/);
-  refused(nb({ metadata: { kernelspec: { name: "jslab", language: "typescript" } } }), /kernel "jslab"/);
+  refused(nb({ metadata: { kernelspec: { name: "jslab", language: "javascript" } } }), /kernel "jslab" \(language "javascript"\)/);
+  // no language in the kernelspec: the notebook's language_info decides
+  refused(nb({ metadata: { kernelspec: { name: "ir" }, language_info: { name: "R" } } }), /kernel "ir" \(language "r"\)/);
   refused(Buffer.alloc(MAX_SUBMISSION_BYTES + 1, 32), /exceeds the/);
+});
+
+test("a TypeScript notebook whose kernel has another name is graded with the course's kernel, with a note (nbgrader's OverwriteKernelspec)", () => {
+  for (const [metadata, note] of [
+    [{ kernelspec: { name: "typescript", language: "typescript", display_name: "TypeScript" } }, 'kernelspec "typescript" (language "typescript"); graded with the tslab kernel'],
+    [{ kernelspec: { name: "deno", language: "TypeScript" } }, 'kernelspec "deno" (language "typescript"); graded with the tslab kernel'],
+    [{ kernelspec: { name: "ts" }, language_info: { name: "typescript" } }, 'kernelspec "ts" (language "typescript"); graded with the tslab kernel'],
+  ] as const) {
+    const s = parseSubmission("ts.ipynb", nb({ metadata }), TSLAB);
+    assert.equal(s.notes, [note]);
+  }
+  assert.equal(parseSubmission("ok.ipynb", nb({}), TSLAB).notes, [], "the course's own kernel needs no note");
 });
 
 test("accepted: no kernelspec (noted), list sources joined, outputs and execution counts dropped", () => {
