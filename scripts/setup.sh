@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 apt_packages=(
   jupyter-notebook jupyter-nbconvert python3-nbclient   # nbconvert --execute runs the notebooks
+  python3-bleach python3-tinycss2                       # sanitised feedback HTML (grading/grade/render.py)
   python3-torch libopenblas0-pthread                    # reference numbers (tests, bench)
   libopenblas-dev pkg-config                            # native GEMM for training (npm run build:native)
   fonts-dejavu-core                                     # text in rendered charts
