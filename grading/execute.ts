@@ -4,7 +4,7 @@
  * within 200 ms after a failing cell are silently aborted). One stage, no scoring: callers read
  * the outputs.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -31,13 +31,18 @@ export interface ExecuteResult {
 
 const DRIVER = path.resolve(__dirname, "nbexec.py");
 
-export function executeNotebook(source: string, output: string, opts: ExecuteOptions = {}): ExecuteResult {
+function driverArgs(source: string, output: string, opts: ExecuteOptions): string[] {
   // Compiled to dist/grading/, the driver stays beside the source file in grading/.
   const driver = fs.existsSync(DRIVER) ? DRIVER : path.resolve(__dirname, "../../grading/nbexec.py");
   const args = [driver, source, output, "--timeout", String(opts.timeoutCellSeconds ?? 600), "--kernel", opts.kernelName ?? "tslab"];
   if (opts.allowErrors) args.push("--allow-errors");
   if (opts.cwd) args.push("--cwd", opts.cwd);
   fs.mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
+  return args;
+}
+
+export function executeNotebook(source: string, output: string, opts: ExecuteOptions = {}): ExecuteResult {
+  const args = driverArgs(source, output, opts);
   const t0 = Date.now();
   const r = spawnSync(opts.python ?? "/usr/bin/python3", args, {
     encoding: "utf8",
@@ -49,4 +54,90 @@ export function executeNotebook(source: string, output: string, opts: ExecuteOpt
   if (r.status !== 0)
     return { ok: false, message: `executing ${source} failed (exit ${r.status}):\n${r.stderr.slice(-6000)}`, seconds };
   return { ok: true, message: "", seconds };
+}
+
+/** What the driver reports while it runs (grading/nbexec.py --progress-fd). */
+export type DriverEvent =
+  | { event: "start"; cells: number }
+  /** Code cell `n` of `total` starts; `section` is the nearest Markdown heading above it. */
+  | { event: "cell"; n: number; total: number; index: number; section: string }
+  /** A text-only display (a progress bar's line) was shown or updated. */
+  | { event: "progress"; text: string };
+
+/** One line of the driver's progress stream, or null if it is not a known event. */
+export function parseDriverEvent(line: string): DriverEvent | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof v !== "object" || v === null) return null;
+  const o = v as Record<string, unknown>;
+  const num = (k: string): number | null => (typeof o[k] === "number" ? (o[k] as number) : null);
+  if (o.event === "start" && num("cells") !== null) return { event: "start", cells: num("cells") as number };
+  if (o.event === "cell" && num("n") !== null && num("total") !== null && num("index") !== null && typeof o.section === "string")
+    return { event: "cell", n: num("n") as number, total: num("total") as number, index: num("index") as number, section: o.section };
+  if (o.event === "progress" && typeof o.text === "string") return { event: "progress", text: o.text };
+  return null;
+}
+
+export interface RunningNotebook {
+  /** Settles when the driver has exited (and written the output notebook, unless it never started). */
+  done: Promise<ExecuteResult & { interrupted: boolean }>;
+  /** Stops the run: the driver shuts the kernel down, writes what ran so far and exits 130. */
+  interrupt(): void;
+}
+
+/**
+ * executeNotebook without blocking, reporting the driver's progress events as they come. The
+ * driver writes them on its file descriptor 3, apart from its messages on stderr.
+ */
+export function startNotebook(
+  source: string,
+  output: string,
+  opts: ExecuteOptions & { onEvent?: (e: DriverEvent) => void } = {},
+): RunningNotebook {
+  const args = [...driverArgs(source, output, opts), "--progress-fd", "3"];
+  const t0 = Date.now();
+  const child = spawn(opts.python ?? "/usr/bin/python3", args, {
+    env: { ...process.env, ...opts.env },
+    stdio: ["ignore", "ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (s: string) => {
+    stderr = (stderr + s).slice(-6000);
+  });
+  const events = child.stdio[3];
+  if (events && "setEncoding" in events) {
+    let pending = "";
+    (events as NodeJS.ReadableStream).setEncoding("utf8");
+    events.on("data", (s: string) => {
+      pending += s;
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        const e = parseDriverEvent(line);
+        if (e && opts.onEvent) opts.onEvent(e);
+      }
+    });
+  }
+  const done = new Promise<ExecuteResult & { interrupted: boolean }>((resolve) => {
+    child.on("error", (err) =>
+      resolve({ ok: false, interrupted: false, message: `cannot run the notebook driver: ${err.message}`, seconds: (Date.now() - t0) / 1000 }),
+    );
+    child.on("close", (code) => {
+      const seconds = (Date.now() - t0) / 1000;
+      if (code === 0) resolve({ ok: true, interrupted: false, message: "", seconds });
+      else
+        resolve({ ok: false, interrupted: code === 130, message: `executing ${source} failed (exit ${code}):\n${stderr}`, seconds });
+    });
+  });
+  return {
+    done,
+    interrupt: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
+    },
+  };
 }

@@ -17,10 +17,16 @@
  * does not lose the run: execution goes on (grading/execute.ts, errors allowed), the report lists
  * what the kernel printed on stderr, and the exit code is 1 (failed checks alone do not change it:
  * the quick profile trains too little for the Seq2Seq checks to pass).
+ *
+ * While it runs it shows which cell runs (n of N, its section, the time) and the kernel's progress
+ * bars (epoch, batch, loss, ETA): one redrawn line on a terminal, a line every few seconds in a
+ * pipe or log (scripts/lab-progress.ts). Ctrl-C (SIGINT) stops the kernel, still writes the
+ * executed-so-far notebook, report and summary, and exits 130 with one line saying where they are.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { executeNotebook } from "../grading/execute";
+import { startNotebook } from "../grading/execute";
+import { LabProgress } from "./lab-progress";
 import { writeReport } from "./report";
 
 interface Args {
@@ -49,13 +55,14 @@ function inside(dir: string, root: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const root = path.resolve(__dirname, "..");
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const outDir = path.resolve(args.out ?? path.join(root, "out", `lab-${stamp}`));
   fs.mkdirSync(outDir, { recursive: true });
   // tslab resolves `import "lab4"` (and its type checking) from the notebook's folder.
+  if (!inside(outDir, root)) fs.mkdirSync(path.join(root, "out"), { recursive: true });
   const runDir = inside(outDir, root) ? outDir : fs.mkdtempSync(path.join(root, "out", ".run-"));
 
   const source = path.join(root, "notebooks", "source", "lab4.ipynb");
@@ -64,12 +71,30 @@ function main(): number {
   const command = `npm run lab${args.quick ? " -- --quick" : ""}`;
   console.log(`lab: ejecutando ${path.relative(root, source)} (perfil: ${profile}${args.quick ? ", REDUCIDO" : ""}) ...`);
   const started = new Date();
-  const result = executeNotebook(source, executed, {
+  const progress = new LabProgress({
+    tty: process.stdout.isTTY === true,
+    write: (s) => process.stdout.write(s),
+    columns: () => process.stdout.columns,
+  });
+  const run = startNotebook(source, executed, {
     env: { LAB4_PROFILE: profile },
     timeoutCellSeconds: args.quick ? 900 : 6 * 3600,
     allowErrors: true,
     cwd: runDir,
+    onEvent: (e) => progress.onEvent(e),
   });
+  // Ctrl-C reaches the driver too (same process group); a SIGINT sent to this process alone is
+  // passed on. Either way the driver writes what ran and exits 130.
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+    run.interrupt();
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  const result = await run.done;
+  progress.finish();
+  const interrupted = result.interrupted || stopping;
   if (!fs.existsSync(executed)) {
     console.error(result.message || "lab: nbconvert produced no executed notebook");
     return 1;
@@ -97,6 +122,7 @@ function main(): number {
         reportBytes: report.bytes,
         kernelPeakRssBytes: report.peakRssBytes,
         nbconvertOk: result.ok,
+        interrupted,
       },
       null,
       2,
@@ -105,6 +131,11 @@ function main(): number {
   if (runDir !== outDir) {
     for (const f of fs.readdirSync(runDir)) fs.cpSync(path.join(runDir, f), path.join(outDir, f), { recursive: true });
     fs.rmSync(runDir, { recursive: true, force: true });
+  }
+  if (interrupted) {
+    const where = progress.position ? ` en la celda ${progress.position.n}/${progress.position.total}` : " antes de la primera celda";
+    console.error(`lab: interrumpido${where} tras ${result.seconds.toFixed(0)} s; lo ejecutado (notebook e informe) está en ${outDir}`);
+    return 130;
   }
   if (!result.ok) console.error(result.message);
   console.log(
@@ -117,9 +148,12 @@ function main(): number {
   return result.ok && report.errors === 0 ? 0 : 1;
 }
 
-try {
-  process.exitCode = main();
-} catch (e) {
-  console.error(`lab: ${e instanceof Error ? e.message : String(e)}`);
-  process.exitCode = 1;
-}
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(`lab: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  },
+);
