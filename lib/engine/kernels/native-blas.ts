@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { repoRoot } from "../../data/files";
 
@@ -61,24 +62,22 @@ export function nativeBlasStatus(): NativeBlasStatus {
   const file = nativeBlasFile();
   if (!file || !fs.existsSync(file)) return (status = { loaded: false, reason: "not built (npm run build:native)" });
   let mod: unknown;
-  // OpenBLAS starts its own threads when it loads; the binding runs OpenBLAS single-threaded (it
-  // threads products itself, see native/sgemm/sgemm.c), so they never get work, but each first spins
-  // for 2^28 cycles (~0.1 s) before it sleeps; 20 makes that 2^20 cycles (~0.4 ms). OpenBLAS reads the
-  // variable once, when it loads; a value the user set wins, and the environment is restored.
-  const userTimeout = process.env.OPENBLAS_THREAD_TIMEOUT;
-  const timeoutSet = userTimeout !== undefined && userTimeout !== ""; // (OpenBLAS ignores an empty one)
-  if (!timeoutSet) process.env.OPENBLAS_THREAD_TIMEOUT = "20";
+  // The binding threads products itself and runs OpenBLAS on one thread (native/sgemm/sgemm.c), so
+  // OpenBLAS is loaded with OPENBLAS_NUM_THREADS=1: it then starts no threads of its own, which would
+  // never get work yet spin when they start. The user's value (or the cores) sizes the binding's pool.
+  const userThreads = process.env.OPENBLAS_NUM_THREADS;
+  const want = [process.env.LAB4_BLAS_THREADS, userThreads].map(Number).find((n) => Number.isInteger(n) && n >= 1) ?? os.availableParallelism();
+  process.env.OPENBLAS_NUM_THREADS = "1";
   try {
     mod = require(file);
   } catch (e) {
     return (status = { loaded: false, reason: `cannot load ${file}: ${(e as Error).message.split("\n")[0]}` });
   } finally {
-    if (userTimeout === undefined) delete process.env.OPENBLAS_THREAD_TIMEOUT;
-    else process.env.OPENBLAS_THREAD_TIMEOUT = userTimeout;
+    if (userThreads === undefined) delete process.env.OPENBLAS_NUM_THREADS;
+    else process.env.OPENBLAS_NUM_THREADS = userThreads;
   }
   if (!isNativeBlas(mod)) return (status = { loaded: false, reason: `${file} is not the lab4_sgemm binding` });
-  const want = Number(process.env.LAB4_BLAS_THREADS);
-  if (Number.isInteger(want) && want >= 1) mod.setThreads(want);
+  mod.setThreads(want);
   const version = /OpenBLAS\s+\S+/.exec(mod.config())?.[0] ?? "BLAS";
   const t = mod.threads();
   return (status = { loaded: true, blas: mod, file, description: `${version} GEMM, ${t} thread${t === 1 ? "" : "s"}` });
