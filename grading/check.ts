@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { installedKit, CHECK_NOTEBOOK } from "./kit";
 import { repoRootFrom } from "./grade/driver";
-import { gradebookSource, prepareBatch, scoreSubmission, UsageError, type GradeOptions } from "./grade/run";
+import { gradebookSource, lab4Settings, prepareBatch, scoreSubmission, UsageError, type GradeOptions } from "./grade/run";
 import { parseSubmission, Refusal } from "./grade/submission";
 
 export interface CheckOptions {
@@ -73,7 +73,7 @@ export async function checkNotebook(file: string, o: CheckOptions): Promise<numb
     force: true,
     // the student's own code on the student's own machine: no sandbox needed (nor usually available)
     sandbox: "none",
-    env: Object.fromEntries(["LAB4_PROFILE", "LAB4_BACKEND", "LAB4_NATIVE_BLAS", "LAB4_BLAS_THREADS"].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : []))),
+    env: lab4Settings(),
     feedback: false,
     keepWork: false,
     runtime: installedKit(path.dirname(kit.nodeModules)),

@@ -29,7 +29,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { MarkerError } from "./grade/regions";
 import { SourceValidationError, validateSource } from "./grade/validate";
-import { gradeBatch, UsageError, type GradeOptions } from "./grade/run";
+import { gradeBatch, lab4Settings, UsageError, type GradeOptions } from "./grade/run";
 import { GradebookError, mergeGradebooks } from "./gradebook";
 import { readNotebook } from "./notebook";
 import { releaseFile } from "./release";
@@ -169,8 +169,6 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
     if (p.positional.length === 0) throw new UsageError("lab4 grade: name a folder of submissions or notebook files");
     const sandbox = p.options.get("--sandbox") ?? "auto";
     if (sandbox !== "auto" && sandbox !== "bwrap" && sandbox !== "none") throw new UsageError(`--sandbox must be auto, bwrap or none, got ${sandbox}`);
-    const env: Record<string, string> = {};
-    for (const k of ["LAB4_PROFILE", "LAB4_BACKEND", "LAB4_NATIVE_BLAS", "LAB4_BLAS_THREADS"]) if (process.env[k]) env[k] = process.env[k]!;
     const kitDir = path.resolve(p.options.get("--kit") ?? path.join("out", "release", "lab4-kit"));
     if (!fs.existsSync(path.join(kitDir, "package.json")))
       throw new UsageError(`lab4 grade: no student kit at ${kitDir}: run lab4 release first, or name the released kit with --kit DIR`);
@@ -186,7 +184,7 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
       memoryMb: positiveNumber("--memory-mb", p.options.get("--memory-mb"), 4096, true),
       force: p.flags.has("--force"),
       sandbox,
-      env,
+      env: lab4Settings(),
       feedback: !p.flags.has("--no-feedback"),
       keepWork: p.flags.has("--keep-work"),
       runtime,

@@ -185,14 +185,18 @@ export function buildKit(o: KitOptions): Kit {
   return { dir: kitDir, tgz: kitTgz, runtimeTgz: path.join(kitDir, runtimeTgz) };
 }
 
-/** sha256 over a kit's manifest, lock and runtime package: what makes two installs the same. */
-export function kitSha256(kitDir: string): string {
-  const h = createHash("sha256");
-  for (const f of ["package.json", "package-lock.json"]) h.update(fs.readFileSync(path.join(kitDir, f)));
+/** The files that make a kit's install: its manifest, its lock and the runtime package the manifest names. */
+function kitFiles(kitDir: string): string[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(kitDir, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
   const runtime = manifest.dependencies?.lab4?.replace(/^file:/, "");
   if (runtime === undefined || !fs.existsSync(path.join(kitDir, runtime))) throw new KitError(`${kitDir} is not a lab4 kit (no lab4 runtime package in package.json)`);
-  h.update(fs.readFileSync(path.join(kitDir, runtime)));
+  return ["package.json", "package-lock.json", runtime];
+}
+
+/** sha256 over a kit's manifest, lock and runtime package: what makes two installs the same. */
+export function kitSha256(kitDir: string): string {
+  const h = createHash("sha256");
+  for (const f of kitFiles(kitDir)) h.update(fs.readFileSync(path.join(kitDir, f)));
   return h.digest("hex");
 }
 
@@ -224,9 +228,7 @@ export function installKit(kitDir: string, target: string, log: (line: string) =
   if (fs.existsSync(marker) && fs.readFileSync(marker, "utf8").trim() === sha) return installedKit(target, sha);
   fs.rmSync(target, { recursive: true, force: true });
   fs.mkdirSync(target, { recursive: true });
-  const manifest = JSON.parse(fs.readFileSync(path.join(kitDir, "package.json"), "utf8")) as { dependencies: Record<string, string> };
-  for (const f of ["package.json", "package-lock.json", manifest.dependencies.lab4!.replace(/^file:/, "")])
-    fs.copyFileSync(path.join(kitDir, f), path.join(target, f));
+  for (const f of kitFiles(kitDir)) fs.copyFileSync(path.join(kitDir, f), path.join(target, f));
   const t0 = Date.now();
   run("npm", ["ci", "--no-audit", "--no-fund", "--prefer-offline"], target, `installing the kit ${kitDir}`);
   fs.writeFileSync(marker, sha + "\n");

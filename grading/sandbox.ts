@@ -175,7 +175,6 @@ function tslabEntry(nodeModules: string): string {
   return p;
 }
 
-
 function copyDir(src: string, dst: string): void {
   fs.cpSync(src, dst, { recursive: true, dereference: true });
 }

@@ -178,6 +178,13 @@ export function coreShare(jobs: number, cores: number = os.cpus().length): numbe
   return Math.max(1, Math.floor(cores / Math.max(1, jobs)));
 }
 
+/** The LAB4_* settings of this process that kernels inherit (profile, backend, native GEMM, its threads). */
+export function lab4Settings(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of ["LAB4_PROFILE", "LAB4_BACKEND", "LAB4_NATIVE_BLAS", "LAB4_BLAS_THREADS"]) if (env[k]) out[k] = env[k]!;
+  return out;
+}
+
 /**
  * The kernels' environment: the grader's LAB4_* settings plus the core share for the native GEMM.
  * An explicit LAB4_BLAS_THREADS in `opts.env` wins.
