@@ -84,6 +84,7 @@ test.before(
     server = http.createServer((req, res) => {
       const file = req.url === "/" ? null : SCRIPTS[req.url ?? ""];
       if (req.url === "/") res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(PAGE);
+      else if (req.url === "/favicon.ico") res.writeHead(204).end(); // chromium asks for it on its own
       else if (file) res.writeHead(200, { "content-type": "text/javascript" }).end(fs.readFileSync(path.join(ROOT, file)));
       else res.writeHead(404).end();
     });
@@ -126,6 +127,7 @@ test("vega-embed renders every Vega-Lite output in chromium: marks drawn, non-bl
   });
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()}`));
+  page.on("response", (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
   await page.goto(base, { timeout: 30_000 });
   assert.ok(await page.evaluate(() => typeof (globalThis as { vegaEmbed?: unknown }).vegaEmbed === "function"), `vega-embed not loaded: ${problems.join("\n")}`);
   for (const [k, c] of charts.entries()) {
