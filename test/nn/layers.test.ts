@@ -102,8 +102,8 @@ test("Embedding init is N(0, 1); forward keeps the id shape and appends dim; bad
   assert.equal(out.shape, [3, 2, 100]);
   const row5 = Array.from(w.slice(500, 600));
   assert.equal(Array.from((out.arraySync() as number[][][])[1][0]), row5);
-  assert.throws(() => emb.forward(tf.tensor1d([1000], "int32")), /id 1000 is out of range \[0, 1000\)/);
-  assert.throws(() => emb.forward(tf.tensor1d([1.0])), /Embedding expects int32 ids, got float32/);
+  assert.throws(() => emb.forward(tf.tensor1d([1000], "int32")), /el índice 1000 está fuera de \[0, 1000\)/);
+  assert.throws(() => emb.forward(tf.tensor1d([1.0])), /Embedding: los índices deben ser int32 y son float32/);
   assert.equal(emb.forward([3, 4]).shape, [2, 100]);
   tf.dispose([ids, out]);
   emb.dispose();
