@@ -5,7 +5,7 @@ import { uniform_ } from "./init";
 import { Random, globalRandom } from "../random";
 import { scaledBias, stepWeights } from "./lstm-ops";
 import { addProductInto, transposedProductsAreFast } from "../engine/kernels";
-import { addIntoGradient } from "./tape-memory";
+import { addIntoGradient } from "../engine/tape-memory";
 import { lstmBwdCell, lstmFwdCell, lstmFwdOut, rowSlice, stackRows, sumRows, transpose2d } from "./lstm-kernels";
 
 /*

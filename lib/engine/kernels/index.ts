@@ -24,7 +24,7 @@ let installedBlas: NativeBlas | undefined;
 /**
  * c += op(a)·op(b) in place, when the native GEMM runs the wasm backend's products (2-D float32,
  * K <= IN_PLACE_MAX_K: same bits as adding the product computed apart). False when it does not
- * apply; c is then unchanged. For gradient accumulation (lib/nn/tape-memory.ts addIntoGradient).
+ * apply; c is then unchanged. For gradient accumulation (../tape-memory.ts addIntoGradient).
  */
 export function addProductInto(c: tf.Tensor, a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): boolean {
   return installedBlas !== undefined && addProductInPlace(installedBlas, c, a, b, transposeA, transposeB);
