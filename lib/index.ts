@@ -84,7 +84,7 @@ export {
 // Distances (scipy's squareform(pdist(wordvecs, "cosine")))
 export { getDistanceMatrix, type DistanceMatrix, type DistanceMetric, type WordVectors } from "./similarity";
 
-// Plots (matplotlib), the marks summary and short error traces (importing ./plot installs them)
+// Plots (matplotlib) and the marks summary
 export {
   plotLoss,
   plotLines,
@@ -92,13 +92,18 @@ export {
   plotEmbeddingPCA,
   plotMarksSummary,
   beginMarksPart,
-  lab4Debug,
   type Series,
   type LineChartOptions,
   type Seq2SeqHistory,
   type EmbeddingPcaOptions,
   type ProbeNeighbours,
 } from "./plot";
+
+// Short error traces in a tslab kernel (see notebook/friendly-errors.ts; LAB4_DEBUG=1 opts out):
+// the notebooks' import of lab4 turns them on here, not as a side effect of a module below.
+export { lab4Debug } from "./notebook";
+import { autoInstallFriendlyErrors } from "./notebook";
+autoInstallFriendlyErrors();
 
 // Progress bars and live loss charts (tqdm)
 export {
