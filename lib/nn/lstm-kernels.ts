@@ -303,11 +303,6 @@ export function transpose2d(x: tf.Tensor2D): tf.Tensor2D {
   return run("Lab4Transpose2D", { x }, {})[0] as tf.Tensor2D;
 }
 
-/** Column sums of a 2-D tensor as a [1, N]·x matmul: wasm's axis-0 Sum transposes first (slow). */
-export function sumRows(x: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => tf.reshape(tf.matMul(tf.ones([1, x.shape[0]]), x), [x.shape[1]]) as tf.Tensor1D);
-}
-
 /** c_t and 2c_t from σ-gates `s` [B,4H] and c_{t−1} (read at `cPrevOff` elements into `cPrev`). */
 export function lstmFwdCell(s: tf.Tensor2D, cPrev: tf.Tensor, cPrevOff = 0): [tf.Tensor2D, tf.Tensor2D] {
   if (!lstmKernelsAvailable()) {
