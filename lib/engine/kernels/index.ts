@@ -7,6 +7,8 @@ import { cpuUnsortedSegmentSum, wasmUnsortedSegmentSum } from "./segment-sum";
 import { nativeBlas, type NativeBlas } from "./native-blas";
 
 export { overrideKernel, restoreKernel, originalKernel, overriddenKernels, callKernel } from "./registry";
+export { defineKernel, numAttr } from "./define";
+export type { DefinedKernel, KernelBackend, KernelBody, KernelContext, KernelDefinition, KernelOutput } from "./define";
 export type { KernelArgs, KernelFunc } from "./registry";
 export { asWasmBackend, asCpuBackend } from "./backend-access";
 export type { WasmBackendInternals, CpuBackendInternals } from "./backend-access";
