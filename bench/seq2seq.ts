@@ -49,7 +49,8 @@ import { manualSeed, globalRandom } from "../lib/random";
 import { argmaxNoGrad } from "../lib/nn/functional";
 import { enableWasmThreads, finishWasmThreads } from "../lib/nn/wasm-threads";
 import { LSTM } from "../lib/nn/lstm";
-import { rowSlice, stackRows, useLstmKernels } from "../lib/nn/lstm-kernels";
+import { useLstmKernels } from "../lib/nn/lstm-kernels";
+import { rowSlice, stackRows } from "../lib/nn/rows";
 import { dropout } from "../lib/nn/dropout";
 import { installTapeMemoryFix, uninstallTapeMemoryFix } from "../lib/engine/tape-memory";
 

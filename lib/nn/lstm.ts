@@ -6,7 +6,8 @@ import { Random, globalRandom } from "../random";
 import { scaledBias, stepWeights } from "./lstm-ops";
 import { addProductInto, columnSums, transposedProductsAreFast } from "../engine/kernels";
 import { addIntoGradient } from "../engine/tape-memory";
-import { lstmBwdCell, lstmFwdCell, lstmFwdOut, rowSlice, stackRows, transpose2d } from "./lstm-kernels";
+import { lstmBwdCell, lstmFwdCell, lstmFwdOut } from "./lstm-kernels";
+import { rowSlice, stackRows, transpose2d } from "./rows";
 
 /*
  * Multi-layer LSTM with PyTorch's semantics (torch.nn.LSTM, batch_first=False, unidirectional):

@@ -5,7 +5,8 @@ import { Module } from "../../lib/nn/module";
 import { Dropout, dropoutMask } from "../../lib/nn/dropout";
 import { cachedCat, cachedTranspose, scaledBias, stepWeights } from "../../lib/nn/lstm-ops";
 import { columnSums, transposedProductsAreFast } from "../../lib/engine/kernels";
-import { lstmBwdCell, rowSlice, transpose2d } from "../../lib/nn/lstm-kernels";
+import { lstmBwdCell } from "../../lib/nn/lstm-kernels";
+import { rowSlice, transpose2d } from "../../lib/nn/rows";
 import { LSTM, lstmStepForward } from "../../lib/nn/lstm";
 import { globalRandom } from "../../lib/random";
 

@@ -6,7 +6,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/engine";
-import { lstmBwdCell, lstmFwdCell, lstmFwdOut, rowSlice, stackRows, transpose2d, useLstmKernels } from "../../lib/nn/lstm-kernels";
+import { lstmBwdCell, lstmFwdCell, lstmFwdOut, useLstmKernels } from "../../lib/nn/lstm-kernels";
+import { rowSlice, stackRows, transpose2d } from "../../lib/nn/rows";
 import { maxAbsDiff } from "../fixtures/torch/run";
 
 const r = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, "float32", seed);
