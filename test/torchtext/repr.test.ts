@@ -7,7 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { pyRepr, pyStrRepr, vars } from "../../lib/torchtext";
 import * as grading from "../../grading/pyfloat";
-import { Dataset } from "../../lib/data/dataset";
+import { Dataset, type DatasetRow } from "../../lib/data/dataset";
 
 const STR_CASES: Array<[string, string]> = [
   ["a", "'a'"],
@@ -41,7 +41,7 @@ test("values: dict, list, int, float, None, bool like CPython", () => {
 });
 
 test("a dataset names a missing column with Python's repr", () => {
-  const ds = new Dataset([{ "it's": 1 }]);
+  const ds = new Dataset<DatasetRow>([{ "it's": 1 }]);
   assert.throws(() => ds.column("nope"), (e: Error) => e.message.includes(`column 'nope'; available columns: "it's"`));
 });
 
