@@ -15,7 +15,8 @@
  */
 import { record } from "./results";
 import { createHmac } from "node:crypto";
-import { chartBundle, setDisplaySink, DisplayMessage } from "../lib/plot";
+import { chartBundle } from "../lib/plot";
+import { setDisplaySink, DisplayMessage } from "../lib/notebook";
 import { lineChartSpec, seq2seqHistorySpec } from "../lib/plot/charts";
 import { embeddingPcaChart } from "../lib/plot/embedding";
 import { marksSummarySpec } from "../lib/plot/marks";

@@ -7,7 +7,7 @@
  *   npx tsx bench/seq2seq.ts [--steps N] [--variants fused,stepwise] [--no-torch] [--threads N]
  *
  * --threads N starts the wasm backend with an N-thread XNNPACK pool (lib/nn/wasm-threads.ts).
- * --tfjs-backprop runs every variant with tfjs's own backpropagation instead of the engine's (lib/nn/tape-memory.ts,
+ * --tfjs-backprop runs every variant with tfjs's own backpropagation instead of the engine's (lib/engine/tape-memory.ts,
  *   which `initBackend` installs, so the notebook trains with it: memory freed early, per-step gradients added in place).
  * --torch-threads N runs PyTorch with N intra-op threads (default: its own choice, 1 on this machine).
  * --peak-detail prints the tensor sizes live at the allocation peak and where that allocation came from.
@@ -49,9 +49,10 @@ import { manualSeed, globalRandom } from "../lib/random";
 import { argmaxNoGrad } from "../lib/nn/functional";
 import { enableWasmThreads, finishWasmThreads } from "../lib/nn/wasm-threads";
 import { LSTM } from "../lib/nn/lstm";
-import { rowSlice, stackRows, useLstmKernels } from "../lib/nn/lstm-kernels";
+import { useLstmKernels } from "../lib/nn/lstm-kernels";
+import { rowSlice, stackRows } from "../lib/nn/rows";
 import { dropout } from "../lib/nn/dropout";
-import { installTapeMemoryFix, uninstallTapeMemoryFix } from "../lib/nn/tape-memory";
+import { installTapeMemoryFix, uninstallTapeMemoryFix } from "../lib/engine/tape-memory";
 
 const KNOWN = ["taped", "ops", "stepwise", "fused", "notebook"];
 

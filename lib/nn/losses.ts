@@ -1,8 +1,6 @@
 import "../engine/setup";
 import * as tf from "@tensorflow/tfjs-core";
-import { asCpuBackend, asWasmBackend, ensureOnWasm } from "../engine/kernels/backend-access";
-import type { KernelFunc } from "../engine/kernels/registry";
-import { nativeBlas } from "../engine/kernels/native-blas";
+import { defineKernel, nativeBlas } from "../engine/kernels";
 
 export interface CrossEntropyOptions {
   /** Targets equal to this are skipped (PyTorch's `ignore_index`, default -100). */
@@ -123,41 +121,26 @@ export function pairedSoftmaxCE(
 // Attribute withGrad: [loss, grad] when true, [loss] only when false (the forward pass: the gradient
 // is computed in the backward pass, so no [U, C] buffer is allocated while the forward's own
 // [U, C] intermediates are all still alive — that was the Seq2Seq step's memory peak).
-const wasmPairedCE: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = asWasmBackend(backend);
-  const { logits, rows, targets } = inputs as Record<string, tf.TensorInfo>;
-  const withGrad = attrs?.withGrad !== false;
-  const [U, C] = logits.shape;
-  ensureOnWasm(b, logits, rows, targets);
-  const loss = b.makeOutput([], "float32");
-  const grad = withGrad ? b.makeOutput([U, C], "float32") : null;
-  const z = b.typedArrayFromHeap(logits) as Float32Array; // views after the allocations
-  const native = useNativeCE ? nativeBlas() : undefined;
-  const rv = b.typedArrayFromHeap(rows);
-  const tv = b.typedArrayFromHeap(targets);
-  const gv = grad ? (b.typedArrayFromHeap(grad) as Float32Array) : null;
-  // The same loops in C (native/sgemm) when built, with a vectorised exp: on the Seq2Seq logits
-  // [1920, 5893] 8 ms (loss) / 12 ms (with gradient), vs 42 / 47 ms with glibc expf and ~3x that in JS.
-  const value =
-    native && rv instanceof Int32Array && tv instanceof Int32Array ? native.pairedSoftmaxCE(z, U, C, rv, tv, gv) : pairedSoftmaxCE(z, U, C, rv, tv, gv);
-  (b.typedArrayFromHeap(loss) as Float32Array)[0] = value;
-  return grad ? [loss, grad] : [loss];
-};
-
-const cpuPairedCE: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = asCpuBackend(backend);
-  const { logits, rows, targets } = inputs as Record<string, tf.TensorInfo>;
-  const withGrad = attrs?.withGrad !== false;
-  const [U, C] = logits.shape;
-  const get = (t: tf.TensorInfo) => b.data.get(t.dataId).values as Float32Array | Int32Array;
-  const grad = withGrad ? new Float32Array(U * C) : null;
-  const value = pairedSoftmaxCE(get(logits) as Float32Array, U, C, get(rows), get(targets), grad);
-  const loss = b.makeTensorInfo([], "float32", Float32Array.of(value));
-  return grad ? [loss, b.makeTensorInfo([U, C], "float32", grad)] : [loss];
-};
-
-for (const [backendName, kernelFunc] of [["wasm", wasmPairedCE], ["cpu", cpuPairedCE]] as const)
-  if (!tf.getKernel(KERNEL, backendName)) tf.registerKernel({ kernelName: KERNEL, backendName, kernelFunc });
+const kernel = defineKernel({
+  name: KERNEL,
+  run: (ctx, { inputs, attrs }) => {
+    const { logits, rows, targets } = inputs as Record<string, tf.TensorInfo>;
+    const withGrad = attrs?.withGrad !== false;
+    const [U, C] = logits.shape;
+    const loss = ctx.alloc([]);
+    const grad = withGrad ? ctx.alloc([U, C]) : null;
+    const z = ctx.view(logits) as Float32Array; // views after the allocations
+    const rv = ctx.view(rows);
+    const tv = ctx.view(targets);
+    const gv = grad ? (ctx.view(grad) as Float32Array) : null;
+    // On wasm, the same loops in C (native/sgemm) when built, with a vectorised exp.
+    const native = ctx.backend === "wasm" && useNativeCE ? nativeBlas() : undefined;
+    const value =
+      native && rv instanceof Int32Array && tv instanceof Int32Array ? native.pairedSoftmaxCE(z, U, C, rv, tv, gv) : pairedSoftmaxCE(z, U, C, rv, tv, gv);
+    (ctx.view(loss) as Float32Array)[0] = value;
+    return grad ? [loss, grad] : [loss];
+  },
+});
 
 /**
  * Mean cross-entropy over pairs (rows[i], targets[i]) whose logits are row `rows[i]` of `logits`:
@@ -186,7 +169,7 @@ export function pairedCrossEntropy(
   }
   const lg = logits.dtype === "float32" ? logits : (tf.cast(logits, "float32") as tf.Tensor2D);
   try {
-    if ((opts.fused ?? true) && tf.getKernel(KERNEL, tf.getBackend())) {
+    if ((opts.fused ?? true) && kernel.available()) {
       // tfjs types customGrad's arguments as (Tensor | GradSaveFunc)[]; ours are (x, save).
       const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
         const x = args[0] as tf.Tensor;
@@ -195,7 +178,7 @@ export function pairedCrossEntropy(
           const r = tf.tensor1d(rows, "int32");
           const t = tf.tensor1d(targets, "int32");
           try {
-            return tf.engine().runKernel(KERNEL, { logits: z, rows: r, targets: t }, { withGrad }) as tf.Tensor[];
+            return kernel.run({ logits: z, rows: r, targets: t }, { withGrad });
           } finally {
             tf.dispose([r, t]);
           }

@@ -4,9 +4,10 @@ import { dropout } from "./dropout";
 import { uniform_ } from "./init";
 import { Random, globalRandom } from "../random";
 import { scaledBias, stepWeights } from "./lstm-ops";
-import { addProductInto, transposedProductsAreFast } from "../engine/kernels";
-import { addIntoGradient } from "./tape-memory";
-import { lstmBwdCell, lstmFwdCell, lstmFwdOut, rowSlice, stackRows, sumRows, transpose2d } from "./lstm-kernels";
+import { addProductInto, columnSums, transposedProductsAreFast } from "../engine/kernels";
+import { addIntoGradient } from "../engine/tape-memory";
+import { lstmBwdCell, lstmFwdCell, lstmFwdOut } from "./lstm-kernels";
+import { rowSlice, stackRows, transpose2d } from "./rows";
 
 /*
  * Multi-layer LSTM with PyTorch's semantics (torch.nn.LSTM, batch_first=False, unidirectional):
@@ -128,7 +129,7 @@ export function lstmLayer(
       const dGAll = tf.concat(dGates, 0) as tf.Tensor2D; // [T·B, 4H]
       const dX = tf.reshape(tf.matMul(dGAll, wIhS), [T, B, inSize]);
       if (transposedProductsAreFast()) {
-        const dB = sumRows(dGAll);
+        const dB = columnSums(dGAll, { method: "product" });
         // A step-by-step decoder calls this layer once per step: add into the later steps' sums.
         const dWih = addIntoGradient(wIhIn, (acc) => addProductInto(acc, dGAll, xS, true, false)) ?? tf.matMul(dGAll, xS, true, false);
         const dWhh = addIntoGradient(wHhIn, (acc) => addProductInto(acc, dGAll, hPrevS, true, false)) ?? tf.matMul(dGAll, hPrevS, true, false);

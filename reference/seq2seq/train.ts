@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs-core";
 // ESM-only and fails under tslab's require.
 import "../../lib/engine/setup";
 import { clipGradNorm } from "../../lib/optim/clip";
-import { rowSlice } from "../../lib/nn/lstm-kernels";
+import { rowSlice } from "../../lib/nn/rows";
 import { crossEntropy } from "../../lib/nn/losses";
 import { checkTrainingStep, TrainingDivergedError } from "../../lib/seq2seq/check";
 

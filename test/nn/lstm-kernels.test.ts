@@ -6,14 +6,15 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/engine";
-import { lstmBwdCell, lstmFwdCell, lstmFwdOut, rowSlice, stackRows, sumRows, transpose2d, useLstmKernels } from "../../lib/nn/lstm-kernels";
+import { lstmBwdCell, lstmFwdCell, lstmFwdOut, useLstmKernels } from "../../lib/nn/lstm-kernels";
+import { rowSlice, stackRows, transpose2d } from "../../lib/nn/rows";
 import { maxAbsDiff } from "../fixtures/torch/run";
 
 const r = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, "float32", seed);
 const r2 = (shape: [number, number], seed: number) => tf.randomNormal<tf.Rank.R2>(shape, 0, 1, "float32", seed);
 
 for (const backend of ["cpu", "wasm"] as const) {
-  test(`${backend}: rowSlice (float32 and int32), its gradient, transpose2d, sumRows, stackRows`, async () => {
+  test(`${backend}: rowSlice (float32 and int32), its gradient, transpose2d, stackRows`, async () => {
     await initBackend({ backend });
     assert.is(tf.getBackend(), backend);
     const x = r([5, 3, 4], 1);
@@ -27,7 +28,6 @@ for (const backend of ["cpu", "wasm"] as const) {
     assert.is(maxAbsDiff(g, tf.concat([tf.zeros([2, 3, 4]), w, tf.zeros([1, 3, 4])], 0)), 0);
     const m = r2([37, 70], 3);
     assert.is(maxAbsDiff(transpose2d(m), tf.transpose(m)), 0);
-    assert.ok(maxAbsDiff(sumRows(m), tf.sum(m, 0)) < 1e-4);
     const parts = [r([2, 3], 4), r([2, 3], 5), r([2, 3], 6)];
     const wp = r([3, 2, 3], 7);
     const gs = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(stackRows([a, b, c]), wp)))(parts);

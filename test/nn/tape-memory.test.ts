@@ -9,7 +9,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import "../../lib/engine";
-import { installTapeMemoryFix, uninstallTapeMemoryFix } from "../../lib/nn/tape-memory";
+import { installTapeMemoryFix, uninstallTapeMemoryFix } from "../../lib/engine/tape-memory";
 import { Encoder, Decoder, Seq2Seq, initWeights } from "../../reference/seq2seq/model";
 import { manualSeed, Random } from "../../lib/random";
 import { derivedCacheSize } from "../../lib/nn/lstm-ops";
@@ -99,7 +99,7 @@ test("higher-order and repeated-use gradients still match (tf.grads of a grad, a
 test("installs in a fresh process before any gradient was ever computed", () => {
   const code =
     'const tf = require("@tensorflow/tfjs-core"); require("./lib/engine");' +
-    'const { installTapeMemoryFix } = require("./lib/nn/tape-memory");' +
+    'const { installTapeMemoryFix } = require("./lib/engine/tape-memory");' +
     'const ok = installTapeMemoryFix();' +
     'const g = tf.grad((x) => tf.sum(tf.mul(x, x)))(tf.tensor1d([1, 2]));' +
     'console.log(JSON.stringify({ ok, g: Array.from(g.dataSync()) }));';

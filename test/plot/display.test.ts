@@ -7,7 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as path from "node:path";
 import Module from "node:module";
-import { displayBundle, displayMode, setDisplaySink, DisplayMessage, inKernel } from "../../lib/plot/display";
+import { displayBundle, displayMode, setDisplaySink, DisplayMessage, inKernel } from "../../lib/notebook/display";
 import { captureStdout } from "./capture";
 
 const bundle = { "application/vnd.vegalite.v5+json": { mark: "point" }, "image/png": Buffer.from("png!").toString("base64"), "text/plain": "un gráfico" };

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { repoRoot } from "../../data/files";
+import { repoRoot } from "../repo-root";
 
 /**
  * The optional native GEMM (native/sgemm: a thin N-API binding to Debian's OpenBLAS).

@@ -4,7 +4,7 @@
  * lab4's dist/, tfjs, tslab and node internals, and — for errors escaping `vm.runInThisContext` —
  * a header pointing at the library line that threw ("/…/dist/grading/marks.js:185 / throw e; / ^").
  *
- * Inside a tslab kernel (installed when lab4 is imported there; LAB4_DEBUG=1 opts out):
+ * Inside a tslab kernel (the package entry, lib/index.ts, installs it there; LAB4_DEBUG=1 opts out):
  *  - Error.prepareStackTrace keeps the first line (`Name: message`, unchanged: graders read it),
  *    keeps only frames from notebook cells (and the student's own files), written
  *    "at <función> (celda)", and adds one Spanish line naming the likely problem when it
@@ -40,7 +40,7 @@ interface ErrorCtor {
   prepareStackTrace?: Prepare;
 }
 
-/** The lab4 checkout: two levels above lib/plot, three above dist/lib/plot. */
+/** The lab4 checkout: two levels above lib/notebook, three above dist/lib/notebook. */
 function packageRoot(): string {
   const d = path.resolve(__dirname, "..", "..");
   return path.basename(d) === "dist" ? path.dirname(d) : d;
@@ -228,7 +228,7 @@ export function lab4Debug(on = true): string {
   return full;
 }
 
-/** In a tslab kernel and not opted out: install (used at import time by lib/plot). */
+/** In a tslab kernel and not opted out: install (called once by the package entry, lib/index.ts). */
 export function autoInstallFriendlyErrors(env: NodeJS.ProcessEnv = process.env): boolean {
   const inTslab = typeof (globalThis as { __tslab__?: unknown }).__tslab__ === "object";
   const optOut = /^(1|true|yes|on)$/i.test(env.LAB4_DEBUG ?? "");
