@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { looksSwapped } from "../../lib/nn/buffer-guard";
-import { withDiagnosticHints } from "../../lib/plot/friendly-errors";
+import { withDiagnosticHints } from "../../lib/notebook/friendly-errors";
 
 const zeros = (n: number) => ({ rank: 1, size: n, dtype: "float32", values: new Float32Array(n) });
 
