@@ -5,8 +5,9 @@
  *   canvas  Gradebook > Import CSV: Student, ID, SIS User ID, SIS Login ID, Section, "<assignment>
  *           (<assignment id>)", a "Points Possible" row; scores in points. Canvas matches a row by ID
  *           (its user id, from a Canvas download's file names) or else by SIS User ID (our student
- *           id). Canvas imports no comments or files from CSV: the zip's HTML go by SpeedGrader or
- *           the submission-comments API.
+ *           id). Canvas imports no comments from CSV; the zip's files are named
+ *           `<name>_<user id>_<attachment id>_...` so the assignment's "Re-Upload Submissions" attaches
+ *           each as a comment to the student's submission (students from other layouts: by hand).
  *   moodle  Assignment > "Upload grading worksheet" (offline grading worksheet): Identifier
  *           ("Participant <id>"), Grade, Last modified (grade) are what Moodle reads, plus
  *           "Feedback comments"; the zip is for "Upload multiple feedback files in a zip": one folder
@@ -127,6 +128,12 @@ function comment(r: GradeRow, s: ExportedStudent, points: number): string {
   return parts.join("; ");
 }
 
+/** A name as Canvas writes it in submission file names: word characters, no "_<digits>_", lower case. */
+function canvasName(n: string): string {
+  const s = n.replace(/[^\p{L}\p{N}_]/gu, "").replace(/_(\d+)_/g, "$1").replace(/_/g, "").toLowerCase();
+  return s === "" || /^\d+$/.test(s) ? "student" : s;
+}
+
 /** Moodle writes participant folders with the full name's underscores as spaces. */
 const moodleName = (n: string) => n.replace(/_/g, " ").replace(/[\\/:*?"<>|]/g, " ").trim();
 
@@ -169,7 +176,9 @@ export function exportGradebook(data: GradebookData, dir: string, opts: ExportOp
     if (opts.format === "canvas") {
       const canvasId = w.layout === "canvas" ? w.lmsId : null;
       lines.push(line([w.name, canvasId ?? "", canvasId === null ? r.student : "", "", w.section, s.final]));
-      addFeedback(r, `${canvasId !== null ? `${w.name}_${canvasId}` : r.student}_${stem}-feedback.html`);
+      const fileId = r.identity?.lmsFileId ?? null;
+      // Canvas's "Re-Upload Submissions" reads the first two all-digit "_" parts as user and attachment id
+      addFeedback(r, canvasId !== null && fileId !== null ? `${canvasName(w.name)}_${canvasId}_${fileId}_${stem}-feedback.html` : `${r.student}_${stem}-feedback.html`);
     } else if (opts.format === "moodle") {
       if (w.layout !== "moodle" || w.lmsId === null) {
         result.unmatched.push(r.student);

@@ -65,6 +65,8 @@ export interface StudentIdentity {
   section: string | null;
   /** Canvas user id or Moodle participant id, when the layout carries it. */
   lmsId: string | null;
+  /** Canvas's attachment id of the graded file (for re-uploading marked files). */
+  lmsFileId?: string | null;
   /** Whether the roster has this student. */
   inRoster: boolean;
 }

@@ -32,6 +32,8 @@ export interface FoundFile {
   name: string | null;
   /** The LMS's own id for the student: Canvas user id, Moodle participant id. */
   lmsId: string | null;
+  /** Canvas's attachment id of this file (its re-upload of marked files matches on it). */
+  lmsFileId: string | null;
   /** Marked late by the LMS (Canvas's LATE). */
   late: boolean;
   /** ISO time of submission: nbgrader's timestamp.txt, else the file's (or zip entry's) time. */
@@ -60,8 +62,15 @@ export class CollectError extends Error {
   override name = "CollectError";
 }
 
-/** Canvas "Download Submissions": lastfirst, LATE when late, user id, attachment id, original name. */
-export const CANVAS_FILE = /^([^_\s/]+?)(_LATE)?_(\d+)_(\d+)_(.+)$/;
+/**
+ * Canvas "Download Submissions" (canvas-lms ContentZipper): `[sortable name, "LATE" if late, user id]`
+ * joined by "_" with non-word characters removed (the name lower-cased, "_<digits>_" squeezed out of
+ * it), then `_<attachment id>_<file name>`; text and URL submissions end `_text.html`, `_link.html`.
+ * With anonymous grading the name is dropped and the id is `anon_<anonymous id>`.
+ */
+export const CANVAS_FILE = /^(.+?)(_LATE)?_(\d+)_(\d+)_(.+)$/;
+export const CANVAS_ANON_FILE = /^(LATE_)?anon_([A-Za-z0-9]+)_(\d+)_(.+)$/;
+export const CANVAS_TEXT_FILE = /^(.+?)(_LATE)?_(\d+)_(text|link)\.html$/;
 /** Moodle's folder per participant (Moodle >= 3.1; >= 4.1 drops the trailing "_"). */
 export const MOODLE_DIR = /^(.+)_(\d+)_assignsubmission_([a-z0-9]+)_?$/;
 /** Moodle before 3.1 (or with "download submissions in folders" off): the prefix on each file. */
@@ -89,6 +98,7 @@ interface Owner {
   student: string | null;
   name: string | null;
   lmsId: string | null;
+  lmsFileId?: string | null;
   late: boolean;
 }
 
@@ -98,8 +108,12 @@ const UNOWNED: Owner = { layout: "flat", student: null, name: null, lmsId: null,
 function ownerOfFileName(base: string, fallbackLayout: Layout): Owner | null {
   const m = MOODLE_FILE.exec(base);
   if (m) return { layout: "moodle", student: studentId(m[2]!), name: m[1]!, lmsId: m[2]!, late: false };
+  const a = CANVAS_ANON_FILE.exec(base);
+  if (a) return { layout: "canvas", student: studentId(`anon_${a[2]!}`), name: null, lmsId: `anon_${a[2]!}`, lmsFileId: a[3]!, late: a[1] !== undefined };
   const c = CANVAS_FILE.exec(base);
-  if (c) return { layout: "canvas", student: studentId(c[3]!), name: c[1]!, lmsId: c[3]!, late: c[2] !== undefined };
+  if (c) return { layout: "canvas", student: studentId(c[3]!), name: c[1]!, lmsId: c[3]!, lmsFileId: c[4]!, late: c[2] !== undefined };
+  const t = CANVAS_TEXT_FILE.exec(base);
+  if (t) return { layout: "canvas", student: studentId(t[3]!), name: t[1]!, lmsId: t[3]!, late: t[2] !== undefined };
   if (isNotebook(base)) return { layout: fallbackLayout, student: studentId(base.replace(/\.ipynb$/i, "")), name: null, lmsId: null, late: false };
   return null;
 }
@@ -120,7 +134,7 @@ class Collector {
         /* unreadable: no time */
       }
     }
-    const f: FoundFile = { shown, path: abs, layout: owner.layout, student: owner.student, name: owner.name, lmsId: owner.lmsId, late: owner.late, submittedAt: when, refused };
+    const f: FoundFile = { shown, path: abs, layout: owner.layout, student: owner.student, name: owner.name, lmsId: owner.lmsId, lmsFileId: owner.lmsFileId ?? null, late: owner.late, submittedAt: when, refused };
     this.files.push(f);
     return f;
   }

@@ -1,5 +1,7 @@
 /**
- * `lab4 grade`: the batch. Each submission goes through `scoreSubmission`'s stages, in order:
+ * `lab4 grade`: the batch. First discovery (collect.ts): every file under the input, its student
+ * (from the layout, plus the roster) and the one notebook per student to grade; the others are
+ * refused with their reason. Then each submission goes through `scoreSubmission`'s stages, in order:
  *   1. read: the bytes, or a refusal with the reason (submission.ts)
  *   2. assemble: the submission's answers with the source's test cells, by grade_id (assemble.ts;
  *      the grade cells compiled by checks.ts)
@@ -405,7 +407,7 @@ export interface BatchSummary {
 export function identityOf(p: StudentPlan, roster: ReadonlyMap<string, RosterEntry> | null): StudentIdentity {
   const f = p.chosen ?? p.files[0]!;
   const r = roster?.get(p.student) ?? null;
-  return { layout: f.layout, name: r?.name ?? f.name, email: r?.email ?? null, section: r?.section ?? null, lmsId: f.lmsId, inRoster: r !== null };
+  return { layout: f.layout, name: r?.name ?? f.name, email: r?.email ?? null, section: r?.section ?? null, lmsId: f.lmsId, lmsFileId: f.lmsFileId, inRoster: r !== null };
 }
 
 /** The row of a student none of whose files can be graded. */
@@ -427,7 +429,7 @@ export async function gradeBatch(args: readonly string[], opts: GradeOptions): P
   const roster = opts.roster ? readRoster(opts.roster) : null;
   const found = await collect(args, opts.assignment ?? null);
   try {
-    return await gradeCollected(found.files, found.students, roster, opts, t0);
+    return await gradeCollected(found.files, found.students, roster, opts, t0, found.cleanup);
   } finally {
     found.cleanup();
   }
@@ -439,6 +441,7 @@ async function gradeCollected(
   roster: ReadonlyMap<string, RosterEntry> | null,
   opts: GradeOptions,
   t0: number,
+  cleanup: () => void,
 ): Promise<BatchSummary> {
   const plans = shardOf(students, opts.shard);
   const mine = new Set(plans.map((p) => p.student));
@@ -512,6 +515,7 @@ async function gradeCollected(
   // remove the work folders in use (they hold hidden tests). Drivers and kernels die with us.
   const onSignal = (sig: NodeJS.Signals) => {
     for (const d of ctx.active) fs.rmSync(d, { recursive: true, force: true });
+    cleanup(); // extracted zips
     opts.log(`lab4 grade: interrupted (${sig}); ${done} submission(s) of this run are in ${opts.outDir}; run again to continue`);
     process.exit(130);
   };

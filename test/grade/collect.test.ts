@@ -99,6 +99,22 @@ test("zip: hostile entries are refused one by one and nothing lands outside the 
   assert.match(c.files[0]!.refused!, /not a readable zip/);
 });
 
+test("Canvas names: anonymous grading, text entries, names with underscores", async () => {
+  const dir = path.join(base, "canvas-names");
+  fs.mkdirSync(dir);
+  for (const f of ["LATE_anon_ab12c_5001_lab4.ipynb", "perezana_1005_text.html", "smith_jonesbob_1006_5006_lab4-1.ipynb", "Dora Diaz_12_assignsubmission_file_lab4.ipynb"]) fs.writeFileSync(path.join(dir, f), "{}");
+  const c = await collect([dir]);
+  assert.equal(
+    c.files.map((f) => [path.basename(f.shown), f.layout, f.student, f.name, f.lmsFileId, f.late, f.refused]),
+    [
+      ["Dora Diaz_12_assignsubmission_file_lab4.ipynb", "moodle", "12", "Dora Diaz", null, false, null],
+      ["LATE_anon_ab12c_5001_lab4.ipynb", "canvas", "anon_ab12c", null, "5001", true, null],
+      ["perezana_1005_text.html", "canvas", "1005", "perezana", null, false, "not a notebook"],
+      ["smith_jonesbob_1006_5006_lab4-1.ipynb", "canvas", "1006", "smith_jonesbob", "5006", false, null],
+    ],
+  );
+});
+
 test("nbgrader timestamps, roster errors", () => {
   assert.is(nbgraderTimestamp("2026-03-01 09:30:00.123456 UTC"), "2026-03-01T09:30:00.123Z");
   assert.is(nbgraderTimestamp("yesterday"), null);

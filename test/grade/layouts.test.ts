@@ -90,7 +90,14 @@ test("Canvas export: the gradebook-import columns, points, Canvas user ids where
   assert.is(by("SIS User ID", "ana")["Lab 4 (777)"], "38");
   assert.is(by("SIS User ID", "eve")["Lab 4 (777)"], "0", "refused: zero, its reason in the other exports");
   const entries = Object.keys(unzipSync(new Uint8Array(fs.readFileSync(zip))));
-  assert.ok(entries.includes("Smith, Bob_1001_Lab-4-feedback.html"), entries.join("\n"));
+  // as Canvas's "Re-Upload Submissions" reads a name: the first two all-digit "_" parts are user and attachment id
+  assert.ok(entries.includes("smithbob_1001_5001_Lab-4-feedback.html"), entries.join("\n"));
+  assert.ok(entries.includes("ana_Lab-4-feedback.html"), entries.join("\n"));
+  for (const e of entries.filter((x) => /^\w+_\d+_/.test(x))) {
+    const [uid, fid] = e.split("_").filter((p) => /^\d+$/.test(p));
+    const r = Object.values(book.students).find((s) => s.identity?.lmsId === uid)!;
+    assert.is(r.identity!.lmsFileId, fid, e);
+  }
 });
 
 test("Moodle export: the grading worksheet's columns and a feedback zip Moodle's importer matches", async () => {
