@@ -225,10 +225,20 @@ class Collector {
   /** A folder given on the command line (or an extracted zip): each entry by its own layout. */
   async folder(abs: string, shown: string, zips = true): Promise<void> {
     if (path.basename(abs) === "submitted") return this.nbgrader(abs, shown);
-    for (const e of fs.readdirSync(abs, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const entries = fs.readdirSync(abs, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+    // an nbgrader course folder: its source/, release/, autograded/... must not pass for students
+    const names = new Set(entries.map((e) => e.name));
+    const course = entries.some((e) => e.name === "submitted" && e.isDirectory()) && ["nbgrader_config.py", "gradebook.db", "source"].some((n) => names.has(n));
+    for (const e of entries) {
       const p = path.join(abs, e.name);
       const s = path.join(shown, e.name);
       const bad = this.special(p);
+      if (course && e.name !== "submitted") {
+        const why = "in an nbgrader course folder, outside submitted/ (only submitted/<student>/<assignment>/ is graded)";
+        if (bad === null && e.isDirectory()) this.owned(p, s, UNOWNED, why);
+        else this.add(p, s, UNOWNED, bad ?? why);
+        continue;
+      }
       if (bad === null && e.isDirectory()) {
         if (e.name === "submitted") this.nbgrader(p, s);
         else if (e.name.startsWith(".")) this.owned(p, s, UNOWNED, `inside the hidden folder ${e.name}`);

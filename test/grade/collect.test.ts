@@ -62,6 +62,22 @@ test("nbgrader: several assignments without --assignment is an error naming them
   only.cleanup();
 });
 
+test("nbgrader course folder: only submitted/ is graded, the instructor's source is listed, never graded", async () => {
+  const course = path.join(base, "course");
+  for (const f of ["source/ps1/lab4.ipynb", "release/ps1/lab4.ipynb", "submitted/xia/ps1/lab4.ipynb"]) {
+    fs.mkdirSync(path.dirname(path.join(course, f)), { recursive: true });
+    fs.writeFileSync(path.join(course, f), "{}");
+  }
+  fs.writeFileSync(path.join(course, "nbgrader_config.py"), "c = get_config()\n");
+  const c = await collect([course]);
+  assert.equal(c.students.map((p) => p.student), ["xia"]);
+  assert.equal(
+    c.files.filter((f) => f.refused !== null).map((f) => path.relative(course, f.shown)).sort(),
+    ["nbgrader_config.py", path.join("release", "ps1", "lab4.ipynb"), path.join("source", "ps1", "lab4.ipynb")],
+  );
+  assert.ok(c.files.filter((f) => f.refused !== null).every((f) => /outside submitted\//.test(f.refused!)));
+});
+
 test("zip: hostile entries are refused one by one and nothing lands outside the temporary folder", async () => {
   const z = path.join(base, "hostile.zip");
   const unix = (mode: number) => ({ os: 3, attrs: (mode << 16) >>> 0 });
