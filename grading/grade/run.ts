@@ -482,8 +482,11 @@ async function gradeCollected(
     if (!opts.force && sha !== "" && book.isDone(p.student, sha)) {
       skipped++;
       count.skipped++;
-      const prev = book.rows[p.student]!;
+      // the row stands; who the student is follows this run's layout and roster
+      const prev = { ...book.rows[p.student]! };
+      stamp(prev, p);
       book.putFiles([fileRow(p.chosen, prev.status, prev.reason)]);
+      book.put(prev);
     } else todo.push({ ref, plan: p });
   }
   book.save();
