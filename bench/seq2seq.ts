@@ -228,7 +228,7 @@ function step(model: Seq2Seq, opt: Adam, batch: Batch, pad: number): Phase {
   let tFwd = 0;
   const { value, grads } = tf.variableGrads(() => {
     const output = model.forward(batch.src, batch.trg);
-    const [len, bs, dim] = output.shape;
+    const [len, , dim] = output.shape;
     // output[1:], trg[1:] as the notebook's train() writes them (rowSlice: no full copy on wasm)
     const out = tf.reshape(rowSlice(output, 1, len - 1, { consume: true }), [-1, dim]) as tf.Tensor2D;
     const tgt = tf.reshape(rowSlice(batch.trg, 1, len - 1), [-1]) as tf.Tensor1D;
@@ -275,7 +275,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const outputDim = TRG.vocab.length;
   const pad = TRG.vocab.stoi["<pad>"];
   const it = new BucketIterator(train, { batch_size: 128, train: true, seed: 1234 });
-  let batches: Batch[] = [];
+  const batches: Batch[] = [];
   for (const b of it) {
     if (longest) {
       batches.push(b.keep());

@@ -181,6 +181,7 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
       outDir: path.resolve(p.options.get("--out") ?? path.join("out", "release")),
       force: p.flags.has("--force"),
       // the names the kit's library exports (its built index), against the tasks of the source
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the built library, found at run time
       exportedAnswers: (file) => exportedAnswers(Object.keys(require(path.join(root, "dist", "lib", "index.js")) as object), answerNames(readNotebook(file))),
       log,
     });

@@ -11,6 +11,28 @@ export interface CrossEntropyOptions {
   fused?: boolean;
 }
 
+/** Shapes and dtypes of `crossEntropy(logits, targets)`, with Spanish errors naming the usual fix. */
+function checkCrossEntropyArgs(logits: tf.Tensor, targets: tf.Tensor): void {
+  const shape = (t: tf.Tensor) => `[${t.shape.join(", ")}]`;
+  if (logits.dtype === "int32" && targets.dtype !== "int32")
+    throw new Error(
+      `crossEntropy: los argumentos están invertidos (recibió ${logits.dtype} ${shape(logits)} y ${targets.dtype} ${shape(targets)}): ` +
+        "primero las predicciones (float32 [N, clases]) y después los objetivos (índices int32 [N])",
+    );
+  if (logits.rank !== 2)
+    throw new Error(
+      `crossEntropy: las predicciones deben ser [N, clases] y son ${shape(logits)}: ` +
+        "aplánelas con tf.reshape(output, [-1, output_dim]) (el .view(-1, output_dim) del original)",
+    );
+  if (targets.rank !== 1 || targets.shape[0] !== logits.shape[0])
+    throw new Error(
+      `crossEntropy: hay ${logits.shape[0]} filas de predicciones y los objetivos son ${shape(targets)}, deben ser [${logits.shape[0]}]: ` +
+        "aplánelos con tf.reshape(trg, [-1]) y quite el primer paso a ambos (output[1:] y trg[1:])",
+    );
+  if (targets.dtype !== "int32")
+    throw new Error(`crossEntropy: los objetivos deben ser índices int32 y son ${targets.dtype}: conviértalos con tf.cast(trg, "int32")`);
+}
+
 /**
  * `nn.CrossEntropyLoss()(logits, targets)`: mean over the non-ignored rows of
  * −log softmax(logits[i])[targets[i]]. logits [N, C] float, targets [N] int32 in [0, C) or
@@ -18,16 +40,17 @@ export interface CrossEntropyOptions {
  */
 export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, opts: CrossEntropyOptions = {}): tf.Scalar {
   const ignoreIndex = opts.ignoreIndex ?? -100;
-  if (logits.rank !== 2) throw new Error(`crossEntropy: logits must be [N, C], got [${logits.shape.join(", ")}]`);
-  if (targets.rank !== 1 || targets.shape[0] !== logits.shape[0])
-    throw new Error(`crossEntropy: targets must be [${logits.shape[0]}] to match logits [${logits.shape.join(", ")}], got [${targets.shape.join(", ")}]`);
-  if (targets.dtype !== "int32") throw new Error(`crossEntropy: targets must be int32 class ids, got ${targets.dtype}`);
+  checkCrossEntropyArgs(logits, targets);
   const c = logits.shape[1];
   const t = targets.dataSync();
   let kept = 0;
   for (let i = 0; i < t.length; i++) {
     if (t[i] === ignoreIndex) continue;
-    if (t[i] < 0 || t[i] >= c) throw new Error(`crossEntropy: target ${t[i]} at row ${i} is out of range [0, ${c})`);
+    if (t[i] < 0 || t[i] >= c)
+      throw new Error(
+        `crossEntropy: el objetivo ${t[i]} de la fila ${i} está fuera de [0, ${c}): las predicciones tienen ${c} clases ` +
+          "(¿la capa de salida tiene el tamaño del vocabulario de destino?)",
+      );
     kept++;
   }
   const rows = new Int32Array(kept);

@@ -70,7 +70,7 @@ test("lab4Debug(): the full trace of the last shortened error, and full traces u
   const logged: string[] = [];
   const orig = console.log;
   console.log = (s: string) => void logged.push(s);
-  let full = "";
+  let full: string;
   try {
     full = lab4Debug();
   } finally {
