@@ -130,12 +130,20 @@ function comment(r: GradeRow, s: ExportedStudent, points: number): string {
 
 /** A name as Canvas writes it in submission file names: word characters, no "_<digits>_", lower case. */
 function canvasName(n: string): string {
-  const s = n.replace(/[^\p{L}\p{N}_]/gu, "").replace(/_(\d+)_/g, "$1").replace(/_/g, "").toLowerCase();
+  const s = n
+    .replace(/[^\p{L}\p{N}_]/gu, "")
+    .replace(/_(\d+)_/g, "$1")
+    .replace(/_/g, "")
+    .toLowerCase();
   return s === "" || /^\d+$/.test(s) ? "student" : s;
 }
 
 /** Moodle writes participant folders with the full name's underscores as spaces. */
-const moodleName = (n: string) => n.replace(/_/g, " ").replace(/[\\/:*?"<>|]/g, " ").trim();
+const moodleName = (n: string) =>
+  n
+    .replace(/_/g, " ")
+    .replace(/[\\/:*?"<>|]/g, " ")
+    .trim();
 
 /** Builds the export (pure: reads the gradebook's feedback files only for the zip). */
 export function exportGradebook(data: GradebookData, dir: string, opts: ExportOptions): ExportResult & { zip: Uint8Array | null } {
@@ -145,7 +153,13 @@ export function exportGradebook(data: GradebookData, dir: string, opts: ExportOp
   const rows = Object.values(data.students).sort((a, b) => (a.student < b.student ? -1 : a.student > b.student ? 1 : 0));
   const who = (r: GradeRow) => {
     const ro = opts.roster?.get(r.student) ?? null;
-    return { name: ro?.name ?? r.identity?.name ?? r.student, email: ro?.email ?? r.identity?.email ?? "", section: ro?.section ?? r.identity?.section ?? "", lmsId: r.identity?.lmsId ?? null, layout: r.identity?.layout ?? "" };
+    return {
+      name: ro?.name ?? r.identity?.name ?? r.student,
+      email: ro?.email ?? r.identity?.email ?? "",
+      section: ro?.section ?? r.identity?.section ?? "",
+      lmsId: r.identity?.lmsId ?? null,
+      layout: r.identity?.layout ?? "",
+    };
   };
   const result: ExportResult = { csv: "", exported: [], failed: [], unmatched: [], noSubmission: [], zipEntries: [] };
   const files: Record<string, Uint8Array> = {};
@@ -159,12 +173,53 @@ export function exportGradebook(data: GradebookData, dir: string, opts: ExportOp
   const lines: string[] = [];
   const stem = opts.assignment.replace(/[^A-Za-z0-9._-]+/g, "-");
   if (opts.format === "canvas") {
-    lines.push(line(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", opts.canvasAssignmentId ? `${opts.assignment} (${opts.canvasAssignmentId})` : opts.assignment]));
+    lines.push(
+      line([
+        "Student",
+        "ID",
+        "SIS User ID",
+        "SIS Login ID",
+        "Section",
+        opts.canvasAssignmentId ? `${opts.assignment} (${opts.canvasAssignmentId})` : opts.assignment,
+      ]),
+    );
     lines.push(line(["    Points Possible", "", "", "", "", points]));
   } else if (opts.format === "moodle") {
-    lines.push(line(["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade", "Grade can be changed", "Last modified (submission)", "Last modified (grade)", "Feedback comments"]));
+    lines.push(
+      line([
+        "Identifier",
+        "Full name",
+        "Email address",
+        "Status",
+        "Grade",
+        "Maximum Grade",
+        "Grade can be changed",
+        "Last modified (submission)",
+        "Last modified (grade)",
+        "Feedback comments",
+      ]),
+    );
   } else {
-    lines.push(line(["student", "name", "email", "section", "status", "raw_points", "possible", "raw_percent", "late", "submitted_at", "days_late", "penalty_percent", "final_points", "final_percent", "points", "reason"]));
+    lines.push(
+      line([
+        "student",
+        "name",
+        "email",
+        "section",
+        "status",
+        "raw_points",
+        "possible",
+        "raw_percent",
+        "late",
+        "submitted_at",
+        "days_late",
+        "penalty_percent",
+        "final_points",
+        "final_percent",
+        "points",
+        "reason",
+      ]),
+    );
   }
   for (const r of rows) {
     if (r.status === "failed") {
@@ -178,19 +233,51 @@ export function exportGradebook(data: GradebookData, dir: string, opts: ExportOp
       lines.push(line([w.name, canvasId ?? "", canvasId === null ? r.student : "", "", w.section, s.final]));
       const fileId = r.identity?.lmsFileId ?? null;
       // Canvas's "Re-Upload Submissions" reads the first two all-digit "_" parts as user and attachment id
-      addFeedback(r, canvasId !== null && fileId !== null ? `${canvasName(w.name)}_${canvasId}_${fileId}_${stem}-feedback.html` : `${r.student}_${stem}-feedback.html`);
+      addFeedback(
+        r,
+        canvasId !== null && fileId !== null
+          ? `${canvasName(w.name)}_${canvasId}_${fileId}_${stem}-feedback.html`
+          : `${r.student}_${stem}-feedback.html`,
+      );
     } else if (opts.format === "moodle") {
       if (w.layout !== "moodle" || w.lmsId === null) {
         result.unmatched.push(r.student);
         continue;
       }
-      lines.push(line([`Participant ${w.lmsId}`, w.name, w.email, "Submitted for grading", s.final.toFixed(2), points.toFixed(2), "Yes", r.submittedAt ?? "", now, comment(r, s, points)]));
+      lines.push(
+        line([
+          `Participant ${w.lmsId}`,
+          w.name,
+          w.email,
+          "Submitted for grading",
+          s.final.toFixed(2),
+          points.toFixed(2),
+          "Yes",
+          r.submittedAt ?? "",
+          now,
+          comment(r, s, points),
+        ]),
+      );
       addFeedback(r, `${moodleName(w.name)}_${w.lmsId}_assignfeedback_file_/${stem}-feedback.html`);
     } else {
       lines.push(
         line([
-          r.student, w.name, w.email, w.section, r.status, s.raw, s.possible, r.possible > 0 ? round2((100 * s.raw) / r.possible).toFixed(2) : "",
-          s.late ? "yes" : "", r.submittedAt ?? "", s.daysLate, s.penaltyPercent, s.final, round2((100 * s.final) / points).toFixed(2), points, r.reason,
+          r.student,
+          w.name,
+          w.email,
+          w.section,
+          r.status,
+          s.raw,
+          s.possible,
+          r.possible > 0 ? round2((100 * s.raw) / r.possible).toFixed(2) : "",
+          s.late ? "yes" : "",
+          r.submittedAt ?? "",
+          s.daysLate,
+          s.penaltyPercent,
+          s.final,
+          round2((100 * s.final) / points).toFixed(2),
+          points,
+          r.reason,
         ]),
       );
       addFeedback(r, `${r.student}.html`);

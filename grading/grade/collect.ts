@@ -88,7 +88,11 @@ const isNotebook = (p: string) => /\.ipynb$/i.test(p);
 
 /** nbgrader's timestamp.txt ("2024-01-15 10:30:00.123456 UTC") as ISO, or null. */
 export function nbgraderTimestamp(text: string): string | null {
-  const t = text.trim().replace(/ UTC$/, "Z").replace(" ", "T").replace(/(\.\d{3})\d+/, "$1");
+  const t = text
+    .trim()
+    .replace(/ UTC$/, "Z")
+    .replace(" ", "T")
+    .replace(/(\.\d{3})\d+/, "$1");
   const ms = Date.parse(t);
   return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
 }
@@ -109,12 +113,21 @@ function ownerOfFileName(base: string, fallbackLayout: Layout): Owner | null {
   const m = MOODLE_FILE.exec(base);
   if (m) return { layout: "moodle", student: studentId(m[2]!), name: m[1]!, lmsId: m[2]!, late: false };
   const a = CANVAS_ANON_FILE.exec(base);
-  if (a) return { layout: "canvas", student: studentId(`anon_${a[2]!}`), name: null, lmsId: `anon_${a[2]!}`, lmsFileId: a[3]!, late: a[1] !== undefined };
+  if (a)
+    return {
+      layout: "canvas",
+      student: studentId(`anon_${a[2]!}`),
+      name: null,
+      lmsId: `anon_${a[2]!}`,
+      lmsFileId: a[3]!,
+      late: a[1] !== undefined,
+    };
   const c = CANVAS_FILE.exec(base);
   if (c) return { layout: "canvas", student: studentId(c[3]!), name: c[1]!, lmsId: c[3]!, lmsFileId: c[4]!, late: c[2] !== undefined };
   const t = CANVAS_TEXT_FILE.exec(base);
   if (t) return { layout: "canvas", student: studentId(t[3]!), name: t[1]!, lmsId: t[3]!, late: t[2] !== undefined };
-  if (isNotebook(base)) return { layout: fallbackLayout, student: studentId(base.replace(/\.ipynb$/i, "")), name: null, lmsId: null, late: false };
+  if (isNotebook(base))
+    return { layout: fallbackLayout, student: studentId(base.replace(/\.ipynb$/i, "")), name: null, lmsId: null, late: false };
   return null;
 }
 
@@ -134,7 +147,18 @@ class Collector {
         /* unreadable: no time */
       }
     }
-    const f: FoundFile = { shown, path: abs, layout: owner.layout, student: owner.student, name: owner.name, lmsId: owner.lmsId, lmsFileId: owner.lmsFileId ?? null, late: owner.late, submittedAt: when, refused };
+    const f: FoundFile = {
+      shown,
+      path: abs,
+      layout: owner.layout,
+      student: owner.student,
+      name: owner.name,
+      lmsId: owner.lmsId,
+      lmsFileId: owner.lmsFileId ?? null,
+      late: owner.late,
+      submittedAt: when,
+      refused,
+    };
     this.files.push(f);
     return f;
   }
@@ -144,7 +168,13 @@ class Collector {
     const st = fs.lstatSync(abs);
     if (st.isSymbolicLink()) return "a symbolic link, not followed";
     if (st.isFile() || st.isDirectory()) return null;
-    const kind = st.isFIFO() ? "a named pipe" : st.isSocket() ? "a socket" : st.isBlockDevice() || st.isCharacterDevice() ? "a device" : "a special file";
+    const kind = st.isFIFO()
+      ? "a named pipe"
+      : st.isSocket()
+        ? "a socket"
+        : st.isBlockDevice() || st.isCharacterDevice()
+          ? "a device"
+          : "a special file";
     return `${kind}, not read`;
   }
 
@@ -159,7 +189,12 @@ class Collector {
         continue;
       }
       if (fs.lstatSync(p).isDirectory()) continue;
-      this.add(p, s, owner, sp ?? why ?? (e.name.startsWith(".") || e.name.startsWith("~") ? "a hidden file" : isNotebook(e.name) ? null : "not a notebook"));
+      this.add(
+        p,
+        s,
+        owner,
+        sp ?? why ?? (e.name.startsWith(".") || e.name.startsWith("~") ? "a hidden file" : isNotebook(e.name) ? null : "not a notebook"),
+      );
     }
   }
 
@@ -228,7 +263,9 @@ class Collector {
     const entries = fs.readdirSync(abs, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
     // an nbgrader course folder: its source/, release/, autograded/... must not pass for students
     const names = new Set(entries.map((e) => e.name));
-    const course = entries.some((e) => e.name === "submitted" && e.isDirectory()) && ["nbgrader_config.py", "gradebook.db", "source"].some((n) => names.has(n));
+    const course =
+      entries.some((e) => e.name === "submitted" && e.isDirectory()) &&
+      ["nbgrader_config.py", "gradebook.db", "source"].some((n) => names.has(n));
     for (const e of entries) {
       const p = path.join(abs, e.name);
       const s = path.join(shown, e.name);
@@ -252,7 +289,19 @@ class Collector {
       }
       const owner = ownerOfFileName(e.name, "flat");
       const hidden = e.name.startsWith(".") || e.name.startsWith("~");
-      this.add(p, s, owner ?? UNOWNED, bad ?? (hidden ? "a hidden file" : owner === null ? "not a notebook, and no student could be told from its name" : isNotebook(e.name) ? null : "not a notebook"));
+      this.add(
+        p,
+        s,
+        owner ?? UNOWNED,
+        bad ??
+          (hidden
+            ? "a hidden file"
+            : owner === null
+              ? "not a notebook, and no student could be told from its name"
+              : isNotebook(e.name)
+                ? null
+                : "not a notebook"),
+      );
     }
   }
 
@@ -267,7 +316,11 @@ class Collector {
     const bad = this.special(a);
     if (bad === null && /\.zip$/i.test(a)) return this.zip(a, a);
     const base = path.basename(a);
-    const owner = ownerOfFileName(base, "file") ?? { ...UNOWNED, layout: "file" as Layout, student: studentId(base.replace(/\.[^.]*$/, "")) };
+    const owner = ownerOfFileName(base, "file") ?? {
+      ...UNOWNED,
+      layout: "file" as Layout,
+      student: studentId(base.replace(/\.[^.]*$/, "")),
+    };
     this.add(a, a, owner, bad ?? (isNotebook(base) ? null : "not a notebook"));
   }
 }
@@ -308,7 +361,9 @@ export async function collect(args: readonly string[], assignment: string | null
   try {
     for (const a of args) await c.arg(a);
     if (assignment === null && c.assignments.size > 1)
-      throw new CollectError(`the nbgrader folder holds several assignments (${[...c.assignments].sort().join(", ")}): pick one with --assignment NAME`);
+      throw new CollectError(
+        `the nbgrader folder holds several assignments (${[...c.assignments].sort().join(", ")}): pick one with --assignment NAME`,
+      );
   } catch (e) {
     cleanup();
     throw e;

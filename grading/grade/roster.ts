@@ -22,7 +22,12 @@ export class RosterError extends Error {
 export function readRoster(file: string): Map<string, RosterEntry> {
   let rows: Record<string, string>[];
   try {
-    rows = parse(fs.readFileSync(file), { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), bom: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+    rows = parse(fs.readFileSync(file), {
+      columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+    }) as Record<string, string>[];
   } catch (e) {
     throw new RosterError(`roster ${file}: not a readable CSV (${(e as Error).message})`);
   }

@@ -40,7 +40,8 @@ function entryProblem(entry: yauzl.Entry, name: string): string | null {
   if (type === 0o120000) return "a symbolic link in the zip, not extracted (links are never followed)";
   if (type !== 0 && type !== 0o100000 && type !== 0o040000) return `a special file in the zip (mode ${type.toString(8)}), not extracted`;
   if ((entry.generalPurposeBitFlag & 0x1) !== 0) return "an encrypted zip entry, cannot be read";
-  if (entry.uncompressedSize > MAX_SUBMISSION_BYTES) return `an entry of ${entry.uncompressedSize} bytes exceeds the ${MAX_SUBMISSION_BYTES}-byte limit`;
+  if (entry.uncompressedSize > MAX_SUBMISSION_BYTES)
+    return `an entry of ${entry.uncompressedSize} bytes exceeds the ${MAX_SUBMISSION_BYTES}-byte limit`;
   return null;
 }
 

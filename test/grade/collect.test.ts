@@ -58,7 +58,10 @@ test("nbgrader: several assignments without --assignment is an error naming them
     },
   );
   const only = await collect([path.join(cls.root, "submitted")], "ps2");
-  assert.equal(only.students.map((p) => [p.student, p.chosen?.shown]), [["carla", path.join(cls.root, "submitted", "carla", "ps2", "lab4.ipynb")]]);
+  assert.equal(
+    only.students.map((p) => [p.student, p.chosen?.shown]),
+    [["carla", path.join(cls.root, "submitted", "carla", "ps2", "lab4.ipynb")]],
+  );
   only.cleanup();
 });
 
@@ -70,9 +73,15 @@ test("nbgrader course folder: only submitted/ is graded, the instructor's source
   }
   fs.writeFileSync(path.join(course, "nbgrader_config.py"), "c = get_config()\n");
   const c = await collect([course]);
-  assert.equal(c.students.map((p) => p.student), ["xia"]);
   assert.equal(
-    c.files.filter((f) => f.refused !== null).map((f) => path.relative(course, f.shown)).sort(),
+    c.students.map((p) => p.student),
+    ["xia"],
+  );
+  assert.equal(
+    c.files
+      .filter((f) => f.refused !== null)
+      .map((f) => path.relative(course, f.shown))
+      .sort(),
     ["nbgrader_config.py", path.join("release", "ps1", "lab4.ipynb"), path.join("source", "ps1", "lab4.ipynb")],
   );
   assert.ok(c.files.filter((f) => f.refused !== null).every((f) => /outside submitted\//.test(f.refused!)));
@@ -90,8 +99,8 @@ test("zip: hostile entries are refused one by one and nothing lands outside the 
       "/tmp/abs.txt": new Uint8Array(Buffer.from("x")),
       "C:/win.txt": new Uint8Array(Buffer.from("x")),
       "..\\back.txt": new Uint8Array(Buffer.from("x")),
-      "lnk": [new Uint8Array(Buffer.from("/etc/shadow")), unix(0o120777)],
-      "fifo": [new Uint8Array(0), unix(0o010644)],
+      lnk: [new Uint8Array(Buffer.from("/etc/shadow")), unix(0o120777)],
+      fifo: [new Uint8Array(0), unix(0o010644)],
     }),
   );
   const ex = await extractZip(z);
@@ -118,7 +127,13 @@ test("zip: hostile entries are refused one by one and nothing lands outside the 
 test("Canvas names: anonymous grading, text entries, names with underscores", async () => {
   const dir = path.join(base, "canvas-names");
   fs.mkdirSync(dir);
-  for (const f of ["LATE_anon_ab12c_5001_lab4.ipynb", "perezana_1005_text.html", "smith_jonesbob_1006_5006_lab4-1.ipynb", "Dora Diaz_12_assignsubmission_file_lab4.ipynb"]) fs.writeFileSync(path.join(dir, f), "{}");
+  for (const f of [
+    "LATE_anon_ab12c_5001_lab4.ipynb",
+    "perezana_1005_text.html",
+    "smith_jonesbob_1006_5006_lab4-1.ipynb",
+    "Dora Diaz_12_assignsubmission_file_lab4.ipynb",
+  ])
+    fs.writeFileSync(path.join(dir, f), "{}");
   const c = await collect([dir]);
   assert.equal(
     c.files.map((f) => [path.basename(f.shown), f.layout, f.student, f.name, f.lmsFileId, f.late, f.refused]),
@@ -138,7 +153,10 @@ test("nbgrader timestamps, roster errors", () => {
   assert.equal(r.get("1001"), { id: "1001", name: "Smith, Bob", email: "bob@uni.edu", section: "B" });
   const bad = path.join(base, "bad-roster.csv");
   fs.writeFileSync(bad, "name,email\nAna,a@b\n");
-  assert.throws(() => readRoster(bad), (e: unknown) => e instanceof RosterError && /no "id" column/.test((e as Error).message));
+  assert.throws(
+    () => readRoster(bad),
+    (e: unknown) => e instanceof RosterError && /no "id" column/.test((e as Error).message),
+  );
   fs.writeFileSync(bad, "id,name\n1,A\n1,B\n");
   assert.throws(() => readRoster(bad), /id 1 appears twice/);
 });

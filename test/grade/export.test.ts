@@ -7,9 +7,26 @@ import type { GradebookData, GradeRow } from "../../grading/gradebook";
 
 function row(student: string, over: Partial<GradeRow> = {}): GradeRow {
   return {
-    student, file: `${student}.ipynb`, sha256: "b".repeat(64), status: "graded", reason: "", notes: [], checks: {}, checkReasons: {}, parts: {},
-    total: 30, possible: 40, percent: 75, seconds: 1, kernelSeconds: 1, startupSeconds: 0, gradedAt: "2026-03-01T00:00:00Z", sandbox: "none",
-    feedback: null, autograded: null, ...over,
+    student,
+    file: `${student}.ipynb`,
+    sha256: "b".repeat(64),
+    status: "graded",
+    reason: "",
+    notes: [],
+    checks: {},
+    checkReasons: {},
+    parts: {},
+    total: 30,
+    possible: 40,
+    percent: 75,
+    seconds: 1,
+    kernelSeconds: 1,
+    startupSeconds: 0,
+    gradedAt: "2026-03-01T00:00:00Z",
+    sandbox: "none",
+    feedback: null,
+    autograded: null,
+    ...over,
   };
 }
 
@@ -40,7 +57,11 @@ test("late penalty: per day, capped, recorded apart; scaled to the LMS's points"
   const late = row("x", { late: true, submittedAt: "2026-03-08T01:00:00Z" });
   const s = scoreOf(late, { late: { perDay: 10, max: 50 }, due: "2026-03-01T00:00:00Z", points: 100 });
   assert.equal([s.daysLate, s.penaltyPercent, s.raw, s.final], [8, 50, 30, 37.5]);
-  assert.equal(scoreOf(late, { late: { perDay: 10, max: 50 }, due: null, points: null }).final, 27, "flagged late without a deadline: one day");
+  assert.equal(
+    scoreOf(late, { late: { perDay: 10, max: 50 }, due: null, points: null }).final,
+    27,
+    "flagged late without a deadline: one day",
+  );
   assert.equal(scoreOf(row("y"), { late: { perDay: 10, max: 50 }, due: null, points: null }).final, 30);
   assert.equal(scoreOf(row("z", { status: "refused", total: 0 }), { points: null }).final, 0);
 });

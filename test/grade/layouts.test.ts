@@ -58,12 +58,20 @@ test("students: marks, identity from the layout and the roster, lateness; the ac
     assert.is(r.late ?? false, exp.late ?? false, where);
   }
   assert.match(book.students["1003"]!.notes.join("\n"), /kernelspec "typescript".*graded with the tslab kernel/);
-  assert.equal([book.students["ana"]!.identity!.email, book.students["ana"]!.identity!.section, book.students["ana"]!.identity!.inRoster], ["ana@uni.edu", "A", true]);
+  assert.equal(
+    [book.students["ana"]!.identity!.email, book.students["ana"]!.identity!.section, book.students["ana"]!.identity!.inRoster],
+    ["ana@uni.edu", "A", true],
+  );
   assert.equal(book.rosterUnmatched, ["ghost"]);
   assert.ok(logs.some((l) => /1 roster id\(s\) match no submission: ghost/.test(l)));
   const n = Object.keys(cls.files).length;
   const graded = Object.values(cls.files).filter((f) => f.status === "graded").length;
-  assert.ok(logs.includes(`lab4 grade: files seen: ${n} = ${graded} graded + ${n - graded} refused + 0 skipped (already done) (each file's fate: ${path.join(out, "files.csv")})`), logs.join("\n"));
+  assert.ok(
+    logs.includes(
+      `lab4 grade: files seen: ${n} = ${graded} graded + ${n - graded} refused + 0 skipped (already done) (each file's fate: ${path.join(out, "files.csv")})`,
+    ),
+    logs.join("\n"),
+  );
 });
 
 test("a re-run accounts for every file again: finished ones are skipped", async () => {
@@ -78,14 +86,40 @@ test("a re-run accounts for every file again: finished ones are skipped", async 
 test("Canvas export: the gradebook-import columns, points, Canvas user ids where the layout gave them", async () => {
   const csvFile = path.join(base, "canvas.csv");
   const zip = path.join(base, "canvas-feedback.zip");
-  assert.is(await run(["gradebook", "export", out, "--format", "canvas", "--out", csvFile, "--name", "Lab 4", "--canvas-assignment-id", "777", "--feedback-zip", zip, "--late-penalty", "10%/day,max=50%"]), 0);
+  assert.is(
+    await run([
+      "gradebook",
+      "export",
+      out,
+      "--format",
+      "canvas",
+      "--out",
+      csvFile,
+      "--name",
+      "Lab 4",
+      "--canvas-assignment-id",
+      "777",
+      "--feedback-zip",
+      zip,
+      "--late-penalty",
+      "10%/day,max=50%",
+    ]),
+    0,
+  );
   const text = fs.readFileSync(csvFile, "utf8");
   const lines = text.split("\n");
   assert.is(lines[0], "Student,ID,SIS User ID,SIS Login ID,Section,Lab 4 (777)");
   assert.is(lines[1], "    Points Possible,,,,,38");
   const rows = parse(text, { columns: true, from_line: 1 }) as Record<string, string>[];
   const by = (k: string, v: string) => rows.find((r) => r[k] === v)!;
-  assert.equal(by("ID", "1001"), { Student: "Smith, Bob", ID: "1001", "SIS User ID": "", "SIS Login ID": "", Section: "B", "Lab 4 (777)": "0" });
+  assert.equal(by("ID", "1001"), {
+    Student: "Smith, Bob",
+    ID: "1001",
+    "SIS User ID": "",
+    "SIS Login ID": "",
+    Section: "B",
+    "Lab 4 (777)": "0",
+  });
   assert.is(by("ID", "1002")["Lab 4 (777)"], "34.2", "late one day: 10% off 38");
   assert.is(by("SIS User ID", "ana")["Lab 4 (777)"], "38");
   assert.is(by("SIS User ID", "eve")["Lab 4 (777)"], "0", "refused: zero, its reason in the other exports");
@@ -106,14 +140,23 @@ test("Moodle export: the grading worksheet's columns and a feedback zip Moodle's
   logs.length = 0;
   const code = await run(["gradebook", "export", out, "--format", "moodle", "--out", csvFile, "--feedback-zip", zip, "--points", "100"]);
   assert.is(code, 1, "students without a Moodle participant id cannot be exported");
-  assert.match(logs.join("\n"), /NOT exported, the LMS cannot match them \(no moodle id in their submission's layout\): 1001, 1002, 1003, 1004, ana, bob, broken, carla, eve, pipe/);
+  assert.match(
+    logs.join("\n"),
+    /NOT exported, the LMS cannot match them \(no moodle id in their submission's layout\): 1001, 1002, 1003, 1004, ana, bob, broken, carla, eve, pipe/,
+  );
   const text = fs.readFileSync(csvFile, "utf8");
-  assert.is(text.split("\n")[0], "Identifier,Full name,Email address,Status,Grade,Maximum Grade,Grade can be changed,Last modified (submission),Last modified (grade),Feedback comments");
+  assert.is(
+    text.split("\n")[0],
+    "Identifier,Full name,Email address,Status,Grade,Maximum Grade,Grade can be changed,Last modified (submission),Last modified (grade),Feedback comments",
+  );
   const rows = parse(text, { columns: true }) as Record<string, string>[];
-  assert.equal(rows.map((r) => [r.Identifier, r["Full name"], r.Grade, r["Maximum Grade"]]), [
-    ["Participant 12345", "Ana María Pérez", "100.00", "100.00"],
-    ["Participant 12346", "Dora Diaz", "0.00", "100.00"],
-  ]);
+  assert.equal(
+    rows.map((r) => [r.Identifier, r["Full name"], r.Grade, r["Maximum Grade"]]),
+    [
+      ["Participant 12345", "Ana María Pérez", "100.00", "100.00"],
+      ["Participant 12346", "Dora Diaz", "0.00", "100.00"],
+    ],
+  );
   assert.match(rows[1]!["Feedback comments"]!, /Not graded: .*language "python"/);
   // Moodle's importer: the first path part that splits on "_" into name, numeric id, plugin type, plugin name
   const entries = Object.keys(unzipSync(new Uint8Array(fs.readFileSync(zip))));
@@ -124,10 +167,30 @@ test("Moodle export: the grading worksheet's columns and a feedback zip Moodle's
 
 test("plain CSV export: raw score, days late and penalty kept apart from the final score", async () => {
   const csvFile = path.join(base, "plain.csv");
-  assert.is(await run(["gradebook", "export", out, "--format", "csv", "--out", csvFile, "--late-penalty", "10%/day,max=50%", "--due", "2026-03-01T12:00:00Z", "--roster", cls.roster]), 0);
+  assert.is(
+    await run([
+      "gradebook",
+      "export",
+      out,
+      "--format",
+      "csv",
+      "--out",
+      csvFile,
+      "--late-penalty",
+      "10%/day,max=50%",
+      "--due",
+      "2026-03-01T12:00:00Z",
+      "--roster",
+      cls.roster,
+    ]),
+    0,
+  );
   const rows = parse(fs.readFileSync(csvFile, "utf8"), { columns: true }) as Record<string, string>[];
   const jane = rows.find((r) => r.student === "1002")!;
-  assert.equal([jane.raw_points, jane.late, jane.days_late, jane.penalty_percent, jane.final_points, jane.final_percent], ["38", "yes", "1", "10", "34.2", "90.00"]);
+  assert.equal(
+    [jane.raw_points, jane.late, jane.days_late, jane.penalty_percent, jane.final_points, jane.final_percent],
+    ["38", "yes", "1", "10", "34.2", "90.00"],
+  );
   const carla = rows.find((r) => r.student === "carla")!;
   assert.equal([carla.late, carla.days_late, carla.final_points], ["", "0", "38"], "submitted before the deadline (timestamp.txt)");
 });

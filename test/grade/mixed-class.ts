@@ -48,7 +48,10 @@ export function writeMixedClass(root: string): MixedClass {
   const untouched = nb(releaseNotebook(source));
   const words = nb(solved(source, (g) => g === "words" || g === "student_info"));
   const otherKernel = solved(source);
-  otherKernel.metadata = { ...otherKernel.metadata, kernelspec: { name: "typescript", display_name: "TypeScript (other install)", language: "typescript" } };
+  otherKernel.metadata = {
+    ...otherKernel.metadata,
+    kernelspec: { name: "typescript", display_name: "TypeScript (other install)", language: "typescript" },
+  };
   fs.mkdirSync(root, { recursive: true });
   const w = (rel: string, bytes: Buffer | string, mtime?: Date) => {
     const f = path.join(root, rel);
@@ -78,14 +81,24 @@ export function writeMixedClass(root: string): MixedClass {
   w("bob/lab4.ipynb", words, at("2026-03-02T10:00:00Z"));
   w("bob/lab4-old.ipynb", perfect, at("2026-03-01T10:00:00Z"));
   e("bob/lab4.ipynb", { student: "bob", status: "graded", layout: "per-student" });
-  e("bob/lab4-old.ipynb", { student: "bob", status: "refused", reason: /second notebook of student bob: the newest, .*bob\/lab4\.ipynb, is graded/, layout: "per-student" });
+  e("bob/lab4-old.ipynb", {
+    student: "bob",
+    status: "refused",
+    reason: /second notebook of student bob: the newest, .*bob\/lab4\.ipynb, is graded/,
+    layout: "per-student",
+  });
 
   // nbgrader exchange: submitted/<student>/<assignment>/, graded with --assignment ps1
   w("submitted/carla/ps1/lab4.ipynb", perfect);
   w("submitted/carla/ps1/timestamp.txt", "2026-03-01 09:30:00.123456 UTC\n");
   w("submitted/carla/ps2/lab4.ipynb", untouched);
   e("submitted/carla/ps1/lab4.ipynb", { student: "carla", status: "graded", layout: "nbgrader" });
-  e("submitted/carla/ps1/timestamp.txt", { student: "carla", status: "refused", reason: /timestamp\.txt \(read as the submission time\)/, layout: "nbgrader" });
+  e("submitted/carla/ps1/timestamp.txt", {
+    student: "carla",
+    status: "refused",
+    reason: /timestamp\.txt \(read as the submission time\)/,
+    layout: "nbgrader",
+  });
   e("submitted/carla/ps2/lab4.ipynb", { student: "carla", status: "refused", reason: /assignment ps2, not ps1/, layout: "nbgrader" });
 
   // Canvas "Download Submissions" zip: <lastfirst>[_LATE]_<user id>_<attachment id>_<file name>
@@ -104,9 +117,24 @@ export function writeMixedClass(root: string): MixedClass {
   files[zipShown("smithbob_1001_5001_lab4.ipynb")] = { student: "1001", status: "graded", layout: "canvas" };
   files[zipShown("smithbob_1001_5003_informe.pdf")] = { student: "1001", status: "refused", reason: /not a notebook/, layout: "canvas" };
   files[zipShown("doejane_LATE_1002_5002_lab4.ipynb")] = { student: "1002", status: "graded", layout: "canvas" };
-  files[zipShown("../escape.ipynb")] = { student: null, status: "refused", reason: /unsafe path in the zip \(invalid relative path\)/, layout: "flat" };
-  files[zipShown("/etc/absolute.ipynb")] = { student: null, status: "refused", reason: /unsafe path in the zip \(absolute path\)/, layout: "flat" };
-  files[zipShown("link_1004_5004_lab4.ipynb")] = { student: "1004", status: "refused", reason: /symbolic link in the zip/, layout: "canvas" };
+  files[zipShown("../escape.ipynb")] = {
+    student: null,
+    status: "refused",
+    reason: /unsafe path in the zip \(invalid relative path\)/,
+    layout: "flat",
+  };
+  files[zipShown("/etc/absolute.ipynb")] = {
+    student: null,
+    status: "refused",
+    reason: /unsafe path in the zip \(absolute path\)/,
+    layout: "flat",
+  };
+  files[zipShown("link_1004_5004_lab4.ipynb")] = {
+    student: "1004",
+    status: "refused",
+    reason: /symbolic link in the zip/,
+    layout: "canvas",
+  };
   // an unzipped Canvas file: a TypeScript notebook whose kernel had another name
   w("lopezluis_1003_5010_lab4.ipynb", nb(otherKernel));
   e("lopezluis_1003_5010_lab4.ipynb", { student: "1003", status: "graded", layout: "canvas" });
@@ -115,12 +143,25 @@ export function writeMixedClass(root: string): MixedClass {
   w("Ana María Pérez_12345_assignsubmission_file_/lab4.ipynb", perfect);
   e("Ana María Pérez_12345_assignsubmission_file_/lab4.ipynb", { student: "12345", status: "graded", layout: "moodle" });
   w("Dora Diaz_12346_assignsubmission_file_/lab4.ipynb", fs.readFileSync(path.join(brokenDir, "python_kernel.ipynb")));
-  e("Dora Diaz_12346_assignsubmission_file_/lab4.ipynb", { student: "12346", status: "refused", reason: /language "python"/, layout: "moodle", stage: "read" });
+  e("Dora Diaz_12346_assignsubmission_file_/lab4.ipynb", {
+    student: "12346",
+    status: "refused",
+    reason: /language "python"/,
+    layout: "moodle",
+    stage: "read",
+  });
 
   const roster = path.join(root, "..", "roster.csv");
   fs.writeFileSync(
     roster,
-    ["id,name,email,section", "ana,Ana Gil,ana@uni.edu,A", "1001,\"Smith, Bob\",bob@uni.edu,B", "1002,\"Doe, Jane\",jane@uni.edu,B", "12345,Ana María Pérez,amp@uni.edu,A", "ghost,Nadie,ghost@uni.edu,C"].join("\n") + "\n",
+    [
+      "id,name,email,section",
+      "ana,Ana Gil,ana@uni.edu,A",
+      '1001,"Smith, Bob",bob@uni.edu,B',
+      '1002,"Doe, Jane",jane@uni.edu,B',
+      "12345,Ana María Pérez,amp@uni.edu,A",
+      "ghost,Nadie,ghost@uni.edu,C",
+    ].join("\n") + "\n",
   );
   return {
     root,
