@@ -21,6 +21,7 @@ interface ChildResult {
   using: string;
   hashes: string[];
   worstErrorInBounds: number;
+  idleCpuMs: number;
   /** ms between the child's last line and its exit, as seen here */
   exitLag: number;
   stderr: string;
@@ -66,9 +67,12 @@ test("the training products give the same bits on 1, 2 and 3 threads (and are ri
   }
 });
 
-test("a process using the pool exits by itself, promptly, when its work is done", () => {
-  for (const [key, r] of results) assert.ok(r.exitLag < 5000, `LAB4_WASM_THREADS=${key}: exit ${r.exitLag} ms after the last line`);
+test("a process using the pool exits by itself, promptly, when its work is done; idle threads sleep", () => {
   assert.ok(results.has("2"), "ran with threads");
+  for (const [key, r] of results) {
+    assert.ok(r.exitLag < 5000, `LAB4_WASM_THREADS=${key}: exit ${r.exitLag} ms after the last line`);
+    assert.ok(r.idleCpuMs <= 20, `LAB4_WASM_THREADS=${key}: an idle thread used ${r.idleCpuMs} ms of CPU in 400 ms`);
+  }
 });
 
 test("tfjs internals not the pinned ones: one thread, one notice line, the same bits", () => {
