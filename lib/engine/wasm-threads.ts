@@ -132,6 +132,8 @@ function bundleText(): string | undefined {
 
 let restore: (() => void) | null = null;
 let pending = false;
+/** Removes the worker files; undefined once done. */
+let removeFiles: (() => void) | undefined;
 
 /**
  * Call BEFORE the wasm backend initialises. Arranges an n-thread pool and returns undefined, or
@@ -212,9 +214,14 @@ export function enableWasmThreads(n: number): string | undefined {
     (globalThis as { Blob: typeof Blob }).Blob = OrigBlob;
     URL.createObjectURL = origCreate;
     osMod.cpus = origCpus;
-    // The worker files are read once at load; they go with the process.
-    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
     // postMessage stays wrapped (inert for anything but our marked blobs): workers may load late.
+  };
+  const onExit = () => fs.rmSync(dir, { recursive: true, force: true });
+  process.once("exit", onExit);
+  removeFiles = () => {
+    process.removeListener("exit", onExit);
+    onExit();
+    removeFiles = undefined;
   };
   pending = true;
   return undefined;
@@ -246,7 +253,11 @@ export function finishWasmThreads(): number {
     return 1;
   }
   const p = b.wasm?.PThread;
-  for (const w of [...(p?.unusedWorkers ?? []), ...(p?.runningWorkers ?? [])]) neverHoldsProcess(w);
+  const workers = [...(p?.unusedWorkers ?? []), ...(p?.runningWorkers ?? [])];
+  for (const w of workers) neverHoldsProcess(w);
+  // Each worker reads the files when it loads, and the start awaits all of them; XNNPACK starts no
+  // thread later, so the files are needed again only if a worker is still loading (else at exit).
+  if (workers.length > 0 && workers.every((w) => (w as { loaded?: boolean }).loaded === true)) removeFiles?.();
   try {
     return wasmModule()?.getThreadsCount() ?? 1;
   } catch {
