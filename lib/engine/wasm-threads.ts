@@ -116,6 +116,7 @@ export function wantedWasmThreads(env: NodeJS.ProcessEnv = process.env, cores: n
 
 function wasmModule(): WasmBackendModule | undefined {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when threads are wanted
     return require("@tensorflow/tfjs-backend-wasm") as WasmBackendModule;
   } catch {
     return undefined;
@@ -189,6 +190,7 @@ export function enableWasmThreads(n: number): string | undefined {
   }
   const isText = (b: unknown): b is TextBlobLike => b instanceof TextBlob;
   const origCreate = URL.createObjectURL;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, to patch cpus (an import gives a copy)
   const osMod = require("os") as { cpus: typeof os.cpus };
   const origCpus = osMod.cpus;
   const origPost = wt.Worker.prototype.postMessage;

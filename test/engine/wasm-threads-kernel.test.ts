@@ -20,7 +20,11 @@ const spec = path.join(dir, "jp", "kernels", "lab4-here");
 fs.mkdirSync(spec, { recursive: true });
 fs.writeFileSync(
   path.join(spec, "kernel.json"),
-  JSON.stringify({ argv: [path.join(root, "node_modules", ".bin", "tslab"), "kernel", "--config-path", "{connection_file}"], display_name: "lab4 here", language: "typescript" }),
+  JSON.stringify({
+    argv: [path.join(root, "node_modules", ".bin", "tslab"), "kernel", "--config-path", "{connection_file}"],
+    display_name: "lab4 here",
+    language: "typescript",
+  }),
 );
 
 // [3128, 2048]ᵀ·[3128, 512]: the Seq2Seq gate-weight gradient (the child's product 3, same data).
@@ -54,21 +58,35 @@ test("in the tslab kernel: the pool starts, the Using: line counts it, a product
   };
   fs.writeFileSync(source, JSON.stringify(nb));
   const out = path.join(dir, "threads.out.ipynb");
-  const r = executeNotebook(source, out, { kernelName: "lab4-here", cwd: root, timeoutCellSeconds: 300, env: { JUPYTER_PATH: path.join(dir, "jp"), LAB4_NATIVE_BLAS: "0", LAB4_WASM_THREADS: "", LAB4_BACKEND: "" } });
+  const r = executeNotebook(source, out, {
+    kernelName: "lab4-here",
+    cwd: root,
+    timeoutCellSeconds: 300,
+    env: { JUPYTER_PATH: path.join(dir, "jp"), LAB4_NATIVE_BLAS: "0", LAB4_WASM_THREADS: "", LAB4_BACKEND: "" },
+  });
   assert.ok(r.ok, r.message);
   const text = readNotebook(out)
     .cells.flatMap((c) => c.outputs ?? [])
     .map((o) => (Array.isArray(o.text) ? o.text.join("") : (o.text ?? "")))
     .join("");
   const want = Math.min(os.availableParallelism(), MAX_DEFAULT_WASM_THREADS);
-  assert.ok(text.includes(`Using: cpu (TensorFlow.js wasm backend, SIMD, ${want} thread${want === 1 ? "" : "s"}, matmul on wasm (native BLAS: LAB4_NATIVE_BLAS=0))`), text);
+  assert.ok(
+    text.includes(
+      `Using: cpu (TensorFlow.js wasm backend, SIMD, ${want} thread${want === 1 ? "" : "s"}, matmul on wasm (native BLAS: LAB4_NATIVE_BLAS=0))`,
+    ),
+    text,
+  );
   const got = /hash (\w+) threads (\d+)/.exec(text);
   assert.ok(got, text);
   assert.is(Number(got[2]), want);
 
   const e: NodeJS.ProcessEnv = { ...process.env, LAB4_NATIVE_BLAS: "0", LAB4_WASM_THREADS: "1" };
   delete e.LAB4_BACKEND;
-  const plain = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "fixtures", "engine", "wasm-threads-child.ts")], { encoding: "utf8", env: e, timeout: 180_000 });
+  const plain = spawnSync(
+    process.execPath,
+    ["--import", "tsx", path.join(__dirname, "..", "fixtures", "engine", "wasm-threads-child.ts")],
+    { encoding: "utf8", env: e, timeout: 180_000 },
+  );
   assert.is(plain.status, 0, plain.stderr);
   const oneThread = JSON.parse(plain.stdout.trim().split("\n").pop() as string) as { threads: number; hashes: string[] };
   assert.is(oneThread.threads, 1);

@@ -31,8 +31,9 @@ function run(env: Record<string, string | undefined>, ...args: string[]): ChildR
   const e: NodeJS.ProcessEnv = { ...process.env, LAB4_NATIVE_BLAS: "0" };
   delete e.LAB4_WASM_THREADS;
   delete e.LAB4_BACKEND;
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete e[k];
-  else e[k] = v;
+  for (const [k, v] of Object.entries(env))
+    if (v === undefined) delete e[k];
+    else e[k] = v;
   const r = spawnSync(process.execPath, ["--import", "tsx", child, ...args], { encoding: "utf8", env: e, timeout: 180_000 });
   const end = Date.now();
   assert.is(r.error, undefined, `the child did not exit by itself: ${r.error?.message}`);
@@ -80,7 +81,11 @@ test("tfjs internals not the pinned ones: one thread, one notice line, the same 
   assert.is(r.threads, 1);
   assert.ok(r.using.includes("SIMD, 1 thread, matmul on wasm"), r.using);
   const want = Math.min(os.availableParallelism(), MAX_DEFAULT_WASM_THREADS);
-  if (want > 1) assert.is(r.stderr, `lab4: wasm matrix products on 1 thread, not ${want}: tfjs-backend-wasm 4.23.0 is not the pinned ${PINNED_TFJS_WASM}\n`);
+  if (want > 1)
+    assert.is(
+      r.stderr,
+      `lab4: wasm matrix products on 1 thread, not ${want}: tfjs-backend-wasm 4.23.0 is not the pinned ${PINNED_TFJS_WASM}\n`,
+    );
   assert.equal(r.hashes, one().hashes);
 });
 
@@ -115,7 +120,10 @@ test("LAB4_WASM_THREADS: a whole number from 1 (off) to 64; without it the cores
   assert.is(wantedWasmThreads({ LAB4_WASM_THREADS: "12" }, 2), 12);
   assert.is(wantedWasmThreads({ LAB4_WASM_THREADS: "" }, 4), 4);
   for (const bad of ["0", "two", "1.5", "-2", "65"])
-    assert.throws(() => wantedWasmThreads({ LAB4_WASM_THREADS: bad }, 2), (e: Error) => e.message === `LAB4_WASM_THREADS=${bad} is not a thread count: use a whole number from 1 (off) to 64`);
+    assert.throws(
+      () => wantedWasmThreads({ LAB4_WASM_THREADS: bad }, 2),
+      (e: Error) => e.message === `LAB4_WASM_THREADS=${bad} is not a thread count: use a whole number from 1 (off) to 64`,
+    );
 });
 
 test("initBackend refuses a LAB4_WASM_THREADS that is not a thread count, naming it", async () => {
