@@ -4,9 +4,12 @@
  * backend, against PyTorch's step on the same CPU measured in the same run (bench/seq2seq_torch.py
  * on the very same batches).
  *
- *   npx tsx bench/seq2seq.ts [--steps N] [--variants fused,stepwise] [--no-torch] [--threads N]
+ *   npx tsx bench/seq2seq.ts [--steps N] [--variants fused,stepwise] [--no-torch] [--scaling 1,2 | --no-scaling]
  *
- * --threads N starts the wasm backend with an N-thread XNNPACK pool (lib/nn/wasm-threads.ts).
+ * --scaling 1,2 (the default) also runs the notebook variant on the wasm backend alone (LAB4_NATIVE_BLAS=0,
+ *   what a student without the native GEMM gets) with LAB4_WASM_THREADS=1 and 2, each in its own process
+ *   (the pool is sized at start), their steps interleaved with PyTorch's and ours; printed as a second table.
+ *   The wasm threads of this process itself follow LAB4_WASM_THREADS (lib/engine/wasm-threads.ts).
  * --tfjs-backprop runs every variant with tfjs's own backpropagation instead of the engine's (lib/engine/tape-memory.ts,
  *   which `initBackend` installs, so the notebook trains with it: memory freed early, per-step gradients added in place).
  * --torch-threads N runs PyTorch with N intra-op threads (default: its own choice, 1 on this machine).
@@ -37,7 +40,7 @@ import { spawn, type ChildProcess } from "child_process";
 import * as readline from "readline";
 import * as tf from "@tensorflow/tfjs-core";
 import "../lib/engine/setup";
-import { initBackend } from "../lib/engine";
+import { initBackend, type BackendInfo } from "../lib/engine";
 import { Field, Multi30k, BucketIterator, type Batch } from "../lib/torchtext";
 import { tokenizeDe, tokenizeEn } from "../lib/text/spacy";
 import { Encoder, Decoder, Seq2Seq, initWeights, countParameters } from "../reference/seq2seq/model";
@@ -47,7 +50,6 @@ import { crossEntropy } from "../lib/nn/losses";
 import { writeSafetensors } from "../lib/checkpoint/safetensors";
 import { manualSeed, globalRandom } from "../lib/random";
 import { argmaxNoGrad } from "../lib/nn/functional";
-import { enableWasmThreads, finishWasmThreads } from "../lib/nn/wasm-threads";
 import { LSTM } from "../lib/nn/lstm";
 import { useLstmKernels } from "../lib/nn/lstm-kernels";
 import { rowSlice, stackRows } from "../lib/nn/rows";
@@ -83,10 +85,19 @@ interface Options {
   steps: number;
   variants: string[];
   withTorch: boolean;
-  threads: number;
+  /** LAB4_WASM_THREADS values for the wasm-only scaling table (empty: none). */
+  scaling: number[];
+  /** Run as a step server for the scaling table (the parent's --scaling). */
+  serve: boolean;
   tfjsBackprop: boolean;
   profile: boolean;
   longest: boolean;
+}
+
+function threadCount(s: string): number {
+  const n = Number(s);
+  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`--scaling takes thread counts like 1,2: ${s} is not one`);
+  return n;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -103,7 +114,8 @@ function parseArgs(argv: string[]): Options {
     steps,
     variants,
     withTorch: !argv.includes("--no-torch"),
-    threads: Number(arg("threads", "1")),
+    scaling: argv.includes("--no-scaling") ? [] : arg("scaling", "1,2").split(",").map(threadCount),
+    serve: argv.includes("--serve"),
     tfjsBackprop: argv.includes("--tfjs-backprop"),
     profile: argv.includes("--profile"),
     longest: argv.includes("--longest"),
@@ -158,24 +170,26 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** PyTorch's step as a server (bench/seq2seq_torch.py serve), so its steps interleave with ours. */
-class TorchStepper {
+/**
+ * A training step in another process, as a server: PyTorch's (bench/seq2seq_torch.py serve) or this
+ * bench's own (--serve, for the wasm-only scaling table), so their steps interleave with ours. The
+ * server prints {"ready", "threads"} once, then {"s", "loss"} for each stdin line "<batch index>".
+ */
+class Stepper {
   private readonly proc: ChildProcess;
   private readonly waiting: Array<(line: string) => void> = [];
   private readonly lines: string[] = [];
   threads = 0;
+  detail = "";
 
-  constructor(file: string, threads?: number) {
-    const env = { ...process.env };
-    delete env.OPENBLAS_CORETYPE;
-    delete env.OPENBLAS_L2_SIZE;
-    const args = [path.join(__dirname, "seq2seq_torch.py"), file, "serve", ...(threads ? [String(threads)] : [])];
-    this.proc = spawn("/usr/bin/python3", args, {
+  constructor(command: string, args: string[], env: NodeJS.ProcessEnv, name: string) {
+    this.proc = spawn(command, args, {
       env,
       stdio: ["pipe", "pipe", "pipe"],
     });
     const rl = readline.createInterface({ input: this.proc.stdout as NodeJS.ReadableStream });
     rl.on("line", (line) => {
+      if (!line.startsWith("{")) return; // anything else the server prints
       const w = this.waiting.shift();
       if (w) w(line);
       else this.lines.push(line);
@@ -183,7 +197,7 @@ class TorchStepper {
     let err = "";
     this.proc.stderr?.on("data", (d) => (err += String(d)));
     this.proc.on("exit", (code) => {
-      for (const w of this.waiting.splice(0)) w(JSON.stringify({ error: `PyTorch exited (${code}): ${err.trim().split("\n").pop()}` }));
+      for (const w of this.waiting.splice(0)) w(JSON.stringify({ error: `${name} exited (${code}): ${err.trim().split("\n").pop()}` }));
     });
     this.proc.on("error", (e) => {
       for (const w of this.waiting.splice(0)) w(JSON.stringify({ error: e.message }));
@@ -200,6 +214,7 @@ class TorchStepper {
     const m = await this.next();
     if (m.error) return String(m.error);
     this.threads = Number(m.threads);
+    this.detail = String(m.detail ?? "");
     return null;
   }
 
@@ -213,6 +228,23 @@ class TorchStepper {
   close(): void {
     this.proc.stdin?.end();
   }
+}
+
+/** PyTorch's step (threads: its intra-op threads; default its own choice). */
+function torchStepper(file: string, threads?: number): Stepper {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const args = [path.join(__dirname, "seq2seq_torch.py"), file, "serve", ...(threads ? [String(threads)] : [])];
+  return new Stepper("/usr/bin/python3", args, env, "PyTorch");
+}
+
+/** The notebook variant on the wasm backend alone with `threads` wasm threads, same batches and weights. */
+function wasmOnlyStepper(argv: string[], threads: number): Stepper {
+  const keep = ["--steps", "--longest", "--tfjs-backprop"];
+  const args = argv.filter((a, i) => keep.includes(a) || (argv[i - 1] === "--steps" && !a.startsWith("--")));
+  const env = { ...process.env, LAB4_NATIVE_BLAS: "0", LAB4_WASM_THREADS: String(threads), LAB4_BACKEND: "wasm" };
+  return new Stepper(process.execPath, ["--import", "tsx", __filename, "--serve", ...args], env, `wasm-only (${threads} threads)`);
 }
 
 interface Phase {
@@ -257,16 +289,16 @@ function wasmHeap(): string {
   return n ? `, wasm heap ${(n / 2 ** 30).toFixed(2)} GiB` : "";
 }
 
-/** `npm run bench seq2seq [-- --steps N --variants a,b --no-torch --threads N]`. */
+/** `npm run bench seq2seq [-- --steps N --variants a,b --no-torch --scaling 1,2]`. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const { steps: STEPS, variants: VARIANTS, withTorch: WITH_TORCH, threads: THREADS, tfjsBackprop, profile, longest } = parseArgs(argv);
+  const { steps: STEPS, variants: VARIANTS, withTorch: WITH_TORCH, scaling, serve, tfjsBackprop, profile, longest } = parseArgs(argv);
   const peakDetail = argv.includes("--peak-detail");
   const tt = argv.indexOf("--torch-threads");
   const torchThreads = tt >= 0 ? Number(argv[tt + 1]) : undefined; // default: PyTorch's own (1 here)
-  if (THREADS > 1 && !enableWasmThreads(THREADS)) console.log("wasm threads: not available here");
+  // The scaling table's servers start first: they build their batches while we build ours.
+  const wasmOnly = serve ? [] : scaling.map((t) => ({ t, stepper: wasmOnlyStepper(argv, t), times: [] as number[], loss: NaN }));
   const info = await initBackend();
-  if (THREADS > 1) info.details = [...(info.details ?? []).filter((d) => !/thread/.test(d)), `${finishWasmThreads()} threads`];
-  console.log(`backend: ${info.name} (${(info.details ?? []).join(", ")}); node ${process.version}; ${os.cpus().length} CPUs; load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  if (!serve) console.log(`backend: ${info.name} (${(info.details ?? []).join(", ")}); node ${process.version}; ${os.cpus().length} CPUs; load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   const SRC = new Field({ tokenize: tokenizeDe, init_token: "<sos>", eos_token: "<eos>", lower: true });
   const TRG = new Field({ tokenize: tokenizeEn, init_token: "<sos>", eos_token: "<eos>", lower: true });
   const [train] = Multi30k.splits({ exts: [".de", ".en"], fields: [SRC, TRG] });
@@ -288,6 +320,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     batches.push(b.keep());
     if (batches.length === STEPS) break;
   }
+  if (serve) return serveSteps(info, batches, inputDim, outputDim, pad, tfjsBackprop);
   console.log(`vocab ${inputDim}/${outputDim}; batches [src len, trg len]: ${batches.map((b) => `[${b.src.shape[0]}, ${b.trg.shape[0]}]`).join(" ")}`);
 
   // Live/peak bytes of the tensor allocations (the backend's _malloc/_free), to tell the tensors'
@@ -317,7 +350,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   }
   const rows: Array<[string, number, string]> = [];
   let torchMedian = NaN;
-  let torch: TorchStepper | null = null;
+  let torch: Stepper | null = null;
   let dir = "";
   if (WITH_TORCH) {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-bench-"));
@@ -328,12 +361,17 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       m.set(`trg_${i}`, b.trg);
     });
     writeSafetensors(file, m, { input_dim: String(inputDim), output_dim: String(outputDim), pad: String(pad) });
-    torch = new TorchStepper(file, torchThreads);
+    torch = torchStepper(file, torchThreads);
     const problem = await torch.ready();
     if (problem) {
       console.log(`PyTorch not measured: ${problem}`);
       torch = null;
     }
+  }
+  for (const w of wasmOnly.splice(0)) {
+    const problem = await w.stepper.ready();
+    if (problem) console.log(`wasm-only with ${w.t} threads not measured: ${problem}`);
+    else wasmOnly.push(w);
   }
 
   // Every variant gets the same initial weights; steps run round-robin (PyTorch, then each variant
@@ -365,6 +403,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       torchTimes.push(r.s);
       if (i === 0) torchLoss = r.loss;
     }
+    for (const w of wasmOnly) {
+      const r = await w.stepper.step(i % batches.length);
+      w.times.push(r.s);
+      if (i === 0) w.loss = r.loss;
+    }
     for (const run of runs) {
       configure(run.variant);
       if (profile && i > 0) {
@@ -392,6 +435,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       `loss ${torchLoss.toFixed(3)}; rounds ${torchTimes.slice(1).map((t) => t.toFixed(2)).join("/")} s`,
     ]);
   }
+  for (const w of wasmOnly) w.stepper.close();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
   for (const run of runs) {
     const counted = run.phases.slice(1);
@@ -414,6 +458,35 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   console.log("\n| variant | step (s, median) | vs PyTorch | detail |\n|---|---|---|---|");
   for (const [name, s, detail] of rows)
     console.log(`| ${name} | ${s.toFixed(2)} | ${Number.isFinite(torchMedian) ? (s / torchMedian).toFixed(2) + "×" : "n/a"} | ${detail} |`);
+  if (wasmOnly.length) {
+    const first = median(wasmOnly[0].times.slice(1));
+    console.log(`\nwasm backend alone (LAB4_NATIVE_BLAS=0), notebook variant, one process per thread count: ${wasmOnly[0].stepper.detail}`);
+    console.log("| LAB4_WASM_THREADS | threads | step (s, median) | vs PyTorch | speed-up vs the first | loss, rounds |\n|---|---|---|---|---|---|");
+    for (const w of wasmOnly) {
+      const s = median(w.times.slice(1));
+      const vsTorch = Number.isFinite(torchMedian) ? (s / torchMedian).toFixed(2) + "×" : "n/a";
+      console.log(`| ${w.t} | ${w.stepper.threads} | ${s.toFixed(2)} | ${vsTorch} | ${(first / s).toFixed(2)}× | loss ${w.loss.toFixed(3)}; rounds ${w.times.slice(1).map((t) => t.toFixed(2)).join("/")} s |`);
+    }
+  }
+}
+
+/** --serve: the notebook variant's steps on request (see Stepper), for the parent's scaling table. */
+async function serveSteps(info: BackendInfo, batches: Batch[], inputDim: number, outputDim: number, pad: number, tfjsBackprop: boolean): Promise<void> {
+  useLstmKernels(true);
+  if (tfjsBackprop) uninstallTapeMemoryFix();
+  manualSeed(1234);
+  const model = new NotebookSeq2Seq(new Encoder(inputDim, 256, 512, 2, 0.5), new Decoder(outputDim, 256, 512, 2, 0.5), { fused: false });
+  model.apply((m) => initWeights(m));
+  const opt = new Adam(model.parameters());
+  const detail = `tfjs ${info.name} (${info.details.join(", ")})`;
+  console.log(JSON.stringify({ ready: true, threads: info.threads ?? 1, detail }));
+  const rl = readline.createInterface({ input: process.stdin });
+  for await (const line of rl) {
+    const i = Number(line.trim());
+    const r = step(model, opt, batches[i % batches.length], pad);
+    console.log(JSON.stringify({ s: r.total / 1000, loss: r.loss }));
+  }
+  model.dispose();
 }
 
 if (require.main === module)

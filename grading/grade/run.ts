@@ -146,20 +146,21 @@ export function coreShare(jobs: number, cores: number = os.cpus().length): numbe
   return Math.max(1, Math.floor(cores / Math.max(1, jobs)));
 }
 
-/** The LAB4_* settings of this process that kernels inherit (profile, backend, native GEMM, its threads). */
+/** The LAB4_* settings of this process that kernels inherit (profile, backend, native GEMM, threads). */
 export function lab4Settings(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const k of ["LAB4_PROFILE", "LAB4_BACKEND", "LAB4_NATIVE_BLAS", "LAB4_BLAS_THREADS"]) if (env[k]) out[k] = env[k]!;
+  for (const k of ["LAB4_PROFILE", "LAB4_BACKEND", "LAB4_NATIVE_BLAS", "LAB4_BLAS_THREADS", "LAB4_WASM_THREADS"]) if (env[k]) out[k] = env[k]!;
   return out;
 }
 
 /**
- * The kernels' environment: the grader's LAB4_* settings plus the core share for the native GEMM.
- * An explicit LAB4_BLAS_THREADS in `opts.env` wins.
+ * The kernels' environment: the grader's LAB4_* settings plus the core share for the native GEMM
+ * and for the wasm thread pool (used when the GEMM is missing). Explicit values in `opts.env` win.
  */
 export function kernelEnv(opts: Pick<GradeOptions, "env" | "jobs">): Record<string, string> {
-  const threads = opts.env.LAB4_BLAS_THREADS ?? String(coreShare(opts.jobs));
-  return { ...opts.env, LAB4_BLAS_THREADS: threads, OPENBLAS_NUM_THREADS: threads };
+  const share = String(coreShare(opts.jobs));
+  const threads = opts.env.LAB4_BLAS_THREADS ?? share;
+  return { ...opts.env, LAB4_BLAS_THREADS: threads, OPENBLAS_NUM_THREADS: threads, LAB4_WASM_THREADS: opts.env.LAB4_WASM_THREADS ?? share };
 }
 
 export function prepareBatch(opts: GradeOptions): BatchContext {

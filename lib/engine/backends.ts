@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { installCpuKernelFixes, installWasmKernelFixes, nativeBlasStatus } from "./kernels";
 import { selfTest } from "./self-test";
 import { installHeapGrowth, wasmHeapMemory } from "./heap-growth";
+import { enableWasmThreads, finishWasmThreads, wantedWasmThreads } from "./wasm-threads";
 
 /** tfjs backend names we select between ("tensorflow" = tfjs-node / tfjs-node-gpu). */
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -16,6 +17,8 @@ export interface BackendInfo {
   device: "cuda" | "cpu";
   /** Human-readable details (SIMD, threads, GPU check). */
   details: string[];
+  /** Threads the wasm backend's own kernels (XNNPACK) run on; absent on other backends. */
+  threads?: number;
   /** Kernels we replaced on this backend. */
   kernelFixes: string[];
   /** Candidates tried before this one and why they were not used. */
@@ -28,7 +31,7 @@ export interface BackendInfo {
 export interface Candidate {
   name: BackendName;
   package: string;
-  load(): Promise<Pick<BackendInfo, "device" | "details" | "kernelFixes">>;
+  load(): Promise<Pick<BackendInfo, "device" | "details" | "kernelFixes" | "threads">>;
 }
 
 /** `require` that returns undefined when the package is not installed (other errors propagate). */
@@ -99,8 +102,9 @@ function timedMatMulGflops(n: number): number {
 
 /**
  * wasm: the .wasm binaries are found next to `tf-backend-wasm.node.js` (Emscripten uses
- * `__dirname` in Node), so no `setWasmPaths` is needed. Threads are off in Node (tfjs
- * `flags_wasm.ts`), so it runs one thread with SIMD. Emscripten installs process-wide
+ * `__dirname` in Node), so no `setWasmPaths` is needed. Without the native GEMM its matrix
+ * products run on an XNNPACK thread pool (wasm-threads.ts; LAB4_WASM_THREADS, 1 = off); with
+ * it, on one thread (the GEMM has its own). Emscripten installs process-wide
  * `uncaughtException`/`unhandledRejection` handlers that rethrow from inside its minified
  * one-line bundle (any later uncaught error then prints the whole bundle); we remove them.
  */
@@ -111,6 +115,12 @@ function wasmCandidate(): Candidate {
     async load() {
       const mod = optionalRequire("@tensorflow/tfjs-backend-wasm") as { getThreadsCount?: () => number } | undefined;
       if (mod === undefined) throw new Error("not installed");
+      const blas = nativeBlasStatus();
+      // Threads are arranged once, before the module starts; a second load only re-activates it.
+      const started = (tf.engine() as unknown as { registry?: Record<string, unknown> }).registry?.wasm !== undefined;
+      const want = blas.loaded || started ? 1 : wantedWasmThreads();
+      const refused = want > 1 ? enableWasmThreads(want) : "not asked";
+      if (want > 1 && refused) console.warn(`lab4: wasm matrix products on 1 thread, not ${want}: ${refused}`);
       // Listener arrays are snapshotted before init; anything Emscripten added is removed.
       const beforeExc = new Set(process.listeners("uncaughtException"));
       const beforeRej = new Set(process.listeners("unhandledRejection"));
@@ -121,6 +131,7 @@ function wasmCandidate(): Candidate {
           if (!beforeExc.has(l)) process.removeListener("uncaughtException", l);
         for (const l of process.listeners("unhandledRejection"))
           if (!beforeRej.has(l)) process.removeListener("unhandledRejection", l);
+        if (!refused) finishWasmThreads();
       }
       const kernelFixes = installWasmKernelFixes();
       // Fewer, larger heap growths: each one costs a full GC of the JS heap (heap-growth.ts).
@@ -128,9 +139,9 @@ function wasmCandidate(): Candidate {
       if (heap) installHeapGrowth(heap);
       const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
       const threads = mod.getThreadsCount?.() ?? 1;
-      const blas = nativeBlasStatus();
       return {
         device: "cpu",
+        threads,
         details: [
           simd ? "SIMD" : "no SIMD",
           `${threads} thread${threads === 1 ? "" : "s"}`,

@@ -3,7 +3,7 @@
  * needs on it.
  *
  *   const info = await initBackend();   // idempotent; call it from every cell / test
- *   describeDevice();                   // prints "Using: cpu (TensorFlow.js wasm backend, SIMD, 1 thread)"
+ *   describeDevice();                   // prints "Using: cpu (TensorFlow.js wasm backend, SIMD, 2 threads, …)"
  *
  * Order: @tensorflow/tfjs-node-gpu → @tensorflow/tfjs-node → @tensorflow/tfjs-backend-wasm →
  * cpu; the first that loads and passes a self-test wins. `LAB4_BACKEND=tensorflow|wasm|cpu` (or
@@ -17,12 +17,14 @@ import { installTapeMemoryFix } from "./tape-memory";
 import * as tf from "@tensorflow/tfjs-core";
 import { BACKEND_NAMES, defaultCandidates, selectBackend, type BackendInfo, type BackendName } from "./backends";
 import { silenceCpuNodeHint } from "./setup";
+import { wantedWasmThreads } from "./wasm-threads";
 
 export type { BackendInfo, BackendName, Candidate } from "./backends";
 export { selectBackend, defaultCandidates, optionalRequire, GPU_GFLOPS_THRESHOLD, BACKEND_NAMES } from "./backends";
 export { selfTest } from "./self-test";
 export * from "./kernels";
 export { silenceCpuNodeHint } from "./setup";
+export { wantedWasmThreads, threadSupportProblem, WASM_THREADS_ENV, PINNED_TFJS_WASM, MAX_DEFAULT_WASM_THREADS } from "./wasm-threads";
 
 export interface InitBackendOptions {
   /** Force a backend (overrides LAB4_BACKEND). */
@@ -33,6 +35,7 @@ let current: BackendInfo | undefined;
 let pending: Promise<BackendInfo> | undefined;
 
 function requested(opts: InitBackendOptions): { only?: BackendName; forcedBy?: string } {
+  wantedWasmThreads(); // a LAB4_WASM_THREADS that is not a thread count fails here, loudly
   if (opts.backend) {
     if (!BACKEND_NAMES.includes(opts.backend))
       throw new Error(`unknown backend '${opts.backend}': use one of ${BACKEND_NAMES.join(", ")}`);
@@ -80,7 +83,10 @@ export function backendInfo(): BackendInfo | undefined {
   return current;
 }
 
-/** One line like the seed's `Using: cuda`, e.g. "Using: cpu (TensorFlow.js wasm backend, SIMD, 1 thread)". */
+/**
+ * One line like the seed's `Using: cuda`, e.g. "Using: cpu (TensorFlow.js wasm backend, SIMD,
+ * 2 threads, matmul on wasm (native BLAS: not built …))": the threads are the wasm kernels' own.
+ */
 export function deviceDescription(info: BackendInfo | undefined = current): string {
   if (!info) return `Using: cpu (TensorFlow.js ${tf.getBackend() ?? "cpu"} backend; initBackend() not called)`;
   const what = info.name === "tensorflow" ? "TensorFlow.js tensorflow backend" : `TensorFlow.js ${info.name} backend`;
