@@ -33,6 +33,7 @@
  * (ignore pad), backward, clip_grad_norm_(1), Adam step. The first step of each variant is a
  * warm-up (kernel setup, weight caches) and is not counted. Prints one table; times are medians.
  */
+import { record } from "./results";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -456,8 +457,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   console.log(`memory at the end: rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB${wasmHeap()} (all variants' models and optimizer states are alive)`);
   for (const run of runs) run.model.dispose();
   console.log("\n| variant | step (s, median) | vs PyTorch | detail |\n|---|---|---|---|");
-  for (const [name, s, detail] of rows)
-    console.log(`| ${name} | ${s.toFixed(2)} | ${Number.isFinite(torchMedian) ? (s / torchMedian).toFixed(2) + "×" : "n/a"} | ${detail} |`);
+  for (const [name, s, detail] of rows) {
+    const vs = Number.isFinite(torchMedian) ? (s / torchMedian).toFixed(2) + "× PyTorch" : "PyTorch n/a";
+    console.log(`| ${name} | ${s.toFixed(2)} | ${vs.replace(" PyTorch", "")} | ${detail} |`);
+    record({ bench: "seq2seq", measure: `${name} step (median)`, value: `${s.toFixed(2)} s`, compare: vs });
+  }
   if (wasmOnly.length) {
     const first = median(wasmOnly[0].times.slice(1));
     console.log(`\nwasm backend alone (LAB4_NATIVE_BLAS=0), notebook variant, one process per thread count: ${wasmOnly[0].stepper.detail}`);
@@ -466,6 +470,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       const s = median(w.times.slice(1));
       const vsTorch = Number.isFinite(torchMedian) ? (s / torchMedian).toFixed(2) + "×" : "n/a";
       console.log(`| ${w.t} | ${w.stepper.threads} | ${s.toFixed(2)} | ${vsTorch} | ${(first / s).toFixed(2)}× | loss ${w.loss.toFixed(3)}; rounds ${w.times.slice(1).map((t) => t.toFixed(2)).join("/")} s |`);
+      record({
+        bench: "seq2seq",
+        measure: `wasm alone, ${w.stepper.threads} thread(s): notebook step (median)`,
+        value: `${s.toFixed(2)} s`,
+        compare: `${vsTorch} PyTorch; ${(first / s).toFixed(2)}× the first`,
+      });
     }
   }
 }
