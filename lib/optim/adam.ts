@@ -27,7 +27,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { asCpuBackend, asWasmBackend, ensureOnWasm } from "../engine/kernels/backend-access";
 import type { KernelFunc } from "../engine/kernels/registry";
 import { nativeBlas } from "../engine/kernels/native-blas";
-import type { Module } from "../nn/module";
+import { parameterName, type Module } from "../nn/module";
 
 export interface AdamOptions {
   lr?: number;
@@ -142,6 +142,22 @@ const cpuAdamStep: KernelFunc = ({ inputs, backend, attrs }) => {
 for (const [backendName, kernelFunc] of [["wasm", wasmAdamStep], ["cpu", cpuAdamStep]] as const)
   if (!tf.getKernel(KERNEL, backendName)) tf.registerKernel({ kernelName: KERNEL, backendName, kernelFunc });
 
+/**
+ * At the first step: parameters the loss did not reach are almost always a layer created in the
+ * constructor but never called in `forward` (PyTorch stays silent; the student only sees a worse loss).
+ */
+function warnUnused(params: tf.Variable[], withGrad: Set<string>): void {
+  const missing = params.filter((p) => !withGrad.has(p.name)).map((p) => parameterName(p) ?? p.name);
+  if (missing.length === 0) return;
+  const layers = [...new Set(missing.map((n) => n.replace(/\.[^.]*$/, "")))];
+  console.warn(
+    `Aviso: ${missing.length === 1 ? "el parámetro" : "los parámetros"} ${missing.join(", ")} no ` +
+      `${missing.length === 1 ? "recibió" : "recibieron"} gradiente en el primer paso del optimizador: ` +
+      `${layers.length === 1 ? "la capa" : "las capas"} ${layers.join(", ")} se ${layers.length === 1 ? "creó" : "crearon"} ` +
+      `pero no se ${layers.length === 1 ? "usa" : "usan"} en forward (no se entrenan). Úsela(s) en forward o quítela(s) del constructor.`,
+  );
+}
+
 function checkRange(name: string, v: number, ok: boolean): void {
   if (!ok) throw new Error(`Invalid ${name}: ${v}`);
 }
@@ -158,6 +174,7 @@ abstract class AdamBase {
   readonly params: tf.Variable[];
   private readonly state = new Map<tf.Variable, ParamState>();
   private readonly byName = new Map<string, tf.Variable>();
+  private checkedUnused = false;
 
   protected constructor(
     params: tf.Variable[] | Module,
@@ -192,6 +209,10 @@ abstract class AdamBase {
   /** One update of every parameter that has a gradient in `grads` (keyed by variable name). */
   step(grads: Map<string, tf.Tensor> | tf.NamedTensorMap): void {
     const entries: Array<[string, tf.Tensor]> = grads instanceof Map ? [...grads] : Object.entries(grads);
+    if (!this.checkedUnused) {
+      this.checkedUnused = true;
+      warnUnused(this.params, new Set(entries.map(([n]) => n)));
+    }
     for (const [name, g] of entries) {
       const p = this.byName.get(name);
       if (!p) continue;
