@@ -50,7 +50,6 @@ import { Adam } from "../lib/optim/adam";
 import { crossEntropy } from "../lib/nn/losses";
 import { writeSafetensors } from "../lib/checkpoint/safetensors";
 import { manualSeed, globalRandom } from "../lib/random";
-import { argmaxNoGrad } from "../lib/nn/functional";
 import { LSTM } from "../lib/nn/lstm";
 import { useLstmKernels } from "../lib/nn/lstm-kernels";
 import { rowSlice, stackRows } from "../lib/nn/rows";
@@ -61,7 +60,7 @@ const KNOWN = ["taped", "ops", "stepwise", "fused", "notebook"];
 
 /**
  * The seed's Seq2Seq.forward as the solution notebook writes it (notebooks/source/lab4.ipynb):
- * decoder called step by step, `argmaxNoGrad`, outputs collected with `stackRows` (the "notebook"
+ * decoder called step by step, `tf.argMax`, outputs collected with `stackRows` (the "notebook"
  * variant; everything else is our Encoder/Decoder).
  */
 class NotebookSeq2Seq extends Seq2Seq {
@@ -76,7 +75,7 @@ class NotebookSeq2Seq extends Seq2Seq {
       [output, hidden, cell] = this.decoder.forward(input, hidden, cell);
       outputs.push(output);
       const teacherForce = globalRandom.random() < ratio;
-      input = teacherForce ? steps[t] : (argmaxNoGrad(output, 1) as tf.Tensor1D);
+      input = teacherForce ? steps[t] : (tf.argMax(output, 1) as tf.Tensor1D);
     }
     return stackRows(outputs, { consume: true }) as tf.Tensor3D;
   }

@@ -28,7 +28,7 @@ export { Adam, AdamW, type AdamOptions } from "./optim/adam";
 export { clipGradNorm, type GradMap } from "./optim/clip";
 
 // Training guard the notebook's train() calls (stops on NaN or an exploding loss)
-export { checkTrainingStep, TrainingDivergedError } from "./seq2seq/check";
+export { checkTrainingStep, TrainingDivergedError } from "./optim/diverged";
 
 // Checkpoints (torch.save / load_state_dict, as safetensors)
 export { saveCheckpoint, loadCheckpoint, readCheckpoint } from "./checkpoint";

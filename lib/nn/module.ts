@@ -1,17 +1,61 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { inspect } from "node:util";
 
+/** Full PyTorch names (`decoder.fc_out.weight`) of parameters, as the root module last listed them. */
+const parameterNames = new WeakMap<tf.Variable, string>();
+
+/** The dotted name a module gave `v` (after any `parameters()`/`namedParameters()` on its root). */
+export function parameterName(v: tf.Variable): string | undefined {
+  return parameterNames.get(v);
+}
+
 /**
  * A torch-like `nn.Module` on TensorFlow.js: named parameters (PyTorch naming, dot-separated),
- * sub-modules registered in declaration order, `train()`/`eval()`, `apply(fn)`, `stateDict()`.
+ * sub-modules registered in assignment order, `train()`/`eval()`, `apply(fn)`, `stateDict()`.
  *
- * Parameters are `tf.Variable`s so tfjs optimisers and `tf.variableGrads` see them.
+ * As PyTorch's `__setattr__`: assigning a `Module` to a field (`this.fc_out = new Linear(…)`)
+ * registers it as a child named after the field, assigning a `tf.Variable` registers a parameter;
+ * `registerModule(name, m)` / `registerParameter(name, v)` name them explicitly (a value already
+ * registered under another name is not registered twice). Parameters are `tf.Variable`s so tfjs
+ * optimisers and `tf.variableGrads` see them.
  */
 export abstract class Module {
   /** Dropout and similar layers read this; `train()` / `eval()` set it recursively. */
   training = true;
   private readonly params = new Map<string, tf.Variable>();
   private readonly children = new Map<string, Module>();
+
+  constructor() {
+    // A proxy sees every field write of subclass constructors, whether compiled as assignments
+    // or as class-field definitions (useDefineForClassFields): both reach defineProperty.
+    return new Proxy(this, {
+      defineProperty: (target, key, desc) => {
+        if (typeof key === "string" && "value" in desc) target.registerAssigned(key, desc.value);
+        return Reflect.defineProperty(target, key, desc);
+      },
+    });
+  }
+
+  /** `__setattr__`'s bookkeeping for `this[name] = value` (a data field). */
+  private registerAssigned(name: string, value: unknown): void {
+    if (value instanceof Module) {
+      if ([...this.children.values()].includes(value)) return;
+      this.params.delete(name);
+      this.registerModule(name, value);
+    } else if (value instanceof tf.Variable) {
+      if ([...this.params.values()].includes(value)) return;
+      this.children.delete(name);
+      this.registerParameter(name, value);
+    } else if (this.children.has(name) || this.params.has(name)) {
+      if (value !== undefined && value !== null) {
+        const kind = this.children.has(name) ? "child module" : "parameter";
+        const expected = this.children.has(name) ? "Module" : "tf.Variable";
+        throw new TypeError(`cannot assign '${describe(value)}' as ${kind} '${name}' (${expected} or null expected)`);
+      }
+      this.children.delete(name);
+      this.params.delete(name);
+    }
+  }
 
   /** Registers (or replaces) a parameter under `name`; returns it for field assignment. */
   protected registerParameter(name: string, value: tf.Variable): tf.Variable {
@@ -34,6 +78,7 @@ export abstract class Module {
     const out: Array<[string, tf.Variable]> = [];
     for (const [n, p] of this.params) out.push([prefix + n, p]);
     for (const [n, m] of this.children) out.push(...m.namedParameters(`${prefix}${n}.`));
+    if (prefix === "") for (const [n, p] of out) parameterNames.set(p, n);
     return out;
   }
 
@@ -121,4 +166,10 @@ export abstract class Module {
   dispose(): void {
     for (const p of this.parameters()) p.dispose();
   }
+}
+
+function describe(value: unknown): string {
+  if (value instanceof tf.Tensor) return "tf.Tensor";
+  if (typeof value === "object") return (value as object).constructor?.name ?? "object";
+  return typeof value;
 }

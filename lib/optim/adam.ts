@@ -11,13 +11,18 @@
  *
  * Usage (signature chosen for tfjs, where gradients come from `tf.variableGrads`):
  *   const opt = new AdamW(model.parameters(), { lr: 1e-3 });
+ *   opt.zeroGrad();                                            // frees the last step's gradients
  *   const { value, grads } = tf.variableGrads(() => loss());   // grads keyed by variable name
- *   opt.step(grads);                                           // caller still owns `grads`
- *   tf.dispose(grads);
+ *   opt.step(grads);                                           // takes `grads` (and `value`)
  * `step(grads)` takes a `tf.NamedTensorMap` or `Map<string, tf.Tensor>` keyed by `tf.Variable.name`;
  * parameters without a gradient are left alone, names of other variables are ignored (as torch
- * skips params whose `.grad` is None). `zeroGrad()` exists for symmetry with the seed and does
- * nothing: tfjs computes fresh gradients on every `variableGrads` call.
+ * skips params whose `.grad` is None). The optimizer owns what `step` received — the gradients and
+ * the loss `tf.variableGrads` returned with them — until `zeroGrad()` frees them, as torch's
+ * `zero_grad()` clears `.grad`; the caller may still read them in between. A step without
+ * `zeroGrad()` since the last one frees them too and warns (once per optimizer). Before updating, `step` refuses a
+ * NaN/Infinity loss or gradient norm (as measured by `clipGradNorm`), changing nothing.
+ * A new optimizer over the same parameters frees the older one's state; a dropped one is freed
+ * when garbage-collected; `dispose()` frees it at once.
  *
  * On the cpu and wasm backends the whole update runs as one JS kernel per parameter (reads p, g,
  * m, v once, writes new p, m, v) instead of ~15 tensor ops; other backends use tensor ops.
@@ -25,7 +30,11 @@
 import "../engine/setup";
 import * as tf from "@tensorflow/tfjs-core";
 import { KERNEL, type StepAttrs } from "./adam-kernel";
-import type { Module } from "../nn/module";
+import { parameterName, type Module } from "../nn/module";
+import { TrainingDivergedError } from "./diverged";
+import { gradNormOf, lossOfGrads, trackVariableGrads } from "./grad-owner";
+
+trackVariableGrads();
 
 export { useNativeAdamKernel } from "./adam-kernel";
 
@@ -49,6 +58,40 @@ interface ParamState {
   maxExpAvgSq?: tf.Tensor;
 }
 
+/**
+ * At the first step: parameters the loss did not reach are almost always a layer created in the
+ * constructor but never called in `forward` (PyTorch stays silent; the student only sees a worse loss).
+ */
+function warnUnused(params: tf.Variable[], withGrad: Set<string>): void {
+  const missing = params.filter((p) => !withGrad.has(p.name)).map((p) => parameterName(p) ?? p.name);
+  if (missing.length === 0) return;
+  const layers = [...new Set(missing.map((n) => n.replace(/\.[^.]*$/, "")))];
+  console.warn(
+    `Aviso: ${missing.length === 1 ? "el parámetro" : "los parámetros"} ${missing.join(", ")} no ` +
+      `${missing.length === 1 ? "recibió" : "recibieron"} gradiente en el primer paso del optimizador: ` +
+      `${layers.length === 1 ? "la capa" : "las capas"} ${layers.join(", ")} se ${layers.length === 1 ? "creó" : "crearon"} ` +
+      `pero no se ${layers.length === 1 ? "usa" : "usan"} en forward (no se entrenan). Úsela(s) en forward o quítela(s) del constructor.`,
+  );
+}
+
+/** The optimizer currently owning each parameter's state (a newer one over it replaces the older). */
+const owners = new WeakMap<tf.Variable, AdamBase>();
+
+/** What a dropped optimizer leaves: its moments and the tensors of its last step. */
+interface Owned {
+  state: Map<tf.Variable, ParamState>;
+  held: tf.Tensor[];
+}
+
+function freeOwned(o: Owned): void {
+  for (const s of o.state.values()) tf.dispose([s.expAvg, s.expAvgSq, ...(s.maxExpAvgSq ? [s.maxExpAvgSq] : [])]);
+  o.state.clear();
+  tf.dispose(o.held);
+  o.held.length = 0;
+}
+
+const finalizer = new FinalizationRegistry<Owned>(freeOwned);
+
 function checkRange(name: string, v: number, ok: boolean): void {
   if (!ok) throw new Error(`Invalid ${name}: ${v}`);
 }
@@ -65,6 +108,11 @@ abstract class AdamBase {
   readonly params: tf.Variable[];
   private readonly state = new Map<tf.Variable, ParamState>();
   private readonly byName = new Map<string, tf.Variable>();
+  private checkedUnused = false;
+  /** Gradients and loss of the last step, freed by `zeroGrad()`. */
+  private readonly held: tf.Tensor[] = [];
+  private replaced = false;
+  private warnedNoZeroGrad = false;
 
   protected constructor(
     params: tf.Variable[] | Module,
@@ -91,14 +139,56 @@ abstract class AdamBase {
       if (p.dtype !== "float32") throw new Error(`optimizer: parameter ${p.name} is ${p.dtype}, expected float32`);
       this.byName.set(p.name, p);
     }
+    for (const p of this.params) {
+      const prev = owners.get(p);
+      if (prev && prev !== this) prev.replace();
+      owners.set(p, this);
+    }
+    finalizer.register(this, { state: this.state, held: this.held }, this);
   }
 
-  /** No-op (see file header); kept so training loops read like the seed. */
-  zeroGrad(): void {}
+  /** A newer optimizer took these parameters (a notebook cell re-run): free everything. */
+  private replace(): void {
+    this.replaced = true;
+    this.dispose();
+  }
 
-  /** One update of every parameter that has a gradient in `grads` (keyed by variable name). */
+  /** Frees the gradients (and loss) the last `step` took, like torch's `zero_grad()` clearing `.grad`. */
+  zeroGrad(): void {
+    tf.dispose(this.held);
+    this.held.length = 0;
+  }
+
+  /**
+   * One update of every parameter that has a gradient in `grads` (keyed by variable name). Takes
+   * ownership of `grads` and of the loss `tf.variableGrads` returned with them (see file header).
+   */
   step(grads: Map<string, tf.Tensor> | tf.NamedTensorMap): void {
-    const entries: Array<[string, tf.Tensor]> = grads instanceof Map ? [...grads] : Object.entries(grads);
+    if (this.replaced)
+      throw new Error("this optimizer was replaced by a newer one over the same parameters (its state is freed): step with the new one");
+    const entries = (grads instanceof Map ? [...grads] : Object.entries(grads)).filter(
+      (e): e is [string, tf.Tensor] => e[1] != null, // variableGrads gives null for non-trainable variables
+    );
+    const loss = lossOfGrads(grads);
+    const taken = [...entries.map(([, g]) => g), ...(loss ? [loss] : [])];
+    if (this.held.length) {
+      if (!this.warnedNoZeroGrad) {
+        this.warnedNoZeroGrad = true;
+        console.warn(
+          "Aviso: optimizer.step() sin optimizer.zeroGrad() desde el paso anterior. Llame optimizer.zeroGrad() " +
+            "al inicio de cada lote, como en PyTorch (libera los gradientes del paso anterior).",
+        );
+      }
+      const keep = new Set(taken);
+      tf.dispose(this.held.filter((t) => !keep.has(t)));
+      this.held.length = 0;
+    }
+    this.held.push(...taken.filter((t) => !t.isDisposed));
+    this.checkFinite(loss, gradNormOf(grads));
+    if (!this.checkedUnused) {
+      this.checkedUnused = true;
+      warnUnused(this.params, new Set(entries.map(([n]) => n)));
+    }
     for (const [name, g] of entries) {
       const p = this.byName.get(name);
       if (!p) continue;
@@ -106,6 +196,14 @@ abstract class AdamBase {
         throw new Error(`gradient for ${name} has shape [${g.shape.join(", ")}], parameter has [${p.shape.join(", ")}]`);
       this.update(p, g);
     }
+  }
+
+  /** Refuses (before any update) a step whose loss or clipped gradient norm is NaN/Infinity. */
+  private checkFinite(loss: tf.Tensor | undefined, norm: number | undefined): void {
+    const step = (this.state.size ? Math.max(...[...this.state.values()].map((s) => s.step)) : 0) + 1;
+    const l = loss && !loss.isDisposed && loss.size === 1 ? loss.dataSync()[0] : 0;
+    if (!Number.isFinite(l)) throw new TrainingDivergedError(undefined, step, l, `loss is ${l}`);
+    if (norm !== undefined && !Number.isFinite(norm)) throw new TrainingDivergedError(undefined, step, l, `gradient norm is ${norm}`);
   }
 
   private update(p: tf.Variable, g: tf.Tensor): void {
@@ -215,9 +313,11 @@ abstract class AdamBase {
     this.state.clear();
   }
 
-  /** Frees the moment estimates. */
+  /** Frees the moment estimates and what the last step took. */
   dispose(): void {
     this.disposeState();
+    this.zeroGrad();
+    finalizer.unregister(this);
   }
 }
 

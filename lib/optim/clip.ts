@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { recordGradNorm } from "./grad-owner";
 
 /** Gradients keyed by variable name, as `tf.variableGrads` returns them, or a Map. */
 export type GradMap = tf.NamedTensorMap | Map<string, tf.Tensor>;
@@ -17,6 +18,7 @@ export function clipGradNorm(grads: GradMap, maxNorm: number): number {
   const sq = tf.tidy(() => tf.addN(entries.map(([, g]) => tf.sum(tf.square(g)))));
   const total = Math.sqrt(sq.dataSync()[0]);
   sq.dispose();
+  recordGradNorm(grads, total);
   const coef = maxNorm / (total + 1e-6);
   if (Number.isFinite(total) && coef < 1) {
     const c = tf.scalar(coef);

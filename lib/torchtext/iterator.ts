@@ -22,6 +22,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { globalRandom, Random } from "../random";
+import { profileDatasets } from "../profile";
 import type { Example, TranslationDataset } from "./dataset";
 
 export interface BucketIteratorOptions {
@@ -123,10 +124,11 @@ export class BucketIterator implements Iterable<Batch> {
    * One iterator per dataset; the first is the training iterator (shuffled), the rest are sorted
    * and unshuffled, like torchtext's `BucketIterator.splits`. Each gets its own seed derived from
    * `seed` so the training order does not depend on how often the others are iterated.
+   * A reduced run profile (LAB4_PROFILE, lib/profile.ts) iterates only part of each dataset.
    */
   static splits(datasets: readonly TranslationDataset[], opts: BucketIteratorOptions = {}): BucketIterator[] {
     const base = opts.seed ?? globalRandom.nextSeed();
-    return datasets.map((ds, i) => new BucketIterator(ds, { ...opts, train: i === 0, seed: (base + i * 0x9e3779b1) >>> 0 }));
+    return profileDatasets(datasets).map((ds, i) => new BucketIterator(ds, { ...opts, train: i === 0, seed: (base + i * 0x9e3779b1) >>> 0 }));
   }
 
   /** Batches per epoch (Python `len(iterator)`). */

@@ -7,7 +7,7 @@ import "../../lib/engine/setup";
 import { clipGradNorm } from "../../lib/optim/clip";
 import { rowSlice } from "../../lib/nn/rows";
 import { crossEntropy } from "../../lib/nn/losses";
-import { checkTrainingStep, TrainingDivergedError } from "../../lib/seq2seq/check";
+import { checkTrainingStep, TrainingDivergedError } from "../../lib/optim/diverged";
 
 /** One batch from a BucketIterator: token ids [len, batch], int32. */
 export interface Seq2SeqBatch {

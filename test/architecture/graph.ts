@@ -28,7 +28,7 @@ export const LAYERS: readonly Layer[] = [
   },
   {
     name: "lab models and UI",
-    prefixes: ["lib/word2vec/", "lib/seq2seq/", "lib/plot/", "lib/progress/", "lib/notebook/", "lib/profile.ts"],
+    prefixes: ["lib/word2vec/", "lib/plot/", "lib/progress/", "lib/notebook/", "lib/profile.ts"],
   },
   { name: "package entry", prefixes: ["lib/index.ts"] },
   { name: "grading", prefixes: ["grading/"] },

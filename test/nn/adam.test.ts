@@ -175,4 +175,70 @@ test("stateDict / loadStateDict resume exactly", async () => {
   );
 });
 
+test("the optimizer owns a step: zeroGrad frees its gradients and loss; a forgotten zeroGrad warns once and leaks nothing", async () => {
+  await initBackend({ backend: "wasm" });
+  const w = tf.variable(tf.tensor1d([1, 2, 3]));
+  const opt = new Adam([w], { lr: 0.1 });
+  const x = tf.tensor1d([1, -1, 2]);
+  const stepOnce = () => {
+    const r = tf.variableGrads(() => tf.sum(tf.mul(w, x)) as tf.Scalar, [w]);
+    opt.step(r.grads);
+    return r;
+  };
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...a: unknown[]) => void warnings.push(a.join(" "));
+  try {
+    opt.zeroGrad();
+    const before = tf.memory().numTensors;
+    const r = stepOnce();
+    assert.is(r.value.dataSync()[0], 1 - 2 + 6); // still readable after step
+    assert.is(tf.memory().numTensors, before + 2 + 2); // the held gradient and loss; m and v
+    opt.zeroGrad();
+    assert.ok(r.value.isDisposed && r.grads[w.name].isDisposed, "zeroGrad frees the loss and gradients");
+    assert.is(tf.memory().numTensors, before + 2);
+    for (let i = 0; i < 3; i++) stepOnce(); // no zeroGrad between steps
+    assert.is(tf.memory().numTensors, before + 2 + 2, "only the last step's tensors are held");
+    assert.is(warnings.filter((m) => /sin optimizer\.zeroGrad\(\)/.test(m)).length, 1, warnings.join("\n"));
+  } finally {
+    console.warn = warn;
+  }
+  opt.dispose();
+  tf.dispose([w, x]);
+});
+
+test("a rebuilt optimizer over the same parameters frees the old one's state; dispose frees all", async () => {
+  await initBackend({ backend: "wasm" });
+  const w = tf.variable(tf.tensor1d([1, 2, 3]));
+  const base = tf.memory().numTensors;
+  const step = (o: Adam) => {
+    o.zeroGrad();
+    o.step(tf.variableGrads(() => tf.sum(tf.square(w)) as tf.Scalar, [w]).grads);
+  };
+  const first = new Adam([w]);
+  step(first);
+  assert.is(tf.memory().numTensors, base + 2 + 2); // m, v + held gradient and loss
+  const second = new Adam([w]);
+  assert.is(tf.memory().numTensors, base, "the first optimizer's state is freed");
+  assert.throws(() => first.step(new Map()), /replaced by a newer one over the same parameters/);
+  step(second);
+  second.dispose();
+  assert.is(tf.memory().numTensors, base);
+  w.dispose();
+});
+
+test("step refuses a NaN loss or gradient norm, changing nothing", async () => {
+  await initBackend({ backend: "wasm" });
+  const w = tf.variable(tf.tensor1d([1, 2]));
+  const opt = new Adam([w]);
+  const bad = tf.tensor1d([NaN, 1]);
+  opt.zeroGrad();
+  const { grads } = tf.variableGrads(() => tf.sum(tf.mul(w, bad)) as tf.Scalar, [w]);
+  assert.throws(() => opt.step(grads), /loss is NaN/);
+  assert.equal(Array.from(w.dataSync()), [1, 2]);
+  assert.is(opt.stepCount(w), 0);
+  opt.dispose();
+  tf.dispose([w, bad]);
+});
+
 test.run();

@@ -55,6 +55,62 @@ test("parameter names and order are PyTorch's state_dict keys", () => {
   for (const [n, p] of m.namedParameters()) assert.equal(p.shape, ref.get(n)!.shape, n);
 });
 
+test("PyTorch-style field assignment (this.embedding = new Embedding(…)) registers the seed's names, order and values", () => {
+  // Written as the original notebook does: no registerModule, fields named as in PyTorch.
+  class PtEncoder extends Module {
+    hid_dim: number;
+    n_layers: number;
+    embedding: Embedding;
+    rnn: LSTM;
+    dropout: Dropout;
+    constructor(input_dim: number, emb_dim: number, hid_dim: number, n_layers: number, dropout: number) {
+      super();
+      this.hid_dim = hid_dim;
+      this.n_layers = n_layers;
+      this.embedding = new Embedding(input_dim, emb_dim);
+      this.rnn = new LSTM(emb_dim, hid_dim, n_layers, { dropout });
+      this.dropout = new Dropout(dropout);
+    }
+  }
+  class PtDecoder extends Module {
+    output_dim: number;
+    embedding: Embedding;
+    rnn: LSTM;
+    fc_out: Linear;
+    dropout: Dropout;
+    constructor(output_dim: number, emb_dim: number, hid_dim: number, n_layers: number, dropout: number) {
+      super();
+      this.output_dim = output_dim;
+      this.embedding = new Embedding(output_dim, emb_dim);
+      this.rnn = new LSTM(emb_dim, hid_dim, n_layers, { dropout });
+      this.fc_out = new Linear(hid_dim, output_dim);
+      this.dropout = new Dropout(dropout);
+    }
+  }
+  class PtSeq2Seq extends Module {
+    constructor(public encoder: PtEncoder, public decoder: PtDecoder) {
+      super();
+    }
+  }
+  const pt = new PtSeq2Seq(new PtEncoder(11, 8, 10, 2, 0.5), new PtDecoder(13, 8, 10, 2, 0.5));
+  const ours = small(true, new Random(1));
+  const names = pt.namedParameters().map(([n, p]) => [n, p.shape]);
+  assert.equal(names, ours.namedParameters().map(([n, p]) => [n, p.shape]));
+  assert.equal(pt.namedChildren().map(([n]) => n), ["encoder", "decoder"]);
+  assert.equal(pt.decoder.namedChildren().map(([n]) => n), ["embedding", "rnn", "fc_out", "dropout"]);
+  assert.is(countParameters(pt), 3695);
+  pt.apply((m) => initWeights(m, new Random(5)));
+  ours.apply((m) => initWeights(m, new Random(5)));
+  for (const [[n, a], [, b]] of pt.namedParameters().map((x, i) => [x, ours.namedParameters()[i]] as const))
+    assert.is(maxAbsDiff(a, b), 0, n);
+  if (ref) {
+    const torchNames = [...ref.keys()].filter((k) => k.startsWith("encoder.") || k.startsWith("decoder."));
+    assert.equal(pt.namedParameters().map(([n]) => n), torchNames);
+  }
+  pt.dispose();
+  ours.dispose();
+});
+
 test("countParameters equals PyTorch's count (small model and the seed's 7853/5893 sizes)", () => {
   assert.is(countParameters(small(true, new Random(1))), 3695); // hand-derived below
   // 11·8 + 13·8 embeddings; LSTM l0: 40·8 + 40·10 + 2·40, l1: 40·10 + 40·10 + 2·40 (×2 for enc/dec); fc 13·10 + 13

@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { Encoder, Decoder, Seq2Seq } from "../../reference/seq2seq/model";
 import { train, evaluate, epochTime, crossEntropyLoss, type Criterion, type Seq2SeqBatch } from "../../reference/seq2seq/train";
-import { TrainingDivergedError } from "../../lib/seq2seq/check";
+import { TrainingDivergedError } from "../../lib/optim/diverged";
 import { crossEntropy } from "../../lib/nn/losses";
 import { Adam } from "../../lib/optim/adam";
 import { Random } from "../../lib/random";

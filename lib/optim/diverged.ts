@@ -1,7 +1,7 @@
 /**
- * The training guard the notebook's own Seq2Seq `train` calls after each batch (given code, not a
- * task): it stops with a message naming epoch and batch instead of training on NaN. The reference
- * training loop (reference/seq2seq/train.ts) uses the same guard.
+ * The divergence guard: the optimizer's `step` refuses a NaN/Infinity loss or gradient norm with
+ * `TrainingDivergedError` (so a student's training loop needs no check of its own);
+ * `checkTrainingStep` is the same test for loops that call it themselves (reference/seq2seq/train.ts).
  */
 
 /** Thrown when the loss or the gradient norm is NaN/Infinity or the loss explodes (message in Spanish, naming the fix). */
