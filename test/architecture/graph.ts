@@ -24,11 +24,11 @@ export const LAYERS: readonly Layer[] = [
   { name: "engine", prefixes: ["lib/engine/"] },
   {
     name: "building blocks",
-    prefixes: ["lib/python/", "lib/nn/", "lib/optim/", "lib/text/", "lib/data/", "lib/torchtext/", "lib/checkpoint/", "lib/random.ts", "lib/similarity.ts"],
+    prefixes: ["lib/python/", "lib/nn/", "lib/optim/", "lib/text/", "lib/data/", "lib/torchtext/", "lib/checkpoint/", "lib/random.ts", "lib/similarity.ts", "lib/profile.ts"],
   },
   {
     name: "lab models and UI",
-    prefixes: ["lib/word2vec/", "lib/plot/", "lib/progress/", "lib/notebook/", "lib/profile.ts"],
+    prefixes: ["lib/word2vec/", "lib/plot/", "lib/progress/", "lib/notebook/"],
   },
   { name: "package entry", prefixes: ["lib/index.ts"] },
   { name: "grading", prefixes: ["grading/"] },
