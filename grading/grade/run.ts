@@ -430,6 +430,8 @@ export interface BatchSummary {
   skipped: number;
   seconds: number;
   rows: GradeRow[];
+  /** Every student of this run's share (graded now or already done). */
+  students: string[];
 }
 
 /** Grades the submissions named by `args` into opts.outDir. */
@@ -496,5 +498,6 @@ export async function gradeBatch(args: readonly string[], opts: GradeOptions): P
     skipped,
     seconds: (Date.now() - t0) / 1000,
     rows,
+    students: mine.map((s) => s.student),
   };
 }
