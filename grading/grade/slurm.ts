@@ -134,6 +134,12 @@ export function shq(s: string): string {
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** A path in an #SBATCH line: sbatch reads double quotes there (not the shell's other quoting). */
+function sbatchPath(p: string): string {
+  if (/["\n\\$`]/.test(p)) throw new UsageError(`lab4 grade --slurm: sbatch cannot read the path ${JSON.stringify(p)} in its #SBATCH lines; use another --out folder`);
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(p) ? p : `"${p}"`;
+}
+
 /** Writes OUT/slurm/{shard.sbatch,merge.sbatch,submit.sh} and creates OUT/slurm/logs. */
 export function writeSlurmScripts(job: SlurmJob): SlurmPlan {
   const n = job.request.tasks;
@@ -166,7 +172,7 @@ export function writeSlurmScripts(job: SlurmJob): SlurmPlan {
     `#SBATCH --time=${time}`,
     `#SBATCH --mem=${memMb}M`,
     `#SBATCH --cpus-per-task=${cpus}`,
-    `#SBATCH --output=${path.join(logDir, "shard-%a-job%A.out")}`,
+    `#SBATCH --output=${sbatchPath(path.join(logDir, "shard-%a-job%A.out"))}`,
     ...extra,
     "set -u",
     `i=\${SLURM_ARRAY_TASK_ID:?submit this script with sbatch: it is a job array task}`,
@@ -188,7 +194,7 @@ export function writeSlurmScripts(job: SlurmJob): SlurmPlan {
     "#SBATCH --time=00:15:00",
     "#SBATCH --mem=1024M",
     "#SBATCH --cpus-per-task=1",
-    `#SBATCH --output=${path.join(logDir, "merge-job%j.out")}`,
+    `#SBATCH --output=${sbatchPath(path.join(logDir, "merge-job%j.out"))}`,
     ...extra,
     `${lab4} gradebook merge ${shardDirs.map(shq).join(" ")} --out ${shq(job.outDir)}`,
     "",

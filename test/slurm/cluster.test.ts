@@ -67,7 +67,7 @@ test.after(async () => {
 
 test("3 shards on Slurm merge into the same marks as a direct --jobs 1 run", async () => {
   if (!haveSlurm) return;
-  const out = path.join(base, "slurm");
+  const out = path.join(base, "slurm out"); // sbatch's own quoting in #SBATCH lines
   const t0 = Date.now();
   const { arrayId, mergeId } = await submit([classDir, "--slurm", "3", "--slurm-cpus", "1", "--slurm-time", "20", "--out", out]);
   await cluster!.waitGone([arrayId, mergeId], 15 * 60_000);

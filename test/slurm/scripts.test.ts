@@ -49,7 +49,7 @@ test("default resources per task: 45 min per notebook of the share (÷ jobs) + 1
 
 test("the scripts: bash accepts them, paths with spaces and quotes survive, a task outside Slurm says so", () => {
   const out = path.join(tmp(), "out o'neil");
-  const plan = writeSlurmScripts({
+  const job = {
     request: { tasks: 3, time: null, memMb: null, cpus: null, extra: ["--partition=short"] },
     outDir: out,
     gradeArgs: ["/subs/class of 'x'", "--kit", "/k"],
@@ -59,7 +59,8 @@ test("the scripts: bash accepts them, paths with spaces and quotes survive, a ta
     env: { LAB4_PROFILE: "full" },
     node: process.execPath,
     cli: "/nowhere/cli.js",
-  });
+  };
+  const plan = writeSlurmScripts(job);
   for (const f of [plan.shardScript, plan.mergeScript, plan.submitScript]) {
     const r = spawnSync("bash", ["-n", f], { encoding: "utf8" });
     assert.is(r.status, 0, `${f}: ${r.stderr}`);
@@ -70,11 +71,16 @@ test("the scripts: bash accepts them, paths with spaces and quotes survive, a ta
   assert.match(shard, /^#SBATCH --time=02:30:00$/m);
   assert.match(shard, /^#SBATCH --mem=6144M$/m);
   assert.match(shard, /^#SBATCH --partition=short$/m);
+  assert.ok(shard.includes(`#SBATCH --output="${path.join(out, "slurm", "logs", "shard-%a-job%A.out")}"`), "sbatch reads double quotes in #SBATCH lines");
   assert.match(shard, /^export LAB4_PROFILE=full$/m);
   assert.match(fs.readFileSync(plan.mergeScript, "utf8"), /^#SBATCH --partition=short$/m);
   // bash reads the quoted words back exactly
   const echo = spawnSync("bash", ["-c", `printf '%s\\n' ${shq("/subs/class of 'x'")} ${shq(out)}`], { encoding: "utf8" });
   assert.equal(echo.stdout.split("\n").slice(0, 2), ["/subs/class of 'x'", out]);
+  assert.throws(
+    () => writeSlurmScripts({ ...job, outDir: path.join(tmp(), 'say "hi"') }),
+    (e: unknown) => e instanceof UsageError && /sbatch cannot read the path/.test((e as Error).message),
+  );
   const env = { ...process.env };
   delete env.SLURM_ARRAY_TASK_ID;
   const alone = spawnSync("bash", [plan.shardScript], { encoding: "utf8", env });
