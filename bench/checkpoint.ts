@@ -7,6 +7,7 @@
  *
  *   npx tsx bench/checkpoint.ts      npm run bench -- checkpoint
  */
+import { record } from "./results";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -51,6 +52,7 @@ export async function main(): Promise<void> {
       }
       const worst = Math.max(...growth);
       console.log(`  ${label}: peak memory +${MB(worst)} = ${(worst / size).toFixed(2)}× the checkpoint (worst of 3)`);
+      record({ bench: "checkpoint", measure: `${label} peak memory growth (worst of 3)`, value: `+${MB(worst)}`, compare: `${(worst / size).toFixed(2)}× the ${MB(size)} file` });
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -12,6 +12,7 @@
  *   npx tsx bench/grade.ts [--n 15] [--source mini|lab] [--sandbox auto|bwrap|none]
  *   npm run bench -- grade --n=15
  */
+import { record } from "./results";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -84,6 +85,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     const b = await timedRun(path.join(base, "two"), path.join(base, "out2"), 2, source, sandbox);
     console.log(`  ${2 * n} submissions, --jobs 2: ${b.seconds.toFixed(1)} s; ${busy(b)}`);
     console.log(`  ratio (2N, jobs 2) / (N, jobs 1): ${(b.seconds / a.seconds).toFixed(3)}   (target <= 1.2)`);
+    record({
+      bench: "grade",
+      measure: `${n} ${which} submissions --jobs 1, then ${2 * n} --jobs 2 (${process.env.LAB4_PROFILE} profile)`,
+      value: `${a.seconds.toFixed(1)} s / ${b.seconds.toFixed(1)} s`,
+      compare: `ratio ${(b.seconds / a.seconds).toFixed(3)} (target ≤ 1.2)`,
+    });
     for (const [label, run] of [
       ["jobs 1", a],
       ["jobs 2", b],
@@ -93,6 +100,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
         `  ${label}: per submission ${mean(run.rows.map((r) => r.seconds)).toFixed(2)} s = cells ${mean(run.rows.map((r) => r.kernelSeconds)).toFixed(2)} s + overhead ` +
           `${mean(overhead).toFixed(2)} s (max ${Math.max(...overhead).toFixed(2)} s; of which kernel start ${mean(run.rows.map((r) => r.startupSeconds)).toFixed(2)} s)   (target < 5 s)`,
       );
+      record({
+        bench: "grade",
+        measure: `overhead per submission besides its cells, ${label}`,
+        value: `${mean(overhead).toFixed(2)} s`,
+        compare: `max ${Math.max(...overhead).toFixed(2)} s (target < 5 s)`,
+      });
       console.log(`          kernel CPU per submission ${mean(run.rows.map((r) => r.kernelCpuSeconds ?? 0)).toFixed(2)} s (V8's helper threads: more than one core while it runs)`);
     }
   } finally {

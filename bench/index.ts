@@ -1,8 +1,14 @@
 /**
- * `npm run bench [-- name ...]`: runs the benchmarks in order (all when no name is given).
- * Add an entry per bench module; each exports `main(argv)`.
+ * `npm run bench [-- name [options] ...]`: runs the named benchmarks in order (all when none is given);
+ * the options after a name go to that bench, e.g. `npm run bench -- word2vec --steps 5 plot --quick`.
+ * Ends with a Markdown table of what was measured, its date, commit and machine (for docs/performance.md).
+ * Add an entry per bench module; each exports `main(argv)` and calls `record()` from ./results.
  */
-const benches: Record<string, () => Promise<{ main(argv?: string[]): Promise<void> }>> = {
+import { markdownTable, recorded } from "./results";
+
+type Bench = () => Promise<{ main(argv?: string[]): Promise<void> }>;
+
+const benches: Record<string, Bench> = {
   word2vec: () => import("./word2vec"),
   plot: () => import("./plot"),
   grade: () => import("./grade"),
@@ -10,17 +16,28 @@ const benches: Record<string, () => Promise<{ main(argv?: string[]): Promise<voi
   checkpoint: () => import("./checkpoint"),
 };
 
-async function run(): Promise<void> {
-  const names = process.argv.slice(2).filter((a) => !a.startsWith("--"));
-  const unknown = names.filter((n) => !(n in benches));
-  if (unknown.length) throw new Error(`unknown bench ${unknown.join(", ")}: available ${Object.keys(benches).join(", ")}`);
-  for (const name of names.length ? names : Object.keys(benches)) {
-    const mod = await benches[name]();
-    await mod.main(process.argv.slice(2).filter((a) => !names.includes(a)));
+/** Splits `a --x 1 b --y` into [["a", ["--x", "1"]], ["b", ["--y"]]]; no name means every bench. */
+export function parseArgs(args: readonly string[]): Array<[string, string[]]> {
+  const plan: Array<[string, string[]]> = [];
+  for (const arg of args) {
+    if (Object.hasOwn(benches, arg)) plan.push([arg, []]);
+    else if (plan.length) plan[plan.length - 1]![1].push(arg);
+    else throw new Error(`"${arg}" is not a bench: name one first (${Object.keys(benches).join(", ")}), then its options`);
   }
+  return plan.length ? plan : Object.keys(benches).map((name): [string, string[]] => [name, []]);
 }
 
-run().catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+async function run(): Promise<void> {
+  for (const [name, argv] of parseArgs(process.argv.slice(2))) {
+    const mod = await benches[name]!();
+    await mod.main(argv);
+  }
+  if (recorded().length) console.log(`\n${markdownTable()}`);
+}
+
+if (require.main === module) {
+  run().catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}

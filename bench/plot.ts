@@ -13,8 +13,10 @@
  *
  *   npm run bench -- plot [--quick] [--synthetic]
  */
+import { record } from "./results";
 import { createHmac } from "node:crypto";
-import { chartBundle, setDisplaySink, DisplayMessage } from "../lib/plot";
+import { chartBundle } from "../lib/plot";
+import { setDisplaySink, DisplayMessage } from "../lib/notebook";
 import { lineChartSpec, seq2seqHistorySpec } from "../lib/plot/charts";
 import { embeddingPcaChart } from "../lib/plot/embedding";
 import { marksSummarySpec } from "../lib/plot/marks";
@@ -87,6 +89,7 @@ function renderBench(reps: number): void {
     );
   }
   console.log(`  worst median after the first: ${worst.toFixed(0)} ms (target < 300 ms): ${worst < 300 ? "ok" : "OVER"}`);
+  record({ bench: "plot", measure: "chart render, worst median after the first", value: `${worst.toFixed(0)} ms`, compare: "target < 300 ms" });
 }
 
 /** A CPU-bound stand-in for one training batch (~ms milliseconds of float work). */
@@ -201,6 +204,7 @@ function report(what: string, without: number[], withLive: number[]): void {
   const b = median(withLive);
   const pct = (100 * (b - a)) / a;
   console.log(`  ${what}: without ${a.toFixed(2)} s, with bar + live chart ${b.toFixed(2)} s (medians of ${without.length})`);
+  record({ bench: "plot", measure: `live progress overhead: ${what}`, value: `${pct.toFixed(2)}%`, compare: "target < 3%" });
   console.log(
     `  overhead ${pct.toFixed(2)}% (target < 3%): ${pct < 3 ? "ok" : "OVER"}   [per round: ${without.map((w, i) => ((100 * (withLive[i] - w)) / w).toFixed(1) + "%").join(", ")}]`,
   );

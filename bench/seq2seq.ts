@@ -7,7 +7,7 @@
  *   npx tsx bench/seq2seq.ts [--steps N] [--variants fused,stepwise] [--no-torch] [--threads N]
  *
  * --threads N starts the wasm backend with an N-thread XNNPACK pool (lib/nn/wasm-threads.ts).
- * --tfjs-backprop runs every variant with tfjs's own backpropagation instead of the engine's (lib/nn/tape-memory.ts,
+ * --tfjs-backprop runs every variant with tfjs's own backpropagation instead of the engine's (lib/engine/tape-memory.ts,
  *   which `initBackend` installs, so the notebook trains with it: memory freed early, per-step gradients added in place).
  * --torch-threads N runs PyTorch with N intra-op threads (default: its own choice, 1 on this machine).
  * --peak-detail prints the tensor sizes live at the allocation peak and where that allocation came from.
@@ -49,9 +49,10 @@ import { manualSeed, globalRandom } from "../lib/random";
 import { argmaxNoGrad } from "../lib/nn/functional";
 import { enableWasmThreads, finishWasmThreads } from "../lib/nn/wasm-threads";
 import { LSTM } from "../lib/nn/lstm";
-import { rowSlice, stackRows, useLstmKernels } from "../lib/nn/lstm-kernels";
+import { useLstmKernels } from "../lib/nn/lstm-kernels";
+import { rowSlice, stackRows } from "../lib/nn/rows";
 import { dropout } from "../lib/nn/dropout";
-import { installTapeMemoryFix, uninstallTapeMemoryFix } from "../lib/nn/tape-memory";
+import { installTapeMemoryFix, uninstallTapeMemoryFix } from "../lib/engine/tape-memory";
 
 const KNOWN = ["taped", "ops", "stepwise", "fused", "notebook"];
 
@@ -228,7 +229,7 @@ function step(model: Seq2Seq, opt: Adam, batch: Batch, pad: number): Phase {
   let tFwd = 0;
   const { value, grads } = tf.variableGrads(() => {
     const output = model.forward(batch.src, batch.trg);
-    const [len, bs, dim] = output.shape;
+    const [len, , dim] = output.shape;
     // output[1:], trg[1:] as the notebook's train() writes them (rowSlice: no full copy on wasm)
     const out = tf.reshape(rowSlice(output, 1, len - 1, { consume: true }), [-1, dim]) as tf.Tensor2D;
     const tgt = tf.reshape(rowSlice(batch.trg, 1, len - 1), [-1]) as tf.Tensor1D;
@@ -275,7 +276,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const outputDim = TRG.vocab.length;
   const pad = TRG.vocab.stoi["<pad>"];
   const it = new BucketIterator(train, { batch_size: 128, train: true, seed: 1234 });
-  let batches: Batch[] = [];
+  const batches: Batch[] = [];
   for (const b of it) {
     if (longest) {
       batches.push(b.keep());

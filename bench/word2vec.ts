@@ -8,6 +8,7 @@
  *
  *   npx tsx bench/word2vec.ts [--no-torch] [--steps N]
  */
+import { record } from "./results";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -115,6 +116,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   opt.dispose();
   model.dispose();
   console.log(`\n## ${H.epochs} epochs on ${info.name}: ${fmt(total)} (${loader.length} batches per epoch)`);
+  record({ bench: "word2vec", measure: `${H.epochs} epochs, batch ${H.batchSize} (${info.name})`, value: fmt(total) });
   r.epochSeconds.forEach((s, e) =>
     console.log(`  epoch ${e}: ${fmt(s)}, ${Math.round(ds.length / s).toLocaleString("en")} pairs/s, loss ${r.runningLoss[e].toFixed(4)}`),
   );
@@ -156,6 +158,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     console.log(`  ${(torch.s * 1000).toFixed(0)} ms/batch (median of ${steps}) → ~${fmt(torchEpoch)} per epoch, ~${fmt(H.epochs * torchEpoch)} for ${H.epochs} epochs`);
     const ratio = total / (H.epochs * torchEpoch);
     console.log(`  ours / PyTorch for ${H.epochs} epochs: ${ratio.toFixed(2)} (target ≤ 0.50: ${ratio <= 0.5 ? "met" : "NOT met"})`);
+    record({
+      bench: "word2vec",
+      measure: `PyTorch ${torch.version}, ${torch.threads} threads, same batches`,
+      value: `~${fmt(H.epochs * torchEpoch)}`,
+      compare: `ours ${ratio.toFixed(2)}× PyTorch (target ≤ 0.50)`,
+    });
   }
   console.log(`\npeak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 }

@@ -156,7 +156,7 @@ type TypedNumeric =
   | Uint32Array;
 
 /** A nested list of numbers/booleans (any depth). */
-export interface NestedNumbers extends ReadonlyArray<number | boolean | NestedNumbers | TypedNumeric> {}
+export type NestedNumbers = ReadonlyArray<number | boolean | NestedNumbers | TypedNumeric>;
 
 /** Everything array_hash accepts: a number, nested arrays, typed arrays, or a tf.Tensor. */
 export type ArrayInput = number | boolean | NestedNumbers | TypedNumeric | tf.Tensor;

@@ -14,13 +14,18 @@
  *   lab4 grade <submissions dir or files...> [--kit DIR] [--kit-install DIR] [--jobs N] [--shard i/n]
  *              [--timeout-cell S] [--timeout-total S] [--memory-mb M] [--out DIR] [--force]
  *              [--sandbox auto|bwrap|none] [--source NB] [--no-feedback] [--keep-work]
- *       grades submissions on the released kit (default out/release/lab4-kit, installed once into
+ *              [--assignment NAME] [--roster CSV]
+ *       grades submissions (flat, per-student, nbgrader, Canvas or Moodle downloads, zips; see
+ *       grade/collect.ts); every file under the input is accounted for in files.csv. It on the released kit (default out/release/lab4-kit, installed once into
  *       --kit-install, default beside it) into DIR (default out/grades): gradebook.csv/json,
  *       autograded/ (for the instructor: contains hidden tests), feedback/ (HTML for students)
  *   lab4 grade ... --slurm N [--slurm-time T] [--slurm-mem MB] [--slurm-cpus C] [--slurm-opt=OPT ...]
  *       submits N shards as a Slurm job array and a merge job after them (grading/grade/slurm.ts)
  *   lab4 gradebook merge <DIR...> --out DIR
  *       joins the gradebooks of shards (refused, naming them, if a shard is missing or unfinished)
+ *   lab4 gradebook export DIR --format canvas|moodle|csv --out FILE [--roster CSV] [--feedback-zip ZIP]
+ *              [--late-penalty 10%/day,max=50%] [--due ISO] [--points N] [--name NAME] [--canvas-assignment-id ID]
+ *       writes the CSV the LMS imports (grading/export.ts)
  *
  * Kernels get LAB4_PROFILE, LAB4_BACKEND, LAB4_NATIVE_BLAS and LAB4_BLAS_THREADS from this
  * environment (BLAS threads default to cores ÷ jobs). Exit status: 0 ok, 1 some
@@ -32,7 +37,11 @@ import * as path from "node:path";
 import { MarkerError } from "./grade/regions";
 import { SourceValidationError, validateSource } from "./grade/validate";
 import { gradeBatch, lab4Settings, UsageError, type GradeOptions } from "./grade/run";
-import { GradebookError, mergeGradebooks } from "./gradebook";
+import { FILES_CSV, GradebookError, mergeGradebooks } from "./gradebook";
+import { accountLine } from "./grade/run";
+import { CollectError } from "./grade/collect";
+import { readRoster, RosterError } from "./grade/roster";
+import { ExportError, exportToFiles, parseLatePenalty } from "./export";
 import { readNotebook } from "./notebook";
 import { releaseFile } from "./release";
 import { repoRootFrom } from "./grade/driver";
@@ -49,9 +58,11 @@ const USAGE = `usage:
   lab4 check NB
   lab4 grade <submissions dir or files...> [--kit DIR] [--kit-install DIR] [--jobs N] [--shard i/n] [--timeout-cell S]
              [--timeout-total S] [--memory-mb M] [--out DIR] [--force] [--sandbox auto|bwrap|none] [--source NB]
-             [--no-feedback] [--keep-work]
+             [--no-feedback] [--keep-work] [--assignment NAME] [--roster CSV]
              [--slurm N [--slurm-time T] [--slurm-mem MB] [--slurm-cpus C] [--slurm-opt=--sbatch-option ...]]
-  lab4 gradebook merge <DIR...> --out DIR`;
+  lab4 gradebook merge <DIR...> --out DIR
+  lab4 gradebook export DIR --format canvas|moodle|csv --out FILE [--roster CSV] [--feedback-zip ZIP]
+             [--late-penalty 10%/day,max=50%] [--due ISO] [--points N] [--name NAME] [--canvas-assignment-id ID]`;
 
 interface Parsed {
   positional: string[];
@@ -59,8 +70,9 @@ interface Parsed {
   flags: Set<string>;
 }
 
-const VALUE_OPTIONS = new Set(["--python", "--prefix", "--source", "--out", "--notebook", "--kit", "--kit-install", "--jobs", "--shard", "--timeout-cell", "--timeout-total", "--memory-mb", "--sandbox"]);
-const GRADE_OPTIONS = ["--source", "--out", "--kit", "--kit-install", "--jobs", "--shard", "--timeout-cell", "--timeout-total", "--memory-mb", "--sandbox"];
+const VALUE_OPTIONS = new Set(["--python", "--prefix", "--source", "--out", "--notebook", "--kit", "--kit-install", "--jobs", "--shard", "--timeout-cell", "--timeout-total", "--memory-mb", "--sandbox", "--assignment", "--roster", "--format", "--feedback-zip", "--late-penalty", "--due", "--points", "--name", "--canvas-assignment-id"]);
+const GRADE_OPTIONS = ["--source", "--out", "--kit", "--kit-install", "--jobs", "--shard", "--timeout-cell", "--timeout-total", "--memory-mb", "--sandbox", "--assignment", "--roster"];
+const EXPORT_OPTIONS = ["--format", "--out", "--roster", "--feedback-zip", "--late-penalty", "--due", "--points", "--name", "--canvas-assignment-id"];
 const FLAG_OPTIONS = new Set(["--force", "--no-feedback", "--keep-work", "--help", "-h"]);
 
 function parse(argv: readonly string[], allowed: ReadonlySet<string>): Parsed {
@@ -120,6 +132,33 @@ function defaultSource(): string {
   return path.join(repoRootFrom(__dirname), "notebooks", "source", "lab4.ipynb");
 }
 
+function exportCommand(argv: readonly string[], log: (s: string) => void): number {
+  const p = parse(argv, new Set(EXPORT_OPTIONS));
+  if (p.positional.length !== 1) throw new UsageError("lab4 gradebook export: name one gradebook folder");
+  const format = p.options.get("--format");
+  if (format !== "canvas" && format !== "moodle" && format !== "csv") throw new UsageError(`--format must be canvas, moodle or csv, got ${format ?? "nothing"}`);
+  const out = p.options.get("--out");
+  if (out === undefined) throw new UsageError("lab4 gradebook export: --out FILE is required");
+  const due = p.options.get("--due") ?? null;
+  if (due !== null && !Number.isFinite(Date.parse(due))) throw new UsageError(`--due must be a date and time (ISO 8601, e.g. 2026-03-01T23:59:00Z), got ${due}`);
+  const roster = p.options.get("--roster");
+  const r = exportToFiles(p.positional[0]!, out, {
+    format,
+    assignment: p.options.get("--name") ?? "Lab 4",
+    canvasAssignmentId: p.options.get("--canvas-assignment-id") ?? null,
+    points: p.options.has("--points") ? positiveNumber("--points", p.options.get("--points"), 0) : null,
+    late: p.options.has("--late-penalty") ? parseLatePenalty(p.options.get("--late-penalty")!) : null,
+    due,
+    roster: roster === undefined ? null : readRoster(roster),
+    feedbackZip: p.options.get("--feedback-zip") ?? null,
+  });
+  log(`lab4 gradebook export: ${r.exported.length} student(s) -> ${out}${r.zipEntries.length > 0 ? `; ${r.zipEntries.length} feedback file(s) -> ${p.options.get("--feedback-zip")}` : ""}`);
+  if (r.noSubmission.length > 0) log(`  on the roster, no submission (left out): ${r.noSubmission.join(", ")}`);
+  if (r.unmatched.length > 0) log(`  NOT exported, the LMS cannot match them (no ${format} id in their submission's layout): ${r.unmatched.join(", ")}`);
+  if (r.failed.length > 0) log(`  NOT exported, grading failed (run lab4 grade again; no zero was written): ${r.failed.join(", ")}`);
+  return r.failed.length > 0 || r.unmatched.length > 0 ? 1 : 0;
+}
+
 export async function main(argv: readonly string[], log: (s: string) => void = (s) => console.log(s)): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === "--help" || cmd === "-h" || cmd === "help") {
@@ -147,6 +186,7 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
       outDir: path.resolve(p.options.get("--out") ?? path.join("out", "release")),
       force: p.flags.has("--force"),
       // the names the kit's library exports (its built index), against the tasks of the source
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the built library, found at run time
       exportedAnswers: (file) => exportedAnswers(Object.keys(require(path.join(root, "dist", "lib", "index.js")) as object), answerNames(readNotebook(file))),
       log,
     });
@@ -195,11 +235,13 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
       feedback: !p.flags.has("--no-feedback"),
       keepWork: p.flags.has("--keep-work"),
       runtime,
+      assignment: p.options.get("--assignment") ?? null,
+      roster: p.options.get("--roster") ?? null,
       log,
     };
     if (slurm !== null) {
       const cli = path.join(repoRootFrom(__dirname), "dist", "grading", "cli.js");
-      gradeOnSlurm(slurm, { ...p, outDir: opts.outDir, kitDir, kitInstall, jobs: opts.jobs, memoryMb: opts.memoryMb, env: opts.env }, log, cli);
+      await gradeOnSlurm(slurm, { ...p, outDir: opts.outDir, kitDir, kitInstall, jobs: opts.jobs, memoryMb: opts.memoryMb, env: opts.env }, log, cli);
       return 0;
     }
     if (opts.shard) clearShardRecord(opts.outDir);
@@ -208,11 +250,13 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
     log(
       `lab4 grade: ${s.graded} graded, ${s.refused} refused, ${s.failed} failed, ${s.skipped} skipped in ${s.seconds.toFixed(1)} s -> ${path.join(opts.outDir, "gradebook.csv")}`,
     );
+    log(`lab4 grade: ${accountLine(s.files)} (each file's fate: ${path.join(opts.outDir, FILES_CSV)})`);
     return s.failed > 0 ? 1 : 0;
   }
   if (cmd === "gradebook") {
     const [sub, ...more] = rest;
-    if (sub !== "merge") throw new UsageError("lab4 gradebook: the only subcommand is merge");
+    if (sub === "export") return exportCommand(more, log);
+    if (sub !== "merge") throw new UsageError("lab4 gradebook: the subcommands are merge and export");
     const p = parse(more, new Set(["--out"]));
     const out = p.options.get("--out");
     if (out === undefined) throw new UsageError("lab4 gradebook merge: --out DIR is required");
@@ -232,7 +276,7 @@ if (require.main === module) {
         console.error(`lab4: ${e.message}\n${USAGE}`);
         process.exit(2);
       }
-      if (e instanceof SourceValidationError || e instanceof MarkerError || e instanceof GradebookError || e instanceof KitError || e instanceof SlurmError) {
+      if (e instanceof SourceValidationError || e instanceof MarkerError || e instanceof GradebookError || e instanceof KitError || e instanceof CollectError || e instanceof RosterError || e instanceof ExportError || e instanceof SlurmError) {
         console.error(`lab4: ${e.message}`);
         process.exit(1);
       }

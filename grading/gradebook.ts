@@ -51,6 +51,34 @@ export interface GradeRow {
   sandbox: string;
   feedback: string | null;
   autograded: string | null;
+  /** Who the student is: from the submission layout, completed by the roster (grade/collect.ts). */
+  identity?: StudentIdentity;
+  /** Marked late by the LMS, and when it was submitted (ISO; null when unknown). */
+  late?: boolean;
+  submittedAt?: string | null;
+}
+
+export interface StudentIdentity {
+  /** Layout the submission came in: file, flat, per-student, nbgrader, canvas, moodle. */
+  layout: string;
+  name: string | null;
+  email: string | null;
+  section: string | null;
+  /** Canvas user id or Moodle participant id, when the layout carries it. */
+  lmsId: string | null;
+  /** Canvas's attachment id of the graded file (for re-uploading marked files). */
+  lmsFileId?: string | null;
+  /** Whether the roster has this student. */
+  inRoster: boolean;
+}
+
+/** One file seen under the input: graded (for its student) or refused with the reason. */
+export interface FileRow {
+  file: string;
+  student: string | null;
+  status: RowStatus;
+  reason: string;
+  layout: string;
 }
 
 export interface GradebookSource {
@@ -65,10 +93,21 @@ export interface GradebookData {
   version: 1;
   source: GradebookSource;
   students: Record<string, GradeRow>;
+  /** Every file seen, by its shown path (absent in gradebooks from before this was kept). */
+  files?: Record<string, FileRow>;
+  /** Roster ids that matched no submission, at the last run. */
+  rosterUnmatched?: string[];
 }
 
 export const GRADEBOOK_JSON = "gradebook.json";
 export const GRADEBOOK_CSV = "gradebook.csv";
+export const FILES_CSV = "files.csv";
+
+/** files.csv: one row per file seen under the input, with its fate. */
+export function filesCsv(data: GradebookData): string {
+  const rows = Object.values(data.files ?? {}).sort((a, b) => a.file.localeCompare(b.file));
+  return [["file", "student", "status", "reason", "layout"], ...rows.map((r) => [r.file, r.student ?? "", r.status, r.reason, r.layout])].map((l) => l.map(csvField).join(",")).join("\n") + "\n";
+}
 
 function csvField(v: unknown): string {
   const s = v === null || v === undefined ? "" : String(v);
@@ -97,6 +136,12 @@ export function gradebookCsv(data: GradebookData): string {
     "seconds",
     "graded_at",
     "sandbox",
+    "name",
+    "email",
+    "section",
+    "layout",
+    "late",
+    "submitted_at",
   ];
   const lines = [header.map(csvField).join(",")];
   for (const id of Object.keys(data.students).sort()) {
@@ -118,12 +163,31 @@ export function gradebookCsv(data: GradebookData): string {
         r.seconds.toFixed(1),
         r.gradedAt,
         r.sandbox,
+        r.identity?.name ?? "",
+        r.identity?.email ?? "",
+        r.identity?.section ?? "",
+        r.identity?.layout ?? "",
+        r.late ? "yes" : "",
+        r.submittedAt ?? "",
       ]
         .map(csvField)
         .join(","),
     );
   }
   return lines.join("\n") + "\n";
+}
+
+function writeGradebook(dir: string, data: GradebookData): void {
+  fs.mkdirSync(dir, { recursive: true });
+  writeFileAtomic(path.join(dir, GRADEBOOK_JSON), JSON.stringify(data, null, 1) + "\n");
+  writeFileAtomic(path.join(dir, GRADEBOOK_CSV), gradebookCsv(data));
+  writeFileAtomic(path.join(dir, FILES_CSV), filesCsv(data));
+}
+
+export function readGradebook(dirOrFile: string): GradebookData {
+  const file = fs.existsSync(dirOrFile) && fs.statSync(dirOrFile).isFile() ? dirOrFile : path.join(dirOrFile, GRADEBOOK_JSON);
+  if (!fs.existsSync(file)) throw new GradebookError(`${dirOrFile}: no ${GRADEBOOK_JSON} there`);
+  return readData(file);
 }
 
 export class GradebookError extends Error {
@@ -174,16 +238,28 @@ export class Gradebook {
     return r !== undefined && r.sha256 === sha256 && (r.status === "graded" || r.status === "refused");
   }
 
+  get files(): Readonly<Record<string, FileRow>> {
+    return this.data.files ?? {};
+  }
+
   /** Records a row and rewrites both files (atomically). */
   put(row: GradeRow): void {
     this.data.students[row.student] = row;
     this.save();
   }
 
+  /** Records the fate of files seen (saved with the next put/save). */
+  putFiles(rows: readonly FileRow[]): void {
+    this.data.files ??= {};
+    for (const r of rows) this.data.files[r.file] = r;
+  }
+
+  setRosterUnmatched(ids: readonly string[]): void {
+    this.data.rosterUnmatched = [...ids];
+  }
+
   save(): void {
-    fs.mkdirSync(this.dir, { recursive: true });
-    writeFileAtomic(path.join(this.dir, GRADEBOOK_JSON), JSON.stringify(this.data, null, 1) + "\n");
-    writeFileAtomic(path.join(this.dir, GRADEBOOK_CSV), gradebookCsv(this.data));
+    writeGradebook(this.dir, this.data);
   }
 }
 
@@ -209,6 +285,7 @@ export function mergeGradebooks(dirs: readonly string[], outDir: string): Gradeb
     } else if (merged.source.sha256 !== data.source.sha256) {
       throw new GradebookError(`${file}: made with another instructor notebook than ${[...new Set(origin.values())][0]} (cannot merge)`);
     }
+    if (data.files !== undefined) merged.files = { ...(merged.files ?? {}), ...data.files };
     for (const [id, row] of Object.entries(data.students)) {
       const prev = merged.students[id];
       if (prev !== undefined) {
@@ -224,8 +301,6 @@ export function mergeGradebooks(dirs: readonly string[], outDir: string): Gradeb
     }
   }
   const out = merged!;
-  fs.mkdirSync(outDir, { recursive: true });
-  writeFileAtomic(path.join(outDir, GRADEBOOK_JSON), JSON.stringify(out, null, 1) + "\n");
-  writeFileAtomic(path.join(outDir, GRADEBOOK_CSV), gradebookCsv(out));
+  writeGradebook(outDir, out);
   return out;
 }

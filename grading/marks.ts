@@ -19,44 +19,13 @@
 // is the first line of the failure (<= 300 chars). Inside the JSON, '<', '>' and '-' in strings
 // are \u-escaped, so the marker never ends an HTML comment early and is still plain JSON.
 //
-// The registry (totals) lives on globalThis under Symbol.for("lab4.grading.marks"), so two copies
-// of this module (source and dist, or two package paths) add up to the same totals.
+// The registry (totals) is lib/notebook/marks-registry.ts: process-global, shared with the
+// library's marks summary chart.
 
 import { formatFixed } from "./pyfloat";
+import { getMarks, marksRegistry as registry, type MarkEntry, type MarksOutput } from "../lib/notebook/marks-registry";
 
-export interface MarkEntry {
-  readonly seq: number;
-  readonly label: string | null;
-  readonly total: number;
-  /** Marks awarded; null while an async check is still running. */
-  awarded: number | null;
-  error?: string;
-}
-
-interface MarksRegistry {
-  achieved: number;
-  available: number;
-  entries: MarkEntry[];
-  output: MarksOutput | null;
-}
-
-/** Where results go; by default a tslab kernel's HTML display, else plain text on stdout. */
-export interface MarksOutput {
-  html(html: string): void;
-  text(text: string): void;
-}
-
-const REGISTRY = Symbol.for("lab4.grading.marks");
-
-function registry(): MarksRegistry {
-  const g = globalThis as unknown as Record<symbol, MarksRegistry | undefined>;
-  let r = g[REGISTRY];
-  if (r === undefined) {
-    r = { achieved: 0, available: 0, entries: [], output: null };
-    g[REGISTRY] = r;
-  }
-  return r;
-}
+export { getMarks, type MarkEntry, type MarksOutput, type MarksTotals } from "../lib/notebook/marks-registry";
 
 // ---------------------------------------------------------------------------------------------
 // Output: tslab kernel detection
@@ -265,25 +234,6 @@ export function resetMarks(): void {
   r.achieved = 0;
   r.available = 0;
   r.entries = [];
-}
-
-export interface MarksTotals {
-  marks: number;
-  total: number;
-  /** total > 0 ? 100 * marks / total : 0 */
-  percent: number;
-  entries: readonly Readonly<MarkEntry>[];
-}
-
-/** Current totals (a copy), for tools and tests. */
-export function getMarks(): MarksTotals {
-  const r = registry();
-  return {
-    marks: r.achieved,
-    total: r.available,
-    percent: r.available === 0 ? 0 : (r.achieved * 100.0) / r.available,
-    entries: r.entries.map((e) => ({ ...e })),
-  };
 }
 
 /** tick.summarise_marks(): shows "a / b marks (p%)" with the TOTALMARK comment. */

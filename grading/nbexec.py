@@ -48,7 +48,8 @@ def kernel_start_problem(name, error):
     except Exception as e:  # noqa: BLE001 - the hint must never hide the error itself
         where = f"kernelspec not readable: {e}"
     return (f'cannot start the "{name}" kernel ({where}): {type(error).__name__}: {error}. '
-            "Register it again: bash scripts/setup.sh (it runs npx tslab install --python=/usr/bin/python3 --binary=<repo>/node_modules/.bin/tslab)")
+            "Register it again: bash scripts/setup.sh "
+            "(it runs npx tslab install --python=/usr/bin/python3 --binary=<repo>/node_modules/.bin/tslab)")
 
 
 def section_titles(cells):

@@ -39,14 +39,14 @@ export function readNotebook(file: string): Notebook {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (e) {
-    throw new Error(`${file}: cannot read notebook (${(e as Error).message})`);
+    throw new Error(`${file}: cannot read notebook (${(e as Error).message})`, { cause: e });
   }
   if (text.trim() === "") throw new Error(`${file}: empty file, not a notebook`);
   let nb: unknown;
   try {
     nb = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+    throw new Error(`${file}: not valid JSON (${(e as Error).message})`, { cause: e });
   }
   const o = nb as Partial<Notebook>;
   if (typeof o !== "object" || o === null || !Array.isArray(o.cells))

@@ -6,6 +6,11 @@
 // CPython's formatting or its fromhex grammar and error messages. Formatting uses the exact decimal
 // expansion of the double (BigInt), so every rounding decision is made on the exact value.
 
+import { expSuffix, nonFiniteRepr, pyFloatRepr, pyStrRepr } from "../lib/python/repr";
+
+// Python's repr of floats and str: one home in the library, re-exported under grading's names.
+export { pyFloatRepr as pyRepr, pyStrRepr } from "../lib/python/repr";
+
 /** Python-style exceptions, so notebook users see the names they know from the Python lab. */
 export class PyValueError extends Error {
   override name = "ValueError";
@@ -65,20 +70,10 @@ function isNegative(x: number): boolean {
   return x < 0 || Object.is(x, -0);
 }
 
-function nonFinite(x: number): string {
-  if (Number.isNaN(x)) return "nan";
-  return x > 0 ? "inf" : "-inf";
-}
-
-function expSuffix(e: number): string {
-  const a = Math.abs(e);
-  return (e < 0 ? "e-" : "e+") + (a < 10 ? "0" : "") + String(a);
-}
-
 /** Python `format(x, f".{precision}e")` (also what `f"{x:1.5e}"` gives for precision 5). */
 export function formatExp(x: number, precision: number): string {
   if (!Number.isInteger(precision) || precision < 0) throw new RangeError(`precision must be a non-negative integer, got ${precision}`);
-  if (!Number.isFinite(x)) return nonFinite(x);
+  if (!Number.isFinite(x)) return nonFiniteRepr(x);
   const sign = isNegative(x) ? "-" : "";
   let digits: string;
   let sciExp: number;
@@ -105,7 +100,7 @@ export function formatExp(x: number, precision: number): string {
 /** Python `"%.{precision}f" % x` / `format(x, f".{precision}f")`. */
 export function formatFixed(x: number, precision: number): string {
   if (!Number.isInteger(precision) || precision < 0) throw new RangeError(`precision must be a non-negative integer, got ${precision}`);
-  if (!Number.isFinite(x)) return nonFinite(x);
+  if (!Number.isFinite(x)) return nonFiniteRepr(x);
   const sign = isNegative(x) ? "-" : "";
   const { digits, exp10 } = exactDecimal(x);
   const q = roundHalfEven(digits, -(exp10 + precision));
@@ -115,29 +110,9 @@ export function formatFixed(x: number, precision: number): string {
   return `${sign}${s.slice(0, -precision)}.${s.slice(-precision)}`;
 }
 
-/** Python `repr(x)` for a float (shortest round-trip digits, CPython's layout). */
-export function pyRepr(x: number): string {
-  if (!Number.isFinite(x)) return nonFinite(x);
-  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
-  // JS and CPython both pick the shortest digit string that round-trips, closest to x.
-  const m = /^-?(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(x.toExponential());
-  if (m === null) throw new Error(`unexpected toExponential output for ${x}`);
-  const digits = m[1]! + (m[2] ?? "");
-  const sciExp = Number(m[3]);
-  const sign = x < 0 ? "-" : "";
-  const decpt = sciExp + 1;
-  if (decpt <= -4 || decpt > 16) {
-    const mant = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    return sign + mant + expSuffix(sciExp);
-  }
-  if (decpt <= 0) return `${sign}0.${"0".repeat(-decpt)}${digits}`;
-  if (decpt >= digits.length) return `${sign}${digits}${"0".repeat(decpt - digits.length)}.0`;
-  return `${sign}${digits.slice(0, decpt)}.${digits.slice(decpt)}`;
-}
-
 /** CPython `float.hex(x)`: e.g. 3.0 -> '0x1.8000000000000p+1', 5e-324 -> '0x0.0000000000001p-1022'. */
 export function floatHex(x: number): string {
-  if (!Number.isFinite(x)) return pyRepr(x);
+  if (!Number.isFinite(x)) return pyFloatRepr(x);
   if (x === 0) return Object.is(x, -0) ? "-0x0.0p+0" : "0x0.0p+0";
   const { negative, mantissa, exp2 } = decompose(x);
   const sign = negative ? "-" : "";
@@ -328,20 +303,4 @@ export function floatFromString(s: string): number {
   if (!FLOAT_SYNTAX.test(ascii)) fail();
   // The grammar is now a plain decimal literal, which JS parses with correct rounding like CPython.
   return Number(ascii.replace(/_/g, ""));
-}
-
-/** Python `repr(s)` for a str (enough for error messages: quotes and common escapes). */
-export function pyStrRepr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (ch === quote || ch === "\\") out += "\\" + ch;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (cp < 0x20 || cp === 0x7f) out += "\\x" + cp.toString(16).padStart(2, "0");
-    else out += ch;
-  }
-  return out + quote;
 }

@@ -28,9 +28,13 @@
  * whatever that user can (other submissions, the instructor notebook, the gradebook).
  */
 import { spawnSync } from "node:child_process";
-import { onPath } from "./grade/driver";
 import * as fs from "node:fs";
 import * as path from "node:path";
+
+/** Whether a command is on PATH. */
+export function onPath(cmd: string): boolean {
+  return (process.env.PATH ?? "").split(path.delimiter).some((d) => d !== "" && fs.existsSync(path.join(d, cmd)));
+}
 
 export type SandboxMode = "bwrap" | "none";
 export type SandboxRequest = "auto" | SandboxMode;

@@ -17,7 +17,7 @@ export { uniform_ } from "./nn/init";
 export { argmaxNoGrad } from "./nn/functional";
 
 // Tensor helpers the notebook's Seq2Seq uses (torch.stack, x[1:] without wasm's full copies)
-export { rowSlice, stackRows } from "./nn/lstm-kernels";
+export { rowSlice, stackRows } from "./nn/rows";
 
 // Losses (nn.CrossEntropyLoss; Word2Vec's batch loss, given to the notebook as loss_fn)
 export { crossEntropy, type CrossEntropyOptions } from "./nn/losses";
@@ -84,7 +84,7 @@ export {
 // Distances (scipy's squareform(pdist(wordvecs, "cosine")))
 export { getDistanceMatrix, type DistanceMatrix, type DistanceMetric, type WordVectors } from "./similarity";
 
-// Plots (matplotlib), the marks summary and short error traces (importing ./plot installs them)
+// Plots (matplotlib) and the marks summary
 export {
   plotLoss,
   plotLines,
@@ -92,13 +92,21 @@ export {
   plotEmbeddingPCA,
   plotMarksSummary,
   beginMarksPart,
-  lab4Debug,
   type Series,
   type LineChartOptions,
   type Seq2SeqHistory,
   type EmbeddingPcaOptions,
   type ProbeNeighbours,
 } from "./plot";
+
+// Short error traces in a tslab kernel (see notebook/friendly-errors.ts; LAB4_DEBUG=1 opts out):
+// the notebooks' import of lab4 turns them on here, not as a side effect of a module below.
+export { lab4Debug } from "./notebook";
+import { autoInstallFriendlyErrors } from "./notebook";
+autoInstallFriendlyErrors();
+// ... and tf.buffer's set with its arguments swapped stops where it is written (nn/buffer-guard.ts).
+import { autoInstallBufferSetGuard } from "./nn/buffer-guard";
+autoInstallBufferSetGuard();
 
 // Progress bars and live loss charts (tqdm)
 export {

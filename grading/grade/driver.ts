@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readNotebook, type Notebook } from "../notebook";
-import type { KernelLaunch } from "../sandbox";
+import { onPath, type KernelLaunch } from "../sandbox";
 import { serializeNotebook } from "../release";
 
 export type CellRunStatus = "ok" | "error" | "timeout" | "killed" | "died" | "memory" | "abort" | "not-run" | "skipped";
@@ -87,11 +87,6 @@ export function jupyterPython(): string {
     }
   }
   return "/usr/bin/python3";
-}
-
-/** Whether a command is on PATH. */
-export function onPath(cmd: string): boolean {
-  return (process.env.PATH ?? "").split(path.delimiter).some((d) => d !== "" && fs.existsSync(path.join(d, cmd)));
 }
 
 export function runDriver(job: DriverJob): Promise<DriverRun> {

@@ -1,5 +1,7 @@
 /**
- * `lab4 grade`: the batch. Each submission goes through `scoreSubmission`'s stages, in order:
+ * `lab4 grade`: the batch. First discovery (collect.ts): every file under the input, its student
+ * (from the layout, plus the roster) and the one notebook per student to grade; the others are
+ * refused with their reason. Then each submission goes through `scoreSubmission`'s stages, in order:
  *   1. read: the bytes, or a refusal with the reason (submission.ts)
  *   2. assemble: the submission's answers with the source's test cells, by grade_id (assemble.ts;
  *      the grade cells compiled by checks.ts)
@@ -14,7 +16,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { autogradedNotebook, ensureDir, feedbackNotebook, gradedCells, HtmlRenderer, type Totals } from "../feedback";
-import { Gradebook, type CheckColumn, type GradebookSource, type GradeRow } from "../gradebook";
+import { Gradebook, type CheckColumn, type FileRow, type GradebookSource, type GradeRow, type StudentIdentity } from "../gradebook";
 import { cellSource, readNotebook, type NotebookOutput } from "../notebook";
 import { serializeNotebook, writeFileAtomic } from "../release";
 import { kernelLaunch, probeSandbox, type SandboxProbe, type SandboxRequest } from "../sandbox";
@@ -23,6 +25,8 @@ import { assemble, assembledNotebook, type Assembly } from "./assemble";
 import { jupyterPython, repoRootFrom, runDriver, type CellRun, type DriverRun } from "./driver";
 import { ObservationError, parseObservations, type Observation } from "./observe";
 import { readSubmission, Refusal, type Submission } from "./submission";
+import { collect, type FoundFile, type StudentPlan } from "./collect";
+import { readRoster, type RosterEntry } from "./roster";
 import { validateSource, type ValidatedSource } from "./validate";
 import { judgeCell, type CheckResult } from "./verdict";
 
@@ -46,60 +50,24 @@ export interface GradeOptions {
   released?: boolean;
   /** The installed student kit every kernel runs on (grading/kit.ts). */
   runtime: InstalledKit;
+  /** nbgrader assignment to grade (submitted/<student>/<assignment>/); null: the only one. */
+  assignment?: string | null;
+  /** Roster CSV (id, name, email, section). */
+  roster?: string | null;
   /** Progress lines (default: stdout). */
   log: (line: string) => void;
 }
 
 export interface SubmissionRef {
   student: string;
+  /** Where the bytes are. */
   file: string;
+  /** The file as the instructor knows it (default: `file`); zip entries are `<zip>!/<entry>`. */
+  shown?: string;
 }
 
 export class UsageError extends Error {
   override name = "UsageError";
-}
-
-const STUDENT_ID = /[^A-Za-z0-9._-]+/g;
-
-function studentId(name: string): string {
-  const id = name.replace(STUDENT_ID, "_").replace(/^\.+/, "_");
-  return id === "" ? "_" : id;
-}
-
-/**
- * Submissions named by the arguments: a file is one submission (student = its name without
- * .ipynb); a folder holds *.ipynb files (one per student) and/or one folder per student with its
- * notebook inside (nbgrader's submitted/<student>/ layout; with several notebooks, lab4.ipynb).
- */
-export function findSubmissions(args: readonly string[]): SubmissionRef[] {
-  const subs: SubmissionRef[] = [];
-  const add = (student: string, file: string) => subs.push({ student: studentId(student), file });
-  for (const a of args) {
-    if (!fs.existsSync(a)) throw new UsageError(`${a}: no such file or folder`);
-    const st = fs.statSync(a);
-    if (st.isFile()) {
-      add(path.basename(a).replace(/\.ipynb$/i, ""), a);
-      continue;
-    }
-    for (const e of fs.readdirSync(a, { withFileTypes: true }).sort((x, y) => x.name.localeCompare(y.name))) {
-      if (e.name.startsWith(".")) continue;
-      const p = path.join(a, e.name);
-      if (e.isFile() && /\.ipynb$/i.test(e.name)) add(e.name.replace(/\.ipynb$/i, ""), p);
-      else if (e.isDirectory()) {
-        const nbs = fs.readdirSync(p).filter((f) => /\.ipynb$/i.test(f) && !f.startsWith("."));
-        if (nbs.length === 1) add(e.name, path.join(p, nbs[0]!));
-        else if (nbs.includes("lab4.ipynb")) add(e.name, path.join(p, "lab4.ipynb"));
-        else if (nbs.length > 1) add(e.name, p); // refused later: several notebooks
-      }
-    }
-  }
-  const seen = new Map<string, string>();
-  for (const s of subs) {
-    const prev = seen.get(s.student);
-    if (prev !== undefined) throw new UsageError(`two submissions for student ${s.student}: ${prev} and ${s.file}`);
-    seen.set(s.student, s.file);
-  }
-  return subs.sort((a, b) => (a.student < b.student ? -1 : a.student > b.student ? 1 : 0));
 }
 
 /** Shard i of n (1-based): every n-th submission in student order, starting at the i-th. */
@@ -210,7 +178,7 @@ export function prepareBatch(opts: GradeOptions): BatchContext {
 function emptyRow(ref: SubmissionRef, ctx: BatchContext, sha: string): GradeRow {
   return {
     student: ref.student,
-    file: ref.file,
+    file: ref.shown ?? ref.file,
     sha256: sha,
     status: "refused",
     reason: "",
@@ -247,11 +215,10 @@ export interface Scored {
 function readStage(ref: SubmissionRef, ctx: BatchContext, t0: number): { row: GradeRow; sub: Submission | null } {
   let bytes: Buffer;
   try {
-    if (fs.statSync(ref.file).isDirectory()) throw new Refusal("a folder with several notebooks (name the one to grade lab4.ipynb)");
     bytes = fs.readFileSync(ref.file);
   } catch (e) {
     const row = emptyRow(ref, ctx, "");
-    row.reason = e instanceof Refusal ? `${ref.file}: ${e.message}` : `${ref.file}: cannot read (${(e as Error).message})`;
+    row.reason = `${ref.shown ?? ref.file}: cannot read (${(e as Error).message})`;
     return { row, sub: null };
   }
   const row = emptyRow(ref, ctx, sha256(bytes));
@@ -260,7 +227,7 @@ function readStage(ref: SubmissionRef, ctx: BatchContext, t0: number): { row: Gr
     return { row, sub: readSubmission(ref.file, { name: String(ks.name), language: String(ks.language) }) };
   } catch (e) {
     if (!(e instanceof Refusal)) throw e;
-    row.reason = `${ref.file}: ${e.message}`;
+    row.reason = `${ref.shown ?? ref.file}: ${e.message}`;
     row.seconds = (Date.now() - t0) / 1000;
     return { row, sub: null };
   }
@@ -430,31 +397,102 @@ export interface BatchSummary {
   skipped: number;
   seconds: number;
   rows: GradeRow[];
+  /** Per file: every file seen = graded + refused + failed + skipped (already done). */
+  files: { seen: number; graded: number; refused: number; failed: number; skipped: number };
+  /** Roster ids that matched no submission. */
+  rosterUnmatched: string[];
   /** Every student of this run's share (graded now or already done). */
   students: string[];
 }
 
-/** Grades the submissions named by `args` into opts.outDir. */
+/** The student's identity: what the layout says, completed by the roster. */
+export function identityOf(p: StudentPlan, roster: ReadonlyMap<string, RosterEntry> | null): StudentIdentity {
+  const f = p.chosen ?? p.files[0]!;
+  const r = roster?.get(p.student) ?? null;
+  return { layout: f.layout, name: r?.name ?? f.name, email: r?.email ?? null, section: r?.section ?? null, lmsId: f.lmsId, lmsFileId: f.lmsFileId, inRoster: r !== null };
+}
+
+/** The row of a student none of whose files can be graded. */
+function refusedStudentRow(p: StudentPlan, ctx: BatchContext): GradeRow {
+  const row = emptyRow({ student: p.student, file: p.files[0]!.shown }, ctx, "");
+  const why = p.files.map((f) => `${f.shown}: ${f.refused}`);
+  row.reason = p.files.length === 1 ? why[0]! : `no notebook to grade among ${p.files.length} files: ${why.join("; ")}`;
+  return row;
+}
+
+/** One account line: every file seen, and what became of it. */
+export function accountLine(f: BatchSummary["files"]): string {
+  return `files seen: ${f.seen} = ${f.graded} graded + ${f.refused} refused + ${f.skipped} skipped (already done)${f.failed > 0 ? ` + ${f.failed} failed` : ""}`;
+}
+
+/** Grades the submissions named by `args` (files, folders, zips; grade/collect.ts) into opts.outDir. */
 export async function gradeBatch(args: readonly string[], opts: GradeOptions): Promise<BatchSummary> {
   const t0 = Date.now();
-  const all = findSubmissions(args);
-  const mine = shardOf(all, opts.shard);
+  const roster = opts.roster ? readRoster(opts.roster) : null;
+  const found = await collect(args, opts.assignment ?? null);
+  try {
+    return await gradeCollected(found.files, found.students, roster, opts, t0, found.cleanup);
+  } finally {
+    found.cleanup();
+  }
+}
+
+async function gradeCollected(
+  allFiles: readonly FoundFile[],
+  students: readonly StudentPlan[],
+  roster: ReadonlyMap<string, RosterEntry> | null,
+  opts: GradeOptions,
+  t0: number,
+  cleanup: () => void,
+): Promise<BatchSummary> {
+  const plans = shardOf(students, opts.shard);
+  const mine = new Set(plans.map((p) => p.student));
+  // files no student can be told for go with the first shard
+  const files = allFiles.filter((f) => (f.student === null ? opts.shard === null || opts.shard.index === 1 : mine.has(f.student)));
   const ctx = prepareBatch(opts);
   const book = new Gradebook(opts.outDir, gradebookSource(ctx.source, ctx.sourceSha), opts.force);
-  book.save();
-  const todo: SubmissionRef[] = [];
+  const rosterUnmatched = roster === null ? [] : [...roster.keys()].filter((id) => !students.some((p) => p.student === id)).sort();
+  if (roster !== null) book.setRosterUnmatched(rosterUnmatched);
+  if (rosterUnmatched.length > 0) opts.log(`lab4 grade: ${rosterUnmatched.length} roster id(s) match no submission: ${rosterUnmatched.join(", ")}`);
+  const fileRow = (f: FoundFile, status: FileRow["status"], reason: string): FileRow => ({ file: f.shown, student: f.student, status, reason, layout: f.layout });
+  const count = { seen: files.length, graded: 0, refused: 0, failed: 0, skipped: 0 };
+  book.putFiles(files.filter((f) => f.refused !== null).map((f) => fileRow(f, "refused", f.refused!)));
+  count.refused += files.filter((f) => f.refused !== null).length;
+  const identities = new Map(plans.map((p) => [p.student, identityOf(p, roster)]));
+  const stamp = (row: GradeRow, p: StudentPlan) => {
+    const f = p.chosen ?? p.files[0]!;
+    row.identity = identities.get(p.student)!;
+    row.late = f.late;
+    row.submittedAt = f.submittedAt;
+  };
+  const todo: Array<{ ref: SubmissionRef; plan: StudentPlan }> = [];
   let skipped = 0;
-  for (const s of mine) {
+  for (const p of plans) {
+    if (p.chosen === null) {
+      const row = refusedStudentRow(p, ctx);
+      stamp(row, p);
+      book.put(row);
+      continue;
+    }
+    const ref: SubmissionRef = { student: p.student, file: p.chosen.path!, shown: p.chosen.shown };
     let sha = "";
     try {
-      sha = fs.statSync(s.file).isFile() ? sha256(fs.readFileSync(s.file)) : "";
+      sha = sha256(fs.readFileSync(ref.file));
     } catch {
       /* unreadable: graded (refused) below */
     }
-    if (!opts.force && sha !== "" && book.isDone(s.student, sha)) skipped++;
-    else todo.push(s);
+    if (!opts.force && sha !== "" && book.isDone(p.student, sha)) {
+      skipped++;
+      count.skipped++;
+      // the row stands; who the student is follows this run's layout and roster
+      const prev = { ...book.rows[p.student]! };
+      stamp(prev, p);
+      book.putFiles([fileRow(p.chosen, prev.status, prev.reason)]);
+      book.put(prev);
+    } else todo.push({ ref, plan: p });
   }
-  const shardText = opts.shard ? ` (shard ${opts.shard.index}/${opts.shard.count} of ${all.length})` : "";
+  book.save();
+  const shardText = opts.shard ? ` (shard ${opts.shard.index}/${opts.shard.count} of ${students.length})` : "";
   opts.log(
     `lab4 grade: ${todo.length} to grade, ${skipped} already done${shardText}; ${opts.jobs} at a time; sandbox: ${ctx.probe.mode} (${ctx.probe.reason})`,
   );
@@ -463,8 +501,11 @@ export async function gradeBatch(args: readonly string[], opts: GradeOptions): P
   let done = 0;
   const worker = async (slot: number) => {
     while (next < todo.length) {
-      const ref = todo[next++]!;
+      const { ref, plan } = todo[next++]!;
       const row = await gradeSubmission(ref, slot, ctx);
+      stamp(row, plan);
+      book.putFiles([fileRow(plan.chosen!, row.status, row.reason)]);
+      count[row.status]++;
       book.put(row);
       rows.push(row);
       done++;
@@ -479,6 +520,7 @@ export async function gradeBatch(args: readonly string[], opts: GradeOptions): P
   // remove the work folders in use (they hold hidden tests). Drivers and kernels die with us.
   const onSignal = (sig: NodeJS.Signals) => {
     for (const d of ctx.active) fs.rmSync(d, { recursive: true, force: true });
+    cleanup(); // extracted zips
     opts.log(`lab4 grade: interrupted (${sig}); ${done} submission(s) of this run are in ${opts.outDir}; run again to continue`);
     process.exit(130);
   };
@@ -498,6 +540,8 @@ export async function gradeBatch(args: readonly string[], opts: GradeOptions): P
     skipped,
     seconds: (Date.now() - t0) / 1000,
     rows,
-    students: mine.map((s) => s.student),
+    files: count,
+    rosterUnmatched,
+    students: [...mine].sort(),
   };
 }

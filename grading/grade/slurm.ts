@@ -16,7 +16,8 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { findSubmissions, UsageError } from "./run";
+import { collect } from "./collect";
+import { UsageError } from "./run";
 
 export interface SlurmRequest {
   /** Array tasks (shards). */
@@ -246,16 +247,25 @@ export interface SlurmGrade {
 }
 
 /** `lab4 grade ... --slurm N`: writes the scripts, submits them, says where everything will be. */
-export function gradeOnSlurm(req: SlurmRequest, g: SlurmGrade, log: (line: string) => void, cli: string, env: NodeJS.ProcessEnv = process.env): { arrayId: string; mergeId: string; plan: SlurmPlan } {
+export async function gradeOnSlurm(
+  req: SlurmRequest,
+  g: SlurmGrade,
+  log: (line: string) => void,
+  cli: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ arrayId: string; mergeId: string; plan: SlurmPlan }> {
   if (g.options.has("--shard")) throw new UsageError("--slurm N makes the shards itself: drop --shard");
-  const submissions = findSubmissions(g.positional).length;
+  // the students the shards will share out (each task collects the same inputs again itself)
+  const found = await collect(g.positional, g.options.get("--assignment") ?? null);
+  found.cleanup();
+  const submissions = found.students.length;
   if (submissions === 0) throw new UsageError(`lab4 grade --slurm: no submissions in ${g.positional.join(" ")}`);
   if (req.tasks > submissions) throw new UsageError(`--slurm ${req.tasks}: only ${submissions} submission(s) to share; ask for at most ${submissions} tasks`);
   if (!fs.existsSync(cli)) throw new UsageError(`lab4 grade --slurm: ${cli} is missing (run npm run build)`);
   const gradeArgs = [...g.positional.map((a) => path.resolve(a)), "--kit", g.kitDir, "--kit-install", g.kitInstall];
   for (const [k, v] of g.options) {
     if (k === "--out" || k === "--kit" || k === "--kit-install") continue;
-    gradeArgs.push(k, k === "--source" ? path.resolve(v) : v);
+    gradeArgs.push(k, k === "--source" || k === "--roster" ? path.resolve(v) : v);
   }
   gradeArgs.push(...g.flags);
   const plan = writeSlurmScripts({ request: req, outDir: g.outDir, gradeArgs, submissions, jobs: g.jobs, memoryMb: g.memoryMb, env: g.env, node: process.execPath, cli });

@@ -80,11 +80,6 @@ function exclusive<T>(fn: () => Promise<T>): Promise<T> {
   return run;
 }
 
-interface Captured {
-  outputs: NotebookOutput[];
-  printed: string[];
-}
-
 /** Evaluates a check function, capturing what the grading functions print. */
 async function evaluate(fn: () => unknown): Promise<{ error: string | null; printed: string[] }> {
   const printed: string[] = [];

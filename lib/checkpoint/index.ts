@@ -33,7 +33,7 @@ export function loadCheckpoint(model: Module, file: string): Record<string, stri
     try {
       model.assertStateFits(new Map([...f.entries].map(([n, e]) => [n, e.shape])));
     } catch (e) {
-      throw new Error(`checkpoint ${file} does not fit this model: ${(e as Error).message}`);
+      throw new Error(`checkpoint ${file} does not fit this model: ${(e as Error).message}`, { cause: e });
     }
     // Integer tensors can fail to convert (int64 beyond int32): decode them all before assigning any.
     const early = new Map<string, DecodedTensor>();

@@ -201,7 +201,7 @@ export class SafetensorsFile {
     try {
       this.fd = fs.openSync(file, "r");
     } catch (e) {
-      throw new Error(`cannot read checkpoint ${file}: ${(e as Error).message}`);
+      throw new Error(`cannot read checkpoint ${file}: ${(e as Error).message}`, { cause: e });
     }
     try {
       const size = fs.fstatSync(this.fd).size;
@@ -277,8 +277,10 @@ function tensorBytes(item: Planned): Uint8Array {
   if (LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, item.bytes);
   const out = new Uint8Array(item.bytes);
   const dv = new DataView(out.buffer);
-  for (let i = 0; i < item.t.size; i++)
-    item.dtype === "F32" ? dv.setFloat32(4 * i, values[i] as number, true) : dv.setInt32(4 * i, values[i] as number, true);
+  for (let i = 0; i < item.t.size; i++) {
+    if (item.dtype === "F32") dv.setFloat32(4 * i, values[i] as number, true);
+    else dv.setInt32(4 * i, values[i] as number, true);
+  }
   return out;
 }
 
@@ -339,6 +341,6 @@ export function writeSafetensors(file: string, tensors: Map<string, tf.Tensor>, 
   } catch (e) {
     if (fd !== null) fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
-    throw new Error(`cannot write checkpoint ${file}: ${(e as Error).message}`);
+    throw new Error(`cannot write checkpoint ${file}: ${(e as Error).message}`, { cause: e });
   }
 }

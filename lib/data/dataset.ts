@@ -13,15 +13,10 @@
  * kernel marks again, for the rest of the notebook; packed they are 10 MB of Int32Array.
  */
 import { inspect } from "node:util";
+import { pyStrRepr } from "../python/repr";
 
 /** The loosest row type: a record of named fields. */
 export type DatasetRow = Record<string, unknown>;
-
-/** Python's `repr` of a short str (enough for column names): single quotes unless the text has one. */
-function pyRepr(s: string): string {
-  if (s.includes("'") && !s.includes('"')) return `"${s}"`;
-  return `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-}
 
 /** Indents every line after the first by `pad` (HF nests a Dataset's repr inside DatasetDict's). */
 function indentTail(text: string, pad: string): string {
@@ -171,7 +166,7 @@ export class Dataset<R extends object = DatasetRow> implements Iterable<R> {
   requireColumn(name: string): void {
     if (!this.features.includes(name)) {
       throw new Error(
-        `Dataset has no column ${pyRepr(name)}; available columns: ${this.features.map(pyRepr).join(", ")}`,
+        `Dataset has no column ${pyStrRepr(name)}; available columns: ${this.features.map(pyStrRepr).join(", ")}`,
       );
     }
   }
@@ -236,7 +231,7 @@ export class Dataset<R extends object = DatasetRow> implements Iterable<R> {
   toString(): string {
     return (
       "Dataset({\n" +
-      `    features: [${this.features.map(pyRepr).join(", ")}],\n` +
+      `    features: [${this.features.map(pyStrRepr).join(", ")}],\n` +
       `    num_rows: ${this.rows.length}\n` +
       "})"
     );
@@ -265,7 +260,7 @@ export class DatasetDict<R extends object = DatasetRow> {
     const ds = this.splits.get(split);
     if (ds === undefined) {
       throw new Error(
-        `DatasetDict has no split ${pyRepr(split)}; available splits: ${this.keys().map(pyRepr).join(", ")}`,
+        `DatasetDict has no split ${pyStrRepr(split)}; available splits: ${this.keys().map(pyStrRepr).join(", ")}`,
       );
     }
     return ds;

@@ -11,6 +11,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
+import { repoRoot } from "../engine/repo-root";
 
 /** Environment variable that replaces `<repo>/data` as the data directory. */
 export const DATA_DIR_ENV = "LAB4_DATA_DIR";
@@ -30,32 +31,6 @@ export const DATA_SHA256: Readonly<Record<string, string>> = Object.freeze({
   "multi30k/test.en": "399a4382932c1aadd3ceb9bef1008d388a64c76d4ae4e9d4728c6f4301cac182",
   "nltk_stopwords_english.txt": "019f104ba2ed07436d05f9cdd3383034ad66014edc27fc651f837e1a038b6451",
 });
-
-let cachedRepoRoot: string | undefined;
-
-/**
- * The repository root: the nearest ancestor of this file holding the `lab4` package.json. Walking up
- * (instead of a fixed `../..`) works from `lib/` (tsx), from `dist/lib/` (built) and through the
- * `node_modules/lab4` symlink the notebooks use (Node resolves it to the real path).
- */
-export function repoRoot(): string {
-  if (cachedRepoRoot !== undefined) return cachedRepoRoot;
-  let dir = __dirname;
-  for (;;) {
-    const pkg = path.join(dir, "package.json");
-    if (existsSync(pkg)) {
-      try {
-        const name: unknown = (JSON.parse(readFileSync(pkg, "utf8")) as { name?: unknown }).name;
-        if (name === "lab4") return (cachedRepoRoot = dir);
-      } catch {
-        // An unreadable package.json belongs to something else; keep walking up.
-      }
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the lab4 repository root above ${__dirname}`);
-    dir = parent;
-  }
-}
 
 /** The data directory: `$LAB4_DATA_DIR` if set, else `<repo>/data`. */
 export function dataDir(): string {

@@ -43,7 +43,7 @@ export function parseTweetsCsv(text: string, file: string, columns: readonly str
   try {
     records = parse(text, { bom: true, relax_column_count: true }) as string[][];
   } catch (e) {
-    throw new Error(`${file}: not a valid CSV file: ${(e as Error).message}`);
+    throw new Error(`${file}: not a valid CSV file: ${(e as Error).message}`, { cause: e });
   }
   if (records.length === 0) throw new Error(`${file}: empty file (expected a header ${columns.join(",")})`);
   const header = records[0];

@@ -35,6 +35,7 @@ export interface Candidate {
 export function optionalRequire(id: string): unknown {
   try {
     // A computed id keeps TypeScript (and bundlers) from resolving optional packages.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the id is only known at run time
     return require(id) as unknown;
   } catch (e) {
     const err = e as { code?: string; message?: string };

@@ -13,7 +13,7 @@
  * are registered, so plain `tf` works without `initBackend` (see setup.ts).
  */
 import "./setup";
-import { installTapeMemoryFix } from "../nn/tape-memory";
+import { installTapeMemoryFix } from "./tape-memory";
 import * as tf from "@tensorflow/tfjs-core";
 import { BACKEND_NAMES, defaultCandidates, selectBackend, type BackendInfo, type BackendName } from "./backends";
 import { silenceCpuNodeHint } from "./setup";

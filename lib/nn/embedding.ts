@@ -2,7 +2,7 @@ import "../engine/setup";
 import * as tf from "@tensorflow/tfjs-core";
 import { inspect } from "node:util";
 import { Module } from "./module";
-import { addIntoGradient } from "./tape-memory";
+import { addIntoGradient } from "../engine/tape-memory";
 import { addRowSumsInPlace } from "../engine/kernels";
 import { Random, globalRandom } from "../random";
 import { checkAssigned, formatParameter, variableFrom, variableFromValues } from "./param-display";
@@ -46,7 +46,8 @@ function lookup(w: tf.Tensor2D, idsTensor: tf.Tensor, ids: Int32Array): tf.Tenso
 /**
  * `nn.Embedding(num_embeddings, embedding_dim)`: a lookup table `weight` [num, dim], initialised
  * N(0, 1) like PyTorch (from our seeded generator). `forward(ids)` with int32 ids of any shape gives
- * [...ids.shape, dim]; an id outside [0, num) is an Error (PyTorch: IndexError). Its gradient is
+ * [...ids.shape, dim]; float ids or an id outside [0, num) is an Error in Spanish naming the fix
+ * (PyTorch: IndexError). Its gradient is
  * tf.gather's (UnsortedSegmentSum, supplied for wasm by lib/engine; see `lookup`).
  *
  * The weight can be replaced as the seed does: `layer.weight = tf.range(0, size).reshape([size, 1])`
@@ -85,11 +86,18 @@ export class Embedding extends Module {
   forward(ids: tf.Tensor | number | number[] | number[][]): tf.Tensor {
     const t = ids instanceof tf.Tensor ? ids : tf.tensor(ids, undefined, "int32");
     try {
-      if (t.dtype !== "int32") throw new Error(`Embedding expects int32 ids, got ${t.dtype}`);
+      if (t.dtype !== "int32")
+        throw new Error(
+          `Embedding: los índices deben ser int32 y son ${t.dtype} [${t.shape.join(", ")}]: la capa recibe índices de palabras ` +
+            `(no vectores one-hot ni embeddings); créelos con tf.tensor(ids, undefined, "int32") o use tf.cast(ids, "int32")`,
+        );
       const v = t.dataSync();
       for (let i = 0; i < v.length; i++)
         if (v[i] < 0 || v[i] >= this.numEmbeddings)
-          throw new Error(`Embedding: id ${v[i]} is out of range [0, ${this.numEmbeddings})`);
+          throw new Error(
+            `Embedding: el índice ${v[i]} está fuera de [0, ${this.numEmbeddings}): la capa se creó para ${this.numEmbeddings} ` +
+              "palabras (¿Embedding(...) recibió el tamaño del vocabulario de estos índices?)",
+          );
       return lookup(this.w as tf.Tensor2D, t, Int32Array.from(v));
     } finally {
       if (t !== ids) t.dispose();

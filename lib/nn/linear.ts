@@ -2,7 +2,7 @@ import "../engine/setup";
 import * as tf from "@tensorflow/tfjs-core";
 import { inspect } from "node:util";
 import { Module } from "./module";
-import { addIntoGradient } from "./tape-memory";
+import { addIntoGradient } from "../engine/tape-memory";
 import { addProductInto, columnSums } from "../engine/kernels";
 import { Random, globalRandom } from "../random";
 import { checkAssigned, formatParameter, variableFrom, variableFromValues } from "./param-display";

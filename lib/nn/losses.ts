@@ -1,14 +1,34 @@
 import "../engine/setup";
 import * as tf from "@tensorflow/tfjs-core";
-import { asCpuBackend, asWasmBackend, ensureOnWasm } from "../engine/kernels/backend-access";
-import type { KernelFunc } from "../engine/kernels/registry";
-import { nativeBlas } from "../engine/kernels/native-blas";
+import { defineKernel, nativeBlas } from "../engine/kernels";
 
 export interface CrossEntropyOptions {
   /** Targets equal to this are skipped (PyTorch's `ignore_index`, default -100). */
   ignoreIndex?: number;
   /** Use the fused JS kernel on cpu/wasm (default true); false forces tensor ops (tests). */
   fused?: boolean;
+}
+
+/** Shapes and dtypes of `crossEntropy(logits, targets)`, with Spanish errors naming the usual fix. */
+function checkCrossEntropyArgs(logits: tf.Tensor, targets: tf.Tensor): void {
+  const shape = (t: tf.Tensor) => `[${t.shape.join(", ")}]`;
+  if (logits.dtype === "int32" && targets.dtype !== "int32")
+    throw new Error(
+      `crossEntropy: los argumentos están invertidos (recibió ${logits.dtype} ${shape(logits)} y ${targets.dtype} ${shape(targets)}): ` +
+        "primero las predicciones (float32 [N, clases]) y después los objetivos (índices int32 [N])",
+    );
+  if (logits.rank !== 2)
+    throw new Error(
+      `crossEntropy: las predicciones deben ser [N, clases] y son ${shape(logits)}: ` +
+        "aplánelas con tf.reshape(output, [-1, output_dim]) (el .view(-1, output_dim) del original)",
+    );
+  if (targets.rank !== 1 || targets.shape[0] !== logits.shape[0])
+    throw new Error(
+      `crossEntropy: hay ${logits.shape[0]} filas de predicciones y los objetivos son ${shape(targets)}, deben ser [${logits.shape[0]}]: ` +
+        "aplánelos con tf.reshape(trg, [-1]) y quite el primer paso a ambos (output[1:] y trg[1:])",
+    );
+  if (targets.dtype !== "int32")
+    throw new Error(`crossEntropy: los objetivos deben ser índices int32 y son ${targets.dtype}: conviértalos con tf.cast(trg, "int32")`);
 }
 
 /**
@@ -18,16 +38,17 @@ export interface CrossEntropyOptions {
  */
 export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, opts: CrossEntropyOptions = {}): tf.Scalar {
   const ignoreIndex = opts.ignoreIndex ?? -100;
-  if (logits.rank !== 2) throw new Error(`crossEntropy: logits must be [N, C], got [${logits.shape.join(", ")}]`);
-  if (targets.rank !== 1 || targets.shape[0] !== logits.shape[0])
-    throw new Error(`crossEntropy: targets must be [${logits.shape[0]}] to match logits [${logits.shape.join(", ")}], got [${targets.shape.join(", ")}]`);
-  if (targets.dtype !== "int32") throw new Error(`crossEntropy: targets must be int32 class ids, got ${targets.dtype}`);
+  checkCrossEntropyArgs(logits, targets);
   const c = logits.shape[1];
   const t = targets.dataSync();
   let kept = 0;
   for (let i = 0; i < t.length; i++) {
     if (t[i] === ignoreIndex) continue;
-    if (t[i] < 0 || t[i] >= c) throw new Error(`crossEntropy: target ${t[i]} at row ${i} is out of range [0, ${c})`);
+    if (t[i] < 0 || t[i] >= c)
+      throw new Error(
+        `crossEntropy: el objetivo ${t[i]} de la fila ${i} está fuera de [0, ${c}): las predicciones tienen ${c} clases ` +
+          "(¿la capa de salida tiene el tamaño del vocabulario de destino?)",
+      );
     kept++;
   }
   const rows = new Int32Array(kept);
@@ -100,41 +121,26 @@ export function pairedSoftmaxCE(
 // Attribute withGrad: [loss, grad] when true, [loss] only when false (the forward pass: the gradient
 // is computed in the backward pass, so no [U, C] buffer is allocated while the forward's own
 // [U, C] intermediates are all still alive — that was the Seq2Seq step's memory peak).
-const wasmPairedCE: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = asWasmBackend(backend);
-  const { logits, rows, targets } = inputs as Record<string, tf.TensorInfo>;
-  const withGrad = attrs?.withGrad !== false;
-  const [U, C] = logits.shape;
-  ensureOnWasm(b, logits, rows, targets);
-  const loss = b.makeOutput([], "float32");
-  const grad = withGrad ? b.makeOutput([U, C], "float32") : null;
-  const z = b.typedArrayFromHeap(logits) as Float32Array; // views after the allocations
-  const native = useNativeCE ? nativeBlas() : undefined;
-  const rv = b.typedArrayFromHeap(rows);
-  const tv = b.typedArrayFromHeap(targets);
-  const gv = grad ? (b.typedArrayFromHeap(grad) as Float32Array) : null;
-  // The same loops in C (native/sgemm) when built, with a vectorised exp: on the Seq2Seq logits
-  // [1920, 5893] 8 ms (loss) / 12 ms (with gradient), vs 42 / 47 ms with glibc expf and ~3x that in JS.
-  const value =
-    native && rv instanceof Int32Array && tv instanceof Int32Array ? native.pairedSoftmaxCE(z, U, C, rv, tv, gv) : pairedSoftmaxCE(z, U, C, rv, tv, gv);
-  (b.typedArrayFromHeap(loss) as Float32Array)[0] = value;
-  return grad ? [loss, grad] : [loss];
-};
-
-const cpuPairedCE: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = asCpuBackend(backend);
-  const { logits, rows, targets } = inputs as Record<string, tf.TensorInfo>;
-  const withGrad = attrs?.withGrad !== false;
-  const [U, C] = logits.shape;
-  const get = (t: tf.TensorInfo) => b.data.get(t.dataId).values as Float32Array | Int32Array;
-  const grad = withGrad ? new Float32Array(U * C) : null;
-  const value = pairedSoftmaxCE(get(logits) as Float32Array, U, C, get(rows), get(targets), grad);
-  const loss = b.makeTensorInfo([], "float32", Float32Array.of(value));
-  return grad ? [loss, b.makeTensorInfo([U, C], "float32", grad)] : [loss];
-};
-
-for (const [backendName, kernelFunc] of [["wasm", wasmPairedCE], ["cpu", cpuPairedCE]] as const)
-  if (!tf.getKernel(KERNEL, backendName)) tf.registerKernel({ kernelName: KERNEL, backendName, kernelFunc });
+const kernel = defineKernel({
+  name: KERNEL,
+  run: (ctx, { inputs, attrs }) => {
+    const { logits, rows, targets } = inputs as Record<string, tf.TensorInfo>;
+    const withGrad = attrs?.withGrad !== false;
+    const [U, C] = logits.shape;
+    const loss = ctx.alloc([]);
+    const grad = withGrad ? ctx.alloc([U, C]) : null;
+    const z = ctx.view(logits) as Float32Array; // views after the allocations
+    const rv = ctx.view(rows);
+    const tv = ctx.view(targets);
+    const gv = grad ? (ctx.view(grad) as Float32Array) : null;
+    // On wasm, the same loops in C (native/sgemm) when built, with a vectorised exp.
+    const native = ctx.backend === "wasm" && useNativeCE ? nativeBlas() : undefined;
+    const value =
+      native && rv instanceof Int32Array && tv instanceof Int32Array ? native.pairedSoftmaxCE(z, U, C, rv, tv, gv) : pairedSoftmaxCE(z, U, C, rv, tv, gv);
+    (ctx.view(loss) as Float32Array)[0] = value;
+    return grad ? [loss, grad] : [loss];
+  },
+});
 
 /**
  * Mean cross-entropy over pairs (rows[i], targets[i]) whose logits are row `rows[i]` of `logits`:
@@ -163,7 +169,7 @@ export function pairedCrossEntropy(
   }
   const lg = logits.dtype === "float32" ? logits : (tf.cast(logits, "float32") as tf.Tensor2D);
   try {
-    if ((opts.fused ?? true) && tf.getKernel(KERNEL, tf.getBackend())) {
+    if ((opts.fused ?? true) && kernel.available()) {
       // tfjs types customGrad's arguments as (Tensor | GradSaveFunc)[]; ours are (x, save).
       const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
         const x = args[0] as tf.Tensor;
@@ -172,7 +178,7 @@ export function pairedCrossEntropy(
           const r = tf.tensor1d(rows, "int32");
           const t = tf.tensor1d(targets, "int32");
           try {
-            return tf.engine().runKernel(KERNEL, { logits: z, rows: r, targets: t }, { withGrad }) as tf.Tensor[];
+            return kernel.run({ logits: z, rows: r, targets: t }, { withGrad });
           } finally {
             tf.dispose([r, t]);
           }

@@ -4,9 +4,10 @@ import { dropout } from "./dropout";
 import { uniform_ } from "./init";
 import { Random, globalRandom } from "../random";
 import { scaledBias, stepWeights } from "./lstm-ops";
-import { addProductInto, transposedProductsAreFast } from "../engine/kernels";
-import { addIntoGradient } from "./tape-memory";
-import { lstmBwdCell, lstmFwdCell, lstmFwdOut, rowSlice, stackRows, sumRows, transpose2d } from "./lstm-kernels";
+import { addProductInto, columnSums, transposedProductsAreFast } from "../engine/kernels";
+import { addIntoGradient } from "../engine/tape-memory";
+import { lstmBwdCell, lstmFwdCell, lstmFwdOut } from "./lstm-kernels";
+import { rowSlice, stackRows, transpose2d } from "./rows";
 
 /*
  * Multi-layer LSTM with PyTorch's semantics (torch.nn.LSTM, batch_first=False, unidirectional):
@@ -128,7 +129,7 @@ export function lstmLayer(
       const dGAll = tf.concat(dGates, 0) as tf.Tensor2D; // [T·B, 4H]
       const dX = tf.reshape(tf.matMul(dGAll, wIhS), [T, B, inSize]);
       if (transposedProductsAreFast()) {
-        const dB = sumRows(dGAll);
+        const dB = columnSums(dGAll, { method: "product" });
         // A step-by-step decoder calls this layer once per step: add into the later steps' sums.
         const dWih = addIntoGradient(wIhIn, (acc) => addProductInto(acc, dGAll, xS, true, false)) ?? tf.matMul(dGAll, xS, true, false);
         const dWhh = addIntoGradient(wHhIn, (acc) => addProductInto(acc, dGAll, hPrevS, true, false)) ?? tf.matMul(dGAll, hPrevS, true, false);
@@ -143,6 +144,31 @@ export function lstmLayer(
     return { value, gradFunc };
   });
   return op(x, h0, c0, wIh, wHh, bIh, bHh) as tf.Tensor3D;
+}
+
+/**
+ * The input a student passes: float32 [len, batch, inputSize]. Shape and dtype only (no data read);
+ * Spanish errors name the usual cause: ids not embedded, a missing length axis, emb_dim mixed up.
+ */
+function checkInput(x: tf.Tensor, inputSize: number): void {
+  const shape = `[${x.shape.join(", ")}]`;
+  if (x.dtype !== "float32")
+    throw new Error(
+      `LSTM: la entrada debe ser float32 [largo, batch, ${inputSize}] y es ${x.dtype} ${shape}: ` +
+        "pase primero los índices por la capa de embedding (this.embedding.forward(...))",
+    );
+  if (x.rank !== 3) {
+    const fix =
+      x.rank === 2 && x.shape[1] === inputSize
+        ? "agregue el eje del largo con tf.expandDims(input, 0) antes del embedding (el unsqueeze(0) del original)"
+        : `debe tener 3 ejes: largo de la secuencia, batch y ${inputSize} features`;
+    throw new Error(`LSTM: la entrada debe ser [largo, batch, ${inputSize}] y es ${shape}: ${fix}`);
+  }
+  if (x.shape[2] !== inputSize)
+    throw new Error(
+      `LSTM: la entrada tiene ${x.shape[2]} features por paso y este LSTM espera ${inputSize}: ` +
+        "el primer argumento de LSTM(...) es el tamaño del embedding (emb_dim) que recibe",
+    );
 }
 
 export interface LSTMOptions {
@@ -204,15 +230,17 @@ export class LSTM extends Module {
    * [numLayers, batch, H].
    */
   forward(x: tf.Tensor3D, state?: [tf.Tensor3D, tf.Tensor3D]): [tf.Tensor3D, [tf.Tensor3D, tf.Tensor3D]] {
-    if (x.rank !== 3) throw new Error(`LSTM: expected input [len, batch, ${this.inputSize}], got [${x.shape.join(", ")}]`);
-    const [, B, F] = x.shape;
-    if (F !== this.inputSize) throw new Error(`LSTM: input has ${F} features, expected ${this.inputSize}`);
+    checkInput(x, this.inputSize);
+    const [, B] = x.shape;
     const L = this.numLayers;
     const H = this.hiddenSize;
     if (state) {
-      for (const [name, s] of [["hidden", state[0]], ["cell", state[1]]] as const)
+      for (const [name, s] of [["oculto (hidden)", state[0]], ["de celda (cell)", state[1]]] as const)
         if (s.rank !== 3 || s.shape[0] !== L || s.shape[1] !== B || s.shape[2] !== H)
-          throw new Error(`LSTM: expected ${name} state [${L}, ${B}, ${H}], got [${s.shape.join(", ")}]`);
+          throw new Error(
+            `LSTM: el estado ${name} debe ser [${L}, ${B}, ${H}] (capas, batch, hid_dim) y es [${s.shape.join(", ")}]: ` +
+              "pase el (hidden, cell) que devolvió el encoder, con el mismo n_layers y hid_dim en el encoder y el decoder",
+          );
     }
     return tf.tidy(() => {
       // Not tf.unstack: its gradient breaks when there is a single piece (numLayers = 1: tfjs hands

@@ -47,6 +47,7 @@ export function enableWasmThreads(n = 2): boolean {
   if (!(n >= 2) || typeof SharedArrayBuffer === "undefined" || restore) return false;
   let wasm: WasmBackendModule;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when threads are wanted
     wasm = require("@tensorflow/tfjs-backend-wasm") as WasmBackendModule;
   } catch {
     return false;
@@ -89,6 +90,7 @@ export function enableWasmThreads(n = 2): boolean {
   }
   const isText = (b: unknown): b is TextBlobLike => b instanceof TextBlob;
   const origCreate = URL.createObjectURL;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, to patch cpus (an import gives a copy)
   const osMod = require("os") as { cpus: typeof os.cpus };
   const origCpus = osMod.cpus;
   const origPost = wt.Worker.prototype.postMessage;
@@ -129,6 +131,7 @@ export function finishWasmThreads(): number {
   const p = b?.wasm?.PThread;
   for (const w of [...(p?.unusedWorkers ?? []), ...(p?.runningWorkers ?? [])]) w.unref?.();
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when threads are wanted
     return (require("@tensorflow/tfjs-backend-wasm") as WasmBackendModule).getThreadsCount();
   } catch {
     return 1;

@@ -24,10 +24,10 @@
  */
 import "../engine/setup";
 import * as tf from "@tensorflow/tfjs-core";
-import { asCpuBackend, asWasmBackend, ensureOnWasm } from "../engine/kernels/backend-access";
-import type { KernelFunc } from "../engine/kernels/registry";
-import { nativeBlas } from "../engine/kernels/native-blas";
+import { KERNEL, type StepAttrs } from "./adam-kernel";
 import type { Module } from "../nn/module";
+
+export { useNativeAdamKernel } from "./adam-kernel";
 
 export interface AdamOptions {
   lr?: number;
@@ -48,99 +48,6 @@ interface ParamState {
   expAvgSq: tf.Tensor;
   maxExpAvgSq?: tf.Tensor;
 }
-
-const KERNEL = "Lab4AdamStep";
-
-let useNativeAdam = true;
-/** Whether the wasm kernel uses the native loop when it is built (tests compare both). */
-export function useNativeAdamKernel(on: boolean): void {
-  useNativeAdam = on;
-}
-
-interface StepAttrs {
-  beta1: number;
-  beta2: number;
-  eps: number;
-  lr: number;
-  weightDecay: number;
-  decoupled: boolean;
-  amsgrad: boolean;
-  stepSize: number;
-  bc2Sqrt: number;
-}
-
-/** The update of one parameter on plain arrays (float64 arithmetic, rounded once on store). */
-function adamUpdate(
-  a: StepAttrs,
-  p: ArrayLike<number>,
-  g: ArrayLike<number>,
-  m: ArrayLike<number>,
-  v: ArrayLike<number>,
-  vmax: ArrayLike<number> | undefined,
-  pOut: Float32Array,
-  mOut: Float32Array,
-  vOut: Float32Array,
-  vmaxOut: Float32Array | undefined,
-): void {
-  const { beta1, beta2, eps, stepSize, bc2Sqrt, weightDecay } = a;
-  const decay = a.decoupled ? 1 - a.lr * weightDecay : 1;
-  const l2 = a.decoupled ? 0 : weightDecay;
-  for (let i = 0, n = p.length; i < n; i++) {
-    let pi = p[i];
-    const gi = l2 !== 0 ? g[i] + l2 * pi : g[i];
-    if (decay !== 1) pi = Math.fround(pi * decay);
-    const mi = Math.fround(Math.fround(m[i] * beta1) + (1 - beta1) * gi);
-    const vi = Math.fround(Math.fround(v[i] * beta2) + (1 - beta2) * gi * gi);
-    let vUse = vi;
-    if (vmaxOut && vmax) vUse = vmaxOut[i] = Math.max(vmax[i], vi);
-    mOut[i] = mi;
-    vOut[i] = vi;
-    pOut[i] = pi - (stepSize * mi) / (Math.sqrt(vUse) / bc2Sqrt + eps);
-  }
-}
-
-function stepAttrs(attrs: tf.NamedAttrMap | undefined): StepAttrs {
-  return attrs as unknown as StepAttrs;
-}
-
-const wasmAdamStep: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = asWasmBackend(backend);
-  const { param, grad, m, v, vmax } = inputs as Record<string, tf.TensorInfo>;
-  ensureOnWasm(b, ...[param, grad, m, v, vmax].filter((t): t is tf.TensorInfo => t !== undefined));
-  const outs = [param, m, v, ...(vmax ? [vmax] : [])].map((t) => b.makeOutput(t.shape, "float32"));
-  const view = (t: tf.TensorInfo) => b.typedArrayFromHeap(t) as Float32Array; // after all allocations
-  const native = useNativeAdam ? nativeBlas() : undefined;
-  if (native) {
-    // The same loop in C (native/sgemm), vectorised: 33 ms a step over the model's 13.9M parameters
-    // (82 ms as scalar C, ~3x that in JS), same bits.
-    const a = stepAttrs(attrs);
-    native.adam(
-      view(param), view(grad), view(m), view(v), vmax ? view(vmax) : null,
-      view(outs[0]), view(outs[1]), view(outs[2]), vmax ? view(outs[3]) : null,
-      a.beta1, a.beta2, a.eps, a.stepSize, a.bc2Sqrt, a.decoupled ? 1 - a.lr * a.weightDecay : 1, a.decoupled ? 0 : a.weightDecay,
-    );
-    return outs;
-  }
-  adamUpdate(
-    stepAttrs(attrs),
-    view(param), view(grad), view(m), view(v), vmax ? view(vmax) : undefined,
-    view(outs[0]), view(outs[1]), view(outs[2]), vmax ? view(outs[3]) : undefined,
-  );
-  return outs;
-};
-
-const cpuAdamStep: KernelFunc = ({ inputs, backend, attrs }) => {
-  const b = asCpuBackend(backend);
-  const { param, grad, m, v, vmax } = inputs as Record<string, tf.TensorInfo>;
-  const get = (t: tf.TensorInfo) => b.data.get(t.dataId).values as Float32Array;
-  const n = param.shape.reduce((x, y) => x * y, 1);
-  const out = [new Float32Array(n), new Float32Array(n), new Float32Array(n), vmax ? new Float32Array(n) : undefined];
-  adamUpdate(stepAttrs(attrs), get(param), get(grad), get(m), get(v), vmax ? get(vmax) : undefined, out[0]!, out[1]!, out[2]!, out[3]);
-  return out.filter((o): o is Float32Array => o !== undefined).map((o) => b.makeTensorInfo(param.shape, "float32", o));
-};
-
-for (const [backendName, kernelFunc] of [["wasm", wasmAdamStep], ["cpu", cpuAdamStep]] as const)
-  if (!tf.getKernel(KERNEL, backendName)) tf.registerKernel({ kernelName: KERNEL, backendName, kernelFunc });
 
 function checkRange(name: string, v: number, ok: boolean): void {
   if (!ok) throw new Error(`Invalid ${name}: ${v}`);

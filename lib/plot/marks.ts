@@ -2,13 +2,13 @@
  * The marks summary per part as a chart: one horizontal bar per part, earned marks in green and
  * the rest in red, labelled "earned / possible".
  *
- * Parts: grading's registry (`getMarks()`) numbers the checks (`seq`) but does not know the parts,
+ * Parts: the marks registry (`getMarks()`, filled by grading's `marks()`) numbers the checks (`seq`) but does not know the parts,
  * so a notebook calls `beginMarksPart("Parte 2 - Seq2Seq")` where a part starts; checks run after
  * it belong to it. Checks before the first part go to "Inicio". `resetMarks()` followed by
  * re-running the notebook is handled (a part's start beyond the current checks is forgotten);
  * re-running one old check cell after a later part began counts it in the later part.
  */
-import { getMarks, MarksTotals } from "../../grading/marks";
+import { getMarks, type MarksTotals } from "../notebook/marks-registry";
 import { noticeSpec } from "./charts";
 import { showChart, VegaLiteSpec, VEGALITE_SCHEMA } from "./render";
 

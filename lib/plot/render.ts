@@ -15,7 +15,7 @@
  * vega, vega-lite and resvg load on first use, so `import "lab4"` stays fast.
  */
 import * as fs from "node:fs";
-import { displayBundle, MimeBundle } from "./display";
+import { displayBundle, MimeBundle } from "../notebook/display";
 
 export const VEGALITE_MIME = "application/vnd.vegalite.v5+json";
 export const VEGALITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";

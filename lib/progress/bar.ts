@@ -12,7 +12,7 @@
  * line). Outside a kernel it prints a plain line (no \r) at most every `logIntervalMs` (default
  * 10 s) plus the final line, so logs stay readable.
  */
-import { afterDisplay, displayBundle, inKernel, newDisplayId } from "../plot/display";
+import { afterDisplay, displayBundle, inKernel, newDisplayId } from "../notebook/display";
 import { formatDuration, formatLoss, textBar } from "./format";
 
 export interface ProgressBarOptions {

@@ -12,7 +12,7 @@
  * always renders the complete chart with a fresh PNG, which is what an executed notebook keeps.
  * Outside a kernel nothing is printed until close(), which prints the text summary.
  */
-import { afterDisplay, inKernel, newDisplayId, displayBundle } from "../plot/display";
+import { afterDisplay, inKernel, newDisplayId, displayBundle } from "../notebook/display";
 import { lineChartSpec, seriesText, Series, LineChartOptions, noticeSpec } from "../plot/charts";
 import { showChart, renderPng, typicalPngMs, VEGALITE_MIME } from "../plot/render";
 

@@ -4,7 +4,7 @@
  * training loop (reference/seq2seq/train.ts) uses the same guard.
  */
 
-/** Thrown when the loss or the gradient norm is NaN/Infinity or the loss explodes. */
+/** Thrown when the loss or the gradient norm is NaN/Infinity or the loss explodes (message in Spanish, naming the fix). */
 export class TrainingDivergedError extends Error {
   constructor(
     readonly epoch: number | undefined,
@@ -13,9 +13,9 @@ export class TrainingDivergedError extends Error {
     what: string,
   ) {
     super(
-      `training stopped${epoch !== undefined ? ` at epoch ${epoch}` : ""}, batch ${batch}: ${what}. ` +
-        "The parameters are those after the previous batch (this batch's update was not applied); " +
-        "checkpoints saved so far are untouched.",
+      `el entrenamiento se detuvo${epoch !== undefined ? ` en la época ${epoch}` : ""}, lote ${batch}: ${what}. ` +
+        "Baje el learning rate (o el clip de las gradientes) y vuelva a entrenar; los parámetros son los del lote anterior " +
+        "(este lote no se aplicó) y los checkpoints guardados no cambiaron.",
     );
     this.name = "TrainingDivergedError";
   }
@@ -34,7 +34,7 @@ export function checkTrainingStep(
   maxLoss = 1e3,
 ): void {
   const { epoch, batch } = where;
-  if (!Number.isFinite(loss)) throw new TrainingDivergedError(epoch, batch, loss, `loss is ${loss}`);
-  if (loss > maxLoss) throw new TrainingDivergedError(epoch, batch, loss, `loss ${loss} exceeds ${maxLoss} (exploding)`);
-  if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(epoch, batch, loss, `gradient norm is ${gradNorm}`);
+  if (!Number.isFinite(loss)) throw new TrainingDivergedError(epoch, batch, loss, `la pérdida es ${loss}`);
+  if (loss > maxLoss) throw new TrainingDivergedError(epoch, batch, loss, `la pérdida ${loss} supera ${maxLoss} (explota)`);
+  if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(epoch, batch, loss, `la norma de las gradientes es ${gradNorm}`);
 }

@@ -98,7 +98,7 @@ export function nltkSnowballEnglish(input: string): string {
 
   let step1aVowelFound = false;
   let step1bVowelFound = false;
-  let r1 = "";
+  let r1: string;
   let r2 = "";
 
   if (word.startsWith("gener") || word.startsWith("commun") || word.startsWith("arsen")) {

@@ -11,7 +11,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { isPySpace } from "../text/spacy/pyregex";
 import { TorchtextVocab, type VocabOptions } from "./vocab";
-import type { TranslationDataset } from "./dataset";
 
 export interface FieldOptions {
   /** str -> tokens; default splits on whitespace (torchtext's default `str.split`). */
@@ -34,6 +33,16 @@ export interface FieldOptions {
 }
 
 export const DEFAULT_MAX_LENGTH = 256;
+
+/**
+ * What `buildVocab` reads from a dataset (a `TranslationDataset` is one). Declared here, not
+ * imported, so field.ts and dataset.ts do not import each other: the dataset uses its Fields.
+ */
+export interface VocabSource<K extends string = string> {
+  readonly split?: string;
+  readonly examples: ReadonlyArray<Readonly<Record<K, readonly string[]>>>;
+  fieldNamesOf(field: Field): K[];
+}
 
 export class Field {
   readonly tokenize: (text: string) => string[];
@@ -107,7 +116,7 @@ export class Field {
    * minFreq by descending count, ties alphabetical. Building from validation or test data would
    * leak them into the model, so other splits are refused.
    */
-  buildVocab(data: TranslationDataset, opts: VocabOptions = {}): void {
+  buildVocab<K extends string>(data: VocabSource<K>, opts: VocabOptions = {}): void {
     if (data.split !== "train" && data.split !== undefined) {
       throw new Error(
         `build the vocabulary from the training split only (got the '${data.split}' split): ` +
@@ -129,7 +138,7 @@ export class Field {
   }
 
   /** Seed spelling of `buildVocab`. */
-  build_vocab(data: TranslationDataset, opts: VocabOptions = {}): void {
+  build_vocab<K extends string>(data: VocabSource<K>, opts: VocabOptions = {}): void {
     this.buildVocab(data, opts);
   }
 

@@ -4,7 +4,7 @@
  * does not).
  */
 export { Field, DEFAULT_MAX_LENGTH } from "./field";
-export type { FieldOptions } from "./field";
+export type { FieldOptions, VocabSource } from "./field";
 export { TorchtextVocab } from "./vocab";
 export type { Stoi, VocabOptions } from "./vocab";
 export { Example, TranslationDataset, Multi30k, interleaveKeys } from "./dataset";

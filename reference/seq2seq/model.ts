@@ -9,7 +9,7 @@ import { Dropout } from "../../lib/nn/dropout";
 import { uniform_ } from "../../lib/nn/init";
 import { Random, globalRandom } from "../../lib/random";
 import { decodeSequence } from "./fused";
-import { stackRows } from "../../lib/nn/lstm-kernels";
+import { stackRows } from "../../lib/nn/rows";
 
 /**
  * The seed's Part 2 model (Sutskever et al. 2014 as in Ben Trevett's pytorch-seq2seq notebook 1),

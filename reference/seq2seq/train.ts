@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs-core";
 // ESM-only and fails under tslab's require.
 import "../../lib/engine/setup";
 import { clipGradNorm } from "../../lib/optim/clip";
-import { rowSlice } from "../../lib/nn/lstm-kernels";
+import { rowSlice } from "../../lib/nn/rows";
 import { crossEntropy } from "../../lib/nn/losses";
 import { checkTrainingStep, TrainingDivergedError } from "../../lib/seq2seq/check";
 
@@ -138,7 +138,7 @@ export async function evaluate(
       const output = model.forward(batch.src, batch.trg, 0); // turn off teacher forcing
       return seedLoss(output, batch.trg, criterion).dataSync()[0];
     });
-    if (!Number.isFinite(loss)) throw new TrainingDivergedError(opts.epoch, n + 1, loss, `validation loss is ${loss}`);
+    if (!Number.isFinite(loss)) throw new TrainingDivergedError(opts.epoch, n + 1, loss, `la pérdida de validación es ${loss}`);
     epochLoss += loss;
     n++;
     opts.onBatch?.(n - 1, loss);

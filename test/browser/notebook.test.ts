@@ -97,7 +97,7 @@ test("classic Notebook renders each chart's PNG, non-blank, in its output area",
   await page.goto(`http://127.0.0.1:${port}/notebooks/charts.ipynb`, { timeout: 30_000 });
   const imgs = page.locator("div.output_png img");
   await imgs.first().waitFor({ timeout: 30_000 });
-  await page.waitForFunction((n) => document.querySelectorAll("div.output_png img").length >= n, CHART_CELLS.length, { timeout: 15_000 });
+  await imgs.nth(CHART_CELLS.length - 1).waitFor({ state: "attached", timeout: 15_000 });
   assert.is(await imgs.count(), CHART_CELLS.length);
   for (let i = 0; i < CHART_CELLS.length; i++) {
     const img = imgs.nth(i);

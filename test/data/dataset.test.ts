@@ -50,7 +50,7 @@ test("map passes the row index and rejects a function that forgets to return the
   assert.equal(ds.map((r, i) => ({ ...r, i }), { withIndices: true }).column("i"), [0, 1, 2]);
   // HF's default: the function gets only the row, so a defaulted second parameter keeps its default
   // (the seed's `windowizer(row, wsize=3)`).
-  const withDefault = (r: { a?: number }, w = 3) => ({ ...r, w });
+  const withDefault = (r: R, w = 3) => ({ ...r, w });
   assert.equal(ds.map(withDefault).column("w"), [3, 3, 3]);
   const msg = message(() => ds.map(((r: R) => void r) as unknown as (r: R) => R));
   assert.match(msg, "returned undefined for row 0");

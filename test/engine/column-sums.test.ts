@@ -38,4 +38,17 @@ test("the two backends do differ on order-sensitive sums (so each backend's own 
   assert.not.equal(w, c);
 });
 
+test('method "product": the sums of ones·x, close to tf.sum (the LSTM bias gradients)', async () => {
+  const v = rand(300 * 40, 11);
+  const r = await onBackend("wasm", () => {
+    const x = tf.tensor2d(v, [300, 40]);
+    const got = columnSums(x, { method: "product" }).dataSync();
+    const prod = tf.matMul(tf.ones([1, 300]), x).dataSync();
+    const sum = tf.sum(x, 0).dataSync();
+    return { got: bits(got), prod: bits(prod), maxDiff: Math.max(...Array.from(got, (g, j) => Math.abs(g - sum[j]!))) };
+  });
+  assert.equal(r.got, r.prod);
+  assert.ok(r.maxDiff < 1e-4, `|product - tf.sum| = ${r.maxDiff}`);
+});
+
 test.run();

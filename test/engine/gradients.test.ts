@@ -17,7 +17,7 @@ const cases: Case[] = [
   {
     name: "logSoftmax weighted by counts (grouped Word2Vec loss)",
     shapes: [[4, 7], [4, 7]],
-    f: (l, c) => tf.neg(tf.sum(tf.mul(tf.logSoftmax(l), tf.abs(c)))),
+    f: (l, c) => tf.neg(tf.sum<tf.Scalar>(tf.mul(tf.logSoftmax(l), tf.abs(c)))),
   },
   { name: "softmax", shapes: [[4, 7], [4, 7]], f: (l, c) => tf.sum(tf.mul(tf.softmax(l), c)) },
   {

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/engine";
 
 /** Runs `f` with `name` as the active backend and returns plain arrays (tensors disposed). */
-export async function onBackend<T>(name: "wasm" | "cpu", f: () => T): Promise<T> {
+export async function onBackend<T extends tf.TensorContainer>(name: "wasm" | "cpu", f: () => T): Promise<T> {
   await initBackend({ backend: "wasm" }); // loads wasm + installs fixes once
   await tf.setBackend(name);
   try {

@@ -10,7 +10,7 @@ const PATHS = [
   { name: "wasm+OpenBLAS", native: true },
   { name: "wasm XNNPACK", native: false },
 ];
-async function onWasmPath<T>(native: boolean, f: () => T): Promise<T> {
+async function onWasmPath<T extends tf.TensorContainer>(native: boolean, f: () => T): Promise<T> {
   await onBackend("wasm", () => 0);
   installWasmKernelFixes({ nativeBlas: native });
   try {

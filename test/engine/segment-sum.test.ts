@@ -19,7 +19,7 @@ for (const backend of ["wasm", "cpu"] as const) {
 
   test(`${backend}: int32 values and rank-2 segment ids`, async () => {
     const got = await onBackend(backend, () =>
-      tf.unsortedSegmentSum(tf.tensor2d([[1, 2], [3, 4]], [2, 2], "int32"), tf.tensor2d([[1, 1], [0, 1]], [2, 2], "int32"), 2).arraySync(),
+      tf.unsortedSegmentSum(tf.tensor2d([[1, 2], [3, 4]], [2, 2], "int32"), [[1, 1], [0, 1]], 2).arraySync(),
     );
     assert.equal(got, [3, 1 + 2 + 4]);
   });

@@ -6,7 +6,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "csv-parse/sync";
 import { Gradebook, GradebookError, mergeGradebooks, type GradebookSource, type GradeRow } from "../../grading/gradebook";
-import { findSubmissions, shardOf, UsageError } from "../../grading/grade/run";
+import { shardOf } from "../../grading/grade/run";
+import { collect } from "../../grading/grade/collect";
 
 const source: GradebookSource = {
   file: "src.ipynb",
@@ -115,7 +116,7 @@ test("merge refuses different notebooks and different submissions of one student
   assert.throws(() => mergeGradebooks([path.join(base, "nowhere")], path.join(base, "o3")), /no gradebook.json there/);
 });
 
-test("submissions: files, per-student folders, hidden folders skipped, duplicates refused", () => {
+test("submissions: files, per-student folders (newest notebook graded), hidden folders and other files listed", async () => {
   const dir = tmp();
   fs.writeFileSync(path.join(dir, "zoe.ipynb"), "{}");
   fs.mkdirSync(path.join(dir, "ana"));
@@ -123,17 +124,28 @@ test("submissions: files, per-student folders, hidden folders skipped, duplicate
   fs.mkdirSync(path.join(dir, "bob"));
   fs.writeFileSync(path.join(dir, "bob", "lab4.ipynb"), "{}");
   fs.writeFileSync(path.join(dir, "bob", "old.ipynb"), "{}");
+  fs.utimesSync(path.join(dir, "bob", "old.ipynb"), new Date("2020-01-01"), new Date("2020-01-01"));
   fs.mkdirSync(path.join(dir, ".ipynb_checkpoints"));
   fs.writeFileSync(path.join(dir, ".ipynb_checkpoints", "zoe-checkpoint.ipynb"), "{}");
   fs.writeFileSync(path.join(dir, "notes.txt"), "");
-  const found = findSubmissions([dir]);
-  assert.equal(found.map((s) => [s.student, path.relative(dir, s.file)]), [
+  const found = await collect([dir]);
+  assert.equal(found.students.map((s) => [s.student, path.relative(dir, s.chosen!.shown)]), [
     ["ana", path.join("ana", "whatever.ipynb")],
     ["bob", path.join("bob", "lab4.ipynb")],
     ["zoe", "zoe.ipynb"],
   ]);
-  assert.throws(() => findSubmissions([dir, path.join(dir, "zoe.ipynb")]), (e: unknown) => e instanceof UsageError && /two submissions for student zoe/.test((e as Error).message));
-  assert.throws(() => findSubmissions([path.join(dir, "missing")]), /no such file or folder/);
+  assert.equal(found.files.filter((f) => f.refused !== null).map((f) => [path.relative(dir, f.shown), f.refused!.split(":")[0]]), [
+    [path.join(".ipynb_checkpoints", "zoe-checkpoint.ipynb"), "inside the hidden folder .ipynb_checkpoints"],
+    [path.join("bob", "old.ipynb"), "a second notebook of student bob"],
+    ["notes.txt", "not a notebook, and no student could be told from its name"],
+  ]);
+  // the same student named twice: the newer file is graded, the other listed
+  const twice = await collect([dir, path.join(dir, "zoe.ipynb")]);
+  assert.equal(twice.files.filter((f) => f.student === "zoe").map((f) => f.refused === null), [true, false]);
+  await collect([path.join(dir, "missing")]).then(
+    () => assert.unreachable("no error"),
+    (e: unknown) => assert.match((e as Error).message, /no such file or folder/),
+  );
 });
 
 test("shards: disjoint, together everything, deterministic and balanced", () => {

@@ -173,6 +173,7 @@ test("the registry is process-global: a second copy of the module shares it", ()
   const file = require.resolve("../../grading/marks");
   const cached = require.cache[file];
   delete require.cache[file];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module instance, after clearing it from the cache
   const copy = require(file) as typeof import("../../grading/marks");
   if (cached) require.cache[file] = cached;
   assert.is.not(copy.marks, marks);
@@ -203,6 +204,7 @@ test("inside a tslab kernel: HTML through the kernel's display, nothing on stdou
 test("tslab loaded but no kernel (the real tslab module's display throws 'Not ready'): plain text", () => {
   setMarksOutput(null);
   const g = globalThis as { __tslab__?: unknown };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- stands in for tslab's own require
   g.__tslab__ = { require: (id: string) => require(id) as unknown };
   const written: string[] = [];
   const write = process.stdout.write;

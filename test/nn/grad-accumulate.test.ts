@@ -1,5 +1,5 @@
 /**
- * In-place gradient accumulation (lib/nn/tape-memory.ts addIntoGradient): a weight used once per
+ * In-place gradient accumulation (lib/engine/tape-memory.ts addIntoGradient): a weight used once per
  * decoder step gets each later contribution added into the running sum (native GEMM with beta = 1,
  * or only the looked-up rows of an embedding). It must give the very bits of tfjs's own backprop
  * (pairwise tf.add) and must really happen where it applies.
@@ -9,7 +9,7 @@ import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/engine";
 import { addProductInto, addRowSumsInPlace, nativeBlasStatus, IN_PLACE_MAX_K } from "../../lib/engine/kernels";
-import { inPlaceAccumulations, installTapeMemoryFix, uninstallTapeMemoryFix } from "../../lib/nn/tape-memory";
+import { inPlaceAccumulations, installTapeMemoryFix, uninstallTapeMemoryFix } from "../../lib/engine/tape-memory";
 import { Encoder, Decoder, Seq2Seq, initWeights } from "../../reference/seq2seq/model";
 import { manualSeed, Random } from "../../lib/random";
 import { bits, onBackend, rand } from "../engine/helpers";

@@ -72,7 +72,11 @@ test("Linear init is PyTorch's: weight and bias U(-1/√in, 1/√in), reproducib
   assert.equal(Array.from(w.slice(0, 5)), Array.from(b.weight.dataSync().slice(0, 5)));
   const bound = 1 / Math.sqrt(400);
   let mx = 0, s = 0, s2 = 0;
-  for (const v of w) (mx = Math.max(mx, Math.abs(v))), (s += v), (s2 += v * v);
+  for (const v of w) {
+    mx = Math.max(mx, Math.abs(v));
+    s += v;
+    s2 += v * v;
+  }
   assert.ok(mx <= bound && mx > 0.99 * bound, `max |w| ${mx} vs bound ${bound}`);
   const mean = s / w.length, variance = s2 / w.length - mean ** 2;
   assert.ok(Math.abs(mean) < 3e-4, `mean ${mean}`);
@@ -87,7 +91,10 @@ test("Embedding init is N(0, 1); forward keeps the id shape and appends dim; bad
   const emb = new Embedding(1000, 100, { rng: new Random(3) });
   const w = emb.weight.dataSync();
   let s = 0, s2 = 0;
-  for (const v of w) (s += v), (s2 += v * v);
+  for (const v of w) {
+    s += v;
+    s2 += v * v;
+  }
   const mean = s / w.length, sd = Math.sqrt(s2 / w.length - mean ** 2);
   assert.ok(Math.abs(mean) < 0.01 && Math.abs(sd - 1) < 0.01, `mean ${mean} sd ${sd}`);
   const ids = tf.tensor2d([[0, 999], [5, 5], [7, 1]], [3, 2], "int32");
@@ -95,8 +102,8 @@ test("Embedding init is N(0, 1); forward keeps the id shape and appends dim; bad
   assert.equal(out.shape, [3, 2, 100]);
   const row5 = Array.from(w.slice(500, 600));
   assert.equal(Array.from((out.arraySync() as number[][][])[1][0]), row5);
-  assert.throws(() => emb.forward(tf.tensor1d([1000], "int32")), /id 1000 is out of range \[0, 1000\)/);
-  assert.throws(() => emb.forward(tf.tensor1d([1.0])), /Embedding expects int32 ids, got float32/);
+  assert.throws(() => emb.forward(tf.tensor1d([1000], "int32")), /el índice 1000 está fuera de \[0, 1000\)/);
+  assert.throws(() => emb.forward(tf.tensor1d([1.0])), /Embedding: los índices deben ser int32 y son float32/);
   assert.equal(emb.forward([3, 4]).shape, [2, 100]);
   tf.dispose([ids, out]);
   emb.dispose();

@@ -73,9 +73,9 @@ for (const backend of ["wasm", "cpu"] as const)
 
 test("crossEntropy bad input: out-of-range target, float targets, mismatched lengths", () => {
   const logits = tf.zeros([2, 3]) as tf.Tensor2D;
-  assert.throws(() => crossEntropy(logits, tf.tensor1d([0, 3], "int32")), /target 3 at row 1 is out of range \[0, 3\)/);
-  assert.throws(() => crossEntropy(logits, tf.tensor1d([0, 1])), /targets must be int32/);
-  assert.throws(() => crossEntropy(logits, tf.tensor1d([0], "int32")), /targets must be \[2\]/);
+  assert.throws(() => crossEntropy(logits, tf.tensor1d([0, 3], "int32")), /el objetivo 3 de la fila 1 está fuera de \[0, 3\)/);
+  assert.throws(() => crossEntropy(logits, tf.tensor1d([0, 1])), /los objetivos deben ser índices int32 y son float32: conviértalos con tf\.cast/);
+  assert.throws(() => crossEntropy(logits, tf.tensor1d([0], "int32")), /hay 2 filas de predicciones y los objetivos son \[1\], deben ser \[2\]/);
 });
 
 /** Value and gradient of pairedCrossEntropy on the C loop (`native`) or the JS one. */

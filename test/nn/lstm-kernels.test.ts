@@ -6,13 +6,15 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/engine";
-import { lstmBwdCell, lstmFwdCell, lstmFwdOut, rowSlice, stackRows, sumRows, transpose2d, useLstmKernels } from "../../lib/nn/lstm-kernels";
+import { lstmBwdCell, lstmFwdCell, lstmFwdOut, useLstmKernels } from "../../lib/nn/lstm-kernels";
+import { rowSlice, stackRows, transpose2d } from "../../lib/nn/rows";
 import { maxAbsDiff } from "../fixtures/torch/run";
 
 const r = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, "float32", seed);
+const r2 = (shape: [number, number], seed: number) => tf.randomNormal<tf.Rank.R2>(shape, 0, 1, "float32", seed);
 
 for (const backend of ["cpu", "wasm"] as const) {
-  test(`${backend}: rowSlice (float32 and int32), its gradient, transpose2d, sumRows, stackRows`, async () => {
+  test(`${backend}: rowSlice (float32 and int32), its gradient, transpose2d, stackRows`, async () => {
     await initBackend({ backend });
     assert.is(tf.getBackend(), backend);
     const x = r([5, 3, 4], 1);
@@ -24,9 +26,8 @@ for (const backend of ["cpu", "wasm"] as const) {
     const w = r([2, 3, 4], 2);
     const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(rowSlice(v, 2, 2), w)))(x);
     assert.is(maxAbsDiff(g, tf.concat([tf.zeros([2, 3, 4]), w, tf.zeros([1, 3, 4])], 0)), 0);
-    const m = r([37, 70], 3) as tf.Tensor2D;
+    const m = r2([37, 70], 3);
     assert.is(maxAbsDiff(transpose2d(m), tf.transpose(m)), 0);
-    assert.ok(maxAbsDiff(sumRows(m), tf.sum(m, 0)) < 1e-4);
     const parts = [r([2, 3], 4), r([2, 3], 5), r([2, 3], 6)];
     const wp = r([3, 2, 3], 7);
     const gs = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(stackRows([a, b, c]), wp)))(parts);
@@ -56,7 +57,7 @@ for (const backend of ["cpu", "wasm"] as const) {
     await initBackend({ backend });
     const B = 3;
     const H = 4;
-    const s = tf.sigmoid(r([2 * B, 4 * H], 10)); // two steps of σ-gates; step 1 at offset B·4H
+    const s = tf.sigmoid(r2([2 * B, 4 * H], 10)); // two steps of σ-gates; step 1 at offset B·4H
     const cBig = r([3 * B, H], 11);
     const tc = tf.tanh(r([2 * B, H], 12));
     const wide = r([B, 7 + H], 13); // dA in columns 0..H of a wider tensor, dhRec in columns 7..7+H

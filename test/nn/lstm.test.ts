@@ -133,10 +133,10 @@ test("a one-layer LSTM with a given state is differentiable w.r.t. that state (f
 
 test("bad shapes give clear errors", () => {
   const rnn = new LSTM(3, 5, 2);
-  assert.throws(() => rnn.forward(tf.zeros([4, 2, 7]) as tf.Tensor3D), /input has 7 features, expected 3/);
+  assert.throws(() => rnn.forward(tf.zeros([4, 2, 7]) as tf.Tensor3D), /la entrada tiene 7 features por paso y este LSTM espera 3/);
   assert.throws(
     () => rnn.forward(tf.zeros([4, 2, 3]) as tf.Tensor3D, [tf.zeros([1, 2, 5]), tf.zeros([2, 2, 5])] as [tf.Tensor3D, tf.Tensor3D]),
-    /expected hidden state \[2, 2, 5\]/,
+    /el estado oculto \(hidden\) debe ser \[2, 2, 5\] \(capas, batch, hid_dim\) y es \[1, 2, 5\]/,
   );
   assert.throws(() => new LSTM(3, 0, 1), /hiddenSize must be a positive integer/);
 });

@@ -3,11 +3,13 @@
  * per-step model and on the seed's Seq2Seq with a step-by-step decoder, a lower memory peak, and
  * no leaked tensors.
  */
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import "../../lib/engine";
-import { installTapeMemoryFix, uninstallTapeMemoryFix } from "../../lib/nn/tape-memory";
+import { installTapeMemoryFix, uninstallTapeMemoryFix } from "../../lib/engine/tape-memory";
 import { Encoder, Decoder, Seq2Seq, initWeights } from "../../reference/seq2seq/model";
 import { manualSeed, Random } from "../../lib/random";
 import { derivedCacheSize } from "../../lib/nn/lstm-ops";
@@ -95,14 +97,13 @@ test("higher-order and repeated-use gradients still match (tf.grads of a grad, a
 });
 
 test("installs in a fresh process before any gradient was ever computed", () => {
-  const { spawnSync } = require("child_process") as typeof import("child_process");
   const code =
     'const tf = require("@tensorflow/tfjs-core"); require("./lib/engine");' +
-    'const { installTapeMemoryFix } = require("./lib/nn/tape-memory");' +
+    'const { installTapeMemoryFix } = require("./lib/engine/tape-memory");' +
     'const ok = installTapeMemoryFix();' +
     'const g = tf.grad((x) => tf.sum(tf.mul(x, x)))(tf.tensor1d([1, 2]));' +
     'console.log(JSON.stringify({ ok, g: Array.from(g.dataSync()) }));';
-  const r = spawnSync(process.execPath, ["--import", "tsx", "-e", code], { encoding: "utf8", cwd: require("path").join(__dirname, "../..") });
+  const r = spawnSync(process.execPath, ["--import", "tsx", "-e", code], { encoding: "utf8", cwd: path.join(__dirname, "../..") });
   assert.is(r.status, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout.trim().split("\n").pop() as string), { ok: true, g: [2, 4] });
 });

@@ -5,17 +5,8 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { executeNotebook } from "../../grading/execute";
 import { readNotebook, cellMarks, cellSource, Notebook } from "../../grading/notebook";
-
-const root = path.resolve(__dirname, "../..");
-const source = path.join(root, "notebooks", "source", "lab4.ipynb");
-const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-nb-"));
-const executed = path.join(outDir, "lab4.ipynb");
-const executedOneThread = path.join(outDir, "lab4-1-thread.ipynb");
+import { executedQuick, executeQuick } from "./executed";
 
 let nb: Notebook;
 let nbOneThread: Notebook;
@@ -23,13 +14,9 @@ let nbOneThread: Notebook;
 test.before(() => {
   // Errors allowed: in the quick profile Part 2 trains too little to pass its checks (asserted below).
   // Run twice: with 2 and with 1 GEMM thread, what `--jobs 1` and `--jobs 2` give a kernel here.
-  const run = (out: string, threads: string) => {
-    const r = executeNotebook(source, out, { env: { LAB4_PROFILE: "quick", LAB4_BLAS_THREADS: threads }, timeoutCellSeconds: 900, allowErrors: true });
-    assert.ok(r.ok, r.message);
-    return readNotebook(out);
-  };
-  nb = run(executed, "2");
-  nbOneThread = run(executedOneThread, "1");
+  // (the 2-thread run is shared with the other tests of this folder)
+  nb = readNotebook(executedQuick());
+  nbOneThread = readNotebook(executeQuick("lab4-1-thread.ipynb", { LAB4_BLAS_THREADS: "1" }));
 });
 
 function cellById(id: string) {
@@ -157,11 +144,6 @@ test("every number the notebook shows is the same with 1 and 2 GEMM threads (mar
   assert.equal([...one.keys()], [...two.keys()]);
   for (const [id, text] of two) if (one.get(id) !== text) assert.fixture(one.get(id)!, text, `cell ${id}: 1 thread (left) vs 2 threads`);
   assert.match(two.get("training_loop")!, /Val\. PPL: +\d+\.\d{3}/, "the comparison covers the Seq2Seq losses");
-});
-
-test.after(() => {
-  if (process.env.LAB4_KEEP_ARTIFACTS) console.log(`executed notebook kept in ${executed}`);
-  else fs.rmSync(outDir, { recursive: true, force: true });
 });
 
 test.run();

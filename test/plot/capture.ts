@@ -1,5 +1,5 @@
 /** Test helpers: capture stdout, console.warn and display messages. */
-import { setDisplaySink, DisplayMessage } from "../../lib/plot/display";
+import { setDisplaySink, DisplayMessage } from "../../lib/notebook/display";
 
 /** What fn writes to stdout. */
 export function captureStdout(fn: () => void): string {

@@ -7,7 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as path from "node:path";
 import Module from "node:module";
-import { displayBundle, displayMode, setDisplaySink, DisplayMessage, inKernel } from "../../lib/plot/display";
+import { displayBundle, displayMode, setDisplaySink, DisplayMessage, inKernel } from "../../lib/notebook/display";
 import { captureStdout } from "./capture";
 
 const bundle = { "application/vnd.vegalite.v5+json": { mark: "point" }, "image/png": Buffer.from("png!").toString("base64"), "text/plain": "un gráfico" };
@@ -81,7 +81,7 @@ test("tslab without its internals: public API, PNG when present else text, one w
   const fakeTslab = { display: mkDisplay("main"), newDisplay: () => mkDisplay(`d${++nDisplays}`) };
   const g = globalThis as { __tslab__?: unknown };
   g.__tslab__ = { require: (id: string) => (id === "tslab" ? fakeTslab : null) };
-  let warnings = "";
+  let warnings: string;
   try {
     assert.is(displayMode(), "kernel-public");
     warnings = captureStderr(() => {
@@ -105,7 +105,7 @@ test("tslab's REPL (display not connected) falls back to printing the text", () 
   const fakeTslab = { display: { raw: () => { throw new Error("Not ready"); } }, newDisplay: () => ({ raw: () => { throw new Error("Not ready"); } }) };
   const g = globalThis as { __tslab__?: unknown };
   g.__tslab__ = { require: () => fakeTslab };
-  let out = "";
+  let out: string;
   try {
     out = captureStdout(() => displayBundle(bundle));
   } finally {

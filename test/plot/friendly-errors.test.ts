@@ -7,6 +7,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as vm from "node:vm";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
 import { lookup } from "../../lib/word2vec/vocab";
 import { marks, setMarksOutput } from "../../grading/marks";
 import { assert as labAssert } from "../../grading/assert";
@@ -17,7 +19,7 @@ import {
   stripLibraryArrow,
   hintFor,
   autoInstallFriendlyErrors,
-} from "../../lib/plot/friendly-errors";
+} from "../../lib/notebook/friendly-errors";
 
 const g = globalThis as Record<string, unknown>;
 
@@ -70,7 +72,7 @@ test("lab4Debug(): the full trace of the last shortened error, and full traces u
   const logged: string[] = [];
   const orig = console.log;
   console.log = (s: string) => void logged.push(s);
-  let full = "";
+  let full: string;
   try {
     full = lab4Debug();
   } finally {
@@ -135,6 +137,19 @@ test("auto-install only inside tslab and not with LAB4_DEBUG=1", () => {
     delete g.__tslab__;
     installFriendlyErrors();
   }
+});
+
+test("in a kernel, importing lib/plot installs nothing; importing the lab4 entry does", () => {
+  const root = path.resolve(__dirname, "../..");
+  const probe = (mod: string): string => {
+    const script = `globalThis.__tslab__ = {}; const before = Error.prepareStackTrace; require(${JSON.stringify(mod)}); process.stdout.write(String(Error.prepareStackTrace !== before));`;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: root, encoding: "utf8", env: { ...process.env, LAB4_DEBUG: "" } });
+    assert.is(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+  assert.is(probe("./lib/plot"), "false", "lib/plot changed Error.prepareStackTrace on import");
+  assert.is(probe("./lib/notebook"), "false", "lib/notebook changed Error.prepareStackTrace on import");
+  assert.is(probe("./lib"), "true", "the lab4 entry did not install the short traces in a kernel");
 });
 
 test.run();

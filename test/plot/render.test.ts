@@ -86,7 +86,7 @@ test("a failing rasteriser keeps Vega-Lite + text, says why, and warns once", ()
     throw new Error("resvg roto");
   });
   let sent: ReturnType<typeof captureDisplays> = [];
-  let warnings: string[] = [];
+  let warnings: string[];
   try {
     warnings = captureWarn(() => {
       sent = captureDisplays(() => {

@@ -17,7 +17,7 @@ import { LSTM } from "../../lib/nn/lstm";
 import { Dropout } from "../../lib/nn/dropout";
 import { crossEntropy } from "../../lib/nn/losses";
 import { clipGradNorm } from "../../lib/optim/clip";
-import { Random } from "../../lib/random";
+import { manualSeed, Random } from "../../lib/random";
 import { maxAbsDiff, torchReference } from "../fixtures/torch/run";
 
 const TOL = 1e-4;
@@ -124,7 +124,6 @@ test("training mode: fused and step-by-step decoders draw the same masks and coi
     const m = small(fused, new Random(11));
     m.apply((mod) => initWeights(mod, new Random(3)));
     // The process-wide generator draws the dropout masks: reseed it identically for both.
-    const { manualSeed } = require("../../lib/random") as typeof import("../../lib/random");
     manualSeed(99);
     const src = tf.tensor2d([[2, 3, 4], [5, 6, 7], [8, 9, 10]], [3, 3], "int32");
     const trg = tf.tensor2d([[2, 2, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11], [12, 3, 1]], [5, 3], "int32");

@@ -74,8 +74,8 @@ test("a NaN or exploding loss stops training naming epoch and batch, before appl
   const ref = torchReference("seq2seq_train_reference.py");
   if (!ref) return;
   for (const [bad, re] of [
-    [NaN, /training stopped at epoch 3, batch 2: loss is NaN/],
-    [5e3, /epoch 3, batch 2: loss 5000 exceeds 1000 \(exploding\)/],
+    [NaN, /el entrenamiento se detuvo en la época 3, lote 2: la pérdida es NaN\. Baje el learning rate/],
+    [5e3, /época 3, lote 2: la pérdida 5000 supera 1000 \(explota\)/],
   ] as const) {
     const m = model();
     load(m, ref, "init.");
@@ -107,7 +107,7 @@ test("evaluate() refuses a NaN loss; empty iterators are errors", async () => {
   const b = [{ src: tf.tensor2d([[2]], [1, 1], "int32"), trg: tf.tensor2d([[2], [3]], [2, 1], "int32") }];
   let msg = "";
   await evaluate(m, b, () => tf.scalar(NaN), { epoch: 4 }).catch((e: Error) => (msg = e.message));
-  assert.match(msg, /epoch 4, batch 1: validation loss is NaN/);
+  assert.match(msg, /época 4, lote 1: la pérdida de validación es NaN/);
   msg = "";
   await train(m, [], new Adam(m.parameters()), criterion, 1).catch((e: Error) => (msg = e.message));
   assert.match(msg, /yielded no batches/);

@@ -7,6 +7,8 @@ import { cpuUnsortedSegmentSum, wasmUnsortedSegmentSum } from "./segment-sum";
 import { nativeBlas, type NativeBlas } from "./native-blas";
 
 export { overrideKernel, restoreKernel, originalKernel, overriddenKernels, callKernel } from "./registry";
+export { defineKernel, numAttr } from "./define";
+export type { DefinedKernel, KernelBackend, KernelBody, KernelContext, KernelDefinition, KernelOutput } from "./define";
 export type { KernelArgs, KernelFunc } from "./registry";
 export { asWasmBackend, asCpuBackend } from "./backend-access";
 export type { WasmBackendInternals, CpuBackendInternals } from "./backend-access";
@@ -15,7 +17,7 @@ export { fastBatchMatMul, fastFusedMatMul, IN_PLACE_MAX_K } from "./matmul";
 export { nativeBlas, nativeBlasStatus, nativeBlasFile } from "./native-blas";
 export type { NativeBlas, NativeBlasStatus } from "./native-blas";
 export { zeroCopyIdentity } from "./identity";
-export { columnSums } from "./column-sums";
+export { columnSums, type ColumnSumsOptions } from "./column-sums";
 export { fastUnpack } from "./unpack";
 
 /** The native GEMM behind the wasm products, when installed (installWasmKernelFixes). */
@@ -24,7 +26,7 @@ let installedBlas: NativeBlas | undefined;
 /**
  * c += op(a)·op(b) in place, when the native GEMM runs the wasm backend's products (2-D float32,
  * K <= IN_PLACE_MAX_K: same bits as adding the product computed apart). False when it does not
- * apply; c is then unchanged. For gradient accumulation (lib/nn/tape-memory.ts addIntoGradient).
+ * apply; c is then unchanged. For gradient accumulation (../tape-memory.ts addIntoGradient).
  */
 export function addProductInto(c: tf.Tensor, a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): boolean {
   return installedBlas !== undefined && addProductInPlace(installedBlas, c, a, b, transposeA, transposeB);

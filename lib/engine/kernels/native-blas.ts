@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { repoRoot } from "../../data/files";
+import { repoRoot } from "../repo-root";
 
 /**
  * The optional native GEMM (native/sgemm: a thin N-API binding to Debian's OpenBLAS).
@@ -69,6 +69,7 @@ export function nativeBlasStatus(): NativeBlasStatus {
   const want = [process.env.LAB4_BLAS_THREADS, userThreads].map(Number).find((n) => Number.isInteger(n) && n >= 1) ?? os.availableParallelism();
   process.env.OPENBLAS_NUM_THREADS = "1";
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native .node binding loads only through require
     mod = require(file);
   } catch (e) {
     return (status = { loaded: false, reason: `cannot load ${file}: ${(e as Error).message.split("\n")[0]}` });

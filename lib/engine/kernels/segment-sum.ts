@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { asCpuBackend, asWasmBackend, ensureOnWasm, onActiveBackend } from "./backend-access";
+import { asCpuBackend, asWasmBackend, onActiveBackend } from "./backend-access";
+import { defineKernel } from "./define";
 import type { KernelArgs, KernelFunc } from "./registry";
 
 /**
@@ -137,30 +138,21 @@ function args(a: KernelArgs): { x: tf.TensorInfo; ids: tf.TensorInfo; numSegment
   return { x, ids: segmentIds, numSegments: a.attrs?.numSegments };
 }
 
-/** For the wasm backend: reads and writes the wasm heap directly (no copies). */
-export const wasmUnsortedSegmentSum: KernelFunc = (a) => {
-  const backend = asWasmBackend(a.backend);
-  const { x, ids, numSegments } = args(a);
-  const p = plan(x, ids, numSegments);
-  ensureOnWasm(backend, x, ids);
-  const out = backend.makeOutput(p.outShape, x.dtype);
-  // Views are taken after makeOutput: allocating may grow (and move) the heap.
-  const xv = backend.typedArrayFromHeap(x);
-  const iv = backend.typedArrayFromHeap(ids);
-  const ov = backend.typedArrayFromHeap(out) as Float32Array | Int32Array;
-  segmentSum(xv, iv, p, ov);
-  return out;
-};
+/** Reads and writes the backend's arrays in place (the wasm heap: no copies). */
+const kernel = defineKernel({
+  name: "UnsortedSegmentSum",
+  run: (ctx, a) => {
+    const { x, ids, numSegments } = args(a);
+    const p = plan(x, ids, numSegments);
+    const out = ctx.alloc(p.outShape, x.dtype as "float32" | "int32");
+    // Views are taken after alloc: allocating may grow (and move) the wasm heap.
+    segmentSum(ctx.view(x), ctx.view(ids), p, ctx.view(out) as Float32Array | Int32Array);
+    return out;
+  },
+});
+
+/** For the wasm backend (which has none). */
+export const wasmUnsortedSegmentSum: KernelFunc = kernel.kernelFunc("wasm");
 
 /** For the cpu backend (replaces its O(numSegments · size) kernel). */
-export const cpuUnsortedSegmentSum: KernelFunc = (a) => {
-  const backend = asCpuBackend(a.backend);
-  const { x, ids, numSegments } = args(a);
-  const p = plan(x, ids, numSegments);
-  const xv = backend.data.get(x.dataId).values as Float32Array | Int32Array;
-  const iv = backend.data.get(ids.dataId).values as Int32Array;
-  const size = p.outShape.reduce((s, d) => s * d, 1);
-  const ov = x.dtype === "int32" ? new Int32Array(size) : new Float32Array(size);
-  segmentSum(xv, iv, p, ov);
-  return backend.makeTensorInfo(p.outShape, x.dtype, ov);
-};
+export const cpuUnsortedSegmentSum: KernelFunc = kernel.kernelFunc("cpu");

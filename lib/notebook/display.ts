@@ -164,7 +164,7 @@ export function displayBundle(bundle: MimeBundle, opts: DisplayOptions = {}): vo
 type Send = () => void;
 const queue: Array<{ send: Send; displayId?: string }> = [];
 let draining = false;
-let drained: Array<() => void> = [];
+const drained: Array<() => void> = [];
 
 function isBusy(e: unknown): boolean {
   return e instanceof Error && /busy writing/i.test(e.message);

@@ -4,7 +4,7 @@
  * lab4's dist/, tfjs, tslab and node internals, and — for errors escaping `vm.runInThisContext` —
  * a header pointing at the library line that threw ("/…/dist/grading/marks.js:185 / throw e; / ^").
  *
- * Inside a tslab kernel (installed when lab4 is imported there; LAB4_DEBUG=1 opts out):
+ * Inside a tslab kernel (the package entry, lib/index.ts, installs it there; LAB4_DEBUG=1 opts out):
  *  - Error.prepareStackTrace keeps the first line (`Name: message`, unchanged: graders read it),
  *    keeps only frames from notebook cells (and the student's own files), written
  *    "at <función> (celda)", and adds one Spanish line naming the likely problem when it
@@ -16,8 +16,11 @@
  * `lab4Debug()` prints the full original trace of the last shortened error and turns shortening
  * off (`lab4Debug(false)` turns it back on).
  *
- * Not feasible from here: errors TypeScript reports before running a cell (tslab prints its own
- * diagnostics), the cell's line numbers (tslab runs compiled JavaScript without a source map; its
+ * TypeScript's errors, which tslab prints before running a cell, stay as they are; the stderr
+ * filter adds a Spanish line after those that mean a known mistake (an Array or object where the
+ * lab needs a Map: `tok2id`, `id2tok`).
+ *
+ * Not feasible from here: the cell's line numbers (tslab runs compiled JavaScript without a source map; its
  * lines do not match the TypeScript, so none are shown), and extra enumerable fields util.inspect
  * prints after the trace.
  */
@@ -37,7 +40,7 @@ interface ErrorCtor {
   prepareStackTrace?: Prepare;
 }
 
-/** The lab4 checkout: two levels above lib/plot, three above dist/lib/plot. */
+/** The lab4 checkout: two levels above lib/notebook, three above dist/lib/notebook. */
 function packageRoot(): string {
   const d = path.resolve(__dirname, "..", "..");
   return path.basename(d) === "dist" ? path.dirname(d) : d;
@@ -143,6 +146,22 @@ const prepare: Prepare = (err, frames) => {
 /** Node's "file:line\ncode\n   ^\n\n" header on an error print, when `file` is library code. */
 const ARROW = /^((?:[A-Za-z]:)?[^\n]*?):(\d+)\n[^\n]*\n[ \t]*\^+[^\n]*\n(?:[ \t]*\n)+/;
 
+/** TypeScript diagnostics (as tslab prints them: "line:col - message") that mean a known mistake. */
+const TS_HINTS: Array<[RegExp, string]> = [
+  [
+    /is missing the following properties from type '(Readonly)?Map<|Property '(get|size|has|entries|keys)' does not exist on type '[^']*(\[\]|\}|Record<)/,
+    "tok2id e id2tok deben ser un Map (el dict de Python): constrúyalo con new Map(...) a partir de pares [clave, valor] (un Array o un objeto no tienen .get ni .size)",
+  ],
+];
+
+/** `text` plus a Spanish line for each known mistake a TypeScript diagnostic in it names. */
+export function withDiagnosticHints(text: string): string {
+  if (!/^\d+:\d+ - /m.test(text)) return text;
+  const hints = TS_HINTS.filter(([re]) => re.test(text)).map(([, h]) => `lab4: ${h}.`);
+  if (!hints.length) return text;
+  return text.endsWith("\n") ? `${text}${hints.join("\n")}\n` : `${text}\n${hints.join("\n")}`;
+}
+
 /** Drops node's source-line header from an error print when it points into library code. */
 export function stripLibraryArrow(text: string): string {
   const m = ARROW.exec(text);
@@ -159,7 +178,7 @@ function hookStderr(s: State): void {
   let inner: Write = stream.write;
   const filtered: Write = function (this: unknown, chunk: unknown, ...rest: unknown[]) {
     const st = state();
-    const c = st.installed && !st.debug && typeof chunk === "string" ? stripLibraryArrow(chunk) : chunk;
+    const c = st.installed && !st.debug && typeof chunk === "string" ? withDiagnosticHints(stripLibraryArrow(chunk)) : chunk;
     return inner.call(this ?? stream, c, ...rest);
   };
   try {
@@ -209,7 +228,7 @@ export function lab4Debug(on = true): string {
   return full;
 }
 
-/** In a tslab kernel and not opted out: install (used at import time by lib/plot). */
+/** In a tslab kernel and not opted out: install (called once by the package entry, lib/index.ts). */
 export function autoInstallFriendlyErrors(env: NodeJS.ProcessEnv = process.env): boolean {
   const inTslab = typeof (globalThis as { __tslab__?: unknown }).__tslab__ === "object";
   const optOut = /^(1|true|yes|on)$/i.test(env.LAB4_DEBUG ?? "");

@@ -24,8 +24,7 @@ import * as tf from "@tensorflow/tfjs-core";
  * touched), with the same bits as the pairwise sums (see the callers for why).
  *
  * It relies on tfjs-core 4.22 engine internals (state.activeTape, startTape/endTape,
- * scopedRun); `installTapeMemoryFix()` checks them and returns false if they differ. This belongs
- * with the engine (lib/engine): it is here, self-contained, for the engine to install.
+ * scopedRun); `installTapeMemoryFix()` checks them and returns false if they differ.
  */
 
 interface TapeNode {

@@ -1,0 +1,87 @@
+/**
+ * The layer rules of ARCHITECTURE.md hold for lib/, grading/ and reference/: no import from a lower
+ * layer to a higher one, lib/ never imports grading/, only reference/ imports reference/, and no
+ * import cycle between files or between lib's folders. The checker itself is tested on small
+ * graphs and on files written to a temporary folder, so a violation is known to fail.
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { folderGraph, importCycles, layerOf, layerViolations, readImportGraph, type ImportGraph } from "./graph";
+
+const root = path.resolve(__dirname, "../..");
+const repo = readImportGraph(root, ["lib", "grading", "reference"]);
+
+test("the repository: every relative import resolves to a file", () => {
+  assert.ok(repo.graph.size > 100, `only ${repo.graph.size} files read`);
+  assert.equal(repo.unresolved, []);
+});
+
+test("the repository: no import breaks a layer rule", () => {
+  assert.equal(layerViolations(repo.graph), []);
+});
+
+test("the repository: no import cycle between files", () => {
+  assert.equal(importCycles(repo.graph), []);
+});
+
+test("the repository: no import cycle between lib's folders", () => {
+  assert.equal(importCycles(folderGraph(repo.graph)), []);
+});
+
+test("the repository: the engine is the only code that reaches into tfjs backends", () => {
+  const internals = /tfjs-backend-(wasm|cpu)\/dist|backend-access"/;
+  const outside = [...repo.graph.keys()].filter((f) => !f.startsWith("lib/engine/") && internals.test(fs.readFileSync(path.join(root, f), "utf8")));
+  assert.equal(outside, []);
+});
+
+const g = (edges: Record<string, string[]>): ImportGraph => new Map(Object.entries(edges));
+
+test("checker: an import from a lower layer to a higher one is reported", () => {
+  const v = layerViolations(g({ "lib/engine/a.ts": ["lib/nn/b.ts"], "lib/nn/b.ts": [] }));
+  assert.equal(v, ["lib/engine/a.ts -> lib/nn/b.ts: engine must not import building blocks (a higher layer)"]);
+  assert.equal(layerViolations(g({ "lib/nn/b.ts": ["lib/engine/a.ts"], "lib/engine/a.ts": [] })), []);
+});
+
+test("checker: lib -> grading and lib/grading -> reference are reported", () => {
+  assert.match(layerViolations(g({ "lib/plot/m.ts": ["grading/marks.ts"], "grading/marks.ts": [] }))[0]!, /lib\/ must not import grading\//);
+  assert.match(layerViolations(g({ "grading/x.ts": ["reference/y.ts"], "reference/y.ts": [] }))[0]!, /only reference\/ may import reference\//);
+  assert.match(layerViolations(g({ "lib/index.ts": ["reference/y.ts"], "reference/y.ts": [] }))[0]!, /only reference\/ may import reference\//);
+  assert.equal(layerViolations(g({ "reference/y.ts": ["lib/index.ts", "grading/x.ts"], "lib/index.ts": [], "grading/x.ts": [] })), []);
+});
+
+test("checker: a file outside every layer is reported", () => {
+  assert.equal(layerOf("lib/newthing/x.ts"), -1);
+  assert.match(layerViolations(g({ "lib/newthing/x.ts": [] }))[0]!, /is in no layer/);
+});
+
+test("checker: cycles between files and between folders are found", () => {
+  assert.equal(importCycles(g({ "a.ts": ["b.ts"], "b.ts": ["c.ts"], "c.ts": ["a.ts"], "d.ts": ["a.ts"] })), [["a.ts", "b.ts", "c.ts"]]);
+  assert.equal(importCycles(g({ "a.ts": ["a.ts"] })), [["a.ts"]]);
+  assert.equal(importCycles(g({ "a.ts": ["b.ts"], "b.ts": [] })), []);
+  const folders = folderGraph(g({ "lib/text/p.ts": ["lib/data/f.ts"], "lib/data/d.ts": ["lib/text/r.ts"], "lib/data/f.ts": [], "lib/text/r.ts": [] }));
+  assert.equal(importCycles(folders), [["lib/data", "lib/text"]]);
+});
+
+test("checker: imports read from real files (static, type-only, require) and their cycle", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-arch-"));
+  try {
+    fs.mkdirSync(path.join(dir, "lib/engine"), { recursive: true });
+    fs.mkdirSync(path.join(dir, "lib/nn"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "lib/engine/a.ts"), `import type { B } from "../nn/b";\nexport type A = B;\n`);
+    fs.writeFileSync(path.join(dir, "lib/nn/b.ts"), `export type B = number;\nconst a = require("../engine/a");\n`);
+    fs.writeFileSync(path.join(dir, "lib/nn/c.ts"), `import "./missing";\n`);
+    const { graph, unresolved } = readImportGraph(dir, ["lib"]);
+    assert.equal(graph.get("lib/engine/a.ts"), ["lib/nn/b.ts"]);
+    assert.equal(graph.get("lib/nn/b.ts"), ["lib/engine/a.ts"]);
+    assert.equal(unresolved, ["lib/nn/c.ts imports ./missing"]);
+    assert.equal(layerViolations(graph).length, 1);
+    assert.equal(importCycles(graph), [["lib/engine/a.ts", "lib/nn/b.ts"]]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
