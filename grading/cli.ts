@@ -19,8 +19,10 @@
  *       grade/collect.ts); every file under the input is accounted for in files.csv. It on the released kit (default out/release/lab4-kit, installed once into
  *       --kit-install, default beside it) into DIR (default out/grades): gradebook.csv/json,
  *       autograded/ (for the instructor: contains hidden tests), feedback/ (HTML for students)
+ *   lab4 grade ... --slurm N [--slurm-time T] [--slurm-mem MB] [--slurm-cpus C] [--slurm-opt=OPT ...]
+ *       submits N shards as a Slurm job array and a merge job after them (grading/grade/slurm.ts)
  *   lab4 gradebook merge <DIR...> --out DIR
- *       joins the gradebooks of shards
+ *       joins the gradebooks of shards (refused, naming them, if a shard is missing or unfinished)
  *   lab4 gradebook export DIR --format canvas|moodle|csv --out FILE [--roster CSV] [--feedback-zip ZIP]
  *              [--late-penalty 10%/day,max=50%] [--due ISO] [--points N] [--name NAME] [--canvas-assignment-id ID]
  *       writes the CSV the LMS imports (grading/export.ts)
@@ -46,6 +48,8 @@ import { repoRootFrom } from "./grade/driver";
 import { buildKit, installKit, KitError } from "./kit";
 import { checkNotebook } from "./check";
 import { answerNames, exportedAnswers } from "./grade/answers";
+import { gradeOnSlurm, SlurmError, takeSlurmArgs } from "./grade/slurm";
+import { clearShardRecord, writeShardRecord } from "./grade/shards";
 
 const USAGE = `usage:
   lab4 validate [--source NB]
@@ -55,6 +59,7 @@ const USAGE = `usage:
   lab4 grade <submissions dir or files...> [--kit DIR] [--kit-install DIR] [--jobs N] [--shard i/n] [--timeout-cell S]
              [--timeout-total S] [--memory-mb M] [--out DIR] [--force] [--sandbox auto|bwrap|none] [--source NB]
              [--no-feedback] [--keep-work] [--assignment NAME] [--roster CSV]
+             [--slurm N [--slurm-time T] [--slurm-mem MB] [--slurm-cpus C] [--slurm-opt=--sbatch-option ...]]
   lab4 gradebook merge <DIR...> --out DIR
   lab4 gradebook export DIR --format canvas|moodle|csv --out FILE [--roster CSV] [--feedback-zip ZIP]
              [--late-penalty 10%/day,max=50%] [--due ISO] [--points N] [--name NAME] [--canvas-assignment-id ID]`;
@@ -205,14 +210,16 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
     });
   }
   if (cmd === "grade") {
-    const p = parse(rest, new Set([...GRADE_OPTIONS, "--force", "--no-feedback", "--keep-work"]));
+    const { slurm, rest: gradeRest } = takeSlurmArgs(rest);
+    const p = parse(gradeRest, new Set([...GRADE_OPTIONS, "--force", "--no-feedback", "--keep-work"]));
     if (p.positional.length === 0) throw new UsageError("lab4 grade: name a folder of submissions or notebook files");
     const sandbox = p.options.get("--sandbox") ?? "auto";
     if (sandbox !== "auto" && sandbox !== "bwrap" && sandbox !== "none") throw new UsageError(`--sandbox must be auto, bwrap or none, got ${sandbox}`);
     const kitDir = path.resolve(p.options.get("--kit") ?? path.join("out", "release", "lab4-kit"));
     if (!fs.existsSync(path.join(kitDir, "package.json")))
       throw new UsageError(`lab4 grade: no student kit at ${kitDir}: run lab4 release first, or name the released kit with --kit DIR`);
-    const runtime = installKit(kitDir, path.resolve(p.options.get("--kit-install") ?? `${kitDir}-install`), log);
+    const kitInstall = path.resolve(p.options.get("--kit-install") ?? `${kitDir}-install`);
+    const runtime = installKit(kitDir, kitInstall, log);
     const opts: GradeOptions = {
       sourceFile: p.options.get("--source") ?? defaultSource(),
       outDir: path.resolve(p.options.get("--out") ?? path.join("out", "grades")),
@@ -232,7 +239,14 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
       roster: p.options.get("--roster") ?? null,
       log,
     };
+    if (slurm !== null) {
+      const cli = path.join(repoRootFrom(__dirname), "dist", "grading", "cli.js");
+      await gradeOnSlurm(slurm, { ...p, outDir: opts.outDir, kitDir, kitInstall, jobs: opts.jobs, memoryMb: opts.memoryMb, env: opts.env }, log, cli);
+      return 0;
+    }
+    if (opts.shard) clearShardRecord(opts.outDir);
     const s = await gradeBatch(p.positional, opts);
+    if (opts.shard) writeShardRecord(opts.outDir, opts.shard, s.students, s.rows.filter((r) => r.status === "failed").map((r) => r.student));
     log(
       `lab4 grade: ${s.graded} graded, ${s.refused} refused, ${s.failed} failed, ${s.skipped} skipped in ${s.seconds.toFixed(1)} s -> ${path.join(opts.outDir, "gradebook.csv")}`,
     );
@@ -247,7 +261,8 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
     const out = p.options.get("--out");
     if (out === undefined) throw new UsageError("lab4 gradebook merge: --out DIR is required");
     const data = mergeGradebooks(p.positional, out);
-    log(`merged ${p.positional.length} gradebook(s): ${Object.keys(data.students).length} students -> ${path.join(out, "gradebook.csv")}`);
+    const failed = Object.values(data.students).filter((r) => r.status === "failed").map((r) => r.student);
+    log(`merged ${p.positional.length} gradebook(s): ${Object.keys(data.students).length} students -> ${path.join(out, "gradebook.csv")}${failed.length ? `; ${failed.length} row(s) "failed", grade them again: ${failed.join(", ")}` : ""}`);
     return 0;
   }
   throw new UsageError(`unknown command ${cmd}`);
@@ -261,7 +276,7 @@ if (require.main === module) {
         console.error(`lab4: ${e.message}\n${USAGE}`);
         process.exit(2);
       }
-      if (e instanceof SourceValidationError || e instanceof MarkerError || e instanceof GradebookError || e instanceof KitError || e instanceof CollectError || e instanceof RosterError || e instanceof ExportError) {
+      if (e instanceof SourceValidationError || e instanceof MarkerError || e instanceof GradebookError || e instanceof KitError || e instanceof CollectError || e instanceof RosterError || e instanceof ExportError || e instanceof SlurmError) {
         console.error(`lab4: ${e.message}`);
         process.exit(1);
       }

@@ -11,6 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeFileAtomic } from "./release";
+import { shardProblems } from "./grade/shards";
 
 export type RowStatus = "graded" | "refused" | "failed";
 
@@ -266,10 +267,13 @@ export class Gradebook {
  * `lab4 gradebook merge`: joins the gradebooks of several folders (shards) into `outDir`.
  * They must come from the same instructor notebook. A student in several shards is kept once if
  * it is the same submission (the most recent row wins); two different submissions of one student
- * are an error naming both folders.
+ * are an error naming both folders. Shard folders (lab4 grade --shard) must all be there and
+ * finished: otherwise nothing is written and the error names each missing or unfinished shard.
  */
 export function mergeGradebooks(dirs: readonly string[], outDir: string): GradebookData {
   if (dirs.length === 0) throw new GradebookError("gradebook merge: no gradebook folders given");
+  const problems = shardProblems(dirs);
+  if (problems.length > 0) throw new GradebookError(`gradebook merge: not merging an incomplete set of shards (nothing written):\n  ${problems.join("\n  ")}`);
   let merged: GradebookData | null = null;
   const origin = new Map<string, string>();
   for (const d of dirs) {

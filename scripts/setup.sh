@@ -14,6 +14,7 @@ apt_packages=(
   chromium                                              # browser tests of what a person sees
   bubblewrap                                            # sandbox for `lab4 grade`
   python3-pyflakes python3-pycodestyle                  # Python checks (npm run lint)
+  slurm-wlm munge                                       # a real one-node Slurm cluster (test of `lab4 grade --slurm`)
 )
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -402,6 +402,8 @@ export interface BatchSummary {
   files: { seen: number; graded: number; refused: number; failed: number; skipped: number };
   /** Roster ids that matched no submission. */
   rosterUnmatched: string[];
+  /** Every student of this run's share (graded now or already done). */
+  students: string[];
 }
 
 /** The student's identity: what the layout says, completed by the roster. */
@@ -541,5 +543,6 @@ async function gradeCollected(
     rows,
     files: count,
     rosterUnmatched,
+    students: [...mine].sort(),
   };
 }
