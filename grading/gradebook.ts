@@ -272,7 +272,7 @@ export class Gradebook {
  */
 export function mergeGradebooks(dirs: readonly string[], outDir: string): GradebookData {
   if (dirs.length === 0) throw new GradebookError("gradebook merge: no gradebook folders given");
-  const problems = shardProblems(dirs);
+  const problems = shardProblems(dirs, GRADEBOOK_JSON);
   if (problems.length > 0) throw new GradebookError(`gradebook merge: not merging an incomplete set of shards (nothing written):\n  ${problems.join("\n  ")}`);
   let merged: GradebookData | null = null;
   const origin = new Map<string, string>();

@@ -8,7 +8,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeFileAtomic } from "../release";
-import { GRADEBOOK_JSON } from "../gradebook";
 
 export const SHARD_RECORD = "shard.json";
 
@@ -56,15 +55,16 @@ export function readShardRecord(dir: string): ShardRecord | null {
  * What stops `dirs` from being merged as a complete set of shards: [] when none of them is a shard
  * folder (a plain merge) or when shards 1..n are all there and finished; otherwise one line per
  * problem (a folder without gradebook or record, shards of different splits, shard numbers absent).
+ * `gradebookFile` is the gradebook's file name in each folder (gradebook.ts owns it; passed to avoid an import cycle).
  */
-export function shardProblems(dirs: readonly string[]): string[] {
+export function shardProblems(dirs: readonly string[], gradebookFile = "gradebook.json"): string[] {
   const problems: string[] = [];
   const found = new Map<number, string>();
   const counts = new Set<number>();
   let anyRecord = false;
   const unrecorded: string[] = [];
   for (const d of dirs) {
-    const dir = path.basename(d) === GRADEBOOK_JSON && fs.existsSync(d) && fs.statSync(d).isFile() ? path.dirname(d) : d;
+    const dir = path.basename(d) === gradebookFile && fs.existsSync(d) && fs.statSync(d).isFile() ? path.dirname(d) : d;
     let rec: ShardRecord | null;
     try {
       rec = readShardRecord(dir);
@@ -73,7 +73,7 @@ export function shardProblems(dirs: readonly string[]): string[] {
       continue;
     }
     if (rec === null) {
-      unrecorded.push(fs.existsSync(path.join(dir, GRADEBOOK_JSON)) ? `${dir}: no ${SHARD_RECORD} (its lab4 grade --shard did not finish: interrupted, killed or still running)` : `${dir}: no gradebook (its job did not run or failed before grading)`);
+      unrecorded.push(fs.existsSync(path.join(dir, gradebookFile)) ? `${dir}: no ${SHARD_RECORD} (its lab4 grade --shard did not finish: interrupted, killed or still running)` : `${dir}: no gradebook (its job did not run or failed before grading)`);
       continue;
     }
     anyRecord = true;
