@@ -1,5 +1,5 @@
 /**
- * Seq2Seq training step at the seed's sizes (batch 128, ENC/DEC_EMB 256, HID 512, 2 layers,
+ * Seq2Seq training step at the original lab's sizes (batch 128, ENC/DEC_EMB 256, HID 512, 2 layers,
  * dropout 0.5, Multi30k vocabularies 7853/5893) on real Multi30k batches, on the selected tfjs
  * backend, against PyTorch's step on the same CPU measured in the same run (bench/seq2seq_torch.py
  * on the very same batches).
@@ -23,13 +23,13 @@
  *             kernel fixes are active), decoder called step by step
  *   ops       our whole-layer LSTM op (hand-written BPTT) but its element-wise step in plain tf ops
  *             (the fallback for backends without our kernels), decoder step by step
- *   stepwise  our LSTM op with the in-place step kernels, decoder step by step (the seed's loop)
+ *   stepwise  our LSTM op with the in-place step kernels, decoder step by step (the original lab's loop)
  *   fused     additionally the whole decoding loop as one op (Seq2Seq's default)
  *   notebook  the solution notebook's Seq2Seq.forward (step by step, stackRows of the outputs)
  * A "+tfjs" suffix (e.g. notebook+tfjs) runs that variant with tfjs's own backpropagation (see --tfjs-backprop);
  * "+fix", the engine's, is the default and accepted for older command lines.
  *
- * A step is what the seed's train() does per batch: forward with teacher forcing 0.5, CE loss
+ * A step is what the original lab's train() does per batch: forward with teacher forcing 0.5, CE loss
  * (ignore pad), backward, clip_grad_norm_(1), Adam step. The first step of each variant is a
  * warm-up (kernel setup, weight caches) and is not counted. Prints one table; times are medians.
  */
@@ -59,7 +59,7 @@ import { installTapeMemoryFix, uninstallTapeMemoryFix } from "../lib/engine/tape
 const KNOWN = ["taped", "ops", "stepwise", "fused", "notebook"];
 
 /**
- * The seed's Seq2Seq.forward as the solution notebook writes it (notebooks/source/lab4.ipynb):
+ * The original lab's Seq2Seq.forward as the solution notebook writes it (notebooks/source/lab4.ipynb):
  * decoder called step by step, `tf.argMax`, outputs collected with `stackRows` (the "notebook"
  * variant; everything else is our Encoder/Decoder).
  */

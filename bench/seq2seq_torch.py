@@ -1,4 +1,4 @@
-"""PyTorch reference for bench/seq2seq.ts: the seed's training step (model(src, trg) with teacher forcing 0.5,
+"""PyTorch reference for bench/seq2seq.ts: the original lab's training step (model(src, trg) with teacher forcing 0.5,
 CrossEntropyLoss(ignore_index=pad), backward, clip_grad_norm_(1), Adam.step) on this CPU.
 
 usage: seq2seq_torch.py BATCHES.safetensors STEPS [THREADS]

@@ -1,4 +1,4 @@
-"""PyTorch reference for bench/word2vec.ts: the seed's Word2Vec trained with real mini-batches, the
+"""PyTorch reference for bench/word2vec.ts: the original lab's Word2Vec trained with real mini-batches, the
 straightforward way (logits for every pair: model(context) -> [B, V], nn.CrossEntropyLoss, AdamW).
 
 usage: word2vec_torch.py PAIRS.bin VOCAB BATCH LR STEPS [THREADS]
@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 
 
-class Word2Vec(nn.Module):  # the seed's model
+class Word2Vec(nn.Module):  # the original lab's model
     def __init__(self, vocab_size, embedding_size):
         super().__init__()
         self.embed = nn.Embedding(vocab_size, embedding_size)

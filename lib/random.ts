@@ -1,6 +1,6 @@
 /**
  * Seeded pseudo-random numbers shared by the data loaders, dropout masks and teacher forcing, so a
- * run is reproducible from one seed (the seed's `np.random.seed(2023)` / `random.seed(1234)`).
+ * run is reproducible from one seed (the original lab's `np.random.seed(2023)` / `random.seed(1234)`).
  * Mulberry32: tiny, fast, 2^32 period — plenty for shuffling and coin flips; not for cryptography.
  */
 export class Random {
@@ -48,7 +48,7 @@ export function manualSeed(seed: number): void {
 }
 
 /**
- * Python's `random` module as the seed uses it: `random.seed(SEED)` seeds the process-wide
+ * Python's `random` module as the original lab uses it: `random.seed(SEED)` seeds the process-wide
  * generator (the same one `manualSeed` sets), `random.random()` draws from it.
  */
 export const random = {

@@ -1,5 +1,5 @@
 /**
- * Cosine distances between word vectors, as the seed's
+ * Cosine distances between word vectors, as the original lab's
  *   dist_matrix = distance.squareform(distance.pdist(wordvecs, 'cosine'))
  * (get_k_similar_words, the task built on it, is in reference/similarity.ts.)
  *
@@ -52,7 +52,7 @@ function dot2(a: Float64Array, ao: number, b: Float64Array, bo: number, d: numbe
   return s;
 }
 
-/** `squareform(pdist(wordvecs, metric))`; only "cosine" is supported (the seed's metric). */
+/** `squareform(pdist(wordvecs, metric))`; only "cosine" is supported (the original lab's metric). */
 export function getDistanceMatrix(wordvecs: WordVectors, metric: DistanceMetric = "cosine"): DistanceMatrix {
   if (metric !== "cosine") throw new Error(`unsupported metric '${String(metric)}': only 'cosine' is implemented`);
   const { n, d, x } = toRows(wordvecs);

@@ -1,7 +1,7 @@
 // Instructor's reference implementation (answers to lab tasks): used by tests and benchmarks, never
 // shipped to students. lib/ and grading/ must not import reference/ (test/api/exports.test.ts).
 /**
- * The seed's `get_k_similar_words(word, dist_matrix, k=10)` (Part 1's task), on the distance matrix
+ * The original lab's `get_k_similar_words(word, dist_matrix, k=10)` (Part 1's task), on the distance matrix
  * of lib/similarity.ts's getDistanceMatrix.
  */
 import type { DistanceMatrix } from "../lib/similarity";
@@ -12,12 +12,12 @@ export interface VocabularyMaps {
   id2tok: ReadonlyMap<number, string>;
 }
 
-/** One neighbour: the seed's `(i, id2tok[i], dists[i])`. */
+/** One neighbour: the original lab's `(i, id2tok[i], dists[i])`. */
 export type SimilarWord = [id: number, token: string, distance: number];
 
 /**
  * The `k` words closest to `word` under `distMatrix`, nearest first, the word itself excluded
- * (the seed drops the first of the k+1 nearest, i.e. the word at distance 0). Ties are broken by
+ * (the original lab drops the first of the k+1 nearest, i.e. the word at distance 0). Ties are broken by
  * id; NaN distances sort last (as numpy's sort). An unknown word, a matrix that does not match the
  * vocabulary, or k outside [1, n − 1] is an Error.
  */

@@ -8,7 +8,7 @@ export * from "./safetensors";
 
 /**
  * `torch.save(model.state_dict(), path)` in the safetensors format, with PyTorch's parameter names
- * (so the file loads into the seed's PyTorch model with `safetensors.torch.load_file`). Atomic.
+ * (so the file loads into the original lab's PyTorch model with `safetensors.torch.load_file`). Atomic.
  */
 export function saveCheckpoint(model: Module, file: string, metadata?: Record<string, string>): void {
   const state = model.stateDict();

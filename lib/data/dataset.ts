@@ -1,7 +1,7 @@
 /**
  * A small in-memory stand-in for Hugging Face `datasets`: a `Dataset` of row records and a
  * `DatasetDict` of named splits, with the few operations the lab uses (`map`, `num_rows`, column
- * access) and HF's printed form, so notebook cells read like the seed (`dataset = dataset.map(...)`).
+ * access) and HF's printed form, so notebook cells read like the original lab (`dataset = dataset.map(...)`).
  *
  * Rows are plain objects. `map` hands the function a shallow copy of each row (so assigning a new
  * field never changes the source dataset) and builds a NEW dataset from the returned rows, like HF.
@@ -128,7 +128,7 @@ export class Dataset<R extends object = DatasetRow> implements Iterable<R> {
     return this.rows.length;
   }
 
-  /** HF's spelling of `numRows`, so the seed's `dataset["train"].num_rows` check reads the same. */
+  /** HF's spelling of `numRows`, so the original lab's `dataset["train"].num_rows` check reads the same. */
   get num_rows(): number {
     return this.rows.length;
   }

@@ -1,6 +1,6 @@
 /**
  * The lab's Part 1 data: Hugging Face's `tweets_hate_speech_detection`, loaded from the vendored CSVs
- * (`datasets.load_dataset('tweets_hate_speech_detection')` in the seed).
+ * (`datasets.load_dataset('tweets_hate_speech_detection')` in the original lab).
  *
  * csv-parse reads the files exactly like Python's `csv` module (checked field by field on both files,
  * leading spaces inside tweets included): no trimming, quotes per RFC 4180.
@@ -16,7 +16,7 @@ export interface TweetRow {
   label?: number;
   tweet: string;
   // Columns the lab's cells add with `dataset.map(...)`; declared here so notebook cells can read
-  // them from the same `dataset` variable, as the seed does in Python.
+  // them from the same `dataset` variable, as the original lab does in Python.
   /** `split_tokens`: cleaned, stopword-free, stemmed tokens. */
   all_tokens?: string[];
   /** `remove_rare_tokens`: the tokens of the vocabulary. */

@@ -13,7 +13,7 @@ export interface BackendInfo {
   name: BackendName;
   /** The npm package that provides it. */
   package: string;
-  /** Where the arithmetic runs, like the seed's `torch.device`: "cuda" only for a real GPU. */
+  /** Where the arithmetic runs, like the original lab's `torch.device`: "cuda" only for a real GPU. */
   device: "cuda" | "cpu";
   /** Human-readable details (SIMD, threads, GPU check). */
   details: string[];

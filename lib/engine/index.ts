@@ -72,7 +72,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   }
   silenceCpuNodeHint();
   // tfjs 4.22 keeps every intermediate gradient until a backward pass ends (3.7 GiB of wasm heap
-  // for the seed's Seq2Seq on the longest Multi30k batch); this frees each one when it is dead.
+  // for the original lab's Seq2Seq on the longest Multi30k batch); this frees each one when it is dead.
   // Gradients are unchanged (test/nn/tape-memory.test.ts); false (no-op) if tfjs internals differ.
   installTapeMemoryFix();
   return current;
@@ -84,7 +84,7 @@ export function backendInfo(): BackendInfo | undefined {
 }
 
 /**
- * One line like the seed's `Using: cuda`, e.g. "Using: cpu (TensorFlow.js wasm backend, SIMD,
+ * One line like the original lab's `Using: cuda`, e.g. "Using: cpu (TensorFlow.js wasm backend, SIMD,
  * 2 threads, matmul on wasm (native BLAS: not built …))": the threads are the wasm kernels' own.
  */
 export function deviceDescription(info: BackendInfo | undefined = current): string {
@@ -93,7 +93,7 @@ export function deviceDescription(info: BackendInfo | undefined = current): stri
   return `Using: ${info.device} (${[what, ...info.details].join(", ")})`;
 }
 
-/** Prints `deviceDescription()` (the seed's `print("Using:", device)`) and returns the line. */
+/** Prints `deviceDescription()` (the original lab's `print("Using:", device)`) and returns the line. */
 export function describeDevice(info: BackendInfo | undefined = current): string {
   const line = deviceDescription(info);
   console.log(line);

@@ -6,11 +6,11 @@ import * as tf from "@tensorflow/tfjs-core";
  * tfjs-core 4.22's `backpropagateGradients` (tape.ts) keeps, until the whole backward pass ends:
  *   - every per-use gradient contribution `dx` it has added into an accumulated gradient (after
  *     `add(cur, dx)` it disposes `cur` but not `dx`): a model that uses a weight once per timestep
- *     (a decoder called step by step) holds one full-size weight gradient per step — for the seed's
+ *     (a decoder called step by step) holds one full-size weight gradient per step — for the original lab's
  *     fc_out [5893, 512] that is 12 MB × every decoder step;
  *   - every intermediate gradient (the dy of each node) after its node has consumed it;
  *   - every node's saved activations after its gradient has run.
- * Measured on the seed's Seq2Seq with a step-by-step decoder, longest Multi30k batch: wasm heap
+ * Measured on the original lab's Seq2Seq with a step-by-step decoder, longest Multi30k batch: wasm heap
  * 3.7 GiB. This replaces `engine.gradients` with the same algorithm that frees each of those as
  * soon as it is dead (reference-counted, so tensors returned by several gradient functions or
  * owned by the caller are never freed). First-order gradients only free saved activations early;
@@ -18,7 +18,7 @@ import * as tf from "@tensorflow/tfjs-core";
  *
  * In-place accumulation: a weight used once per timestep gets one gradient contribution per step,
  * and tfjs sums them pairwise (`add(cur, dx)`: a full read-read-write pass over the weight each
- * time; ~170 ms of a 1.2 s Seq2Seq step with the seed's step-by-step decoder). Our own ops' gradient
+ * time; ~170 ms of a 1.2 s Seq2Seq step with the original lab's step-by-step decoder). Our own ops' gradient
  * functions (Linear, LSTM, Embedding) may instead add their contribution straight into the sum
  * accumulated so far (`addIntoGradient`: a GEMM with beta = 1, or only the rows an embedding lookup
  * touched), with the same bits as the pairwise sums (see the callers for why).

@@ -50,7 +50,7 @@ function lookup(w: tf.Tensor2D, idsTensor: tf.Tensor, ids: Int32Array): tf.Tenso
  * (PyTorch: IndexError). Its gradient is
  * tf.gather's (UnsortedSegmentSum, supplied for wasm by lib/engine; see `lookup`).
  *
- * The weight can be replaced as the seed does: `layer.weight = tf.range(0, size).reshape([size, 1])`
+ * The weight can be replaced as the original lab does: `layer.weight = tf.range(0, size).reshape([size, 1])`
  * (or `setWeight(t)`); the value is copied into a fresh variable registered as `weight`.
  */
 export class Embedding extends Module {

@@ -26,7 +26,7 @@ function uniformValues(n: number, bound: number, rng: Random): Float32Array {
  * `bias` [out] (PyTorch's layout and names). Initialised like PyTorch: kaiming_uniform(a=√5) for
  * the weight and U(±1/√in) for the bias, i.e. both U(-1/√in, 1/√in).
  *
- * The parameters can be replaced, as the seed does with `arange`:
+ * The parameters can be replaced, as the original lab does with `arange`:
  *   layer.weight = tf.range(0, size).reshape(layer.weight.shape)   // or layer.setWeight(t)
  * The new value is copied into a fresh trainable variable registered under the same name (the old
  * one is disposed; an optimizer built before holds the old variable, as in PyTorch).
@@ -85,7 +85,7 @@ export class Linear extends Module {
     return this;
   }
 
-  /** x [..., in] → [..., out] (a 1-D x [in] gives [out], as `linear_layer(ohe)` in the seed). */
+  /** x [..., in] → [..., out] (a 1-D x [in] gives [out], as `linear_layer(ohe)` in the original lab). */
   forward(x: tf.Tensor): tf.Tensor {
     const last = x.shape[x.shape.length - 1];
     if (x.rank === 0 || last !== this.inFeatures)
@@ -117,7 +117,7 @@ export class Linear extends Module {
  * x·Wᵀ + b as one fused product whose gradient keeps only x and W. tf.add's gradient would keep
  * the un-biased product alive, and tf.fused.matMul's keeps its output (for activations we do not
  * use): either way one more [batch, out] tensor per call lives until the backward pass — 118 MB over
- * the seed's decoder steps on its longest batch — and the output could not be freed after use.
+ * the original lab's decoder steps on its longest batch — and the output could not be freed after use.
  */
 function affine(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {

@@ -109,7 +109,7 @@ export abstract class Module {
     return this.train(false);
   }
 
-  /** Number of scalar parameters (all are trainable here, as in the seed's `count_parameters`). */
+  /** Number of scalar parameters (all are trainable here, as in the original lab's `count_parameters`). */
   numParameters(): number {
     return this.parameters().reduce((s, p) => s + p.size, 0);
   }

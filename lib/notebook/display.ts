@@ -156,7 +156,7 @@ export function displayBundle(bundle: MimeBundle, opts: DisplayOptions = {}): vo
  * tslab sends on its iopub socket without waiting (zeromq.js). While the event loop is blocked — a
  * training loop that never awaits — zeromq cannot finish sends, and after ~500 messages its next
  * send throws "Socket is busy writing"; thrown inside the cell, the error itself cannot be sent and
- * the cell is silently abandoned (seen at batch 168 of the seed's first Seq2Seq epoch). Display
+ * the cell is silently abandoned (seen at batch 168 of the original lab's first Seq2Seq epoch). Display
  * messages that hit a busy socket are therefore queued (an update replaces the queued update of the
  * same display) and sent as soon as the event loop runs again; `afterDisplay()` gives loops a way
  * to let it run.

@@ -18,7 +18,7 @@ export interface LineChartOptions {
   yLabel?: string;
   width?: number;
   height?: number;
-  /** x of the first value (0 for the seed's Word2Vec epochs, 1 for Seq2Seq's "Epoch: 01"). */
+  /** x of the first value (0 for the original lab's Word2Vec epochs, 1 for Seq2Seq's "Epoch: 01"). */
   xStart?: number;
 }
 
@@ -150,7 +150,7 @@ export function plotLines(series: readonly Series[], opts: LineChartOptions = {}
   showChart(lineChartSpec(series, opts), seriesText(series, opts));
 }
 
-/** The seed's loss plot: `plt.plot(epoch_, running_loss, 'r', label='Loss')`, x Epoch, y NLL. */
+/** The original lab's loss plot: `plt.plot(epoch_, running_loss, 'r', label='Loss')`, x Epoch, y NLL. */
 export function plotLoss(runningLoss: number[], opts: LineChartOptions & { label?: string } = {}): void {
   const o: LineChartOptions = { xLabel: "Epoch", yLabel: "NLL", title: "Pérdida por época (Word2Vec)", ...opts };
   plotLines([{ name: opts.label ?? "Loss", values: isList(runningLoss) ? runningLoss : [], color: "#d62728" }], o);
@@ -163,7 +163,7 @@ export interface Seq2SeqHistory {
   valid: readonly number[];
 }
 
-/** Train/valid loss and perplexity (exp(loss), as the seed prints it) per epoch, side by side. */
+/** Train/valid loss and perplexity (exp(loss), as the original lab prints it) per epoch, side by side. */
 export function seq2seqHistorySpec(h: Seq2SeqHistory, opts: { width?: number; height?: number } = {}): VegaLiteSpec {
   const train = isList(h?.train) ? h.train : [];
   const valid = isList(h?.valid) ? h.valid : [];
@@ -212,7 +212,7 @@ export function seq2seqHistorySpec(h: Seq2SeqHistory, opts: { width?: number; he
   };
 }
 
-/** The text part of the Seq2Seq history, in the seed's print format. */
+/** The text part of the Seq2Seq history, in the original lab's print format. */
 export function seq2seqHistoryText(h: Seq2SeqHistory): string {
   const train = isList(h?.train) ? h.train : [];
   const valid = isList(h?.valid) ? h.valid : [];

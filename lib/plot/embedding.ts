@@ -1,6 +1,6 @@
 /**
  * A picture of the word vectors: their 2-D PCA projection, every word as a faint point, the probe
- * words (the seed's "good", "bad", "school", "day") as labelled diamonds and their nearest
+ * words (the original lab's "good", "bad", "school", "day") as labelled diamonds and their nearest
  * neighbours (found in the full embedding space) in the probe's colour.
  */
 import { pca } from "./pca";

@@ -2,7 +2,7 @@
  * Python's `collections.Counter` for the lab: counts in first-seen (insertion) order, which the
  * vocabulary inherits (`vocab = list(counts)`; `tok2id['father'] == 1` depends on it). A JS `Map`
  * iterates in insertion order like a Python 3.7+ dict, so the Counter is one (as Python's Counter is a
- * dict): notebook cells can filter it into a plain Map like the seed's dict comprehension.
+ * dict): notebook cells can filter it into a plain Map like the original lab's dict comprehension.
  */
 import { inspect } from "node:util";
 
@@ -59,7 +59,7 @@ export class Counter<T = string> extends Map<T, number> {
 }
 
 /**
- * The seed's rare-token filter `counts = {k: v for k, v in counts.items() if v > 10}`: a new Map of
+ * The original lab's rare-token filter `counts = {k: v for k, v in counts.items() if v > 10}`: a new Map of
  * the entries seen MORE than `moreThan` times, in the same (insertion) order.
  */
 export function filterCounts<T>(counts: Iterable<[T, number]>, moreThan = 10): Map<T, number> {

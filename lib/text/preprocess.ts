@@ -1,12 +1,12 @@
 /**
- * The lab's tweet pipeline (Part 1, "Paso 1"), as the seed intends it:
+ * The lab's tweet pipeline (Part 1, "Paso 1"), as the original lab intends it:
  *   1. lower-case                        `row['tweet'].lower()`
  *   2. drop every char not in `a-z@# `   `re.sub(r"[^a-z@# ]", "", ...)`
  *   3. split on runs of spaces           `re.split(r" +", ...)`
  *   4. drop "" and NLTK stopwords        `if (i not in sw) and len(i)` (npm `stopword`)
  *   5. Snowball-stem the rest            `ss.stem(i)` with NLTK's `SnowballStemmer('english')`
  *
- * Step 2: the seed prints `r"^[a-z@# ]"` (anchored: deletes only a first character in the class),
+ * Step 2: the original lab prints `r"^[a-z@# ]"` (anchored: deletes only a first character in the class),
  * a transcription bug; the lab's hashes (vocabulary 3085) come from the negated class `[^a-z@# ]`.
  */
 import { readFileSync } from "node:fs";
@@ -115,7 +115,7 @@ export function tokenizeTweet(tweet: string): string[] {
 }
 
 /**
- * The seed's `split_tokens(row)`: sets `row.all_tokens = tokenizeTweet(row.tweet)` and returns the row,
+ * The original lab's `split_tokens(row)`: sets `row.all_tokens = tokenizeTweet(row.tweet)` and returns the row,
  * for `dataset.map(splitTokens)`. A row without a string `tweet` -> Error naming the field.
  */
 export function splitTokens<R extends { tweet: string }>(row: R): R & { all_tokens: string[] } {

@@ -135,7 +135,7 @@ export interface Multi30kOptions {
   exts: readonly [string, string];
   /** Source and target Fields, e.g. `[SRC, TRG]`. */
   fields: readonly [Field, Field];
-  /** Ignored (the seed passes a download cache path); the data are the vendored files. */
+  /** Ignored (the original lab passes a download cache path); the data are the vendored files. */
   path?: string;
 }
 

@@ -4,9 +4,9 @@
  * training split, pad a minibatch with `<sos>` ... `<eos>` `<pad>`..., numericalise into an int32
  * tensor shaped [len, batch] (torchtext's default `batch_first=False`).
  *
- * Options accept the seed's snake_case names (`init_token`, `eos_token`) as well as camelCase, so
+ * Options accept the original lab's snake_case names (`init_token`, `eos_token`) as well as camelCase, so
  * `new Field({tokenize: tokenizeDe, init_token: '<sos>', eos_token: '<eos>', lower: true})` reads
- * like the seed.
+ * like the original lab.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { isPySpace } from "../text/spacy/pyregex";
@@ -66,7 +66,7 @@ export class Field {
       throw new Error(`Field maxLength must be a positive integer, got ${opts.maxLength}`);
   }
 
-  // The seed's attribute names (`TRG.pad_token`, `TRG.init_token`, ...).
+  // The original lab's attribute names (`TRG.pad_token`, `TRG.init_token`, ...).
   get init_token(): string | null {
     return this.initToken;
   }

@@ -11,7 +11,7 @@
  * batch; no shuffling. That is torchtext's `pool`/`batch` with `sort_within_batch=True`.
  *
  * Deliberate difference: torchtext only sorts the pools when `sort_within_batch=True`, and the
- * seed (like the tutorial) leaves it at the default False, so its training batches were in fact
+ * original lab (like the tutorial) leaves it at the default False, so its training batches were in fact
  * NOT grouped by length (pytorch/text issues #536, #1097). We bucket by default because the lab
  * text promises length-grouped batches and they cut the padding, hence the CPU time, a lot;
  * `sortWithinBatch: false` gives torchtext's default behaviour.
@@ -40,7 +40,7 @@ export interface BucketIteratorOptions {
   sort_key?: (ex: Example) => number;
   /** Dispose each batch's tensors when the next batch is requested (default true). */
   autoDispose?: boolean;
-  /** Accepted for the seed's `device = device`; tensors live on the active tfjs backend. */
+  /** Accepted for the original lab's `device = device`; tensors live on the active tfjs backend. */
   device?: unknown;
 }
 

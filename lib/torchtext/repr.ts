@@ -1,5 +1,5 @@
 /**
- * Python-style printing for the notebook: the seed prints `vars(train_data.examples[0])`, which
+ * Python-style printing for the notebook: the original lab prints `vars(train_data.examples[0])`, which
  * Python shows as `{'src': ['.', 'büsche', ...], 'trg': [...]}`. `vars()` here returns a plain
  * copy of the object's fields that prints (console.log, tslab display, String()) the same way.
  */

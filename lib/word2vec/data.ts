@@ -1,5 +1,5 @@
 /**
- * Word2Vec training pairs and their batch loader (the seed's `Word2VecDataset`, `TensorDataset` and
+ * Word2Vec training pairs and their batch loader (the original lab's `Word2VecDataset`, `TensorDataset` and
  * `DataLoader(..., batch_size=BATCH_SIZE, shuffle=True)`).
  *
  * Pairs live in two Int32Array columns (8 bytes a pair) instead of an array of tuples (~50 bytes a
@@ -67,7 +67,7 @@ function flattenRows(windows: ReadonlyArray<WindowRow["moving_window"]>, vocabSi
 }
 
 export class Word2VecDataset {
-  /** Target ids, one per pair, in the seed's order (rows in order, each row's pairs in order). */
+  /** Target ids, one per pair, in the original lab's order (rows in order, each row's pairs in order). */
   readonly centers: Int32Array;
   /** Context ids, aligned with `centers`. */
   readonly contexts: Int32Array;
@@ -77,7 +77,7 @@ export class Word2VecDataset {
   private cachedData: Array<[number, number]> | undefined;
 
   /**
-   * Flattens the `moving_window` column of `ds` (the train split), like the seed's
+   * Flattens the `moving_window` column of `ds` (the train split), like the original lab's
    * `[i for s in dataset['moving_window'] for i in s]`. An id outside [0, vocabSize) -> Error.
    */
   constructor(ds: Dataset<WindowRow>, vocabSize: number) {
@@ -100,7 +100,7 @@ export class Word2VecDataset {
     return [this.centers[i], this.contexts[i]];
   }
 
-  /** All pairs as tuples (the seed's `self.data`); built on first use, ~50 bytes a pair. */
+  /** All pairs as tuples (the original lab's `self.data`); built on first use, ~50 bytes a pair. */
   get data(): Array<[number, number]> {
     if (this.cachedData === undefined) {
       const out = new Array<[number, number]>(this.length);

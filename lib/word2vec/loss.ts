@@ -1,5 +1,5 @@
 /**
- * The Word2Vec loss on mini-batches of (center, context) pairs, as the seed intends (its cell runs
+ * The Word2Vec loss on mini-batches of (center, context) pairs, as the original lab intends (its cell runs
  * a per-pair Python loop: 42 min on CUDA). The model sees the context word and predicts the center
  * word: `logits = model(context)`, `loss = CrossEntropy(logits, center)`.
  *

@@ -7,9 +7,9 @@ import { Linear } from "../nn/linear";
 import type { Random } from "../random";
 
 /**
- * The seed's `Word2Vec(vocab_size, embedding_size)`: `embed` (Embedding) → `expand` (Linear, no
+ * The original lab's `Word2Vec(vocab_size, embedding_size)`: `embed` (Embedding) → `expand` (Linear, no
  * bias). `forward(ids)` maps (context) word ids of any shape to logits [..., vocab_size]; the
- * softmax is left to the loss, as in the seed. Parameters: `embed.weight` [V, E],
+ * softmax is left to the loss, as in the original lab. Parameters: `embed.weight` [V, E],
  * `expand.weight` [V, E] (PyTorch's [out, in]).
  */
 export class Word2Vec extends Module {

@@ -1,5 +1,5 @@
 /**
- * `lookup(tok2id, tok)`: the seed's `tok2id[tok]` with Python's KeyError, given to the notebook
+ * `lookup(tok2id, tok)`: the original lab's `tok2id[tok]` with Python's KeyError, given to the notebook
  * (its `get_k_similar_words` uses it). Building the vocabulary itself is Part 1's task: see
  * reference/word2vec/vocab.ts.
  */

@@ -4,7 +4,7 @@ import "../../lib/engine/setup";
 import * as tf from "@tensorflow/tfjs-core";
 
 /**
- * The seed's `one_hot_encode(input_, size)`: a float32 vector of `size` zeros with a 1 at `input`
+ * The original lab's `one_hot_encode(input_, size)`: a float32 vector of `size` zeros with a 1 at `input`
  * (`vec = torch.zeros(size).float(); vec[input_] = 1`).
  */
 export function oneHotEncode(input: number, size: number): tf.Tensor1D {

@@ -41,13 +41,13 @@ function param(named: Map<string, tf.Variable>, name: string): tf.Variable {
 
 /**
  * Decodes `trg.length − 1` steps from the encoder's final state. Returns outputs [trg len, batch,
- * output dim] with outputs[0] zeros, like the seed's `Seq2Seq.forward`.
+ * output dim] with outputs[0] zeros, like the original lab's `Seq2Seq.forward`.
  *
- * `decoder` is any module with the seed's Decoder structure, found by PyTorch name: parameters
+ * `decoder` is any module with the original lab's Decoder structure, found by PyTorch name: parameters
  * `embedding.weight`, `rnn.weight_ih_l{k}` … `rnn.bias_hh_l{k}`, `fc_out.weight`, `fc_out.bias`, a
  * child `rnn` (our LSTM: its dropout between layers) and a child `dropout` (our Dropout, applied to
- * the embeddings). So a Decoder class written in a notebook like the seed's can use it too.
- * `rng` draws the teacher-forcing coins (one per step, like the seed's `random.random()`); default
+ * the embeddings). So a Decoder class written in a notebook like the original lab's can use it too.
+ * `rng` draws the teacher-forcing coins (one per step, like the original lab's `random.random()`); default
  * the process-wide generator (what lab4's Python-like `random.random()` draws from).
  */
 export function decodeSequence(
@@ -152,7 +152,7 @@ export function decodeSequence(
       hTop.push(x);
       const logits = tf.fused.matMul({ a: x, b: fcWT, transposeB: fastT, bias: fcB }) as tf.Tensor2D;
       outputs.push(logits);
-      // One coin per step, as the seed draws `random.random()` even after the last step.
+      // One coin per step, as the original lab draws `random.random()` even after the last step.
       const teacherForce = rng.random() < teacherForcingRatio;
       if (t < steps)
         tokens = teacherForce ? trgData.subarray(t * B, (t + 1) * B) : (tf.argMax(logits, 1).dataSync() as Int32Array);

@@ -12,7 +12,7 @@ import { decodeSequence } from "./fused";
 import { stackRows } from "../../lib/nn/rows";
 
 /**
- * The seed's Part 2 model (Sutskever et al. 2014 as in Ben Trevett's pytorch-seq2seq notebook 1),
+ * The original lab's Part 2 model (Sutskever et al. 2014 as in Ben Trevett's pytorch-seq2seq notebook 1),
  * with PyTorch's module and parameter names: `encoder.embedding.weight`, `encoder.rnn.weight_ih_l0`,
  * …, `decoder.fc_out.weight`, `decoder.fc_out.bias`.
  */
@@ -163,12 +163,12 @@ export function checkTokens(ids: tf.Tensor, vocab: number, what: string): void {
     if (v[i] < 0 || v[i] >= vocab) throw new Error(`${what}: token id ${v[i]} is outside the vocabulary [0, ${vocab})`);
 }
 
-/** The seed's `init_weights`: U(−0.08, 0.08) on every parameter of `m` (use via `model.apply(initWeights)`). */
+/** The original lab's `init_weights`: U(−0.08, 0.08) on every parameter of `m` (use via `model.apply(initWeights)`). */
 export function initWeights(m: Module, rng?: Random): void {
   for (const [, p] of m.namedParameters()) uniform_(p, -0.08, 0.08, rng);
 }
 
-/** The seed's `count_parameters`: number of trainable scalars (every parameter is trainable here). */
+/** The original lab's `count_parameters`: number of trainable scalars (every parameter is trainable here). */
 export function countParameters(model: Module): number {
   return model.parameters().reduce((s, p) => s + (p.trainable ? p.size : 0), 0);
 }

@@ -15,7 +15,7 @@ export interface Seq2SeqBatch {
   trg: tf.Tensor2D;
 }
 
-/** Anything shaped like the seed's Seq2Seq (our class, or one written in the notebook). */
+/** Anything shaped like the original lab's Seq2Seq (our class, or one written in the notebook). */
 export interface Seq2SeqLike {
   train(mode?: boolean): unknown;
   eval(): unknown;
@@ -26,13 +26,13 @@ export interface Seq2SeqLike {
 /**
  * `criterion(output [N, vocab], target [N])` → scalar, e.g. cross-entropy with ignoreIndex = pad.
  * A criterion that ignores a target id may say so in `ignoreIndex` (see `crossEntropyLoss`); train()
- * and evaluate() then skip materialising `output[1:]`, which at the seed's sizes is a
+ * and evaluate() then skip materialising `output[1:]`, which at the original lab's sizes is a
  * [trg len − 1, 128, 5893] copy (up to 120 MB) plus as much again for its gradient.
  */
 export type Criterion = ((output: tf.Tensor2D, target: tf.Tensor1D) => tf.Scalar) & { readonly ignoreIndex?: number };
 
 /**
- * The seed's `nn.CrossEntropyLoss(ignore_index = TRG_PAD_IDX)` as a criterion: mean cross-entropy
+ * The original lab's `nn.CrossEntropyLoss(ignore_index = TRG_PAD_IDX)` as a criterion: mean cross-entropy
  * over the targets that are not `ignoreIndex` (lib/nn/losses crossEntropy), advertising its
  * `ignoreIndex` so the training loop can use the memory-saving path above.
  */
@@ -57,7 +57,7 @@ export interface LoopOptions {
 }
 
 /**
- * The seed's `loss = criterion(output[1:].view(-1, output_dim), trg[1:].view(-1))`. When the
+ * The original lab's `loss = criterion(output[1:].view(-1, output_dim), trg[1:].view(-1))`. When the
  * criterion ignores a target id, the same loss (and gradient) is computed on all rows with row 0's
  * targets set to that id: row 0 then counts for nothing, and no copy of output[1:] is made.
  */
@@ -80,7 +80,7 @@ function seedLoss(output: tf.Tensor3D, trg: tf.Tensor2D, criterion: Criterion): 
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /**
- * The seed's `train(model, iterator, optimizer, criterion, clip)`: one epoch with teacher forcing
+ * The original lab's `train(model, iterator, optimizer, criterion, clip)`: one epoch with teacher forcing
  * 0.5, gradients clipped to global norm `clip`, one optimizer step per batch. Returns the mean batch
  * loss. Stops with `TrainingDivergedError` (naming epoch and batch) before applying an update whose
  * loss or gradient norm is not finite or whose loss exceeds `maxLoss`.
@@ -121,7 +121,7 @@ export async function train(
 }
 
 /**
- * The seed's `evaluate(model, iterator, criterion)`: eval mode (no dropout), no teacher forcing,
+ * The original lab's `evaluate(model, iterator, criterion)`: eval mode (no dropout), no teacher forcing,
  * no gradients. Returns the mean batch loss; a NaN/Infinity loss throws, naming epoch and batch.
  */
 export async function evaluate(
@@ -148,7 +148,7 @@ export async function evaluate(
   return epochLoss / n;
 }
 
-/** The seed's `epoch_time(start_time, end_time)`, with times in milliseconds (Date.now()). */
+/** The original lab's `epoch_time(start_time, end_time)`, with times in milliseconds (Date.now()). */
 export function epochTime(startMs: number, endMs: number): [number, number] {
   const elapsed = (endMs - startMs) / 1000;
   const mins = Math.trunc(elapsed / 60);

@@ -1,7 +1,7 @@
 // Instructor's reference implementation (answers to lab tasks): used by tests and benchmarks, never
 // shipped to students. lib/ and grading/ must not import reference/ (test/api/exports.test.ts).
 /**
- * The seed's Word2Vec training cell (Part 1's training task) as a function: epochs of
+ * The original lab's Word2Vec training cell (Part 1's training task) as a function: epochs of
  * zeroGrad → loss (lib/word2vec/loss.ts's groupedPairLoss) → step over a DataLoader.
  */
 import "../../lib/engine/setup";
@@ -10,8 +10,8 @@ import { groupedPairLoss, perPairLoss, type Word2VecLike } from "../../lib/word2
 import type { PairBatch } from "../../lib/word2vec/data";
 
 /**
- * Hyperparameters for the notebook: the seed's batch (2**16), embedding size (50), epochs (3) and
- * optimizer (AdamW, default weight decay), with a learning rate that learns in 3 epochs. The seed's
+ * Hyperparameters for the notebook: the original lab's batch (2**16), embedding size (50), epochs (3) and
+ * optimizer (AdamW, default weight decay), with a learning rate that learns in 3 epochs. The original lab's
  * LR = 3e-4 barely moves at this batch size (PyTorch: 8.19 after one epoch; lr 0.01 gives
  * 7.88 → 7.26 → 6.80). Measured here with lr 0.05 (3 shuffling seeds, wasm):
  * 7.27–7.31 → 6.39–6.40 → 6.209–6.212; lr 0.1 reaches 6.17 but lr 0.3 is already worse (6.46).
@@ -25,7 +25,7 @@ export interface GradientOptimizer {
 }
 
 export interface BatchProgress {
-  /** 0-based epoch and batch, as the seed's `epoch` and `ix`. */
+  /** 0-based epoch and batch, as the original lab's `epoch` and `ix`. */
   epoch: number;
   batch: number;
   /** Batches in this epoch (`len(dataloader)`). */
@@ -39,7 +39,7 @@ export interface BatchProgress {
 
 export interface EpochProgress {
   epoch: number;
-  /** Mean loss over the epoch's pairs (the seed's `np.mean(losses)` over per-pair losses). */
+  /** Mean loss over the epoch's pairs (the original lab's `np.mean(losses)` over per-pair losses). */
   loss: number;
   seconds: number;
   pairs: number;
@@ -62,7 +62,7 @@ export interface TrainWord2VecOptions {
 }
 
 export interface TrainWord2VecResult {
-  /** Mean loss per epoch (the seed's `running_loss`). */
+  /** Mean loss per epoch (the original lab's `running_loss`). */
   runningLoss: number[];
   /** Loss of every batch, per epoch. */
   batchLosses: number[][];
@@ -74,7 +74,7 @@ export interface TrainWord2VecResult {
 export type PairLoader = Iterable<PairBatch> & { readonly length: number };
 
 /**
- * Trains for `epochs` passes over `loader`, like the seed's training cell, and returns the per-epoch
+ * Trains for `epochs` passes over `loader`, like the original lab's training cell, and returns the per-epoch
  * mean losses (`running_loss`). A NaN or infinite batch loss stops training with an Error naming
  * the epoch and batch, before the optimizer applies that batch's update.
  */

@@ -1,11 +1,11 @@
 // Instructor's reference implementation (answers to lab tasks): used by tests and benchmarks, never
 // shipped to students. lib/ and grading/ must not import reference/ (test/api/exports.test.ts).
 /**
- * Vocabulary and sliding-window helpers for Part 1 (the seed's `vocab`, `n_v`, `id2tok`, `tok2id`,
+ * Vocabulary and sliding-window helpers for Part 1 (the original lab's `vocab`, `n_v`, `id2tok`, `tok2id`,
  * `remove_rare_tokens`, `windowizer`). The notebook writes these inline as the student solution;
  * these are the same steps for tests and benchmarks.
  *
- * `tok2id` / `id2tok` are Maps (the seed's dicts): `tok2id.get("father")`, `id2tok.get(1)`,
+ * `tok2id` / `id2tok` are Maps (the original lab's dicts): `tok2id.get("father")`, `id2tok.get(1)`,
  * `id2tok.size` (`len(id2tok)`). Use `lookup(tok2id, tok)` where a missing token must be an error.
  */
 
@@ -32,8 +32,8 @@ export function buildVocab(counts: Iterable<[string, number]>): Vocab {
 }
 
 /**
- * The seed's `remove_rare_tokens(row)` bound to a vocabulary: sets `row.tokens` to the tokens of
- * `row.all_tokens` that are in `vocab`, in order. (A Set makes it O(1) per token; the seed's
+ * The original lab's `remove_rare_tokens(row)` bound to a vocabulary: sets `row.tokens` to the tokens of
+ * `row.all_tokens` that are in `vocab`, in order. (A Set makes it O(1) per token; the original lab's
  * `t in vocab` on a list is the same test.)
  */
 export function makeRemoveRareTokens(
@@ -52,7 +52,7 @@ export function makeRemoveRareTokens(
 
 /**
  * The (target, context) id pairs of one sentence of ids: for each position i, every j in
- * [i - wsize, i + wsize] inside the sentence, j != i, ascending — the seed's
+ * [i - wsize, i + wsize] inside the sentence, j != i, ascending — the original lab's
  * `window = [i+j for j in range(-wsize, wsize+1) if 0 <= i+j < len(doc) and j != 0]`.
  */
 export function windowPairs(ids: ArrayLike<number>, wsize = 3): Array<[number, number]> {
@@ -68,7 +68,7 @@ export function windowPairs(ids: ArrayLike<number>, wsize = 3): Array<[number, n
 }
 
 /**
- * The seed's `windowizer(row, wsize=3)` bound to `tok2id`: sets `row.moving_window` to the
+ * The original lab's `windowizer(row, wsize=3)` bound to `tok2id`: sets `row.moving_window` to the
  * (target, context) pairs of `row.tokens`. A token missing from `tok2id` -> Error naming it.
  */
 export function makeWindowizer(

@@ -1,6 +1,6 @@
 /**
  * Checkpoints cross between PyTorch and TypeScript: a state_dict written by PyTorch (safetensors)
- * loads into our Seq2Seq and gives PyTorch's logits; our saveCheckpoint loads into the seed's PyTorch
+ * loads into our Seq2Seq and gives PyTorch's logits; our saveCheckpoint loads into the original lab's PyTorch
  * model with load_state_dict(strict=True) and gives our logits.
  */
 import { test } from "uvu";
@@ -36,7 +36,7 @@ test("a PyTorch state_dict (safetensors) loads into our model and reproduces PyT
   assert.ok(maxAbsDiff(out, ref.get("logits_tf1")!) < 1e-4);
 });
 
-test("our checkpoint loads into the seed's PyTorch model (strict) and reproduces our logits", () => {
+test("our checkpoint loads into the original lab's PyTorch model (strict) and reproduces our logits", () => {
   if (!hasTorch()) return;
   const m = small();
   m.apply((mod) => initWeights(mod, new Random(21)));
@@ -60,7 +60,7 @@ test("our checkpoint loads into the seed's PyTorch model (strict) and reproduces
   assert.ok(maxAbsDiff(m.forward(src, trg, 1), tensors.get("logits")!) < 1e-4);
 });
 
-test("a checkpoint of the seed's model refuses to load into a model of other sizes, listing tensors", () => {
+test("a checkpoint of the original lab's model refuses to load into a model of other sizes, listing tensors", () => {
   const file = path.join(dir, "seedish.safetensors");
   const a = new Seq2Seq(new Encoder(11, 8, 10, 2, 0), new Decoder(13, 8, 10, 2, 0));
   saveCheckpoint(a, file);

@@ -49,7 +49,7 @@ test("map passes the row index and rejects a function that forgets to return the
   const ds = new Dataset(rows());
   assert.equal(ds.map((r, i) => ({ ...r, i }), { withIndices: true }).column("i"), [0, 1, 2]);
   // HF's default: the function gets only the row, so a defaulted second parameter keeps its default
-  // (the seed's `windowizer(row, wsize=3)`).
+  // (the original lab's `windowizer(row, wsize=3)`).
   const withDefault = (r: R, w = 3) => ({ ...r, w });
   assert.equal(ds.map(withDefault).column("w"), [3, 3, 3]);
   const msg = message(() => ds.map(((r: R) => void r) as unknown as (r: R) => R));

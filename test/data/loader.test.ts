@@ -1,6 +1,6 @@
 /**
  * Word2VecDataset flattening and the seeded DataLoader: every pair exactly once per epoch, last
- * partial batch kept, reproducible from the seed, a new order every epoch.
+ * partial batch kept, reproducible from the original lab, a new order every epoch.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -34,7 +34,7 @@ function epoch(dl: DataLoader): number[] {
   return order;
 }
 
-test("Word2VecDataset flattens moving_window in row order like the seed's self.data", () => {
+test("Word2VecDataset flattens moving_window in row order like the original lab's self.data", () => {
   const ds = new Dataset([{ moving_window: [[1, 2], [2, 1]] as Pair[] }, { moving_window: [] as Pair[] }, { moving_window: [[0, 3]] as Pair[] }]);
   const w = new Word2VecDataset(ds, 4);
   assert.is(w.length, 3);

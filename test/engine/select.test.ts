@@ -85,7 +85,7 @@ test("LAB4_BACKEND=cpu forces the cpu backend", async () => {
   assert.is(back.name, "wasm");
 });
 
-test("describeDevice prints like the seed's 'Using: cuda'", async () => {
+test("describeDevice prints like the original lab's 'Using: cuda'", async () => {
   const info = await initBackend({ backend: "wasm" });
   assert.match(deviceDescription(info), /^Using: cpu \(TensorFlow\.js wasm backend, (SIMD|no SIMD), \d+ threads?, matmul on (OpenBLAS \S+ GEMM, \d+ threads?|wasm \(native BLAS: .+\))\)$/);
   assert.is(

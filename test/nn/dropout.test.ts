@@ -27,7 +27,7 @@ test("eval mode is the identity; p = 0 is the identity; p = 1 gives zeros (as Py
   assert.equal(Array.from(dropout(x, 1).dataSync()), [0, 0, 0, 0]);
 });
 
-test("masks are reproducible from the seed and differ between draws", () => {
+test("masks are reproducible from the original lab and differ between draws", () => {
   const a = dropout(tf.ones([50]), 0.5, new Random(5)).dataSync();
   const b = dropout(tf.ones([50]), 0.5, new Random(5)).dataSync();
   assert.equal(Array.from(a), Array.from(b));

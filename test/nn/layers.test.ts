@@ -12,7 +12,7 @@ test.before(async () => {
   await initBackend({ backend: "wasm" });
 });
 
-test("oneHotEncode(7, 20): float32 [20] with a single 1 at index 7 (the seed's check int(ohe[7]) == 1)", () => {
+test("oneHotEncode(7, 20): float32 [20] with a single 1 at index 7 (the original lab's check int(ohe[7]) == 1)", () => {
   const v = oneHotEncode(7, 20);
   assert.equal([v.shape, v.dtype], [[20], "float32"]);
   const a = Array.from(v.dataSync());
@@ -23,7 +23,7 @@ test("oneHotEncode(7, 20): float32 [20] with a single 1 at index 7 (the seed's c
   assert.throws(() => oneHotEncode(0, 0), /size must be a positive integer/);
 });
 
-test("the seed's arange cells: Linear(20, 1, bias=False)(ohe) = 7 and Embedding(20, 1)(7) = 7", () => {
+test("the original lab's arange cells: Linear(20, 1, bias=False)(ohe) = 7 and Embedding(20, 1)(7) = 7", () => {
   const size = 20;
   const ohe = oneHotEncode(7, size);
   const lin = new Linear(size, 1, { bias: false });

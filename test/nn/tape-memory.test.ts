@@ -1,6 +1,6 @@
 /**
  * installTapeMemoryFix: identical gradients to tfjs's own backprop (bit for bit) on a taped
- * per-step model and on the seed's Seq2Seq with a step-by-step decoder, a lower memory peak, and
+ * per-step model and on the original lab's Seq2Seq with a step-by-step decoder, a lower memory peak, and
  * no leaked tensors.
  */
 import { spawnSync } from "node:child_process";

@@ -1,7 +1,7 @@
 /**
  * Executes the instructor notebook with the real tslab kernel through `jupyter nbconvert --execute`
  * (quick profile: Part 2 shrinks, Part 1 runs in full) and asserts from the executed outputs that
- * every check passed with the marks the seed gives it.
+ * every check passed with the marks the original lab gives it.
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";

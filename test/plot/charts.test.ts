@@ -1,6 +1,6 @@
 /**
  * Line charts with bad data: no data, NaN, ±Infinity, a single point, garbage instead of arrays
- * give a notice (or a subtitle note) and never throw; the seed's loss plot and the Seq2Seq history
+ * give a notice (or a subtitle note) and never throw; the original lab's loss plot and the Seq2Seq history
  * hold the right numbers (perplexity = exp(loss), by hand), in one output each.
  */
 import { test } from "uvu";
@@ -60,7 +60,7 @@ test("garbage instead of series never throws", () => {
   assert.is(sent.length, 3);
 });
 
-test("plotLoss: one output, the seed's 3 epochs from 0, x Epoch, y NLL, red line, values as text", () => {
+test("plotLoss: one output, the original lab's 3 epochs from 0, x Epoch, y NLL, red line, values as text", () => {
   const sent = captureDisplays(() => plotLoss([7.25, 6.5, 6.125]));
   assert.is(sent.length, 1);
   const spec = sent[0].msg.data[VEGALITE_MIME] as Spec & { encoding: Record<string, { title?: string; scale?: { range?: string[] } }> };
@@ -88,7 +88,7 @@ test("Seq2Seq history: epochs from 1, perplexity = exp(loss), two panels sharing
   renderSvg(spec);
 });
 
-test("Seq2Seq history text uses the seed's format (f'{loss:.3f}', f'{ppl:7.3f}')", () => {
+test("Seq2Seq history text uses the original lab's format (f'{loss:.3f}', f'{ppl:7.3f}')", () => {
   const t = seq2seqHistoryText({ train: [1], valid: [Math.log(10)] });
   assert.match(t, /Epoch: 01 \| Train Loss: 1\.000 \| Train PPL:   2\.718 \| Val\. Loss: 2\.303 \| Val\. PPL:  10\.000/);
 });

@@ -7,7 +7,7 @@ import { executeNotebook } from "../../grading/execute";
 // A training loop that never yields blocks the kernel's event loop: tslab's zeromq socket cannot
 // finish sends, and after ~500 messages its next send throws "Socket is busy writing". Before the
 // display queue, that error was thrown inside the loop and the whole cell was silently abandoned
-// (the seed's first Seq2Seq epoch stopped at batch 168 of 227 under nbconvert). Run in the real
+// (the original lab's first Seq2Seq epoch stopped at batch 168 of 227 under nbconvert). Run in the real
 // tslab kernel: 3000 redraws with no interval, first without awaiting, then awaiting each update
 // (with a live chart at its default interval).
 const ROOT = path.resolve(__dirname, "../..");

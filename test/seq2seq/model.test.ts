@@ -1,5 +1,5 @@
 /**
- * The seed's Encoder / Decoder / Seq2Seq against PyTorch (test/fixtures/torch/seq2seq_reference.py):
+ * The original lab's Encoder / Decoder / Seq2Seq against PyTorch (test/fixtures/torch/seq2seq_reference.py):
  * same parameter names and count, same logits (teacher forcing 1 and 0), loss, every gradient and the
  * clip_grad_norm_ result, on the cpu and wasm backends, for the fused decoder and the step-by-step one.
  */
@@ -33,7 +33,7 @@ function loadRef(model: Seq2Seq, r: Map<string, tf.Tensor>): void {
   model.loadStateDict(state);
 }
 
-/** The seed's loss: criterion(output[1:].view(-1, V), trg[1:].view(-1)), ignore_index = pad (1). */
+/** The original lab's loss: criterion(output[1:].view(-1, V), trg[1:].view(-1)), ignore_index = pad (1). */
 function seedLoss(output: tf.Tensor3D, trg: tf.Tensor2D): tf.Scalar {
   const [len, b, v] = output.shape;
   return crossEntropy(
@@ -55,7 +55,7 @@ test("parameter names and order are PyTorch's state_dict keys", () => {
   for (const [n, p] of m.namedParameters()) assert.equal(p.shape, ref.get(n)!.shape, n);
 });
 
-test("PyTorch-style field assignment (this.embedding = new Embedding(…)) registers the seed's names, order and values", () => {
+test("PyTorch-style field assignment (this.embedding = new Embedding(…)) registers the original lab's names, order and values", () => {
   // Written as the original notebook does: no registerModule, fields named as in PyTorch.
   class PtEncoder extends Module {
     hid_dim: number;
@@ -111,7 +111,7 @@ test("PyTorch-style field assignment (this.embedding = new Embedding(…)) regis
   ours.dispose();
 });
 
-test("countParameters equals PyTorch's count (small model and the seed's 7853/5893 sizes)", () => {
+test("countParameters equals PyTorch's count (small model and the original lab's 7853/5893 sizes)", () => {
   assert.is(countParameters(small(true, new Random(1))), 3695); // hand-derived below
   // 11·8 + 13·8 embeddings; LSTM l0: 40·8 + 40·10 + 2·40, l1: 40·10 + 40·10 + 2·40 (×2 for enc/dec); fc 13·10 + 13
   assert.is(11 * 8 + 13 * 8 + 2 * (40 * 8 + 40 * 10 + 80 + 40 * 10 + 40 * 10 + 80) + 13 * 10 + 13, 3695);
@@ -253,8 +253,8 @@ test("training steps and re-created models leak no tensors (weight caches follow
   assert.is(counts[2], counts[0], `live tensors per round: ${counts}`);
 });
 
-test("decodeSequence works with a notebook-written decoder of the seed's structure", () => {
-  // Written as a notebook would (other field names), registered under the seed's names.
+test("decodeSequence works with a notebook-written decoder of the original lab's structure", () => {
+  // Written as a notebook would (other field names), registered under the original lab's names.
   class NotebookDecoder extends Module {
     output_dim = 13;
     embedding = this.registerModule("embedding", new Embedding(13, 8));

@@ -1,5 +1,5 @@
 /**
- * train() / evaluate() / epochTime() against the seed's Python functions run by PyTorch
+ * train() / evaluate() / epochTime() against the original lab's Python functions run by PyTorch
  * (test/fixtures/torch/seq2seq_train_reference.py): one epoch over two batches with Adam and
  * CLIP = 1 must give the same batch losses and the same parameters afterwards; evaluate() the same
  * loss. Plus the divergence guard (NaN / exploding loss stops, naming epoch and batch, and applies
@@ -39,7 +39,7 @@ function load(m: Seq2Seq, ref: Map<string, tf.Tensor>, prefix: string): void {
 const batchesOf = (ref: Map<string, tf.Tensor>): Seq2SeqBatch[] =>
   [0, 1].map((i) => ({ src: ref.get(`src_${i}`) as tf.Tensor2D, trg: ref.get(`trg_${i}`) as tf.Tensor2D }));
 
-// A plain function takes the seed's output[1:] path; crossEntropyLoss advertises its ignoreIndex
+// A plain function takes the original lab's output[1:] path; crossEntropyLoss advertises its ignoreIndex
 // and takes the full-output path. Both must give PyTorch's numbers.
 const criteria: Array<[string, Criterion]> = [
   ["plain criterion", criterion],
@@ -47,7 +47,7 @@ const criteria: Array<[string, Criterion]> = [
 ];
 for (const fused of [true, false])
   for (const [critName, crit] of criteria)
-  test(`one epoch of train() (${fused ? "fused" : "step-by-step"}, ${critName}) = the seed's train() in PyTorch; evaluate() too`, async () => {
+  test(`one epoch of train() (${fused ? "fused" : "step-by-step"}, ${critName}) = the original lab's train() in PyTorch; evaluate() too`, async () => {
     const ref = torchReference("seq2seq_train_reference.py");
     if (!ref) return;
     const m = model(fused);
@@ -113,7 +113,7 @@ test("evaluate() refuses a NaN loss; empty iterators are errors", async () => {
   assert.match(msg, /yielded no batches/);
 });
 
-test("epochTime is the seed's (int minutes, int seconds) of the elapsed time", () => {
+test("epochTime is the original lab's (int minutes, int seconds) of the elapsed time", () => {
   assert.equal(epochTime(0, 125_900), [2, 5]);
   assert.equal(epochTime(1000, 1000 + 59_999), [0, 59]);
   assert.equal(epochTime(0, 3_600_000), [60, 0]);

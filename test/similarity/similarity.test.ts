@@ -59,7 +59,7 @@ test("squareform(pdist(X, 'cosine')) of scipy, bit for bit, from a float32 tenso
   fx.dist7.forEach((row, i) => row.forEach((w, j) => assert.is(d7[i][j], w, `7-d: d[${i}][${j}]`)));
 });
 
-test("getKSimilarWords = the seed's get_k_similar_words (nearest first, word itself excluded)", () => {
+test("getKSimilarWords = the original lab's get_k_similar_words (nearest first, word itself excluded)", () => {
   const { tok2id, id2tok } = buildVocab(fx.vectors.map((_, i) => [`w${i}`, 1] as [string, number]));
   const d = getDistanceMatrix(fx.vectors, "cosine");
   for (const [word, want] of Object.entries(fx.similar)) {

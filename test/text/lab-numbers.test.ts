@@ -1,7 +1,7 @@
 /**
- * The whole Part 1 pipeline on the real data, against the numbers the seed's own hashed checks
+ * The whole Part 1 pipeline on the real data, against the numbers the original lab's own hashed checks
  * encode (shared/README.md): 31,962 train rows, len(counts) == len(vocab) == n_v == 3085,
- * tok2id['father'] == 1, id2tok[1] == 'father'. The hashes are recomputed here from the seed's
+ * tok2id['father'] == 1, id2tok[1] == 'father'. The hashes are recomputed here from the original lab's
  * check cells: check_scalar is crc32 of f"{x:1.5e}", check_string crc32 of s.lower().
  */
 import { test } from "uvu";
@@ -22,7 +22,7 @@ function scalarHash(n: number): string {
 }
 const stringHash = (s: string): string => `0x${crc32(Buffer.from(s.toLowerCase(), "utf8")).toString(16).padStart(8, "0")}`;
 
-// The seed's cells, in order.
+// The original lab's cells, in order.
 const dataset = loadTweets();
 const withTokens = dataset.map(splitTokens);
 const counts = filterCounts(new Counter(withTokens.train.column("all_tokens").flat()), 10);
@@ -35,7 +35,7 @@ test("the formatting used for the hashes reproduces known check_scalar strings",
   assert.is((31962).toExponential(5), "3.19620e+4");
 });
 
-test("vocabulary checks (6 x 3 marks in the seed)", () => {
+test("vocabulary checks (6 x 3 marks in the original lab)", () => {
   assert.is(scalarHash(counts.size), "0xf4f4eb83");
   assert.is(scalarHash(id2tok.size), "0xf4f4eb83");
   assert.is(scalarHash(vocab.length), "0xf4f4eb83");
@@ -47,7 +47,7 @@ test("vocabulary checks (6 x 3 marks in the seed)", () => {
   assert.is(id2tok.get(1), "father");
 });
 
-test("row count check (5 marks in the seed) and HF-style columns after every step", () => {
+test("row count check (5 marks in the original lab) and HF-style columns after every step", () => {
   assert.is(scalarHash(windowed.train.num_rows), "0xcd61d16b");
   assert.is(windowed.train.num_rows, 31962);
   assert.equal(windowed.train.features, ["id", "label", "tweet", "all_tokens", "tokens", "moving_window"]);

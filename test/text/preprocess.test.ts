@@ -28,7 +28,7 @@ test("lower-casing: the only non-ASCII code points whose lower case has a-z are 
   assert.is(lowerPy("ABCXYZ @#"), "abcxyz @#");
 });
 
-test("cleaning keeps only a-z @ # and space (the negated class, not the seed's anchored typo)", () => {
+test("cleaning keeps only a-z @ # and space (the negated class, not the original lab's anchored typo)", () => {
   assert.is(cleanTweet("Hello, World! #Love @User_1 &amp; caf\u00e9 \u00f0\u009f\u0098"), "hello world #love @user amp caf ");
   // With the printed `^[a-z@# ]` only a leading a-z@# char would go: "ello, world!..." — not the lab's data.
   assert.is(cleanTweet("it's 2 good"), "its  good");
@@ -61,8 +61,8 @@ test("the cleaned, stopword-free tokens of train.csv are exactly NLTK's 45,717 r
   assert.ok(ref.every((w) => seen.has(w)));
 });
 
-test("tokenizeTweet (npm stopword's removeStopwords) gives the seed's loop's tokens for every tweet of train.csv", () => {
-  // The seed: [ss.stem(i) for i in re.split(r" +", clean) if (i not in sw) and len(i)]
+test("tokenizeTweet (npm stopword's removeStopwords) gives the original lab's loop's tokens for every tweet of train.csv", () => {
+  // The original lab: [ss.stem(i) for i in re.split(r" +", clean) if (i not in sw) and len(i)]
   const seed = (tweet: string): string[] => {
     const out: string[] = [];
     for (const tok of splitSpaces(cleanTweet(tweet))) if (!isStopword(tok) && tok.length > 0) out.push(stem(tok));
@@ -87,7 +87,7 @@ test("tokenizeTweet on the first tweet: the hand-cleaned, stopword-free words, s
   assert.equal(tokenizeTweet("   "), []);
 });
 
-test("splitTokens sets row.all_tokens like the seed's split_tokens, and names a missing tweet field", () => {
+test("splitTokens sets row.all_tokens like the original lab's split_tokens, and names a missing tweet field", () => {
   const row = splitTokens({ id: 1, tweet: "The dogs are running!" });
   assert.equal(row, { id: 1, tweet: "The dogs are running!", all_tokens: ["dog", "run"] });
   assert.throws(() => splitTokens({ text: "x" } as unknown as { tweet: string }), /no string field "tweet" \(fields: text\)/);

@@ -30,11 +30,11 @@ test("removeRareTokens keeps only vocabulary tokens, in order, as row.tokens", (
   assert.throws(() => remove({ tokens: [] } as unknown as { all_tokens: string[] }), /no "all_tokens" list/);
 });
 
-test("windowizer on 'every good dog does fine', window 2: the seed's prose example, all 14 pairs", () => {
+test("windowizer on 'every good dog does fine', window 2: the original lab's prose example, all 14 pairs", () => {
   const { tok2id, id2tok } = buildVocab(new Counter(sentence));
   const row = makeWindowizer(tok2id, 2)({ tokens: sentence });
   const named = row.moving_window.map(([t, c]) => `(${id2tok.get(t)}, ${id2tok.get(c)})`);
-  // Hand-derived: each word with its neighbours at distance <= 2, left to right; the seed prints the
+  // Hand-derived: each word with its neighbours at distance <= 2, left to right; the original lab prints the
   // first seven: (every, good) (every, dog) (good, every) (good, dog) (good, does) (dog, every) (dog, good).
   assert.equal(named, [
     "(every, good)", "(every, dog)",

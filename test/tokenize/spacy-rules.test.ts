@@ -151,7 +151,7 @@ test("emoticons: base exceptions and the special-case matcher", () => {
   assert.equal(en("''Hi''"), ["''", "Hi", "''"]);
 });
 
-test("tokenizeDe reverses, tokenizeEn does not (the seed's tokenize_de / tokenize_en)", () => {
+test("tokenizeDe reverses, tokenizeEn does not (the original lab's tokenize_de / tokenize_en)", () => {
   assert.equal(tokenizeDe("Zwei Männer lachen."), [".", "lachen", "Männer", "Zwei"]);
   assert.equal(tokenizeEn("Two men laugh."), ["Two", "men", "laugh", "."]);
 });

@@ -26,7 +26,7 @@ function corpus(rows: number, seed: number): Dataset<{ moving_window: Array<[num
   return new Dataset(out);
 }
 
-test("the seed's model: parameter names, shapes, forward shape", () => {
+test("the original lab's model: parameter names, shapes, forward shape", () => {
   const m = new Word2Vec(20, 4);
   assert.equal(m.namedParameters().map(([n, p]) => [n, p.shape]), [["embed.weight", [20, 4]], ["expand.weight", [20, 4]]]);
   const y = m.forward(tf.tensor2d([[1, 2], [3, 4]], [2, 2], "int32"));

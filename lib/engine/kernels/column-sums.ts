@@ -6,7 +6,7 @@ import { defineKernel } from "./define";
  *
  * Why: a Linear layer's bias gradient is the column sums of dy, and wasm's `Sum` over axis 0 first
  * transposes the whole [rows, cols] tensor and then sums each (now contiguous) column: ~3 ms for the
- * seed's [128, 5893] decoder logits, 34 times a training step (~0.1 s of a 1.1 s step). Summing the
+ * original lab's [128, 5893] decoder logits, 34 times a training step (~0.1 s of a 1.1 s step). Summing the
  * rows in place of the transpose reads x once. The order and rounding of each backend's Sum are kept
  * (tfjs-backend-wasm src/cc/kernels/Sum.cc: a float32 running sum from 0 per output; the cpu
  * backend: a JS double running sum rounded once), so the results are identical, not just close.

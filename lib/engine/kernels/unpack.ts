@@ -5,7 +5,7 @@ import type { KernelArgs, KernelFunc } from "./registry";
  * `Unpack` (tf.unstack) for wasm as plain block copies on the heap.
  *
  * Why: the stock kernel slices once per output through the generic strided Slice, and the
- * gradient of the seed's `tf.stack(outputs)` unstacks the whole [trg_len, batch, vocab] logits
+ * gradient of the original lab's `tf.stack(outputs)` unstacks the whole [trg_len, batch, vocab] logits
  * gradient: 390 ms per training step measured here, for what is a 45 MB copy (~10 ms).
  */
 export function fastUnpack(original: KernelFunc | undefined): KernelFunc {

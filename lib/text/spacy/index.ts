@@ -1,6 +1,6 @@
 /**
  * German and English tokenizers that reproduce spaCy v3.0's `de_core_news_sm` /
- * `en_core_web_sm` *tokenizers* (the seed's `spacy_de.tokenizer(text)`), for the Seq2Seq half of
+ * `en_core_web_sm` *tokenizers* (the original lab's `spacy_de.tokenizer(text)`), for the Seq2Seq half of
  * the lab.
  *
  * Why our own code: spaCy is a Python/Cython library and cannot be installed here, and no
@@ -89,12 +89,12 @@ export function spacyDe(): SpacyTokenizer {
   return (german ??= spacyTokenizerFromRules(DE_RULES));
 }
 
-/** The seed's `tokenize_de`: German tokens, REVERSED (Sutskever et al. reverse the source). */
+/** The original lab's `tokenize_de`: German tokens, REVERSED (Sutskever et al. reverse the source). */
 export function tokenizeDe(text: string): string[] {
   return spacyDe().tokenize(text).reverse();
 }
 
-/** The seed's `tokenize_en`: English tokens in order. */
+/** The original lab's `tokenize_en`: English tokens in order. */
 export function tokenizeEn(text: string): string[] {
   return spacyEn().tokenize(text);
 }
