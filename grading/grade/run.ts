@@ -18,7 +18,7 @@ import * as path from "node:path";
 import { autogradedNotebook, ensureDir, feedbackNotebook, gradedCells, HtmlRenderer, type Totals } from "../feedback";
 import { Gradebook, type CheckColumn, type FileRow, type GradebookSource, type GradeRow, type StudentIdentity } from "../gradebook";
 import { cellSource, readNotebook, type NotebookOutput } from "../notebook";
-import { serializeNotebook, writeFileAtomic } from "../release";
+import { serializeNotebook, writeFileAtomic } from "../notebook/release";
 import { kernelLaunch, probeSandbox, type SandboxProbe, type SandboxRequest } from "../sandbox";
 import type { InstalledKit } from "../kit";
 import { assemble, assembledNotebook, type Assembly } from "./assemble";

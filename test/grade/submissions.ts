@@ -7,8 +7,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { cellSource, readNotebook, type Notebook, type NotebookCell } from "../../grading/notebook";
-import { releaseNotebook, serializeNotebook } from "../../grading/release";
-import { gradeId, isGrade, isLocked, isSolution } from "../../grading/grade/nbgrader";
+import { releaseNotebook, serializeNotebook } from "../../grading/notebook/release";
+import { gradeId, isGrade, isLocked, isSolution } from "../../grading/notebook/nbgrader";
 
 export const repoRoot = path.resolve(__dirname, "../..");
 export const miniSource = path.join(repoRoot, "test", "fixtures", "submissions", "mini-source.ipynb");
