@@ -6,7 +6,7 @@
  *   tsx scripts/report.ts <executed.ipynb> [--out report.html] [--profile full|quick] [--seconds N]
  *
  * Parts are the notebook's level-2 headings ("## Parte 1 - Word2Vec"); checks before the first one
- * count for "Inicio". Marks come from the machine-readable markers the checks print (grading/runtime/marks.ts).
+ * count for "Inicio". Marks come from the machine-readable markers the checks print (grading/runtime/marker.ts).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -64,7 +64,7 @@ test("checker: an import from a lower layer to a higher one is reported", () => 
 });
 
 test("checker: lib -> grading and lib/grading -> reference are reported", () => {
-  assert.match(layerViolations(g({ "lib/plot/m.ts": ["grading/marks.ts"], "grading/marks.ts": [] }))[0]!, /lib\/ must not import grading\//);
+  assert.match(layerViolations(g({ "lib/plot/m.ts": ["grading/runtime/marks.ts"], "grading/runtime/marks.ts": [] }))[0]!, /lib\/ must not import grading\//);
   assert.match(layerViolations(g({ "grading/x.ts": ["reference/y.ts"], "reference/y.ts": [] }))[0]!, /only reference\/ may import reference\//);
   assert.match(layerViolations(g({ "lib/index.ts": ["reference/y.ts"], "reference/y.ts": [] }))[0]!, /only reference\/ may import reference\//);
   assert.equal(layerViolations(g({ "reference/y.ts": ["lib/index.ts", "grading/x.ts"], "lib/index.ts": [], "grading/x.ts": [] })), []);
