@@ -19,7 +19,7 @@ import * as path from "node:path";
 import { main as lab4 } from "../grading/cli";
 import type { GradebookData, GradeRow } from "../grading/gradebook";
 import { readNotebook } from "../grading/notebook";
-import { serializeNotebook } from "../grading/release";
+import { serializeNotebook } from "../grading/notebook/release";
 import { miniSource, repoRoot, solved } from "../test/grade/submissions";
 
 /** `--name value` or `--name=value` (bench/index.ts takes bare words for bench names). */

@@ -34,7 +34,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { MarkerError } from "./grade/regions";
+import { MarkerError } from "./notebook/regions";
 import { SourceValidationError, validateSource } from "./grade/validate";
 import { gradeBatch, lab4Settings, UsageError, type GradeOptions } from "./grade/run";
 import { FILES_CSV, GradebookError, mergeGradebooks } from "./gradebook";
@@ -43,7 +43,7 @@ import { CollectError } from "./grade/collect";
 import { readRoster, RosterError } from "./grade/roster";
 import { ExportError, exportToFiles, parseLatePenalty } from "./export";
 import { readNotebook } from "./notebook";
-import { releaseFile } from "./release";
+import { releaseFile } from "./notebook/release";
 import { repoRootFrom } from "./grade/driver";
 import { buildKit, installKit, KitError } from "./kit";
 import { checkNotebook } from "./check";

@@ -20,7 +20,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { zipSync } from "fflate";
 import { readGradebook, type GradebookData, type GradeRow } from "./gradebook";
-import { writeFileAtomic } from "./release";
+import { writeFileAtomic } from "./notebook/release";
 import type { RosterEntry } from "./grade/roster";
 
 export type ExportFormat = "canvas" | "moodle" | "csv";

@@ -18,7 +18,7 @@ import type { AssembledCell, Assembly } from "./grade/assemble";
 import type { CellRun } from "./grade/driver";
 import { OBSERVATION_PREFIX } from "./grade/observe";
 import type { CheckResult } from "./grade/verdict";
-import { marks, resetMarks, setMarksOutput, summariseMarks } from "./marks";
+import { marks, resetMarks, setMarksOutput, summariseMarks } from "./runtime/marks";
 
 export interface GradedCell {
   assembled: AssembledCell;

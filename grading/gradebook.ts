@@ -10,7 +10,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeFileAtomic } from "./release";
+import { writeFileAtomic } from "./notebook/release";
 import { shardProblems } from "./grade/shards";
 
 export type RowStatus = "graded" | "refused" | "failed";

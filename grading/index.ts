@@ -1,7 +1,7 @@
-// Public API of the grading core; notebooks import it as `lab4/grading`.
-export * from "./checkarr";
-export * from "./lautils";
-export * from "./marks";
-export * from "./assert";
-export { formatExp, formatFixed, pyRepr, floatHex, floatFromHex, floatFromString } from "./pyfloat";
-export { pythonLower } from "./pystr";
+// The public `lab4/grading` entry: the check runtime a student's kernel loads (grading/runtime/).
+export * from "./runtime/checkarr";
+export * from "./runtime/lautils";
+export * from "./runtime/marks";
+export * from "./runtime/assert";
+export { formatExp, formatFixed, pyRepr, floatHex, floatFromHex, floatFromString } from "./runtime/pyfloat";
+export { pythonLower } from "./runtime/pystr";

@@ -20,7 +20,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { readNotebook } from "./notebook";
-import { releaseNotebook, serializeNotebook, writeFileAtomic } from "./release";
+import { releaseNotebook, serializeNotebook, writeFileAtomic } from "./notebook/release";
 import { validateSource } from "./grade/validate";
 
 /** Where `lab4 check` finds the released notebook's test cells inside the runtime package. */

@@ -6,11 +6,11 @@
  *   tsx scripts/report.ts <executed.ipynb> [--out report.html] [--profile full|quick] [--seconds N]
  *
  * Parts are the notebook's level-2 headings ("## Parte 1 - Word2Vec"); checks before the first one
- * count for "Inicio". Marks come from the machine-readable markers the checks print (grading/marks.ts).
+ * count for "Inicio". Marks come from the machine-readable markers the checks print (grading/runtime/marker.ts).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readNotebook, collectMarks, cellSource, joinText, outputText, Notebook, NotebookCell } from "../grading/notebook";
+import { readNotebook, cellMarkers, collectMarks, cellSource, joinText, outputText, Notebook, NotebookCell } from "../grading/notebook";
 import { marksSummarySpec, PartMarks } from "../lib/plot/marks";
 import { renderPng } from "../lib/plot/render";
 
@@ -109,31 +109,7 @@ function firstMatch(nb: Notebook, re: RegExp): string[] {
   return [...found];
 }
 
-const MARKER = /\[lab4-marks\] (\{.*?\})(?:-->|$)/gm;
 
-interface Marker {
-  id: string;
-  marks?: number;
-  total?: number;
-  label?: string | null;
-  error?: string;
-  percent?: number;
-}
-
-function markers(cell: NotebookCell): Marker[] {
-  const seen = new Map<string, Marker>();
-  for (const o of cell.outputs ?? [])
-    for (const m of outputText(o).matchAll(MARKER)) {
-      try {
-        const rec = JSON.parse(m[1]) as Marker & { seq?: number };
-        // The same check shows as HTML comment and text in some front ends: count it once.
-        seen.set(`${rec.id}:${rec.seq ?? seen.size}`, rec);
-      } catch {
-        /* not ours */
-      }
-    }
-  return [...seen.values()];
-}
 
 export interface ReportData {
   profile: string;
@@ -174,10 +150,10 @@ export function collectReport(nb: Notebook, opts: Pick<ReportOptions, "profile" 
     if (cell.cell_type !== "code") return;
     const id = cellId(cell, i);
     let wrong = false;
-    for (const m of markers(cell))
+    for (const m of cellMarkers(cell))
       if (m.id === "WRONGMARK") {
         wrong = true;
-        failed.push({ cellId: id, part: sec[i], marks: m.total ?? 0, error: m.error ?? "" });
+        failed.push({ cellId: id, part: sec[i], marks: m.total, error: m.error ?? "" });
       }
     const errText = (cell.outputs ?? [])
       .filter((o) => o.output_type === "error" || (o.output_type === "stream" && o.name === "stderr"))

@@ -9,8 +9,8 @@
  */
 import * as ts from "typescript";
 import { cellSource, type Notebook, type NotebookCell } from "../notebook";
-import { isSolution, nbgraderMeta } from "./nbgrader";
-import { findRegions, splitLines } from "./regions";
+import { isSolution, nbgraderMeta } from "../notebook/nbgrader";
+import { findRegions, splitLines } from "../notebook/regions";
 
 /** Character range [start, end) of one solution region, markers included. */
 interface Span {

@@ -17,9 +17,9 @@
  * A faithful submission therefore runs in exactly its own order.
  */
 import { cellSource, type Notebook, type NotebookCell } from "../notebook";
-import { releaseCellSource } from "../release";
+import { releaseCellSource } from "../notebook/release";
 import { kernelCode, type CompiledGradeCell } from "./checks";
-import { cellName, computeChecksum, gradeId, isGrade, isLocked, isSolution, lab4Meta, nbgraderMeta } from "./nbgrader";
+import { cellName, computeChecksum, gradeId, isGrade, isLocked, isSolution, lab4Meta, nbgraderMeta } from "../notebook/nbgrader";
 import type { ValidatedSource } from "./validate";
 
 export type CellRole = "grade" | "locked" | "solution" | "student" | "manual";

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { readNotebook, type Notebook } from "../notebook";
 import { onPath, type KernelLaunch } from "../sandbox";
-import { serializeNotebook } from "../release";
+import { serializeNotebook } from "../notebook/release";
 
 export type CellRunStatus = "ok" | "error" | "timeout" | "killed" | "died" | "memory" | "abort" | "not-run" | "skipped";
 

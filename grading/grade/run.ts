@@ -1,7 +1,7 @@
 /**
  * `lab4 grade`: the batch. First discovery (collect.ts): every file under the input, its student
  * (from the layout, plus the roster) and the one notebook per student to grade; the others are
- * refused with their reason. Then each submission goes through `scoreSubmission`'s stages, in order:
+ * refused with their reason. Then each submission goes through GRADE_STAGES, in order:
  *   1. read: the bytes, or a refusal with the reason (submission.ts)
  *   2. assemble: the submission's answers with the source's test cells, by grade_id (assemble.ts;
  *      the grade cells compiled by checks.ts)
@@ -18,7 +18,7 @@ import * as path from "node:path";
 import { autogradedNotebook, ensureDir, feedbackNotebook, gradedCells, HtmlRenderer, type Totals } from "../feedback";
 import { Gradebook, type CheckColumn, type FileRow, type GradebookSource, type GradeRow, type StudentIdentity } from "../gradebook";
 import { cellSource, readNotebook, type NotebookOutput } from "../notebook";
-import { serializeNotebook, writeFileAtomic } from "../release";
+import { serializeNotebook, writeFileAtomic } from "../notebook/release";
 import { kernelLaunch, probeSandbox, type SandboxProbe, type SandboxRequest } from "../sandbox";
 import type { InstalledKit } from "../kit";
 import { assemble, assembledNotebook, type Assembly } from "./assemble";
@@ -212,41 +212,75 @@ export interface Scored {
   } | null;
 }
 
-/** Stage 1: the submission's bytes and notebook, or a row saying why it is refused. */
-function readStage(ref: SubmissionRef, ctx: BatchContext, t0: number): { row: GradeRow; sub: Submission | null } {
+/** One submission on its way through the stages; each stage reads what earlier ones filled. */
+interface Job {
+  readonly ref: SubmissionRef;
+  readonly slot: number;
+  readonly ctx: BatchContext;
+  readonly t0: number;
+  /** Write the autograded notebook and feedback (`lab4 check` does not). */
+  readonly write: boolean;
+  row: GradeRow;
+  sub: Submission | null;
+  nonce: string;
+  assembly: Assembly | null;
+  /** The submission's own temporary folder (removed after the stages unless `keepWork`). */
+  workDir: string | null;
+  run: DriverRun | null;
+  scored: Scored;
+}
+
+/** A stage does one job; it returns false when the submission goes no further (refused, failed). */
+type Stage = (job: Job) => boolean | Promise<boolean>;
+
+/** The submission's bytes and notebook, or a row saying why it is refused. */
+function readStage(job: Job): boolean {
+  const { ref, ctx } = job;
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(ref.file);
   } catch (e) {
-    const row = emptyRow(ref, ctx, "");
-    row.reason = `${ref.shown ?? ref.file}: cannot read (${(e as Error).message})`;
-    return { row, sub: null };
+    job.row.reason = `${ref.shown ?? ref.file}: cannot read (${(e as Error).message})`;
+    return false;
   }
-  const row = emptyRow(ref, ctx, sha256(bytes));
+  job.row = job.scored.row = emptyRow(ref, ctx, sha256(bytes));
   const ks = ctx.source.nb.metadata.kernelspec!;
   try {
-    return { row, sub: readSubmission(ref.file, { name: String(ks.name), language: String(ks.language) }) };
+    job.sub = readSubmission(ref.file, { name: String(ks.name), language: String(ks.language) });
+    return true;
   } catch (e) {
     if (!(e instanceof Refusal)) throw e;
-    row.reason = `${ref.shown ?? ref.file}: ${e.message}`;
-    row.seconds = (Date.now() - t0) / 1000;
-    return { row, sub: null };
+    job.row.reason = `${ref.shown ?? ref.file}: ${e.message}`;
+    return false;
   }
 }
 
-/** Stage 3: runs the assembled notebook in a fresh kernel on the kit, in `workDir`. */
-function executeStage(assembly: Assembly, slot: number, workDir: string, ctx: BatchContext): Promise<DriverRun> {
+/** The submission's answers with the source's test cells, by grade_id (assemble.ts, checks.ts). */
+function assembleStage(job: Job): boolean {
+  const { ctx } = job;
+  job.nonce = randomBytes(16).toString("hex");
+  job.assembly = assemble(ctx.source, job.sub!.nb, { nonce: job.nonce, observerPath: ctx.observerPath, defaultTimeout: ctx.opts.timeoutCell });
+  return true;
+}
+
+/** Runs the assembled notebook in a fresh kernel on the kit, sandboxed, in a new work folder. */
+async function executeStage(job: Job): Promise<boolean> {
+  const { ctx, row } = job;
   const { opts } = ctx;
+  const assembly = job.assembly!;
+  const workDir = (job.workDir = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-grade-")));
+  ctx.active.add(workDir);
+  fs.chmodSync(workDir, 0o711);
   const launch = kernelLaunch({
     probe: ctx.probe,
     nodeModules: ctx.runtime.nodeModules,
     workDir,
-    slot,
+    slot: job.slot,
     memoryBytes: opts.memoryMb * 1024 * 1024,
     env: kernelEnv(opts),
     helperThreads: coreShare(opts.jobs),
   });
-  return runDriver({
+  const run = (job.run = await runDriver({
     notebook: assembledNotebook(ctx.source, assembly),
     cells: assembly.cells.map((c) => ({ timeout: c.timeout, replay: c.role !== "grade" && c.cell.cell_type === "code" })),
     kernel: launch,
@@ -254,11 +288,22 @@ function executeStage(assembly: Assembly, slot: number, workDir: string, ctx: Ba
     memoryBytes: opts.memoryMb * 1024 * 1024,
     budgetSeconds: opts.timeoutTotal > 0 ? opts.timeoutTotal : Math.max(...assembly.cells.map((c) => c.timeout), opts.timeoutCell) + 3600,
     python: ctx.python,
-  });
+  }));
+  row.startupSeconds = run.result.startup_seconds.reduce((a, b) => a + b, 0);
+  row.kernelSeconds = run.result.cells.reduce((a, c) => a + (c.seconds ?? 0), 0);
+  row.kernelCpuSeconds = run.result.kernel_cpu_seconds ?? 0;
+  if (run.result.fatal === null) return true;
+  row.status = "failed";
+  row.reason = run.result.fatal;
+  return false;
 }
 
-/** Stage 4: decides every check from what the kernel printed, outside the kernel; fills the row. */
-async function scoreStage(row: GradeRow, sub: Submission, assembly: Assembly, nonce: string, run: DriverRun, ctx: BatchContext): Promise<NonNullable<Scored["graded"]>> {
+/** Decides every check from what the kernel printed, outside the kernel (observe.ts, verdict.ts). */
+async function scoreStage(job: Job): Promise<boolean> {
+  const { ctx, row, nonce } = job;
+  const sub = job.sub!;
+  const assembly = job.assembly!;
+  const run = job.run!;
   const { source } = ctx;
   const runs = run.result.cells;
   const checksByCell = new Map<number, CheckResult[]>();
@@ -315,20 +360,24 @@ async function scoreStage(row: GradeRow, sub: Submission, assembly: Assembly, no
   row.total = totals.total;
   row.possible = totals.possible;
   row.percent = totals.percent;
-  return { totals, cells: gradedCells(assembly, run.executed, runs, checksByCell), errors };
+  job.scored.graded = { totals, cells: gradedCells(assembly, run.executed, runs, checksByCell), errors };
+  return true;
 }
 
-/** Stage 5: the autograded notebook (instructor) and the feedback HTML (student). */
-async function writeStage(ref: SubmissionRef, slot: number, workDir: string, scored: Scored, ctx: BatchContext): Promise<void> {
-  const { row, graded } = scored;
-  if (graded === null) return;
+/** The autograded notebook (instructor) and the feedback HTML (student); not for `lab4 check`. */
+async function writeStage(job: Job): Promise<boolean> {
+  if (!job.write) return true;
+  const { ref, slot, ctx } = job;
+  const workDir = job.workDir!;
+  const { row, graded } = job.scored;
+  if (graded === null) return true;
   const { opts, source } = ctx;
   const ks = source.nb.metadata.kernelspec!;
   const fb = { student: ref.student, cells: graded.cells, totals: graded.totals, notes: row.notes, kernelspec: { kernelspec: ks, language_info: source.nb.metadata["language_info"] } };
   const autoFile = path.join(ensureDir(path.join(opts.outDir, "autograded")), `${ref.student}.ipynb`);
   writeFileAtomic(autoFile, serializeNotebook(autogradedNotebook(fb)));
   row.autograded = path.relative(opts.outDir, autoFile);
-  if (ctx.renderers === null) return;
+  if (ctx.renderers === null) return true;
   let renderer = ctx.renderers.get(slot);
   if (renderer === undefined) {
     renderer = new HtmlRenderer(ctx.python, ctx.renderScript);
@@ -344,46 +393,43 @@ async function writeStage(ref: SubmissionRef, slot: number, workDir: string, sco
   } catch (e) {
     row.notes.push(`feedback HTML could not be written: ${(e as Error).message}`);
   }
+  return true;
 }
 
 /**
- * One submission through the stages, in order: read (or refuse) -> assemble with the source's
- * test cells -> execute in a fresh kernel on the kit -> score outside the kernel -> write files
- * (skipped with `write: false`, as `lab4 check` does). Never throws for bad input.
+ * The autograde pipeline, in order, like nbgrader's autograde preprocessors: each stage is one
+ * small function over the submission's `Job`, and the first that returns false ends it.
+ */
+export const GRADE_STAGES: ReadonlyArray<readonly [name: string, stage: Stage]> = [
+  ["read", readStage],
+  ["assemble", assembleStage],
+  ["execute", executeStage],
+  ["score", scoreStage],
+  ["write", writeStage],
+];
+
+/**
+ * One submission through GRADE_STAGES (the write stage skipped with `write: false`, as `lab4
+ * check` does). Never throws for bad input: a stage that throws fails this submission only.
  */
 export async function scoreSubmission(ref: SubmissionRef, slot: number, ctx: BatchContext, write = true): Promise<Scored> {
-  const t0 = Date.now();
-  const { row, sub } = readStage(ref, ctx, t0);
-  if (sub === null) return { row, graded: null };
-  const nonce = randomBytes(16).toString("hex");
-  const assembly = assemble(ctx.source, sub.nb, { nonce, observerPath: ctx.observerPath, defaultTimeout: ctx.opts.timeoutCell });
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-grade-"));
-  ctx.active.add(workDir);
-  fs.chmodSync(workDir, 0o711);
-  const scored: Scored = { row, graded: null };
+  const row = emptyRow(ref, ctx, "");
+  const job: Job = { ref, slot, ctx, t0: Date.now(), write, row, sub: null, nonce: "", assembly: null, workDir: null, run: null, scored: { row, graded: null } };
   try {
-    const run = await executeStage(assembly, slot, workDir, ctx);
-    row.startupSeconds = run.result.startup_seconds.reduce((a, b) => a + b, 0);
-    row.kernelSeconds = run.result.cells.reduce((a, c) => a + (c.seconds ?? 0), 0);
-    row.kernelCpuSeconds = run.result.kernel_cpu_seconds ?? 0;
-    if (run.result.fatal !== null) {
-      row.status = "failed";
-      row.reason = run.result.fatal;
-    } else {
-      scored.graded = await scoreStage(row, sub, assembly, nonce, run, ctx);
-      if (write) await writeStage(ref, slot, workDir, scored, ctx);
-    }
+    for (const [, stage] of GRADE_STAGES) if (!(await stage(job))) break;
   } catch (e) {
-    row.status = "failed";
-    row.reason = `grader error: ${(e as Error).message}`;
-    scored.graded = null;
+    job.row.status = "failed";
+    job.row.reason = `grader error: ${(e as Error).message}`;
+    job.scored.graded = null;
   } finally {
-    row.seconds = (Date.now() - t0) / 1000;
-    ctx.active.delete(workDir);
-    if (!ctx.opts.keepWork) fs.rmSync(workDir, { recursive: true, force: true });
-    else ctx.opts.log(`  work folder kept: ${workDir}`);
+    job.row.seconds = (Date.now() - job.t0) / 1000;
+    if (job.workDir !== null) {
+      ctx.active.delete(job.workDir);
+      if (!ctx.opts.keepWork) fs.rmSync(job.workDir, { recursive: true, force: true });
+      else ctx.opts.log(`  work folder kept: ${job.workDir}`);
+    }
   }
-  return scored;
+  return job.scored;
 }
 
 /** Grades one submission in its own temporary folder and kernel. Never throws for bad input. */

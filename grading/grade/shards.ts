@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeFileAtomic } from "../release";
+import { writeFileAtomic } from "../notebook/release";
 
 export const SHARD_RECORD = "shard.json";
 

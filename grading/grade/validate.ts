@@ -9,10 +9,10 @@
  * All problems are collected and reported together, each naming its cell.
  */
 import { cellSource, type Notebook, type NotebookCell } from "../notebook";
-import { releaseCellSource } from "../release";
+import { releaseCellSource } from "../notebook/release";
 import { CheckCompileError, compileGradeCell, type CompiledGradeCell } from "./checks";
-import { cellName, gradeId, isGrade, isLocked, isSolution, lab4Meta, nbgraderMeta } from "./nbgrader";
-import { findRegions, MarkerError } from "./regions";
+import { cellName, gradeId, isGrade, isLocked, isSolution, lab4Meta, nbgraderMeta } from "../notebook/nbgrader";
+import { findRegions, MarkerError } from "../notebook/regions";
 
 export const GRADE_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 

@@ -9,8 +9,8 @@
  * the cell did not get that far (its error, a timeout, a dead kernel, ...).
  */
 import * as grading from "../index";
-import { setWarningSink } from "../checkarr";
-import { marks, resetMarks, setMarksOutput } from "../marks";
+import { setWarningSink } from "../runtime/checkarr";
+import { marks, resetMarks, setMarksOutput } from "../runtime/marks";
 import type { NotebookOutput } from "../notebook";
 import type { CompiledGradeCell } from "./checks";
 import { decodeLeaf, ObservationError, type DecodedLeaf, type Observation } from "./observe";

@@ -2,7 +2,7 @@
  * Short error reports in notebooks. tslab prints a failing cell's error itself
  * (`console.error(err)` -> util.inspect -> err.stack, on stderr), so a student sees frames from
  * lab4's dist/, tfjs, tslab and node internals, and — for errors escaping `vm.runInThisContext` —
- * a header pointing at the library line that threw ("/…/dist/grading/marks.js:185 / throw e; / ^").
+ * a header pointing at the library line that threw ("/…/dist/grading/runtime/marks.js:185 / throw e; / ^").
  *
  * Inside a tslab kernel (the package entry, lib/index.ts, installs it there; LAB4_DEBUG=1 opts out):
  *  - Error.prepareStackTrace keeps the first line (`Name: message`, unchanged: graders read it),

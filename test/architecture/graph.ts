@@ -31,11 +31,13 @@ export const LAYERS: readonly Layer[] = [
     prefixes: ["lib/word2vec/", "lib/plot/", "lib/progress/", "lib/notebook/"],
   },
   { name: "package entry", prefixes: ["lib/index.ts"] },
-  { name: "grading", prefixes: ["grading/"] },
+  { name: "grading runtime", prefixes: ["grading/runtime/", "grading/index.ts"] },
+  { name: "grading notebook I/O", prefixes: ["grading/notebook/"] },
+  { name: "grading pipeline and CLI", prefixes: ["grading/"] },
   { name: "reference", prefixes: ["reference/"] },
 ];
 
-/** Index in LAYERS of the layer holding `file`, or -1. */
+/** Index in LAYERS of the layer holding `file`, or -1; the first layer that names it wins. */
 export function layerOf(file: string, layers: readonly Layer[] = LAYERS): number {
   return layers.findIndex((l) => l.prefixes.some((p) => (p.endsWith("/") ? file.startsWith(p) : file === p)));
 }

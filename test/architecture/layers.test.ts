@@ -1,10 +1,12 @@
 /**
  * The layer rules of ARCHITECTURE.md hold for lib/, grading/ and reference/: no import from a lower
- * layer to a higher one, lib/ never imports grading/, only reference/ imports reference/, and no
+ * layer to a higher one (grading's own: runtime < notebook I/O < pipeline and CLI), lib/ never
+ * imports grading/, only reference/ imports reference/, and no
  * import cycle between files or between lib's folders. The checker itself is tested on small
  * graphs and on files written to a temporary folder, so a violation is known to fail.
  */
 import { test } from "uvu";
+import * as ts from "typescript";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -37,6 +39,22 @@ test("the repository: the engine is the only code that reaches into tfjs backend
   assert.equal(outside, []);
 });
 
+test("the repository: the check runtime a student's kernel loads imports no package but tfjs-core, the kernel's tslab and crc32", () => {
+  // What grading/runtime/ and the lab4/grading entry may import besides relative files: no fs,
+  // no child_process, nothing of the instructor pipeline.
+  const allowed = new Set(["node:zlib", "@tensorflow/tfjs-core", "tslab"]);
+  const runtime = [...repo.graph.keys()].filter((f) => layerOf(f) === layerOf("grading/index.ts"));
+  assert.ok(runtime.includes("grading/runtime/checkarr.ts") && runtime.includes("grading/runtime/marker.ts"), runtime.join(", "));
+  const packages = runtime.flatMap((f) =>
+    ts
+      .preProcessFile(fs.readFileSync(path.join(root, f), "utf8"), true, true)
+      .importedFiles.map((i) => i.fileName)
+      .filter((n) => !n.startsWith(".") && !allowed.has(n))
+      .map((n) => `${f} imports ${n}`),
+  );
+  assert.equal(packages, []);
+});
+
 const g = (edges: Record<string, string[]>): ImportGraph => new Map(Object.entries(edges));
 
 test("checker: an import from a lower layer to a higher one is reported", () => {
@@ -46,10 +64,28 @@ test("checker: an import from a lower layer to a higher one is reported", () => 
 });
 
 test("checker: lib -> grading and lib/grading -> reference are reported", () => {
-  assert.match(layerViolations(g({ "lib/plot/m.ts": ["grading/marks.ts"], "grading/marks.ts": [] }))[0]!, /lib\/ must not import grading\//);
+  assert.match(layerViolations(g({ "lib/plot/m.ts": ["grading/runtime/marks.ts"], "grading/runtime/marks.ts": [] }))[0]!, /lib\/ must not import grading\//);
   assert.match(layerViolations(g({ "grading/x.ts": ["reference/y.ts"], "reference/y.ts": [] }))[0]!, /only reference\/ may import reference\//);
   assert.match(layerViolations(g({ "lib/index.ts": ["reference/y.ts"], "reference/y.ts": [] }))[0]!, /only reference\/ may import reference\//);
   assert.equal(layerViolations(g({ "reference/y.ts": ["lib/index.ts", "grading/x.ts"], "lib/index.ts": [], "grading/x.ts": [] })), []);
+});
+
+test("checker: grading's layers, runtime < notebook I/O < pipeline and CLI, are enforced", () => {
+  const v = layerViolations(
+    g({
+      "grading/runtime/marks.ts": ["grading/notebook/marks.ts"],
+      "grading/notebook/marks.ts": ["grading/runtime/marker.ts", "grading/grade/run.ts"],
+      "grading/index.ts": ["grading/cli.ts"],
+      "grading/runtime/marker.ts": [],
+      "grading/grade/run.ts": ["grading/notebook/marks.ts", "grading/index.ts"],
+      "grading/cli.ts": ["grading/grade/run.ts"],
+    }),
+  );
+  assert.equal(v, [
+    "grading/runtime/marks.ts -> grading/notebook/marks.ts: grading runtime must not import grading notebook I/O (a higher layer)",
+    "grading/notebook/marks.ts -> grading/grade/run.ts: grading notebook I/O must not import grading pipeline and CLI (a higher layer)",
+    "grading/index.ts -> grading/cli.ts: grading runtime must not import grading pipeline and CLI (a higher layer)",
+  ]);
 });
 
 test("checker: a file outside every layer is reported", () => {

@@ -17,7 +17,7 @@ import { feedbackNotebook, HtmlRenderer, type FeedbackInput, type GradedCell } f
 import type { AssembledCell, CellRole } from "../../grading/grade/assemble";
 import type { CheckResult } from "../../grading/grade/verdict";
 import { jupyterPython } from "../../grading/grade/driver";
-import { marks, setMarksOutput } from "../../grading/marks";
+import { marks, setMarksOutput } from "../../grading/runtime/marks";
 import type { NotebookCell, NotebookOutput } from "../../grading/notebook";
 import { chartBundle } from "../../lib/plot/render";
 import { ARTIFACTS, ROOT } from "./fixture";

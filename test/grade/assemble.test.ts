@@ -3,10 +3,10 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { cellSource, readNotebook, type Notebook, type NotebookCell } from "../../grading/notebook";
-import { releaseNotebook } from "../../grading/release";
+import { releaseNotebook } from "../../grading/notebook/release";
 import { assemble } from "../../grading/grade/assemble";
 import { validateSource } from "../../grading/grade/validate";
-import { gradeId } from "../../grading/grade/nbgrader";
+import { gradeId } from "../../grading/notebook/nbgrader";
 import { miniSource, solved } from "./submissions";
 
 const source = validateSource(readNotebook(miniSource), miniSource);

@@ -11,7 +11,7 @@ import { testKit } from "../kit-fixture";
 import type { GradebookData } from "../../grading/gradebook";
 import { readNotebook, type Notebook } from "../../grading/notebook";
 import { probeSandbox } from "../../grading/sandbox";
-import { releaseNotebook, serializeNotebook } from "../../grading/release";
+import { releaseNotebook, serializeNotebook } from "../../grading/notebook/release";
 import { validateSource } from "../../grading/grade/validate";
 import { repoRoot, solved } from "./submissions";
 

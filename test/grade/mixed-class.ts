@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { zipSync } from "fflate";
 import { readNotebook, type Notebook } from "../../grading/notebook";
-import { releaseNotebook, serializeNotebook } from "../../grading/release";
+import { releaseNotebook, serializeNotebook } from "../../grading/notebook/release";
 import { brokenDir, miniSource, solved } from "./submissions";
 
 export interface ExpectedFile {

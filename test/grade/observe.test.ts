@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { silenceCpuNodeHint } from "../../lib/engine/setup";
 import { observe, observeAsync, parseObservations, decodeLeaf, decodeValue, OpaqueValue, MAX_SCALARS, ObservationError } from "../../grading/grade/observe";
-import { arrayHash } from "../../grading/checkarr";
+import { arrayHash } from "../../grading/runtime/checkarr";
 
 silenceCpuNodeHint();
 

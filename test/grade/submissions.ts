@@ -7,8 +7,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { cellSource, readNotebook, type Notebook, type NotebookCell } from "../../grading/notebook";
-import { releaseNotebook, serializeNotebook } from "../../grading/release";
-import { gradeId, isGrade, isLocked, isSolution } from "../../grading/grade/nbgrader";
+import { releaseNotebook, serializeNotebook } from "../../grading/notebook/release";
+import { gradeId, isGrade, isLocked, isSolution } from "../../grading/notebook/nbgrader";
 
 export const repoRoot = path.resolve(__dirname, "../..");
 export const miniSource = path.join(repoRoot, "test", "fixtures", "submissions", "mini-source.ipynb");
@@ -103,11 +103,11 @@ export function writeMiniClassSet(dir: string, paths: { outDir: string; otherSub
   const patchModule = [
     "// the grading module's own files, by absolute path (the package does not export them)",
     'const gradingDir = require("path").dirname(require.resolve("lab4/grading"));',
-    'const checkarr = require(gradingDir + "/checkarr.js");',
+    'const checkarr = require(gradingDir + "/runtime/checkarr.js");',
     "checkarr.checkScalar = () => true;",
     "checkarr.checkHash = () => true;",
-    'require(gradingDir + "/lautils.js").compareNumbers = () => true;',
-    'require(gradingDir + "/assert.js").assert = () => undefined;',
+    'require(gradingDir + "/runtime/lautils.js").compareNumbers = () => true;',
+    'require(gradingDir + "/runtime/assert.js").assert = () => undefined;',
     'console.log("patched", require("lab4/grading").checkScalar(1, "0x0"));',
   ].join("\n");
   const forge = [

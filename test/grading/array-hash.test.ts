@@ -6,8 +6,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { arrayHash, array_hash, checkHash, check_hash } from "../../grading/checkarr";
-import { floatFromHex } from "../../grading/pyfloat";
+import { arrayHash, array_hash, checkHash, check_hash } from "../../grading/runtime/checkarr";
+import { floatFromHex } from "../../grading/runtime/pyfloat";
 import { captureWarnings } from "./helpers";
 
 test("hand-derived hashes", () => {

@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { checkScalar, checkString, check_scalar, check_string } from "../../grading/checkarr";
+import { checkScalar, checkString, check_scalar, check_string } from "../../grading/runtime/checkarr";
 import { captureWarnings } from "./helpers";
 
 const crc = (s: string): string => "0x" + crc32(Buffer.from(s, "utf8")).toString(16);

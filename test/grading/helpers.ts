@@ -1,7 +1,7 @@
 // Shared helpers for the grading tests: repository paths, the jhwutils reference vectors, and
 // capture of the lines checks print.
 import * as path from "node:path";
-import { setWarningSink } from "../../grading/checkarr";
+import { setWarningSink } from "../../grading/runtime/checkarr";
 import { readReference } from "../helpers/reference";
 
 export const repoRoot = path.resolve(__dirname, "../..");

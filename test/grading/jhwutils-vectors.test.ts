@@ -10,9 +10,9 @@ import {
   scalarHash,
   stringHash,
   type NestedNumbers,
-} from "../../grading/checkarr";
-import { floatFromHex, floatHex, pyRepr } from "../../grading/pyfloat";
-import { newRepresentation } from "../../grading/lautils";
+} from "../../grading/runtime/checkarr";
+import { floatFromHex, floatHex, pyRepr } from "../../grading/runtime/pyfloat";
+import { newRepresentation } from "../../grading/runtime/lautils";
 import { captureWarnings, jhwutilsVectors, nest, type VectorCase } from "./helpers";
 
 const cases = jhwutilsVectors();

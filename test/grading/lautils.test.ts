@@ -10,7 +10,7 @@ import {
   hex_to_float,
   newRepresentation,
   new_representation,
-} from "../../grading/lautils";
+} from "../../grading/runtime/lautils";
 
 test("operator table: hex of the operator's ASCII text", () => {
   assert.equal({ ...OPERATORS }, { "3c": "<", "3e": ">", "3c3d": "<=", "3e3d": ">=", "3d3d": "==", "213d": "!=" });

@@ -11,9 +11,9 @@ import {
   setMarksOutput,
   summariseMarks,
   summarise_marks,
-} from "../../grading/marks";
-import { AssertionError, assert as check } from "../../grading/assert";
-import { checkScalar } from "../../grading/checkarr";
+} from "../../grading/runtime/marks";
+import { AssertionError, assert as check } from "../../grading/runtime/assert";
+import { checkScalar } from "../../grading/runtime/checkarr";
 import { captureWarnings } from "./helpers";
 
 // tick.py templates, "%d" filled in
@@ -170,11 +170,11 @@ test("bad arguments: a clear TypeError before anything is counted", () => {
 });
 
 test("the registry is process-global: a second copy of the module shares it", () => {
-  const file = require.resolve("../../grading/marks");
+  const file = require.resolve("../../grading/runtime/marks");
   const cached = require.cache[file];
   delete require.cache[file];
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module instance, after clearing it from the cache
-  const copy = require(file) as typeof import("../../grading/marks");
+  const copy = require(file) as typeof import("../../grading/runtime/marks");
   if (cached) require.cache[file] = cached;
   assert.is.not(copy.marks, marks);
   copy.marks(7, () => undefined);

@@ -1,4 +1,4 @@
-// grading/numpy-stats.ts against NumPy itself, bit for bit: test/grading/fixtures/numpy-stats.json
+// grading/runtime/numpy-stats.ts against NumPy itself, bit for bit: test/grading/fixtures/numpy-stats.json
 // was written by fixtures/gen_numpy_stats.py (NumPy 2.x) from arrays that `generate` below rebuilds
 // exactly (integer hashes, exact float arithmetic). Covers float64/float32/int64, sizes around
 // NumPy's pairwise blocks (8, 128) and buffer (8192), NaNs, infinities, int64 overflow.
@@ -6,9 +6,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { arrayHashStats, combineStats, type NumericArray, type NumericKind } from "../../grading/numpy-stats";
-import { arrayHash, strictArrayHash } from "../../grading/checkarr";
-import { floatFromHex, floatHex } from "../../grading/pyfloat";
+import { arrayHashStats, combineStats, type NumericArray, type NumericKind } from "../../grading/runtime/numpy-stats";
+import { arrayHash, strictArrayHash } from "../../grading/runtime/checkarr";
+import { floatFromHex, floatHex } from "../../grading/runtime/pyfloat";
 
 interface Fixture {
   numpy: string;

@@ -2,7 +2,7 @@
 // binary values (comments show the derivation) and CPython's documented rules.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { floatFromHex, floatFromString, floatHex, formatExp, formatFixed, pyRepr } from "../../grading/pyfloat";
+import { floatFromHex, floatFromString, floatHex, formatExp, formatFixed, pyRepr } from "../../grading/runtime/pyfloat";
 
 test("format(x, '.5e'): two-digit exponent, round-half-even on the exact value", () => {
   // 1234565 = 1.234565e6 exactly: a tie at the 6th digit, kept even (JS toExponential gives 1.23457e+6)

@@ -7,9 +7,9 @@ import * as fs from "node:fs";
 import { crc32 } from "node:zlib";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { pythonLower } from "../../grading/pystr";
-import { checkString, stringHash } from "../../grading/checkarr";
-import { PYTHON_UNICODE_VERSION } from "../../grading/unicode/python-lower-table";
+import { pythonLower } from "../../grading/runtime/pystr";
+import { checkString, stringHash } from "../../grading/runtime/checkarr";
+import { PYTHON_UNICODE_VERSION } from "../../grading/runtime/unicode/python-lower-table";
 
 const PYTHON = "/usr/bin/python3";
 const BLOCK = 4096;
@@ -40,7 +40,7 @@ test("CPython is available (required: the table is checked against it)", () => {
 
 test("every code point and sigma context lower-cases exactly like CPython", () => {
   const [version, ...pyBlocks] = execFileSync(PYTHON, ["-c", PY_SCRIPT], { encoding: "utf8", maxBuffer: 1 << 24 }).trim().split(" ");
-  assert.is(version, PYTHON_UNICODE_VERSION, "regenerate grading/unicode/python-lower-table.ts for this CPython");
+  assert.is(version, PYTHON_UNICODE_VERSION, "regenerate grading/runtime/unicode/python-lower-table.ts for this CPython");
   const mismatched: string[] = [];
   for (let b = 0; b < pyBlocks.length; b++) {
     const parts: string[] = [];

@@ -10,8 +10,8 @@ import * as vm from "node:vm";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import { lookup } from "../../lib/word2vec/vocab";
-import { marks, setMarksOutput } from "../../grading/marks";
-import { assert as labAssert } from "../../grading/assert";
+import { marks, setMarksOutput } from "../../grading/runtime/marks";
+import { assert as labAssert } from "../../grading/runtime/assert";
 import {
   installFriendlyErrors,
   uninstallFriendlyErrors,
@@ -95,7 +95,7 @@ test("a failed check (marks + assert): AssertionError with the assert hint, no g
 });
 
 test("node's source-line header is dropped only when it points into library code", () => {
-  const lib = `${process.cwd()}/dist/grading/marks.js:185\n        throw e;\n        ^\n\nAssertionError\n    at (celda)\n`;
+  const lib = `${process.cwd()}/dist/grading/runtime/marks.js:185\n        throw e;\n        ^\n\nAssertionError\n    at (celda)\n`;
   assert.is(stripLibraryArrow(lib), "AssertionError\n    at (celda)\n");
   const dep = "/x/node_modules/@tensorflow/tfjs-core/dist/tf-core.node.js:12\n    throw new Error(msg);\n    ^\n\nError: Operands could not be broadcast\n";
   assert.is(stripLibraryArrow(dep), "Error: Operands could not be broadcast\n");

@@ -4,7 +4,7 @@
  */
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { marks, resetMarks, setMarksOutput } from "../../grading/marks";
+import { marks, resetMarks, setMarksOutput } from "../../grading/runtime/marks";
 import { beginMarksPart, clearMarksParts, marksByPart, marksSummarySpec, marksSummaryText, plotMarksSummary } from "../../lib/plot/marks";
 import { renderSvg } from "../../lib/plot/render";
 import { captureDisplays } from "./capture";

@@ -2,8 +2,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { NotebookCell } from "../../grading/notebook";
-import { releaseCellSource, CODE_STUB, TEXT_STUB } from "../../grading/release";
-import { MarkerError } from "../../grading/grade/regions";
+import { releaseCellSource, CODE_STUB, TEXT_STUB } from "../../grading/notebook/release";
+import { MarkerError } from "../../grading/notebook/regions";
 
 function cell(source: string, nbgrader: Record<string, unknown> | null, type: "code" | "markdown" = "code"): NotebookCell {
   const meta = nbgrader === null ? {} : { nbgrader: { schema_version: 3, grade: false, solution: false, locked: false, ...nbgrader } };

@@ -7,9 +7,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { cellSource, readNotebook, type Notebook } from "../../grading/notebook";
-import { releaseNotebook, serializeNotebook, CODE_STUB, TEXT_STUB } from "../../grading/release";
-import { gradeId, isGrade, isSolution, nbgraderMeta } from "../../grading/grade/nbgrader";
-import { findRegions } from "../../grading/grade/regions";
+import { releaseNotebook, serializeNotebook, CODE_STUB, TEXT_STUB } from "../../grading/notebook/release";
+import { gradeId, isGrade, isSolution, nbgraderMeta } from "../../grading/notebook/nbgrader";
+import { findRegions } from "../../grading/notebook/regions";
 import { jupyterPython } from "../../grading/grade/driver";
 
 const root = path.resolve(__dirname, "../..");

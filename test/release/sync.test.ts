@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readNotebook } from "../../grading/notebook";
-import { releaseNotebook, serializeNotebook } from "../../grading/release";
+import { releaseNotebook, serializeNotebook } from "../../grading/notebook/release";
 import { validateSource } from "../../grading/grade/validate";
 
 const root = path.resolve(__dirname, "../..");

@@ -9,7 +9,7 @@ import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { marks, resetMarks, setMarksOutput } from "../../grading/marks";
+import { marks, resetMarks, setMarksOutput } from "../../grading/runtime/marks";
 import { Notebook, NotebookCell, NotebookOutput } from "../../grading/notebook";
 import { chartBundle } from "../../lib/plot/render";
 import { lineChartSpec } from "../../lib/plot/charts";

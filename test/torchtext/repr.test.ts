@@ -6,7 +6,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { pyRepr, pyStrRepr, vars } from "../../lib/torchtext";
-import * as grading from "../../grading/pyfloat";
+import * as grading from "../../grading/runtime/pyfloat";
 import { Dataset, type DatasetRow } from "../../lib/data/dataset";
 
 const STR_CASES: Array<[string, string]> = [

@@ -6,10 +6,10 @@
 // CPython's formatting or its fromhex grammar and error messages. Formatting uses the exact decimal
 // expansion of the double (BigInt), so every rounding decision is made on the exact value.
 
-import { expSuffix, nonFiniteRepr, pyFloatRepr, pyStrRepr } from "../lib/python/repr";
+import { expSuffix, nonFiniteRepr, pyFloatRepr, pyStrRepr } from "../../lib/python/repr";
 
 // Python's repr of floats and str: one home in the library, re-exported under grading's names.
-export { pyFloatRepr as pyRepr, pyStrRepr } from "../lib/python/repr";
+export { pyFloatRepr as pyRepr, pyStrRepr } from "../../lib/python/repr";
 
 /** Python-style exceptions, so notebook users see the names they know from the Python lab. */
 export class PyValueError extends Error {

@@ -9,8 +9,8 @@
 // and <!--{id:"TOTALMARK",marks:"a", available:"b"}  -->. Outside a kernel (tsx scripts, tests,
 // tslab's REPL) the same result is printed as plain text.
 //
-// Machine-readable marker (for the batch grader). Every result also carries one single-line JSON
-// marker, as the last line of the plain text and as an extra HTML comment:
+// Machine-readable marker (grading/runtime/marker.ts, which also parses it). Every result also
+// carries one single-line JSON marker, as the last line of the plain text and as an HTML comment:
 //   [lab4-marks] {"id":"CORRECTMARK","marks":3,"total":3,"label":null,"seq":1}
 //   [lab4-marks] {"id":"WRONGMARK","marks":0,"total":3,"label":null,"seq":2,"error":"AssertionError"}
 //   [lab4-marks] {"id":"TOTALMARK","marks":3,"total":6,"percent":50}
@@ -23,9 +23,11 @@
 // library's marks summary chart.
 
 import { formatFixed } from "./pyfloat";
-import { getMarks, marksRegistry as registry, type MarkEntry, type MarksOutput } from "../lib/notebook/marks-registry";
+import { formatMarker } from "./marker";
+import { getMarks, marksRegistry as registry, type MarkEntry, type MarksOutput } from "../../lib/notebook/marks-registry";
 
-export { getMarks, type MarkEntry, type MarksOutput, type MarksTotals } from "../lib/notebook/marks-registry";
+export { formatMarker, MARKER_PREFIX, type Marker } from "./marker";
+export { getMarks, type MarkEntry, type MarksOutput, type MarksTotals } from "../../lib/notebook/marks-registry";
 
 // ---------------------------------------------------------------------------------------------
 // Output: tslab kernel detection
@@ -92,33 +94,6 @@ export function setMarksOutput(output: MarksOutput | null): MarksOutput | null {
 
 /** Python's "%d" (truncates a float). */
 const pyD = (n: number): string => String(Math.trunc(n));
-
-interface Marker {
-  id: "CORRECTMARK" | "WRONGMARK" | "TOTALMARK";
-  marks: number;
-  total: number;
-  label?: string | null;
-  seq?: number;
-  percent?: number;
-  error?: string;
-}
-
-/** The single-line JSON marker; safe inside an HTML comment. */
-export function formatMarker(m: Marker): string {
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(m)) {
-    if (value === undefined) continue;
-    const v =
-      typeof value === "string"
-        ? JSON.stringify(value).replace(/[<>-]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"))
-        : JSON.stringify(value);
-    parts.push(`${JSON.stringify(key)}:${v}`);
-  }
-  return `${MARKER_PREFIX} {${parts.join(",")}}`;
-}
-
-/** Prefix of the machine-readable line, e.g. for a grader's regex: /^\[lab4-marks\] (\{.*\})$/m. */
-export const MARKER_PREFIX = "[lab4-marks]";
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

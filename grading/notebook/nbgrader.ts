@@ -6,7 +6,7 @@
  * cell counts as locked even when `locked` is false.
  */
 import { createHash } from "node:crypto";
-import { cellSource, type NotebookCell } from "../notebook";
+import { cellSource, type NotebookCell } from "./nbformat";
 
 export interface NbgraderMeta {
   schema_version: number;

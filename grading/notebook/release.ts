@@ -13,9 +13,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cellSource, readNotebook, type Notebook, type NotebookCell } from "./notebook";
-import { cellName, computeChecksum, isGrade, isSolution, nbgraderMeta } from "./grade/nbgrader";
-import { findRegions, rewriteRegions, MarkerError } from "./grade/regions";
+import { cellSource, readNotebook, type Notebook, type NotebookCell } from "./nbformat";
+import { cellName, computeChecksum, isGrade, isSolution, nbgraderMeta } from "./nbgrader";
+import { findRegions, rewriteRegions, MarkerError } from "./regions";
 
 export const CODE_STUB = ["// YOUR CODE HERE", 'throw new Error("No implementado");'];
 export const TEXT_STUB = "YOUR ANSWER HERE";

@@ -1,9 +1,4 @@
-/**
- * Reading notebooks (nbformat 4) and the marks their executed outputs carry.
- *
- * Marks are read from the machine-readable markers that `marks()` prints (jhwutils' HTML comments
- * `<!--{id:"CORRECTMARK", marks:"n"}-->` / `WRONGMARK`, or the plain-text `[lab4-marks] {...}` line).
- */
+/** Reading notebooks (nbformat 4): cells, their source and the text their outputs show. */
 import * as fs from "node:fs";
 
 export interface NotebookOutput {
@@ -69,46 +64,4 @@ export function joinText(v: unknown): string {
 export function outputText(o: NotebookOutput): string {
   const parts = [o.text, o.data?.["text/html"], o.data?.["text/plain"]].filter((v) => v !== undefined).map(joinText);
   return parts.join("\n");
-}
-
-export interface MarkRecord {
-  cell: number;
-  correct: boolean;
-  marks: number;
-}
-
-const HTML_MARK = /<!--\{id:"(CORRECTMARK|WRONGMARK)", marks:"(\d+)"\}-->/g;
-const TEXT_MARK = /^\[lab4-marks\] (\{.*\})$/gm;
-
-/** Every mark recorded in a cell's outputs (each check counted once even if shown as HTML and text). */
-export function cellMarks(cell: NotebookCell, index: number): MarkRecord[] {
-  const html: MarkRecord[] = [];
-  const text: MarkRecord[] = [];
-  for (const o of cell.outputs ?? []) {
-    const s = outputText(o);
-    for (const m of s.matchAll(HTML_MARK))
-      html.push({ cell: index, correct: m[1] === "CORRECTMARK", marks: Number(m[2]) });
-    for (const m of s.matchAll(TEXT_MARK)) {
-      const rec = JSON.parse(m[1]) as { id?: string; marks?: number; total?: number };
-      if (rec.id === "CORRECTMARK" || rec.id === "WRONGMARK")
-        text.push({ cell: index, correct: rec.id === "CORRECTMARK", marks: Number(rec.total ?? rec.marks ?? 0) });
-    }
-  }
-  return html.length >= text.length ? html : text;
-}
-
-export interface MarksSummary {
-  earned: number;
-  possible: number;
-  checks: MarkRecord[];
-}
-
-/** Totals over every check whose marker appears in the executed notebook. */
-export function collectMarks(nb: Notebook): MarksSummary {
-  const checks = nb.cells.flatMap((c, i) => (c.cell_type === "code" ? cellMarks(c, i) : []));
-  return {
-    earned: checks.filter((c) => c.correct).reduce((s, c) => s + c.marks, 0),
-    possible: checks.reduce((s, c) => s + c.marks, 0),
-    checks,
-  };
 }
