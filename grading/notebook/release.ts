@@ -3,7 +3,7 @@
  * the way nbgrader's generate_assignment does it:
  *   - every `// BEGIN SOLUTION ... // END SOLUTION` region of a solution cell becomes, at the
  *     marker's indentation, `// YOUR CODE HERE` + `throw new Error("No implementado");`
- *     (the seed's `raise NotImplementedError()`); a markdown solution cell becomes
+ *     (the original lab's `raise NotImplementedError()`); a markdown solution cell becomes
  *     "YOUR ANSWER HERE" (or only its BEGIN/END SOLUTION regions do, when it has some);
  *   - `// BEGIN HIDDEN TESTS ... // END HIDDEN TESTS` regions are removed from grade cells;
  *   - outputs and execution counts are cleared;
@@ -81,7 +81,7 @@ export function releaseNotebook(source: Notebook): Notebook {
   return nb;
 }
 
-/** Notebook JSON the way the lead's build writes it (json.dumps indent=1, ensure_ascii=False). */
+/** Notebook JSON the way nbformat's own writer writes it (json.dumps indent=1, ensure_ascii=False). */
 export function serializeNotebook(nb: Notebook): string {
   return JSON.stringify(nb, null, 1) + "\n";
 }

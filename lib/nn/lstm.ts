@@ -19,7 +19,7 @@ import { rowSlice, stackRows, transpose2d } from "./rows";
  *   c' = f ⊙ c + i ⊙ g,   h' = o ⊙ tanh(c')
  *
  * Why a hand-written layer instead of composing tf ops under the tape: on tfjs-wasm, taped per-step
- * ops cost ~20× PyTorch (see shared notes): every matMul gradient uses transposed matmuls (naive
+ * ops are far slower than PyTorch's: every matMul gradient uses transposed matmuls (naive
  * loop in wasm), every use of a weight is cloned for the tape, and tanh is slow. Here one layer over
  * the whole sequence is a single `tf.customGrad` node:
  *   - forward: each step is one matMul [x_t, h]·[W_ih | W_hh]ᵀ + bias with the concatenated,
