@@ -37,7 +37,9 @@ export async function main(): Promise<void> {
     saveCheckpoint(model, file); // warm-up: first-use allocations are not what is measured
     loadCheckpoint(model, file);
     const size = fs.statSync(file).size;
-    console.log(`bench checkpoint: Seq2Seq ${model.numParameters().toLocaleString("en")} parameters, file ${MB(size)}, backend ${info.name}`);
+    console.log(
+      `bench checkpoint: Seq2Seq ${model.numParameters().toLocaleString("en")} parameters, file ${MB(size)}, backend ${info.name}`,
+    );
     for (const [label, step] of [
       ["saveCheckpoint", () => saveCheckpoint(model, file)],
       ["loadCheckpoint", () => void loadCheckpoint(model, file)],
@@ -52,7 +54,12 @@ export async function main(): Promise<void> {
       }
       const worst = Math.max(...growth);
       console.log(`  ${label}: peak memory +${MB(worst)} = ${(worst / size).toFixed(2)}× the checkpoint (worst of 3)`);
-      record({ bench: "checkpoint", measure: `${label} peak memory growth (worst of 3)`, value: `+${MB(worst)}`, compare: `${(worst / size).toFixed(2)}× the ${MB(size)} file` });
+      record({
+        bench: "checkpoint",
+        measure: `${label} peak memory growth (worst of 3)`,
+        value: `+${MB(worst)}`,
+        compare: `${(worst / size).toFixed(2)}× the ${MB(size)} file`,
+      });
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

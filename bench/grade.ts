@@ -47,10 +47,19 @@ function machineBusySeconds(): number {
   }
 }
 
-async function timedRun(dir: string, out: string, jobs: number, source: string, sandbox: string): Promise<{ seconds: number; cpu: number; rows: GradeRow[] }> {
+async function timedRun(
+  dir: string,
+  out: string,
+  jobs: number,
+  source: string,
+  sandbox: string,
+): Promise<{ seconds: number; cpu: number; rows: GradeRow[] }> {
   const c0 = machineBusySeconds();
   const t0 = Date.now();
-  const code = await lab4(["grade", dir, "--jobs", String(jobs), "--out", out, "--source", source, "--sandbox", sandbox, "--timeout-cell", "900"], () => {});
+  const code = await lab4(
+    ["grade", dir, "--jobs", String(jobs), "--out", out, "--source", source, "--sandbox", sandbox, "--timeout-cell", "900"],
+    () => {},
+  );
   const seconds = (Date.now() - t0) / 1000;
   const cpu = machineBusySeconds() - c0;
   if (code !== 0) throw new Error(`lab4 grade exited ${code}`);
@@ -80,7 +89,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     make(path.join(base, "two"), 2 * n);
     console.log(`bench grade: ${which} notebook, LAB4_PROFILE=${process.env.LAB4_PROFILE}, ${os.cpus().length} cores, sandbox ${sandbox}`);
     const a = await timedRun(path.join(base, "one"), path.join(base, "out1"), 1, source, sandbox);
-    const busy = (r: { seconds: number; cpu: number }) => `CPU ${r.cpu.toFixed(1)} s (whole machine) = ${(r.cpu / r.seconds).toFixed(2)} cores busy on average`;
+    const busy = (r: { seconds: number; cpu: number }) =>
+      `CPU ${r.cpu.toFixed(1)} s (whole machine) = ${(r.cpu / r.seconds).toFixed(2)} cores busy on average`;
     console.log(`  ${n} submissions, --jobs 1: ${a.seconds.toFixed(1)} s; ${busy(a)}`);
     const b = await timedRun(path.join(base, "two"), path.join(base, "out2"), 2, source, sandbox);
     console.log(`  ${2 * n} submissions, --jobs 2: ${b.seconds.toFixed(1)} s; ${busy(b)}`);
@@ -106,7 +116,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
         value: `${mean(overhead).toFixed(2)} s`,
         compare: `max ${Math.max(...overhead).toFixed(2)} s (target < 5 s)`,
       });
-      console.log(`          kernel CPU per submission ${mean(run.rows.map((r) => r.kernelCpuSeconds ?? 0)).toFixed(2)} s (V8's helper threads: more than one core while it runs)`);
+      console.log(
+        `          kernel CPU per submission ${mean(run.rows.map((r) => r.kernelCpuSeconds ?? 0)).toFixed(2)} s (V8's helper threads: more than one core while it runs)`,
+      );
     }
   } finally {
     fs.rmSync(base, { recursive: true, force: true });

@@ -39,7 +39,7 @@ function median(xs: number[]): number {
 
 function rng(seed: number): () => number {
   let s = seed;
-  return () => ((s = (s * 16807) % 2147483647) / 2147483647) - 0.5;
+  return () => (s = (s * 16807) % 2147483647) / 2147483647 - 0.5;
 }
 
 /** A sink that costs what tslab's message sending costs (serialise + sign). */
@@ -62,13 +62,30 @@ function renderBench(reps: number): void {
   const vocab = 3000;
   const vecs = Array.from({ length: vocab }, () => Array.from({ length: 50 }, () => r()));
   const id2tok = new Map(vecs.map((_, i) => [i, `w${i}`] as [number, string]));
-  const probes = ["w1", "w2", "w3", "w4"].map((w, k) => ({ word: w, neighbours: Array.from({ length: 10 }, (_, i) => `w${100 + 10 * k + i}`) }));
+  const probes = ["w1", "w2", "w3", "w4"].map((w, k) => ({
+    word: w,
+    neighbours: Array.from({ length: 10 }, (_, i) => `w${100 + 10 * k + i}`),
+  }));
   const charts: Array<[string, () => Record<string, unknown>]> = [
     ["Word2Vec loss (3 epochs)", () => lineChartSpec([{ name: "Loss", values: [7.1, 6.5, 6.2] }], { title: "Pérdida" })],
-    ["Seq2Seq history (7 epochs)", () => seq2seqHistorySpec({ train: [5, 4.5, 4.2, 4, 3.8, 3.7, 3.6], valid: [5, 4.7, 4.5, 4.4, 4.3, 4.3, 4.2] })],
+    [
+      "Seq2Seq history (7 epochs)",
+      () => seq2seqHistorySpec({ train: [5, 4.5, 4.2, 4, 3.8, 3.7, 3.6], valid: [5, 4.7, 4.5, 4.4, 4.3, 4.3, 4.2] }),
+    ],
     [`embedding PCA (${vocab}×50, incl. PCA)`, () => embeddingPcaChart(vecs, id2tok, probes).spec],
-    ["marks per part", () => marksSummarySpec([{ name: "Parte 1", earned: 31, possible: 31, checks: 11, failed: 0 }, { name: "Parte 2", earned: 25, possible: 50, checks: 2, failed: 1 }])],
-    ["live chart, 1500 points", () => lineChartSpec([{ name: "loss", values: Array.from({ length: 1500 }, (_, i) => 8 - i / 500 + r()) }], { title: "Pérdida por lote" })],
+    [
+      "marks per part",
+      () =>
+        marksSummarySpec([
+          { name: "Parte 1", earned: 31, possible: 31, checks: 11, failed: 0 },
+          { name: "Parte 2", earned: 25, possible: 50, checks: 2, failed: 1 },
+        ]),
+    ],
+    [
+      "live chart, 1500 points",
+      () =>
+        lineChartSpec([{ name: "loss", values: Array.from({ length: 1500 }, (_, i) => 8 - i / 500 + r()) }], { title: "Pérdida por lote" }),
+    ],
   ];
   console.log("render: spec -> bundle (Vega-Lite + PNG + text), ms");
   let worst = 0;
@@ -85,11 +102,18 @@ function renderBench(reps: number): void {
     const png = Buffer.byteLength(String(b.bundle["image/png"] ?? ""), "base64");
     worst = Math.max(worst, median(times));
     console.log(
-      `  ${name.padEnd(38)} first ${first.toFixed(0).padStart(4)}  median ${median(times).toFixed(0).padStart(4)}  max ${Math.max(...times).toFixed(0).padStart(4)}  PNG ${(png / 1024).toFixed(0)} KiB`,
+      `  ${name.padEnd(38)} first ${first.toFixed(0).padStart(4)}  median ${median(times).toFixed(0).padStart(4)}  max ${Math.max(...times)
+        .toFixed(0)
+        .padStart(4)}  PNG ${(png / 1024).toFixed(0)} KiB`,
     );
   }
   console.log(`  worst median after the first: ${worst.toFixed(0)} ms (target < 300 ms): ${worst < 300 ? "ok" : "OVER"}`);
-  record({ bench: "plot", measure: "chart render, worst median after the first", value: `${worst.toFixed(0)} ms`, compare: "target < 300 ms" });
+  record({
+    bench: "plot",
+    measure: "chart render, worst median after the first",
+    value: `${worst.toFixed(0)} ms`,
+    compare: "target < 300 ms",
+  });
 }
 
 /** A CPU-bound stand-in for one training batch (~ms milliseconds of float work). */
@@ -193,7 +217,9 @@ async function word2vecOverhead(rounds: number, epochs: number): Promise<void> {
     }
     const batches = Math.ceil(ds.length / H.batchSize);
     report(`Word2Vec, ${epochs} epoch(s) × ${batches} batches (${deviceDescription(info).replace(/^Using: /, "")})`, without, withLive);
-    console.log(`  time inside the display calls / training time: ${share.map((x) => x.toFixed(2) + "%").join(", ")} (median ${median(share).toFixed(2)}%, target < 3%: ${median(share) < 3 ? "ok" : "OVER"})`);
+    console.log(
+      `  time inside the display calls / training time: ${share.map((x) => x.toFixed(2) + "%").join(", ")} (median ${median(share).toFixed(2)}%, target < 3%: ${median(share) < 3 ? "ok" : "OVER"})`,
+    );
   } finally {
     setDisplaySink(prev);
   }
@@ -253,7 +279,9 @@ function perCallBench(): void {
       chart.push(1);
       times.push(performance.now() - t0);
     }
-    console.log(`  bar.update() without sending: ${perUpdate.toFixed(0)} ns; live-chart update with 1500 points (Vega-Lite + text, sent): ${median(times).toFixed(2)} ms`);
+    console.log(
+      `  bar.update() without sending: ${perUpdate.toFixed(0)} ns; live-chart update with 1500 points (Vega-Lite + text, sent): ${median(times).toFixed(2)} ms`,
+    );
   } finally {
     setDisplaySink(prev);
   }
@@ -271,7 +299,8 @@ export async function main(argv: string[] = []): Promise<void> {
   perCallBench();
 }
 
-if (require.main === module) main(process.argv.slice(2)).catch((e) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+if (require.main === module)
+  main(process.argv.slice(2)).catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });

@@ -107,7 +107,8 @@ function parseArgs(argv: string[]): Options {
   };
   const variants = arg("variants", "fused,stepwise").split(",");
   for (const v of variants)
-    if (!KNOWN.includes(v.replace(/\+(fix|tfjs)$/, ""))) throw new Error(`unknown variant ${v}: use ${KNOWN.join(", ")} (optionally +tfjs)`);
+    if (!KNOWN.includes(v.replace(/\+(fix|tfjs)$/, "")))
+      throw new Error(`unknown variant ${v}: use ${KNOWN.join(", ")} (optionally +tfjs)`);
   const steps = Number(arg("steps", "4"));
   if (!(Number.isInteger(steps) && steps >= 2)) throw new Error(`--steps must be an integer >= 2 (the first is a warm-up), got ${steps}`);
   return {
@@ -123,11 +124,7 @@ function parseArgs(argv: string[]): Options {
 }
 
 /** A direct port of nn.LSTM's forward as per-step tf ops on the tape (the "taped" variant). */
-function tapedLstmForward(
-  this: LSTM,
-  x: tf.Tensor3D,
-  state?: [tf.Tensor3D, tf.Tensor3D],
-): [tf.Tensor3D, [tf.Tensor3D, tf.Tensor3D]] {
+function tapedLstmForward(this: LSTM, x: tf.Tensor3D, state?: [tf.Tensor3D, tf.Tensor3D]): [tf.Tensor3D, [tf.Tensor3D, tf.Tensor3D]] {
   const [T, B] = x.shape;
   const H = this.hiddenSize;
   const p = new Map(this.namedParameters());
@@ -298,7 +295,13 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   // The scaling table's servers start first: they build their batches while we build ours.
   const wasmOnly = serve ? [] : scaling.map((t) => ({ t, stepper: wasmOnlyStepper(argv, t), times: [] as number[], loss: NaN }));
   const info = await initBackend();
-  if (!serve) console.log(`backend: ${info.name} (${(info.details ?? []).join(", ")}); node ${process.version}; ${os.cpus().length} CPUs; load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  if (!serve)
+    console.log(
+      `backend: ${info.name} (${(info.details ?? []).join(", ")}); node ${process.version}; ${os.cpus().length} CPUs; load ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(" ")}`,
+    );
   const SRC = new Field({ tokenize: tokenizeDe, init_token: "<sos>", eos_token: "<eos>", lower: true });
   const TRG = new Field({ tokenize: tokenizeEn, init_token: "<sos>", eos_token: "<eos>", lower: true });
   const [train] = Multi30k.splits({ exts: [".de", ".en"], fields: [SRC, TRG] });
@@ -321,7 +324,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     if (batches.length === STEPS) break;
   }
   if (serve) return serveSteps(info, batches, inputDim, outputDim, pad, tfjsBackprop);
-  console.log(`vocab ${inputDim}/${outputDim}; batches [src len, trg len]: ${batches.map((b) => `[${b.src.shape[0]}, ${b.trg.shape[0]}]`).join(" ")}`);
+  console.log(
+    `vocab ${inputDim}/${outputDim}; batches [src len, trg len]: ${batches.map((b) => `[${b.src.shape[0]}, ${b.trg.shape[0]}]`).join(" ")}`,
+  );
 
   // Live/peak bytes of the tensor allocations (the backend's _malloc/_free), to tell the tensors'
   // own peak from the heap's growth (fragmentation).
@@ -337,7 +342,19 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       if (alloc.live > alloc.peak && peakDetail) {
         const hist = new Map<number, number>();
         for (const v of alloc.sizes.values()) hist.set(v, (hist.get(v) ?? 0) + 1);
-        (alloc as unknown as { snap: string }).snap = [...hist].map(([sz, c]) => [sz * c, sz, c]).sort((a, b) => b[0] - a[0]).slice(0, 14).map(([t, sz, c]) => `${(sz / 2 ** 20).toFixed(1)}MBx${c}=${(t / 2 ** 20).toFixed(0)}`).join(" ") + " | " + new Error().stack?.split("\n").slice(2, 9).map((l) => l.trim().replace(/\(.*\/(.*)\)/, "$1")).join(" < ");
+        (alloc as unknown as { snap: string }).snap =
+          [...hist]
+            .map(([sz, c]) => [sz * c, sz, c])
+            .sort((a, b) => b[0] - a[0])
+            .slice(0, 14)
+            .map(([t, sz, c]) => `${(sz / 2 ** 20).toFixed(1)}MBx${c}=${(t / 2 ** 20).toFixed(0)}`)
+            .join(" ") +
+          " | " +
+          new Error().stack
+            ?.split("\n")
+            .slice(2, 9)
+            .map((l) => l.trim().replace(/\(.*\/(.*)\)/, "$1"))
+            .join(" < ");
       }
       alloc.peak = Math.max(alloc.peak, alloc.live);
       return ptr;
@@ -392,7 +409,15 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       fused: variant.startsWith("fused"),
     });
     model.apply((m) => initWeights(m));
-    return { variant, model, opt: new Adam(model.parameters()), phases: [] as Phase[], tensorsAfter: [] as number[], kernels: new Map<string, [number, number]>(), peakBytes: 0 };
+    return {
+      variant,
+      model,
+      opt: new Adam(model.parameters()),
+      phases: [] as Phase[],
+      tensorsAfter: [] as number[],
+      kernels: new Map<string, [number, number]>(),
+      peakBytes: 0,
+    };
   });
   console.log(`parameters: ${countParameters(runs[0].model).toLocaleString("en-US")}`);
   const torchTimes: number[] = [];
@@ -432,7 +457,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     rows.push([
       `PyTorch 1.13 CPU (${torch.threads} intra-op thread${torch.threads > 1 ? "s" : ""})`,
       torchMedian,
-      `loss ${torchLoss.toFixed(3)}; rounds ${torchTimes.slice(1).map((t) => t.toFixed(2)).join("/")} s`,
+      `loss ${torchLoss.toFixed(3)}; rounds ${torchTimes
+        .slice(1)
+        .map((t) => t.toFixed(2))
+        .join("/")} s`,
     ]);
   }
   for (const w of wasmOnly) w.stepper.close();
@@ -448,12 +476,18 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   }
   for (const run of runs.filter(() => profile)) {
     const top = [...run.kernels].sort((x, y) => y[1][0] - x[1][0]).slice(0, 12);
-    console.log(`${run.variant}: peak tensor bytes in a step ${(run.peakBytes / 2 ** 20).toFixed(0)} MiB (tfjs-tracked; the heap adds fragmentation)`);
-    console.log(`kernels of ${run.variant} (ms per step, calls per step): ${top.map(([k, [ms, n]]) => `${k} ${(ms / (STEPS - 1)).toFixed(0)}/${Math.round(n / (STEPS - 1))}`).join(", ")}`);
+    console.log(
+      `${run.variant}: peak tensor bytes in a step ${(run.peakBytes / 2 ** 20).toFixed(0)} MiB (tfjs-tracked; the heap adds fragmentation)`,
+    );
+    console.log(
+      `kernels of ${run.variant} (ms per step, calls per step): ${top.map(([k, [ms, n]]) => `${k} ${(ms / (STEPS - 1)).toFixed(0)}/${Math.round(n / (STEPS - 1))}`).join(", ")}`,
+    );
   }
   if (peakDetail) console.log((alloc as unknown as { snap: string }).snap);
   if (mod) console.log(`tensor allocations: peak ${(alloc.peak / 2 ** 30).toFixed(2)} GiB live at once (wasm heap: see below)`);
-  console.log(`memory at the end: rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB${wasmHeap()} (all variants' models and optimizer states are alive)`);
+  console.log(
+    `memory at the end: rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB${wasmHeap()} (all variants' models and optimizer states are alive)`,
+  );
   for (const run of runs) run.model.dispose();
   console.log("\n| variant | step (s, median) | vs PyTorch | detail |\n|---|---|---|---|");
   for (const [name, s, detail] of rows) {
@@ -464,11 +498,18 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   if (wasmOnly.length) {
     const first = median(wasmOnly[0].times.slice(1));
     console.log(`\nwasm backend alone (LAB4_NATIVE_BLAS=0), notebook variant, one process per thread count: ${wasmOnly[0].stepper.detail}`);
-    console.log("| LAB4_WASM_THREADS | threads | step (s, median) | vs PyTorch | speed-up vs the first | loss, rounds |\n|---|---|---|---|---|---|");
+    console.log(
+      "| LAB4_WASM_THREADS | threads | step (s, median) | vs PyTorch | speed-up vs the first | loss, rounds |\n|---|---|---|---|---|---|",
+    );
     for (const w of wasmOnly) {
       const s = median(w.times.slice(1));
       const vsTorch = Number.isFinite(torchMedian) ? (s / torchMedian).toFixed(2) + "×" : "n/a";
-      console.log(`| ${w.t} | ${w.stepper.threads} | ${s.toFixed(2)} | ${vsTorch} | ${(first / s).toFixed(2)}× | loss ${w.loss.toFixed(3)}; rounds ${w.times.slice(1).map((t) => t.toFixed(2)).join("/")} s |`);
+      console.log(
+        `| ${w.t} | ${w.stepper.threads} | ${s.toFixed(2)} | ${vsTorch} | ${(first / s).toFixed(2)}× | loss ${w.loss.toFixed(3)}; rounds ${w.times
+          .slice(1)
+          .map((t) => t.toFixed(2))
+          .join("/")} s |`,
+      );
       record({
         bench: "seq2seq",
         measure: `wasm alone, ${w.stepper.threads} thread(s): notebook step (median)`,
@@ -480,7 +521,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
 }
 
 /** --serve: the notebook variant's steps on request (see Stepper), for the parent's scaling table. */
-async function serveSteps(info: BackendInfo, batches: Batch[], inputDim: number, outputDim: number, pad: number, tfjsBackprop: boolean): Promise<void> {
+async function serveSteps(
+  info: BackendInfo,
+  batches: Batch[],
+  inputDim: number,
+  outputDim: number,
+  pad: number,
+  tfjsBackprop: boolean,
+): Promise<void> {
   useLstmKernels(true);
   if (tfjsBackprop) uninstallTapeMemoryFix();
   manualSeed(1234);

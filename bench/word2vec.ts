@@ -83,11 +83,15 @@ function torchBatchSeconds(batches: PairBatch[], nV: number): { s: number; threa
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE; // Debian's OpenBLAS misreads these on this machine
   delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync(py, [path.join(__dirname, "word2vec_torch.py"), file, String(nV), String(H.batchSize), String(H.lr), String(batches.length - 1), "2"], {
-    env,
-    encoding: "utf8",
-    timeout: 120_000,
-  });
+  const r = spawnSync(
+    py,
+    [path.join(__dirname, "word2vec_torch.py"), file, String(nV), String(H.batchSize), String(H.lr), String(batches.length - 1), "2"],
+    {
+      env,
+      encoding: "utf8",
+      timeout: 120_000,
+    },
+  );
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
   if (r.status !== 0) return `PyTorch run failed: ${(r.stderr || String(r.error)).trim().split("\n").pop()}`;
   const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { batch_s: number[]; threads: number; torch: string };
@@ -155,7 +159,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   } else {
     const torchEpoch = torch.s * loader.length;
     console.log(`\n## PyTorch ${torch.version} (${torch.threads} threads, logits for every pair) at batch ${H.batchSize}`);
-    console.log(`  ${(torch.s * 1000).toFixed(0)} ms/batch (median of ${steps}) → ~${fmt(torchEpoch)} per epoch, ~${fmt(H.epochs * torchEpoch)} for ${H.epochs} epochs`);
+    console.log(
+      `  ${(torch.s * 1000).toFixed(0)} ms/batch (median of ${steps}) → ~${fmt(torchEpoch)} per epoch, ~${fmt(H.epochs * torchEpoch)} for ${H.epochs} epochs`,
+    );
     const ratio = total / (H.epochs * torchEpoch);
     console.log(`  ours / PyTorch for ${H.epochs} epochs: ${ratio.toFixed(2)} (target ≤ 0.50: ${ratio <= 0.5 ? "met" : "NOT met"})`);
     record({
@@ -168,7 +174,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   console.log(`\npeak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 }
 
-if (require.main === module) main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module)
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

@@ -36,7 +36,10 @@ export function reasonEs(reason: string): string {
   return reason
     .replace(/^the test cell failed: /, "la celda de prueba falló: ")
     .replace(/^the test cell failed$/, "la celda de prueba falló")
-    .replace(/^not reached: check (\d+) of this cell failed first \(the cell stops there\)$/, "no se llegó: la prueba $1 de esta celda falló antes (la celda se detiene ahí)")
+    .replace(
+      /^not reached: check (\d+) of this cell failed first \(the cell stops there\)$/,
+      "no se llegó: la prueba $1 de esta celda falló antes (la celda se detiene ahí)",
+    )
     .replace(/^the check did not report a result \(the cell ended early\)$/, "la prueba no dio resultado (la celda terminó antes)")
     .replace(/^the test cell did not run \((.*)\)$/, "la celda de prueba no corrió ($1)");
 }

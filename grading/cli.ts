@@ -70,9 +70,55 @@ interface Parsed {
   flags: Set<string>;
 }
 
-const VALUE_OPTIONS = new Set(["--python", "--prefix", "--source", "--out", "--notebook", "--kit", "--kit-install", "--jobs", "--shard", "--timeout-cell", "--timeout-total", "--memory-mb", "--sandbox", "--assignment", "--roster", "--format", "--feedback-zip", "--late-penalty", "--due", "--points", "--name", "--canvas-assignment-id"]);
-const GRADE_OPTIONS = ["--source", "--out", "--kit", "--kit-install", "--jobs", "--shard", "--timeout-cell", "--timeout-total", "--memory-mb", "--sandbox", "--assignment", "--roster"];
-const EXPORT_OPTIONS = ["--format", "--out", "--roster", "--feedback-zip", "--late-penalty", "--due", "--points", "--name", "--canvas-assignment-id"];
+const VALUE_OPTIONS = new Set([
+  "--python",
+  "--prefix",
+  "--source",
+  "--out",
+  "--notebook",
+  "--kit",
+  "--kit-install",
+  "--jobs",
+  "--shard",
+  "--timeout-cell",
+  "--timeout-total",
+  "--memory-mb",
+  "--sandbox",
+  "--assignment",
+  "--roster",
+  "--format",
+  "--feedback-zip",
+  "--late-penalty",
+  "--due",
+  "--points",
+  "--name",
+  "--canvas-assignment-id",
+]);
+const GRADE_OPTIONS = [
+  "--source",
+  "--out",
+  "--kit",
+  "--kit-install",
+  "--jobs",
+  "--shard",
+  "--timeout-cell",
+  "--timeout-total",
+  "--memory-mb",
+  "--sandbox",
+  "--assignment",
+  "--roster",
+];
+const EXPORT_OPTIONS = [
+  "--format",
+  "--out",
+  "--roster",
+  "--feedback-zip",
+  "--late-penalty",
+  "--due",
+  "--points",
+  "--name",
+  "--canvas-assignment-id",
+];
 const FLAG_OPTIONS = new Set(["--force", "--no-feedback", "--keep-work", "--help", "-h"]);
 
 function parse(argv: readonly string[], allowed: ReadonlySet<string>): Parsed {
@@ -95,7 +141,8 @@ function parse(argv: readonly string[], allowed: ReadonlySet<string>): Parsed {
 function positiveNumber(name: string, v: string | undefined, dflt: number, integer = false): number {
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new UsageError(`${name} must be a positive ${integer ? "integer" : "number"}, got ${v}`);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+    throw new UsageError(`${name} must be a positive ${integer ? "integer" : "number"}, got ${v}`);
   return n;
 }
 
@@ -136,11 +183,13 @@ function exportCommand(argv: readonly string[], log: (s: string) => void): numbe
   const p = parse(argv, new Set(EXPORT_OPTIONS));
   if (p.positional.length !== 1) throw new UsageError("lab4 gradebook export: name one gradebook folder");
   const format = p.options.get("--format");
-  if (format !== "canvas" && format !== "moodle" && format !== "csv") throw new UsageError(`--format must be canvas, moodle or csv, got ${format ?? "nothing"}`);
+  if (format !== "canvas" && format !== "moodle" && format !== "csv")
+    throw new UsageError(`--format must be canvas, moodle or csv, got ${format ?? "nothing"}`);
   const out = p.options.get("--out");
   if (out === undefined) throw new UsageError("lab4 gradebook export: --out FILE is required");
   const due = p.options.get("--due") ?? null;
-  if (due !== null && !Number.isFinite(Date.parse(due))) throw new UsageError(`--due must be a date and time (ISO 8601, e.g. 2026-03-01T23:59:00Z), got ${due}`);
+  if (due !== null && !Number.isFinite(Date.parse(due)))
+    throw new UsageError(`--due must be a date and time (ISO 8601, e.g. 2026-03-01T23:59:00Z), got ${due}`);
   const roster = p.options.get("--roster");
   const r = exportToFiles(p.positional[0]!, out, {
     format,
@@ -152,9 +201,12 @@ function exportCommand(argv: readonly string[], log: (s: string) => void): numbe
     roster: roster === undefined ? null : readRoster(roster),
     feedbackZip: p.options.get("--feedback-zip") ?? null,
   });
-  log(`lab4 gradebook export: ${r.exported.length} student(s) -> ${out}${r.zipEntries.length > 0 ? `; ${r.zipEntries.length} feedback file(s) -> ${p.options.get("--feedback-zip")}` : ""}`);
+  log(
+    `lab4 gradebook export: ${r.exported.length} student(s) -> ${out}${r.zipEntries.length > 0 ? `; ${r.zipEntries.length} feedback file(s) -> ${p.options.get("--feedback-zip")}` : ""}`,
+  );
   if (r.noSubmission.length > 0) log(`  on the roster, no submission (left out): ${r.noSubmission.join(", ")}`);
-  if (r.unmatched.length > 0) log(`  NOT exported, the LMS cannot match them (no ${format} id in their submission's layout): ${r.unmatched.join(", ")}`);
+  if (r.unmatched.length > 0)
+    log(`  NOT exported, the LMS cannot match them (no ${format} id in their submission's layout): ${r.unmatched.join(", ")}`);
   if (r.failed.length > 0) log(`  NOT exported, grading failed (run lab4 grade again; no zero was written): ${r.failed.join(", ")}`);
   return r.failed.length > 0 || r.unmatched.length > 0 ? 1 : 0;
 }
@@ -172,7 +224,9 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
     for (const w of v.warnings) log(`warning: ${w}`);
     const checks = v.gradeCells.reduce((s, g) => s + g.compiled.checks.length, 0);
     const hidden = v.gradeCells.reduce((s, g) => s + g.compiled.checks.filter((c) => c.hidden).length, 0);
-    log(`${file}: ok — ${v.gradeCells.length} test cells, ${checks} checks (${hidden} hidden), ${v.gradeCells.reduce((s, g) => s + g.points, 0)} points; parts: ${v.parts.join(", ")}`);
+    log(
+      `${file}: ok — ${v.gradeCells.length} test cells, ${checks} checks (${hidden} hidden), ${v.gradeCells.reduce((s, g) => s + g.points, 0)} points; parts: ${v.parts.join(", ")}`,
+    );
     return 0;
   }
   if (cmd === "release") {
@@ -186,8 +240,9 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
       outDir: path.resolve(p.options.get("--out") ?? path.join("out", "release")),
       force: p.flags.has("--force"),
       // the names the kit's library exports (its built index), against the tasks of the source
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the built library, found at run time
-      exportedAnswers: (file) => exportedAnswers(Object.keys(require(path.join(root, "dist", "lib", "index.js")) as object), answerNames(readNotebook(file))),
+      exportedAnswers: (file) =>
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the built library, found at run time
+        exportedAnswers(Object.keys(require(path.join(root, "dist", "lib", "index.js")) as object), answerNames(readNotebook(file))),
       log,
     });
     const nb = p.options.get("--notebook") ?? path.join(root, "notebooks", "lab4.ipynb");
@@ -214,7 +269,8 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
     const p = parse(gradeRest, new Set([...GRADE_OPTIONS, "--force", "--no-feedback", "--keep-work"]));
     if (p.positional.length === 0) throw new UsageError("lab4 grade: name a folder of submissions or notebook files");
     const sandbox = p.options.get("--sandbox") ?? "auto";
-    if (sandbox !== "auto" && sandbox !== "bwrap" && sandbox !== "none") throw new UsageError(`--sandbox must be auto, bwrap or none, got ${sandbox}`);
+    if (sandbox !== "auto" && sandbox !== "bwrap" && sandbox !== "none")
+      throw new UsageError(`--sandbox must be auto, bwrap or none, got ${sandbox}`);
     const kitDir = path.resolve(p.options.get("--kit") ?? path.join("out", "release", "lab4-kit"));
     if (!fs.existsSync(path.join(kitDir, "package.json")))
       throw new UsageError(`lab4 grade: no student kit at ${kitDir}: run lab4 release first, or name the released kit with --kit DIR`);
@@ -241,12 +297,23 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
     };
     if (slurm !== null) {
       const cli = path.join(repoRootFrom(__dirname), "dist", "grading", "cli.js");
-      await gradeOnSlurm(slurm, { ...p, outDir: opts.outDir, kitDir, kitInstall, jobs: opts.jobs, memoryMb: opts.memoryMb, env: opts.env }, log, cli);
+      await gradeOnSlurm(
+        slurm,
+        { ...p, outDir: opts.outDir, kitDir, kitInstall, jobs: opts.jobs, memoryMb: opts.memoryMb, env: opts.env },
+        log,
+        cli,
+      );
       return 0;
     }
     if (opts.shard) clearShardRecord(opts.outDir);
     const s = await gradeBatch(p.positional, opts);
-    if (opts.shard) writeShardRecord(opts.outDir, opts.shard, s.students, s.rows.filter((r) => r.status === "failed").map((r) => r.student));
+    if (opts.shard)
+      writeShardRecord(
+        opts.outDir,
+        opts.shard,
+        s.students,
+        s.rows.filter((r) => r.status === "failed").map((r) => r.student),
+      );
     log(
       `lab4 grade: ${s.graded} graded, ${s.refused} refused, ${s.failed} failed, ${s.skipped} skipped in ${s.seconds.toFixed(1)} s -> ${path.join(opts.outDir, "gradebook.csv")}`,
     );
@@ -261,8 +328,12 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
     const out = p.options.get("--out");
     if (out === undefined) throw new UsageError("lab4 gradebook merge: --out DIR is required");
     const data = mergeGradebooks(p.positional, out);
-    const failed = Object.values(data.students).filter((r) => r.status === "failed").map((r) => r.student);
-    log(`merged ${p.positional.length} gradebook(s): ${Object.keys(data.students).length} students -> ${path.join(out, "gradebook.csv")}${failed.length ? `; ${failed.length} row(s) "failed", grade them again: ${failed.join(", ")}` : ""}`);
+    const failed = Object.values(data.students)
+      .filter((r) => r.status === "failed")
+      .map((r) => r.student);
+    log(
+      `merged ${p.positional.length} gradebook(s): ${Object.keys(data.students).length} students -> ${path.join(out, "gradebook.csv")}${failed.length ? `; ${failed.length} row(s) "failed", grade them again: ${failed.join(", ")}` : ""}`,
+    );
     return 0;
   }
   throw new UsageError(`unknown command ${cmd}`);
@@ -276,11 +347,20 @@ if (require.main === module) {
         console.error(`lab4: ${e.message}\n${USAGE}`);
         process.exit(2);
       }
-      if (e instanceof SourceValidationError || e instanceof MarkerError || e instanceof GradebookError || e instanceof KitError || e instanceof CollectError || e instanceof RosterError || e instanceof ExportError || e instanceof SlurmError) {
+      if (
+        e instanceof SourceValidationError ||
+        e instanceof MarkerError ||
+        e instanceof GradebookError ||
+        e instanceof KitError ||
+        e instanceof CollectError ||
+        e instanceof RosterError ||
+        e instanceof ExportError ||
+        e instanceof SlurmError
+      ) {
         console.error(`lab4: ${e.message}`);
         process.exit(1);
       }
-      console.error(e instanceof Error ? e.stack ?? e.message : e);
+      console.error(e instanceof Error ? (e.stack ?? e.message) : e);
       process.exit(1);
     },
   );

@@ -51,8 +51,7 @@ export function executeNotebook(source: string, output: string, opts: ExecuteOpt
   });
   const seconds = (Date.now() - t0) / 1000;
   if (r.error) return { ok: false, message: `cannot run the notebook driver: ${r.error.message}`, seconds };
-  if (r.status !== 0)
-    return { ok: false, message: `executing ${source} failed (exit ${r.status}):\n${r.stderr.slice(-6000)}`, seconds };
+  if (r.status !== 0) return { ok: false, message: `executing ${source} failed (exit ${r.status}):\n${r.stderr.slice(-6000)}`, seconds };
   return { ok: true, message: "", seconds };
 }
 
@@ -125,13 +124,17 @@ export function startNotebook(
   }
   const done = new Promise<ExecuteResult & { interrupted: boolean }>((resolve) => {
     child.on("error", (err) =>
-      resolve({ ok: false, interrupted: false, message: `cannot run the notebook driver: ${err.message}`, seconds: (Date.now() - t0) / 1000 }),
+      resolve({
+        ok: false,
+        interrupted: false,
+        message: `cannot run the notebook driver: ${err.message}`,
+        seconds: (Date.now() - t0) / 1000,
+      }),
     );
     child.on("close", (code) => {
       const seconds = (Date.now() - t0) / 1000;
       if (code === 0) resolve({ ok: true, interrupted: false, message: "", seconds });
-      else
-        resolve({ ok: false, interrupted: code === 130, message: `executing ${source} failed (exit ${code}):\n${stderr}`, seconds });
+      else resolve({ ok: false, interrupted: code === 130, message: `executing ${source} failed (exit ${code}):\n${stderr}`, seconds });
     });
   });
   return {

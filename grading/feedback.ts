@@ -35,7 +35,7 @@ export interface Totals {
 }
 
 function text(o: NotebookOutput): string {
-  return Array.isArray(o.text) ? o.text.join("") : o.text ?? "";
+  return Array.isArray(o.text) ? o.text.join("") : (o.text ?? "");
 }
 
 /** Kernel outputs without the grader's observation lines. */
@@ -93,7 +93,9 @@ export function totalOutput(checks: readonly CheckResult[]): NotebookOutput {
 
 function isTotalOutput(o: NotebookOutput): boolean {
   const d = o.data ?? {};
-  const s = [d["text/html"], d["text/plain"], o.text].map((v) => (Array.isArray(v) ? v.join("") : typeof v === "string" ? v : "")).join("\n");
+  const s = [d["text/html"], d["text/plain"], o.text]
+    .map((v) => (Array.isArray(v) ? v.join("") : typeof v === "string" ? v : ""))
+    .join("\n");
   return s.includes("TOTALMARK");
 }
 
@@ -135,7 +137,12 @@ export function feedbackNotebook(inp: FeedbackInput): Notebook {
       continue;
     }
     if (a.role === "grade") {
-      cells.push(codeCell(a.displaySource, g.checks.flatMap((c) => c.outputs)));
+      cells.push(
+        codeCell(
+          a.displaySource,
+          g.checks.flatMap((c) => c.outputs),
+        ),
+      );
       continue;
     }
     const outputs = withoutObservations(g.executed.outputs ?? []).map((o) => (isTotalOutput(o) ? totalOutput(allChecks) : o));
@@ -165,7 +172,12 @@ export function autogradedNotebook(inp: FeedbackInput): Notebook {
   return { nbformat: 4, nbformat_minor: 5, metadata: inp.kernelspec, cells };
 }
 
-export function gradedCells(assembly: Assembly, executed: Notebook, runs: readonly CellRun[], checks: Map<number, CheckResult[]>): GradedCell[] {
+export function gradedCells(
+  assembly: Assembly,
+  executed: Notebook,
+  runs: readonly CellRun[],
+  checks: Map<number, CheckResult[]>,
+): GradedCell[] {
   return assembly.cells.map((a, i) => ({
     assembled: a,
     executed: executed.cells[i] ?? a.cell,
@@ -211,7 +223,8 @@ export class HtmlRenderer {
       stderr = (stderr + d.toString()).slice(-4000);
     });
     child.on("close", (code) => {
-      for (const p of this.pending.splice(0)) p.reject(new Error(`HTML renderer exited (${code}): ${stderr.trim().split("\n").pop() ?? ""}`));
+      for (const p of this.pending.splice(0))
+        p.reject(new Error(`HTML renderer exited (${code}): ${stderr.trim().split("\n").pop() ?? ""}`));
       this.child = null;
     });
     this.child = child;

@@ -106,7 +106,11 @@ export const FILES_CSV = "files.csv";
 /** files.csv: one row per file seen under the input, with its fate. */
 export function filesCsv(data: GradebookData): string {
   const rows = Object.values(data.files ?? {}).sort((a, b) => a.file.localeCompare(b.file));
-  return [["file", "student", "status", "reason", "layout"], ...rows.map((r) => [r.file, r.student ?? "", r.status, r.reason, r.layout])].map((l) => l.map(csvField).join(",")).join("\n") + "\n";
+  return (
+    [["file", "student", "status", "reason", "layout"], ...rows.map((r) => [r.file, r.student ?? "", r.status, r.reason, r.layout])]
+      .map((l) => l.map(csvField).join(","))
+      .join("\n") + "\n"
+  );
 }
 
 function csvField(v: unknown): string {
@@ -154,8 +158,8 @@ export function gradebookCsv(data: GradebookData): string {
         graded ? r.total : "",
         r.possible,
         graded ? pct(r.percent) : "",
-        ...parts.map((p) => (graded ? r.parts[p] ?? 0 : "")),
-        ...checks.map((c) => (graded ? r.checks[c.key] ?? 0 : "")),
+        ...parts.map((p) => (graded ? (r.parts[p] ?? 0) : "")),
+        ...checks.map((c) => (graded ? (r.checks[c.key] ?? 0) : "")),
         r.reason,
         r.notes.join("; "),
         r.file,
@@ -273,7 +277,8 @@ export class Gradebook {
 export function mergeGradebooks(dirs: readonly string[], outDir: string): GradebookData {
   if (dirs.length === 0) throw new GradebookError("gradebook merge: no gradebook folders given");
   const problems = shardProblems(dirs, GRADEBOOK_JSON);
-  if (problems.length > 0) throw new GradebookError(`gradebook merge: not merging an incomplete set of shards (nothing written):\n  ${problems.join("\n  ")}`);
+  if (problems.length > 0)
+    throw new GradebookError(`gradebook merge: not merging an incomplete set of shards (nothing written):\n  ${problems.join("\n  ")}`);
   let merged: GradebookData | null = null;
   const origin = new Map<string, string>();
   for (const d of dirs) {

@@ -92,7 +92,8 @@ function copyTree(src: string, dst: string, keep: (rel: string) => boolean): voi
 /** The runtime package's manifest: the repository's run-time dependencies, no dev tools. */
 function runtimeManifest(root: RootPackage): Record<string, unknown> {
   for (const dep of ["tslab", "typescript"])
-    if (root.dependencies?.[dep] === undefined) throw new KitError(`package.json: "${dep}" must be a run-time dependency (the kit's kernel needs it)`);
+    if (root.dependencies?.[dep] === undefined)
+      throw new KitError(`package.json: "${dep}" must be a run-time dependency (the kit's kernel needs it)`);
   return {
     name: root.name,
     version: root.version,
@@ -121,9 +122,17 @@ function stageRuntime(repoRoot: string, studentNotebook: string, dir: string): v
     copyTree(path.join(dist, part), path.join(dir, "dist", part), (r) => r.endsWith(".js") || r.endsWith(".d.ts"));
   }
   // the Jupyter driver `lab4 check` runs, and what it imports
-  copyTree(path.join(repoRoot, "grading"), path.join(dir, "grading"), (r) => r === "kernelproc.py" || (r.startsWith(`grade${path.sep}`) && r.endsWith(".py")));
+  copyTree(
+    path.join(repoRoot, "grading"),
+    path.join(dir, "grading"),
+    (r) => r === "kernelproc.py" || (r.startsWith(`grade${path.sep}`) && r.endsWith(".py")),
+  );
   copyTree(path.join(repoRoot, "data"), path.join(dir, "data"), () => true);
-  copyTree(path.join(repoRoot, "native", "sgemm"), path.join(dir, "native", "sgemm"), (r) => !r.startsWith("build") && /\.(c|h|gyp)$/.test(r));
+  copyTree(
+    path.join(repoRoot, "native", "sgemm"),
+    path.join(dir, "native", "sgemm"),
+    (r) => !r.startsWith("build") && /\.(c|h|gyp)$/.test(r),
+  );
   fs.mkdirSync(path.join(dir, "scripts"), { recursive: true });
   fs.copyFileSync(path.join(repoRoot, "scripts", "build-native.js"), path.join(dir, "scripts", "build-native.js"));
   writeFileAtomic(path.join(dir, CHECK_NOTEBOOK), studentNotebook);
@@ -158,7 +167,9 @@ export function buildKit(o: KitOptions): Kit {
   validateSource(source, o.sourceFile);
   const leaked = o.exportedAnswers?.(o.sourceFile) ?? [];
   if (leaked.length > 0)
-    throw new KitError(`the runtime would export answers to tasks of ${o.sourceFile}: ${leaked.join(", ")} (move them to reference/ or rename the task)`);
+    throw new KitError(
+      `the runtime would export answers to tasks of ${o.sourceFile}: ${leaked.join(", ")} (move them to reference/ or rename the task)`,
+    );
   const studentNotebook = serializeNotebook(releaseNotebook(source));
   const root = readRootPackage(o.repoRoot);
   const kitDir = path.join(o.outDir, "lab4-kit");
@@ -179,7 +190,12 @@ export function buildKit(o: KitOptions): Kit {
   writeFileAtomic(path.join(kitDir, "package.json"), JSON.stringify(kitManifest(root, runtimeTgz), null, 2) + "\n");
   for (const doc of ["LEEME.md", "README.md"]) fs.copyFileSync(path.join(o.repoRoot, "grading", "kit-docs", doc), path.join(kitDir, doc));
   // Resolve every dependency now, so students and the grader install exactly the same versions.
-  run("npm", ["install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund"], kitDir, "npm install --package-lock-only (kit)");
+  run(
+    "npm",
+    ["install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund"],
+    kitDir,
+    "npm install --package-lock-only (kit)",
+  );
   run("tar", ["-czf", kitTgz, "-C", o.outDir, "lab4-kit"], o.outDir, "tar (kit)");
   log(`kit: ${kitDir} (${runtimeTgz}), packed as ${kitTgz}`);
   return { dir: kitDir, tgz: kitTgz, runtimeTgz: path.join(kitDir, runtimeTgz) };
@@ -189,7 +205,8 @@ export function buildKit(o: KitOptions): Kit {
 function kitFiles(kitDir: string): string[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(kitDir, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
   const runtime = manifest.dependencies?.lab4?.replace(/^file:/, "");
-  if (runtime === undefined || !fs.existsSync(path.join(kitDir, runtime))) throw new KitError(`${kitDir} is not a lab4 kit (no lab4 runtime package in package.json)`);
+  if (runtime === undefined || !fs.existsSync(path.join(kitDir, runtime)))
+    throw new KitError(`${kitDir} is not a lab4 kit (no lab4 runtime package in package.json)`);
   return ["package.json", "package-lock.json", runtime];
 }
 

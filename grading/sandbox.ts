@@ -64,7 +64,8 @@ function bwrapWorks(): { ok: boolean; detail: string } {
     }
   }
   args.push("--perms", "0777", "--size", String(1 << 20), "--tmpfs", "/tmp", "/usr/bin/true");
-  const cmd = process.getuid?.() === 0 ? ["setpriv", "--reuid=61000", "--regid=61000", "--clear-groups", "bwrap", ...args] : ["bwrap", ...args];
+  const cmd =
+    process.getuid?.() === 0 ? ["setpriv", "--reuid=61000", "--regid=61000", "--clear-groups", "bwrap", ...args] : ["bwrap", ...args];
   const r = spawnSync(cmd[0]!, cmd.slice(1), { encoding: "utf8", timeout: 20_000 });
   if (r.error || r.status !== 0)
     return { ok: false, detail: `${version} cannot create namespaces here: ${(r.stderr || String(r.error ?? "")).trim().split("\n")[0]}` };
@@ -230,9 +231,21 @@ export function kernelLaunch(o: LaunchOptions): KernelLaunch {
     // the kernel's unprivileged user must be able to reach the kit through every folder above it
     for (let d = path.dirname(nodeModules); d !== path.dirname(d); d = path.dirname(d))
       if ((fs.statSync(d).mode & 0o001) === 0)
-        throw new Error(`the kit install ${path.dirname(nodeModules)} is out of reach of the sandbox's unprivileged user: ${d} is not searchable by others (chmod o+x it, or install the kit elsewhere with --kit-install DIR)`);
+        throw new Error(
+          `the kit install ${path.dirname(nodeModules)} is out of reach of the sandbox's unprivileged user: ${d} is not searchable by others (chmod o+x it, or install the kit elsewhere with --kit-install DIR)`,
+        );
   }
-  const args: string[] = ["bwrap", "--die-with-parent", "--new-session", "--unshare-all", "--unshare-user", "--disable-userns", "--ro-bind", "/usr", "/usr"];
+  const args: string[] = [
+    "bwrap",
+    "--die-with-parent",
+    "--new-session",
+    "--unshare-all",
+    "--unshare-user",
+    "--disable-userns",
+    "--ro-bind",
+    "/usr",
+    "/usr",
+  ];
   for (const l of ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]) {
     try {
       const st = fs.lstatSync(l);
@@ -244,7 +257,18 @@ export function kernelLaunch(o: LaunchOptions): KernelLaunch {
   }
   // alternatives: Debian reaches some shared libraries through it (libopenblas.so.0 ->
   // /etc/alternatives/… -> openblas-pthread/…); without it the native GEMM cannot load in the kernel.
-  for (const f of ["ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "passwd", "group", "nsswitch.conf", "localtime", "fonts", "hosts"]) {
+  for (const f of [
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "alternatives",
+    "passwd",
+    "group",
+    "nsswitch.conf",
+    "localtime",
+    "fonts",
+    "hosts",
+  ]) {
     const p = path.join("/etc", f);
     if (fs.existsSync(p)) args.push("--ro-bind", p, p);
   }
@@ -255,16 +279,40 @@ export function kernelLaunch(o: LaunchOptions): KernelLaunch {
   const dataBytes = dirBytes(dataDir);
   const dataSrc = "/run/lab4/data-src";
   args.push(
-    "--proc", "/proc",
-    "--dev", "/dev",
-    "--perms", "1777", "--size", String(256 * MiB), "--tmpfs", "/tmp",
+    "--proc",
+    "/proc",
+    "--dev",
+    "/dev",
+    "--perms",
+    "1777",
+    "--size",
+    String(256 * MiB),
+    "--tmpfs",
+    "/tmp",
     // the kit: lab4 (with its native GEMM when the install built it), tslab, typescript, tfjs …
-    "--ro-bind", nodeModules, nodeModules,
-    "--ro-bind", fs.realpathSync(dataDir), dataSrc,
-    "--perms", "0777", "--size", String(Math.max(64 * MiB, 2 * dataBytes + 16 * MiB)), "--tmpfs", dataDir,
-    "--perms", "0777", "--size", String(512 * MiB), "--tmpfs", workFolder,
-    "--bind", kdir, kdir,
-    "--chdir", workFolder,
+    "--ro-bind",
+    nodeModules,
+    nodeModules,
+    "--ro-bind",
+    fs.realpathSync(dataDir),
+    dataSrc,
+    "--perms",
+    "0777",
+    "--size",
+    String(Math.max(64 * MiB, 2 * dataBytes + 16 * MiB)),
+    "--tmpfs",
+    dataDir,
+    "--perms",
+    "0777",
+    "--size",
+    String(512 * MiB),
+    "--tmpfs",
+    workFolder,
+    "--bind",
+    kdir,
+    kdir,
+    "--chdir",
+    workFolder,
     "--clearenv",
   );
   for (const [k, v] of Object.entries({ ...baseEnv, HOME: "/tmp" })) args.push("--setenv", k, v);

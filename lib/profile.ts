@@ -22,8 +22,7 @@ const PROFILES: Record<ProfileName, LabProfile> = {
 /** The profile selected by LAB4_PROFILE (default `full`); an unknown name is an error, not a guess. */
 export function labProfile(env: NodeJS.ProcessEnv = process.env): LabProfile {
   const name = (env.LAB4_PROFILE ?? "full").trim() || "full";
-  if (!(name in PROFILES))
-    throw new Error(`LAB4_PROFILE=${name} is not a profile; use one of: ${Object.keys(PROFILES).join(", ")}`);
+  if (!(name in PROFILES)) throw new Error(`LAB4_PROFILE=${name} is not a profile; use one of: ${Object.keys(PROFILES).join(", ")}`);
   return PROFILES[name as ProfileName];
 }
 
@@ -38,9 +37,14 @@ export function describeProfile(p: LabProfile): string {
  * The datasets a profile trains and evaluates on: all of them in `full`; in a reduced profile the
  * first fraction of the training pairs and the first pairs of the others (same order, same fields).
  */
-export function profileDatasets<D extends { length: number; take(n: number): D }>(datasets: readonly D[], p: LabProfile = labProfile()): D[] {
+export function profileDatasets<D extends { length: number; take(n: number): D }>(
+  datasets: readonly D[],
+  p: LabProfile = labProfile(),
+): D[] {
   if (p.name === "full") return [...datasets];
   return datasets.map((d, i) =>
-    i === 0 ? d.take(Math.max(1, Math.ceil(d.length * p.seq2seqTrainFraction))) : d.take(Math.max(1, Math.min(d.length, p.seq2seqEvalLimit))),
+    i === 0
+      ? d.take(Math.max(1, Math.ceil(d.length * p.seq2seqTrainFraction)))
+      : d.take(Math.max(1, Math.min(d.length, p.seq2seqEvalLimit))),
   );
 }

@@ -104,12 +104,9 @@ function seconds(cell: NotebookCell): number | null {
 
 function firstMatch(nb: Notebook, re: RegExp): string[] {
   const found = new Set<string>();
-  for (const c of nb.cells)
-    for (const o of c.outputs ?? []) for (const m of outputText(o).matchAll(re)) found.add(m[1].trim());
+  for (const c of nb.cells) for (const o of c.outputs ?? []) for (const m of outputText(o).matchAll(re)) found.add(m[1].trim());
   return [...found];
 }
-
-
 
 export interface ReportData {
   profile: string;
@@ -164,13 +161,29 @@ export function collectReport(nb: Notebook, opts: Pick<ReportOptions, "profile" 
       const png = o.data?.["image/png"];
       if ((o.output_type === "display_data" || o.output_type === "execute_result") && typeof png === "string") {
         const meta = (o.metadata?.["image/png"] ?? {}) as { width?: number; height?: number };
-        charts.push({ cell: i, cellId: id, section: sec[i], png: png.replace(/\s+/g, ""), width: meta.width, height: meta.height, alt: joinText(o.data?.["text/plain"]) });
+        charts.push({
+          cell: i,
+          cellId: id,
+          section: sec[i],
+          png: png.replace(/\s+/g, ""),
+          width: meta.width,
+          height: meta.height,
+          alt: joinText(o.data?.["text/plain"]),
+        });
       }
     }
     const ex = (cell.metadata as { execution?: Record<string, string> }).execution;
     const start = ex ? Date.parse(ex["iopub.status.busy"] ?? "") : NaN;
     if (Number.isFinite(start) && (firstStart === null || start < firstStart)) firstStart = start;
-    times.push({ cell: i, cellId: id, firstLine: cellSource(cell).split("\n").find((l) => l.trim()) ?? "", seconds: seconds(cell) });
+    times.push({
+      cell: i,
+      cellId: id,
+      firstLine:
+        cellSource(cell)
+          .split("\n")
+          .find((l) => l.trim()) ?? "",
+      seconds: seconds(cell),
+    });
   });
   const profileLine = firstMatch(nb, /^Perfil: (.+)$/gm)[0];
   const profile = opts.profile ?? (profileLine ? profileLine.split(" ")[0] : "desconocido");
@@ -217,15 +230,23 @@ figcaption{color:#4b5563;font-size:.9em;margin-top:.4em}pre{background:#f9fafb;b
 export function reportHtml(d: ReportData, opts: { notebook?: string; command?: string } = {}): string {
   const pct = d.possible > 0 ? ((100 * d.earned) / d.possible).toFixed(1) : "0.0";
   const out: string[] = [];
-  out.push(`<!DOCTYPE html><html lang="es"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`);
+  out.push(
+    `<!DOCTYPE html><html lang="es"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`,
+  );
   out.push(`<title>Laboratorio 4 — reporte (${esc(d.profile)})</title><style>${CSS}</style></head><body>`);
   out.push(`<h1>Laboratorio 4 — reporte de ejecución</h1>`);
   const broken = d.errors.filter((e) => !e.failedCheck);
   if (d.profile === "quick")
-    out.push(`<div class="banner quick" id="profile">Perfil REDUCIDO (quick): menos datos y épocas en la Parte 2, solo para una revisión rápida. Los resultados y puntos NO son los de una corrida completa.</div>`);
-  else if (d.profile === "full") out.push(`<div class="banner full" id="profile">Perfil completo (full): el laboratorio tal como está escrito.</div>`);
+    out.push(
+      `<div class="banner quick" id="profile">Perfil REDUCIDO (quick): menos datos y épocas en la Parte 2, solo para una revisión rápida. Los resultados y puntos NO son los de una corrida completa.</div>`,
+    );
+  else if (d.profile === "full")
+    out.push(`<div class="banner full" id="profile">Perfil completo (full): el laboratorio tal como está escrito.</div>`);
   else out.push(`<div class="banner quick" id="profile">Perfil: ${esc(d.profile)}</div>`);
-  if (broken.length) out.push(`<div class="banner bad">La ejecución falló en ${broken.length} celda(s) (no son verificaciones): ver <a href="#errors">Errores</a>.</div>`);
+  if (broken.length)
+    out.push(
+      `<div class="banner bad">La ejecución falló en ${broken.length} celda(s) (no son verificaciones): ver <a href="#errors">Errores</a>.</div>`,
+    );
   out.push(`<dl class="facts">`);
   const fact = (k: string, v: string) => out.push(`<dt>${k}</dt><dd>${v}</dd>`);
   fact("Puntos", `<span class="total" id="total">${d.earned} / ${d.possible} (${pct}%)</span>`);
@@ -233,7 +254,16 @@ export function reportHtml(d: ReportData, opts: { notebook?: string; command?: s
   fact("Backend", esc(d.backend));
   fact("Tiempo total", esc(duration(d.totalSeconds)));
   if (d.peakRssBytes !== null) fact("Memoria máxima del kernel", `<span id="peak-rss">${(d.peakRssBytes / 2 ** 30).toFixed(2)} GiB</span>`);
-  if (d.started) fact("Inicio", esc(d.started.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC")));
+  if (d.started)
+    fact(
+      "Inicio",
+      esc(
+        d.started
+          .toISOString()
+          .replace("T", " ")
+          .replace(/\.\d+Z$/, " UTC"),
+      ),
+    );
   if (opts.notebook) fact("Notebook", `<code>${esc(opts.notebook)}</code>`);
   if (opts.command) fact("Comando", `<code>${esc(opts.command)}</code>`);
   out.push(`</dl>`);
@@ -242,29 +272,45 @@ export function reportHtml(d: ReportData, opts: { notebook?: string; command?: s
   const withMarks = d.parts.filter((p) => p.possible > 0);
   try {
     const r = renderPng(marksSummarySpec(d.parts));
-    out.push(`<figure class="chart" data-chart="marks"><img alt="${esc(`Puntos por parte: ${d.earned} / ${d.possible}`)}" width="${Math.round(r.width)}" height="${Math.round(r.height)}" src="data:image/png;base64,${r.png.toString("base64")}"></figure>`);
+    out.push(
+      `<figure class="chart" data-chart="marks"><img alt="${esc(`Puntos por parte: ${d.earned} / ${d.possible}`)}" width="${Math.round(r.width)}" height="${Math.round(r.height)}" src="data:image/png;base64,${r.png.toString("base64")}"></figure>`,
+    );
   } catch (e) {
     out.push(`<p>(No se pudo dibujar la gráfica de puntos: ${esc(e instanceof Error ? e.message : String(e))})</p>`);
   }
-  out.push(`<table id="marks-table"><thead><tr><th>Parte</th><th class="num">Obtenidos</th><th class="num">Posibles</th><th class="num">Verificaciones</th><th class="num">Fallidas</th></tr></thead><tbody>`);
+  out.push(
+    `<table id="marks-table"><thead><tr><th>Parte</th><th class="num">Obtenidos</th><th class="num">Posibles</th><th class="num">Verificaciones</th><th class="num">Fallidas</th></tr></thead><tbody>`,
+  );
   for (const p of d.parts)
-    out.push(`<tr${p.failed ? ' class="failed"' : ""}><td>${esc(p.name)}</td><td class="num">${p.earned}</td><td class="num">${p.possible}</td><td class="num">${p.checks}</td><td class="num">${p.failed}</td></tr>`);
-  out.push(`<tr><th>Total</th><th class="num">${d.earned}</th><th class="num">${d.possible}</th><th class="num">${d.parts.reduce((s, p) => s + p.checks, 0)}</th><th class="num">${d.parts.reduce((s, p) => s + p.failed, 0)}</th></tr></tbody></table>`);
+    out.push(
+      `<tr${p.failed ? ' class="failed"' : ""}><td>${esc(p.name)}</td><td class="num">${p.earned}</td><td class="num">${p.possible}</td><td class="num">${p.checks}</td><td class="num">${p.failed}</td></tr>`,
+    );
+  out.push(
+    `<tr><th>Total</th><th class="num">${d.earned}</th><th class="num">${d.possible}</th><th class="num">${d.parts.reduce((s, p) => s + p.checks, 0)}</th><th class="num">${d.parts.reduce((s, p) => s + p.failed, 0)}</th></tr></tbody></table>`,
+  );
   if (withMarks.length === 0) out.push(`<p>No se encontró ninguna verificación con puntos en el notebook.</p>`);
   if (d.failed.length) {
-    out.push(`<h3>Verificaciones fallidas</h3><table id="failed"><thead><tr><th>Celda</th><th>Parte</th><th class="num">Puntos</th><th>Error</th></tr></thead><tbody>`);
+    out.push(
+      `<h3>Verificaciones fallidas</h3><table id="failed"><thead><tr><th>Celda</th><th>Parte</th><th class="num">Puntos</th><th>Error</th></tr></thead><tbody>`,
+    );
     for (const f of d.failed)
-      out.push(`<tr class="failed"><td><code>${esc(f.cellId)}</code></td><td>${esc(f.part)}</td><td class="num">${f.marks}</td><td>${esc(f.error)}</td></tr>`);
+      out.push(
+        `<tr class="failed"><td><code>${esc(f.cellId)}</code></td><td>${esc(f.part)}</td><td class="num">${f.marks}</td><td>${esc(f.error)}</td></tr>`,
+      );
     out.push(`</tbody></table>`);
   }
   out.push(`</section>`);
 
   if (d.errors.length) {
-    out.push(`<section id="errors"><h2>Errores</h2><p>Lo que el kernel escribió en stderr (tslab informa así los errores de una celda).</p>`);
+    out.push(
+      `<section id="errors"><h2>Errores</h2><p>Lo que el kernel escribió en stderr (tslab informa así los errores de una celda).</p>`,
+    );
     for (const e of d.errors) {
       const lines = e.text.split("\n");
       const shown = lines.length > 40 ? [...lines.slice(0, 40), `… (${lines.length - 40} líneas más)`] : lines;
-      out.push(`<h3><code>${esc(e.cellId)}</code>${e.failedCheck ? " (verificación fallida)" : ""}</h3><pre>${esc(shown.join("\n"))}</pre>`);
+      out.push(
+        `<h3><code>${esc(e.cellId)}</code>${e.failedCheck ? " (verificación fallida)" : ""}</h3><pre>${esc(shown.join("\n"))}</pre>`,
+      );
     }
     out.push(`</section>`);
   }
@@ -281,11 +327,17 @@ export function reportHtml(d: ReportData, opts: { notebook?: string; command?: s
   }
   out.push(`</section>`);
 
-  out.push(`<section id="timings"><h2>Tiempos por celda</h2><table><thead><tr><th>Celda</th><th>Primera línea</th><th class="num">Tiempo</th></tr></thead><tbody>`);
+  out.push(
+    `<section id="timings"><h2>Tiempos por celda</h2><table><thead><tr><th>Celda</th><th>Primera línea</th><th class="num">Tiempo</th></tr></thead><tbody>`,
+  );
   for (const t of d.times)
-    out.push(`<tr><td><code>${esc(t.cellId)}</code></td><td><code>${esc(t.firstLine.slice(0, 90))}</code></td><td class="num">${t.seconds === null ? "—" : esc(duration(t.seconds))}</td></tr>`);
+    out.push(
+      `<tr><td><code>${esc(t.cellId)}</code></td><td><code>${esc(t.firstLine.slice(0, 90))}</code></td><td class="num">${t.seconds === null ? "—" : esc(duration(t.seconds))}</td></tr>`,
+    );
   out.push(`</tbody></table></section>`);
-  out.push(`<footer><p style="color:#6b7280;font-size:.85em">Generado por scripts/report.ts a partir del notebook ejecutado.</p></footer></body></html>`);
+  out.push(
+    `<footer><p style="color:#6b7280;font-size:.85em">Generado por scripts/report.ts a partir del notebook ejecutado.</p></footer></body></html>`,
+  );
   return out.join("\n");
 }
 
@@ -324,7 +376,8 @@ function main(argv: string[]): void {
   const profile = take("--profile");
   const secs = take("--seconds");
   const [notebook, ...rest] = args;
-  if (!notebook || rest.length) throw new Error("usage: tsx scripts/report.ts <executed.ipynb> [--out report.html] [--profile full|quick] [--seconds N]");
+  if (!notebook || rest.length)
+    throw new Error("usage: tsx scripts/report.ts <executed.ipynb> [--out report.html] [--profile full|quick] [--seconds N]");
   const s = writeReport({
     notebook,
     out: out ?? path.join(path.dirname(notebook), "report.html"),

@@ -12,7 +12,18 @@ import { buildKit, installKit, type InstalledKit } from "../grading/kit";
 export const repoRoot = path.resolve(__dirname, "..");
 export const sourceNotebook = path.join(repoRoot, "notebooks", "source", "lab4.ipynb");
 
-const INPUTS = ["dist/lib", "dist/grading", "grading", "data", "native/sgemm/sgemm.c", "native/sgemm/binding.gyp", "scripts/build-native.js", "notebooks/source/lab4.ipynb", "package.json", "package-lock.json"];
+const INPUTS = [
+  "dist/lib",
+  "dist/grading",
+  "grading",
+  "data",
+  "native/sgemm/sgemm.c",
+  "native/sgemm/binding.gyp",
+  "scripts/build-native.js",
+  "notebooks/source/lab4.ipynb",
+  "package.json",
+  "package-lock.json",
+];
 
 function hashInputs(): string {
   const h = createHash("sha256");
@@ -45,7 +56,8 @@ export function testKit(): TestKit {
   if (!fs.existsSync(done)) {
     const artifacts = path.dirname(out);
     if (fs.existsSync(artifacts))
-      for (const old of fs.readdirSync(artifacts)) if (old.startsWith("kit-")) fs.rmSync(path.join(artifacts, old), { recursive: true, force: true });
+      for (const old of fs.readdirSync(artifacts))
+        if (old.startsWith("kit-")) fs.rmSync(path.join(artifacts, old), { recursive: true, force: true });
     buildKit({ repoRoot, sourceFile: sourceNotebook, outDir: out, force: true });
     fs.writeFileSync(done, "");
   }

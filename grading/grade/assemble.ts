@@ -83,7 +83,7 @@ export function assemble(source: ValidatedSource, submission: Notebook, opts: As
   submission.cells.forEach((cell, pos) => {
     // by grade_id; a cell whose nbgrader metadata was lost still matches by its cell id
     const gid = gradeId(cell);
-    const k = gid !== null ? `g:${gid}` : typeof cell.id === "string" ? slotById.get(cell.id) ?? null : null;
+    const k = gid !== null ? `g:${gid}` : typeof cell.id === "string" ? (slotById.get(cell.id) ?? null) : null;
     if (k !== null && sourceSlots.has(k)) {
       if (!matched.has(k)) {
         matched.set(k, cell);
@@ -157,7 +157,7 @@ export function assemble(source: ValidatedSource, submission: Notebook, opts: As
             notes.push(`${name}: ${kind} cell was edited in the submission; restored`);
           }
         }
-        const compiled = isGrade(srcCell) ? compiledById.get(gid) ?? null : null;
+        const compiled = isGrade(srcCell) ? (compiledById.get(gid) ?? null) : null;
         out.push({
           role: compiled !== null ? "grade" : "locked",
           cell: {

@@ -191,7 +191,11 @@ function collectLeaves(node: ts.Expression, acc: Classified, trusted: ReadonlySe
     for (const p of n.properties) collectLeaves((p as ts.PropertyAssignment).initializer, acc, trusted);
     return;
   }
-  if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && (n.expression.text === "Math" || n.expression.text === "Number")) {
+  if (
+    ts.isPropertyAccessExpression(n) &&
+    ts.isIdentifier(n.expression) &&
+    (n.expression.text === "Math" || n.expression.text === "Number")
+  ) {
     // Math.PI, Number.EPSILON, ...: the grader's own constants
     return;
   }
@@ -199,7 +203,11 @@ function collectLeaves(node: ts.Expression, acc: Classified, trusted: ReadonlySe
     const callee = unwrap(n.expression);
     let trustedCallee = false;
     if (ts.isIdentifier(callee)) trustedCallee = trusted.has(callee.text) || TRUSTED_GLOBAL_CALLS.has(callee.text);
-    else if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && TRUSTED_NAMESPACES.has(callee.expression.text)) {
+    else if (
+      ts.isPropertyAccessExpression(callee) &&
+      ts.isIdentifier(callee.expression) &&
+      TRUSTED_NAMESPACES.has(callee.expression.text)
+    ) {
       const ns = callee.expression.text;
       const allowed = TRUSTED_NAMESPACE_MEMBERS[ns];
       trustedCallee = ns === "Math" || ns === "Number" || (allowed !== undefined && allowed.has(callee.name.text));
@@ -266,7 +274,9 @@ function trustWarnings(body: ts.Node, leaves: ReadonlySet<ts.Node>, where: strin
         let a = unwrap(node.arguments[0]);
         while (ts.isPrefixUnaryExpression(a) && a.operator === ts.SyntaxKind.ExclamationToken) a = unwrap(a.operand);
         if (leaves.has(a) || leaves.has(node.arguments[0]))
-          warnings.push(`${where}: assert() of a value decided in the student's kernel; only checks against values written in the cell resist tampering`);
+          warnings.push(
+            `${where}: assert() of a value decided in the student's kernel; only checks against values written in the cell resist tampering`,
+          );
       }
     }
     ts.forEachChild(node, visit);
@@ -361,7 +371,8 @@ export function compileGradeCell(
   trusted: readonly string[] = TRUSTED_FUNCTIONS,
 ): CompiledGradeCell {
   const cellLabel = `grade cell ${gradeId}`;
-  const diag = ts.transpileModule(source, { reportDiagnostics: true, compilerOptions: { target: ts.ScriptTarget.ES2022 } }).diagnostics ?? [];
+  const diag =
+    ts.transpileModule(source, { reportDiagnostics: true, compilerOptions: { target: ts.ScriptTarget.ES2022 } }).diagnostics ?? [];
   if (diag.length > 0) {
     const d = diag[0]!;
     const msg = ts.flattenDiagnosticMessageText(d.messageText, " ");

@@ -202,7 +202,12 @@ function emit(nonce: string, cell: string, check: number, leaves: LeafResult[]):
 
 /** Kernel side: evaluates the leaves of one check (synchronously) and prints the observation. */
 export function observe(nonce: string, cell: string, check: number, thunks: ReadonlyArray<() => unknown>): void {
-  emit(nonce, cell, check, thunks.map((t) => encodeLeaf(t)));
+  emit(
+    nonce,
+    cell,
+    check,
+    thunks.map((t) => encodeLeaf(t)),
+  );
 }
 
 /** Kernel side, for async checks: awaits each leaf in order. */

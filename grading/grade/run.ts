@@ -82,7 +82,14 @@ export function sha256(bytes: Buffer | string): string {
 
 export function gradebookSource(source: ValidatedSource, sourceSha: string): GradebookSource {
   const checks: CheckColumn[] = source.gradeCells.flatMap((g) =>
-    g.compiled.checks.map((c) => ({ key: `${g.gradeId}:${c.index}`, gradeId: g.gradeId, index: c.index, points: c.points, hidden: c.hidden, part: g.part })),
+    g.compiled.checks.map((c) => ({
+      key: `${g.gradeId}:${c.index}`,
+      gradeId: g.gradeId,
+      index: c.index,
+      points: c.points,
+      hidden: c.hidden,
+      part: g.part,
+    })),
   );
   return { file: source.file, sha256: sourceSha, checks, parts: source.parts, possible: checks.reduce((s, c) => s + c.points, 0) };
 }
@@ -91,7 +98,7 @@ export function gradebookSource(source: ValidatedSource, sourceSha: string): Gra
 export function errorSummary(outputs: readonly NotebookOutput[]): string {
   const err = outputs
     .filter((o) => (o.output_type === "stream" && o.name === "stderr") || o.output_type === "error")
-    .map((o) => (o.output_type === "error" ? `${o.ename}: ${o.evalue}` : Array.isArray(o.text) ? o.text.join("") : o.text ?? ""))
+    .map((o) => (o.output_type === "error" ? `${o.ename}: ${o.evalue}` : Array.isArray(o.text) ? o.text.join("") : (o.text ?? "")))
     .join("\n");
   const lines = err.split("\n").map((l) => l.trim());
   const pick =
@@ -118,7 +125,7 @@ function notRunReason(run: CellRun, outputs: readonly NotebookOutput[]): string 
 function stdoutText(outputs: readonly NotebookOutput[]): string {
   return outputs
     .filter((o) => o.output_type === "stream")
-    .map((o) => (Array.isArray(o.text) ? o.text.join("") : o.text ?? ""))
+    .map((o) => (Array.isArray(o.text) ? o.text.join("") : (o.text ?? "")))
     .join("\n");
 }
 
@@ -149,7 +156,8 @@ export function coreShare(jobs: number, cores: number = os.cpus().length): numbe
 /** The LAB4_* settings of this process that kernels inherit (profile, backend, native GEMM, threads). */
 export function lab4Settings(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const k of ["LAB4_PROFILE", "LAB4_BACKEND", "LAB4_NATIVE_BLAS", "LAB4_BLAS_THREADS", "LAB4_WASM_THREADS"]) if (env[k]) out[k] = env[k]!;
+  for (const k of ["LAB4_PROFILE", "LAB4_BACKEND", "LAB4_NATIVE_BLAS", "LAB4_BLAS_THREADS", "LAB4_WASM_THREADS"])
+    if (env[k]) out[k] = env[k]!;
   return out;
 }
 
@@ -173,7 +181,18 @@ export function prepareBatch(opts: GradeOptions): BatchContext {
   const python = jupyterPython();
   const renderScript = path.join(repoRoot, "grading", "grade", "render.py");
   const renderers = opts.feedback ? new Map<number, HtmlRenderer>() : null;
-  return { source, sourceSha: sha256(bytes), runtime: opts.runtime, observerPath, python, probe: probeSandbox(opts.sandbox), renderers, renderScript, opts, active: new Set() };
+  return {
+    source,
+    sourceSha: sha256(bytes),
+    runtime: opts.runtime,
+    observerPath,
+    python,
+    probe: probeSandbox(opts.sandbox),
+    renderers,
+    renderScript,
+    opts,
+    active: new Set(),
+  };
 }
 
 function emptyRow(ref: SubmissionRef, ctx: BatchContext, sha: string): GradeRow {
@@ -259,7 +278,11 @@ function readStage(job: Job): boolean {
 function assembleStage(job: Job): boolean {
   const { ctx } = job;
   job.nonce = randomBytes(16).toString("hex");
-  job.assembly = assemble(ctx.source, job.sub!.nb, { nonce: job.nonce, observerPath: ctx.observerPath, defaultTimeout: ctx.opts.timeoutCell });
+  job.assembly = assemble(ctx.source, job.sub!.nb, {
+    nonce: job.nonce,
+    observerPath: ctx.observerPath,
+    defaultTimeout: ctx.opts.timeoutCell,
+  });
   return true;
 }
 
@@ -346,7 +369,10 @@ async function scoreStage(job: Job): Promise<boolean> {
       notes.push(`${what}: ${r.detail}`);
     }
     if (a.role !== "grade" && r.status === "error") {
-      const first = cellSource(a.cell).split("\n").find((l) => l.trim() !== "" && !l.trim().startsWith("//")) ?? "";
+      const first =
+        cellSource(a.cell)
+          .split("\n")
+          .find((l) => l.trim() !== "" && !l.trim().startsWith("//")) ?? "";
       const cell = a.gradeId ?? `"${first.trim().slice(0, 50)}"`;
       errors.push({ cell, summary: errorSummary(run.executed.cells[i]?.outputs ?? []) });
     }
@@ -373,7 +399,13 @@ async function writeStage(job: Job): Promise<boolean> {
   if (graded === null) return true;
   const { opts, source } = ctx;
   const ks = source.nb.metadata.kernelspec!;
-  const fb = { student: ref.student, cells: graded.cells, totals: graded.totals, notes: row.notes, kernelspec: { kernelspec: ks, language_info: source.nb.metadata["language_info"] } };
+  const fb = {
+    student: ref.student,
+    cells: graded.cells,
+    totals: graded.totals,
+    notes: row.notes,
+    kernelspec: { kernelspec: ks, language_info: source.nb.metadata["language_info"] },
+  };
   const autoFile = path.join(ensureDir(path.join(opts.outDir, "autograded")), `${ref.student}.ipynb`);
   writeFileAtomic(autoFile, serializeNotebook(autogradedNotebook(fb)));
   row.autograded = path.relative(opts.outDir, autoFile);
@@ -414,7 +446,20 @@ export const GRADE_STAGES: ReadonlyArray<readonly [name: string, stage: Stage]> 
  */
 export async function scoreSubmission(ref: SubmissionRef, slot: number, ctx: BatchContext, write = true): Promise<Scored> {
   const row = emptyRow(ref, ctx, "");
-  const job: Job = { ref, slot, ctx, t0: Date.now(), write, row, sub: null, nonce: "", assembly: null, workDir: null, run: null, scored: { row, graded: null } };
+  const job: Job = {
+    ref,
+    slot,
+    ctx,
+    t0: Date.now(),
+    write,
+    row,
+    sub: null,
+    nonce: "",
+    assembly: null,
+    workDir: null,
+    run: null,
+    scored: { row, graded: null },
+  };
   try {
     for (const [, stage] of GRADE_STAGES) if (!(await stage(job))) break;
   } catch (e) {
@@ -456,7 +501,15 @@ export interface BatchSummary {
 export function identityOf(p: StudentPlan, roster: ReadonlyMap<string, RosterEntry> | null): StudentIdentity {
   const f = p.chosen ?? p.files[0]!;
   const r = roster?.get(p.student) ?? null;
-  return { layout: f.layout, name: r?.name ?? f.name, email: r?.email ?? null, section: r?.section ?? null, lmsId: f.lmsId, lmsFileId: f.lmsFileId, inRoster: r !== null };
+  return {
+    layout: f.layout,
+    name: r?.name ?? f.name,
+    email: r?.email ?? null,
+    section: r?.section ?? null,
+    lmsId: f.lmsId,
+    lmsFileId: f.lmsFileId,
+    inRoster: r !== null,
+  };
 }
 
 /** The row of a student none of whose files can be graded. */
@@ -500,8 +553,15 @@ async function gradeCollected(
   const book = new Gradebook(opts.outDir, gradebookSource(ctx.source, ctx.sourceSha), opts.force);
   const rosterUnmatched = roster === null ? [] : [...roster.keys()].filter((id) => !students.some((p) => p.student === id)).sort();
   if (roster !== null) book.setRosterUnmatched(rosterUnmatched);
-  if (rosterUnmatched.length > 0) opts.log(`lab4 grade: ${rosterUnmatched.length} roster id(s) match no submission: ${rosterUnmatched.join(", ")}`);
-  const fileRow = (f: FoundFile, status: FileRow["status"], reason: string): FileRow => ({ file: f.shown, student: f.student, status, reason, layout: f.layout });
+  if (rosterUnmatched.length > 0)
+    opts.log(`lab4 grade: ${rosterUnmatched.length} roster id(s) match no submission: ${rosterUnmatched.join(", ")}`);
+  const fileRow = (f: FoundFile, status: FileRow["status"], reason: string): FileRow => ({
+    file: f.shown,
+    student: f.student,
+    status,
+    reason,
+    layout: f.layout,
+  });
   const count = { seen: files.length, graded: 0, refused: 0, failed: 0, skipped: 0 };
   book.putFiles(files.filter((f) => f.refused !== null).map((f) => fileRow(f, "refused", f.refused!)));
   count.refused += files.filter((f) => f.refused !== null).length;

@@ -28,7 +28,12 @@ export function clearShardRecord(dir: string): void {
   fs.rmSync(path.join(dir, SHARD_RECORD), { force: true });
 }
 
-export function writeShardRecord(dir: string, shard: { index: number; count: number }, students: readonly string[], failed: readonly string[]): void {
+export function writeShardRecord(
+  dir: string,
+  shard: { index: number; count: number },
+  students: readonly string[],
+  failed: readonly string[],
+): void {
   const rec: ShardRecord = {
     version: 1,
     index: shard.index,
@@ -73,7 +78,11 @@ export function shardProblems(dirs: readonly string[], gradebookFile = "gradeboo
       continue;
     }
     if (rec === null) {
-      unrecorded.push(fs.existsSync(path.join(dir, gradebookFile)) ? `${dir}: no ${SHARD_RECORD} (its lab4 grade --shard did not finish: interrupted, killed or still running)` : `${dir}: no gradebook (its job did not run or failed before grading)`);
+      unrecorded.push(
+        fs.existsSync(path.join(dir, gradebookFile))
+          ? `${dir}: no ${SHARD_RECORD} (its lab4 grade --shard did not finish: interrupted, killed or still running)`
+          : `${dir}: no gradebook (its job did not run or failed before grading)`,
+      );
       continue;
     }
     anyRecord = true;
@@ -83,7 +92,13 @@ export function shardProblems(dirs: readonly string[], gradebookFile = "gradeboo
   }
   if (!anyRecord) return problems;
   problems.push(...unrecorded);
-  if (counts.size > 1) problems.push(`the folders are shards of different splits (${[...counts].sort((a, b) => a - b).map((c) => `/${c}`).join(", ")})`);
+  if (counts.size > 1)
+    problems.push(
+      `the folders are shards of different splits (${[...counts]
+        .sort((a, b) => a - b)
+        .map((c) => `/${c}`)
+        .join(", ")})`,
+    );
   const n = Math.max(...counts);
   const missing = Array.from({ length: n }, (_, k) => k + 1).filter((i) => !found.has(i));
   if (missing.length > 0) problems.unshift(`missing or unfinished shard(s): ${missing.map((i) => `${i}/${n}`).join(", ")}`);

@@ -61,11 +61,13 @@ export function takeSlurmArgs(argv: readonly string[]): { slurm: SlurmRequest | 
     } else got.set(name, v);
   }
   if (!got.has("--slurm")) {
-    if (got.size > 0 || extra.length > 0) throw new UsageError(`${[...got.keys(), ...(extra.length ? ["--slurm-opt"] : [])].join(", ")} only go with --slurm N`);
+    if (got.size > 0 || extra.length > 0)
+      throw new UsageError(`${[...got.keys(), ...(extra.length ? ["--slurm-opt"] : [])].join(", ")} only go with --slurm N`);
     return { slurm: null, rest };
   }
   const time = got.get("--slurm-time") ?? null;
-  if (time !== null && !/^(\d+-)?\d+(:\d{1,2}){0,2}$/.test(time)) throw new UsageError(`--slurm-time must be a Slurm time (MM, HH:MM:SS or D-HH:MM), got ${time}`);
+  if (time !== null && !/^(\d+-)?\d+(:\d{1,2}){0,2}$/.test(time))
+    throw new UsageError(`--slurm-time must be a Slurm time (MM, HH:MM:SS or D-HH:MM), got ${time}`);
   return {
     slurm: {
       tasks: positiveInt("--slurm", got.get("--slurm")!),
@@ -121,7 +123,11 @@ export function slurmMinutes(min: number): string {
 }
 
 /** Default resources per task for the full profile (see the top of this file). */
-export function taskResources(job: Pick<SlurmJob, "request" | "submissions" | "jobs" | "memoryMb">): { time: string; memMb: number; cpus: number } {
+export function taskResources(job: Pick<SlurmJob, "request" | "submissions" | "jobs" | "memoryMb">): {
+  time: string;
+  memMb: number;
+  cpus: number;
+} {
   const share = Math.ceil(job.submissions / job.request.tasks);
   return {
     time: job.request.time ?? slurmMinutes(Math.ceil(share / job.jobs) * MINUTES_PER_NOTEBOOK + MINUTES_FIXED),
@@ -137,7 +143,10 @@ export function shq(s: string): string {
 
 /** A path in an #SBATCH line: sbatch reads double quotes there (not the shell's other quoting). */
 function sbatchPath(p: string): string {
-  if (/["\n\\$`]/.test(p)) throw new UsageError(`lab4 grade --slurm: sbatch cannot read the path ${JSON.stringify(p)} in its #SBATCH lines; use another --out folder`);
+  if (/["\n\\$`]/.test(p))
+    throw new UsageError(
+      `lab4 grade --slurm: sbatch cannot read the path ${JSON.stringify(p)} in its #SBATCH lines; use another --out folder`,
+    );
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(p) ? p : `"${p}"`;
 }
 
@@ -260,7 +269,8 @@ export async function gradeOnSlurm(
   found.cleanup();
   const submissions = found.students.length;
   if (submissions === 0) throw new UsageError(`lab4 grade --slurm: no submissions in ${g.positional.join(" ")}`);
-  if (req.tasks > submissions) throw new UsageError(`--slurm ${req.tasks}: only ${submissions} submission(s) to share; ask for at most ${submissions} tasks`);
+  if (req.tasks > submissions)
+    throw new UsageError(`--slurm ${req.tasks}: only ${submissions} submission(s) to share; ask for at most ${submissions} tasks`);
   if (!fs.existsSync(cli)) throw new UsageError(`lab4 grade --slurm: ${cli} is missing (run npm run build)`);
   const gradeArgs = [...g.positional.map((a) => path.resolve(a)), "--kit", g.kitDir, "--kit-install", g.kitInstall];
   for (const [k, v] of g.options) {
@@ -268,9 +278,21 @@ export async function gradeOnSlurm(
     gradeArgs.push(k, k === "--source" || k === "--roster" ? path.resolve(v) : v);
   }
   gradeArgs.push(...g.flags);
-  const plan = writeSlurmScripts({ request: req, outDir: g.outDir, gradeArgs, submissions, jobs: g.jobs, memoryMb: g.memoryMb, env: g.env, node: process.execPath, cli });
+  const plan = writeSlurmScripts({
+    request: req,
+    outDir: g.outDir,
+    gradeArgs,
+    submissions,
+    jobs: g.jobs,
+    memoryMb: g.memoryMb,
+    env: g.env,
+    node: process.execPath,
+    cli,
+  });
   const ids = submitSlurm(plan, env);
-  log(`lab4 grade --slurm: ${submissions} submission(s) in ${req.tasks} shard(s), each task --time=${plan.time} --mem=${plan.memMb}M --cpus-per-task=${plan.cpus}`);
+  log(
+    `lab4 grade --slurm: ${submissions} submission(s) in ${req.tasks} shard(s), each task --time=${plan.time} --mem=${plan.memMb}M --cpus-per-task=${plan.cpus}`,
+  );
   log(`  shard array: job ${ids.arrayId} (tasks 1-${req.tasks} -> ${path.join(g.outDir, "shards")}/<i>/)`);
   log(`  merge:       job ${ids.mergeId} after every shard succeeded -> ${plan.gradebook}`);
   log(`  scripts: ${plan.slurmDir}/ (submit.sh resubmits both), logs: ${plan.logDir}/; watch with squeue -j ${ids.arrayId},${ids.mergeId}`);

@@ -62,7 +62,10 @@ export function parseSubmission(file: string, bytes: Buffer, expectedKernel: { n
   // whatever its kernel was called where it was written; only another language is refused.
   const ks = meta.kernelspec;
   const info = meta["language_info"];
-  const infoLanguage = typeof info === "object" && info !== null && typeof (info as { name?: unknown }).name === "string" ? (info as { name: string }).name : "";
+  const infoLanguage =
+    typeof info === "object" && info !== null && typeof (info as { name?: unknown }).name === "string"
+      ? (info as { name: string }).name
+      : "";
   if (ks === undefined || ks === null || typeof ks !== "object") {
     notes.push(`no kernelspec in the notebook; graded with the ${expectedKernel.name} kernel`);
   } else {
@@ -74,7 +77,9 @@ export function parseSubmission(file: string, bytes: Buffer, expectedKernel: { n
           `expected ${JSON.stringify(expectedKernel.name)} (${expectedKernel.language})`,
       );
     if (name !== expectedKernel.name)
-      notes.push(`kernelspec ${JSON.stringify(name || "?")} (language ${JSON.stringify(language || "?")}); graded with the ${expectedKernel.name} kernel`);
+      notes.push(
+        `kernelspec ${JSON.stringify(name || "?")} (language ${JSON.stringify(language || "?")}); graded with the ${expectedKernel.name} kernel`,
+      );
   }
   // only what we execute is kept; metadata is normalised so nothing of the student's metadata is trusted
   const cells: NotebookCell[] = o.cells.map((c) => ({

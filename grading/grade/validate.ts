@@ -114,7 +114,8 @@ export function validateSource(nb: Notebook, file: string, opts: { released?: bo
     if (meta === null) return;
     if (meta.schema_version !== 3) problems.push(`${name}: nbgrader schema_version ${JSON.stringify(meta.schema_version)}, expected 3`);
     for (const flag of ["grade", "solution", "locked"] as const)
-      if (typeof meta[flag] !== "boolean") problems.push(`${name}: nbgrader.${flag} must be true or false, got ${JSON.stringify(meta[flag])}`);
+      if (typeof meta[flag] !== "boolean")
+        problems.push(`${name}: nbgrader.${flag} must be true or false, got ${JSON.stringify(meta[flag])}`);
     const gid = gradeId(cell);
     if (gid === null) {
       problems.push(`${name}: nbgrader metadata without a grade_id`);
@@ -131,7 +132,9 @@ export function validateSource(nb: Notebook, file: string, opts: { released?: bo
     }
     if (isGrade(cell) && isSolution(cell)) {
       if (cell.cell_type === "code")
-        problems.push(`${name}: an autograded answer cell (grade and solution on a code cell) is not supported; split it into a solution cell and a test cell`);
+        problems.push(
+          `${name}: an autograded answer cell (grade and solution on a code cell) is not supported; split it into a solution cell and a test cell`,
+        );
       else manualCells.push({ gradeId: gid, index: i, points: Number(meta.points ?? 0), part: parts[i]! });
       return;
     }

@@ -134,7 +134,14 @@ export function judgeCell(cell: CompiledGradeCell, observations: Observation[], 
     let stoppedBy: number | null = null;
     for (const check of cell.checks) {
       const label = check.hidden ? (check.label ? `${HIDDEN_LABEL}: ${check.label}` : HIDDEN_LABEL) : check.label;
-      const base = { key: `${cell.gradeId}:${check.index}`, gradeId: cell.gradeId, index: check.index, points: check.points, hidden: check.hidden, label };
+      const base = {
+        key: `${cell.gradeId}:${check.index}`,
+        gradeId: cell.gradeId,
+        index: check.index,
+        points: check.points,
+        hidden: check.hidden,
+        label,
+      };
       const fail = async (status: CheckStatus, reason: string): Promise<CheckResult> => {
         const outputs = await markOutputs(check.points, label, publicReason(reason, check.hidden), []);
         return { ...base, awarded: 0, status, reason, printed: [], outputs };
@@ -157,7 +164,8 @@ export function judgeCell(cell: CompiledGradeCell, observations: Observation[], 
       let leaves: DecodedLeaf[];
       try {
         leaves = obs[0]!.leaves.map(decodeLeaf);
-        if (leaves.length !== check.leaves.length) throw new ObservationError(`${leaves.length} values for ${check.leaves.length} expressions`);
+        if (leaves.length !== check.leaves.length)
+          throw new ObservationError(`${leaves.length} values for ${check.leaves.length} expressions`);
       } catch (e) {
         results.push(await fail("failed", `unreadable result from the kernel (${(e as Error).message})`));
         stoppedBy = check.index;

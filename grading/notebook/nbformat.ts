@@ -44,8 +44,7 @@ export function readNotebook(file: string): Notebook {
     throw new Error(`${file}: not valid JSON (${(e as Error).message})`, { cause: e });
   }
   const o = nb as Partial<Notebook>;
-  if (typeof o !== "object" || o === null || !Array.isArray(o.cells))
-    throw new Error(`${file}: not a Jupyter notebook (no "cells" list)`);
+  if (typeof o !== "object" || o === null || !Array.isArray(o.cells)) throw new Error(`${file}: not a Jupyter notebook (no "cells" list)`);
   if (o.nbformat !== 4) throw new Error(`${file}: nbformat ${String(o.nbformat)}, expected 4`);
   return o as Notebook;
 }

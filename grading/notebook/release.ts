@@ -39,7 +39,10 @@ export function releaseCellSource(cell: NotebookCell, index: number): string {
     const hasSolutionRegion = regions.some((r) => r.kind === "SOLUTION");
     if (type === "code") {
       if (!hasSolutionRegion)
-        throw new MarkerError(name, "a solution cell without a // BEGIN SOLUTION ... // END SOLUTION region (the whole solution would be released)");
+        throw new MarkerError(
+          name,
+          "a solution cell without a // BEGIN SOLUTION ... // END SOLUTION region (the whole solution would be released)",
+        );
       out = rewriteRegions(out, regions, "SOLUTION", (indent) => CODE_STUB.map((l) => `${indent}${l}\n`));
     } else {
       out = hasSolutionRegion ? rewriteRegions(out, regions, "SOLUTION", (indent) => [`${indent}${TEXT_STUB}\n`]) : TEXT_STUB;

@@ -145,15 +145,7 @@ export function checkString(s: unknown, hash: string): boolean {
 // array_hash / check_hash
 
 type TypedNumeric =
-  | Float64Array
-  | Float32Array
-  | Int8Array
-  | Int16Array
-  | Int32Array
-  | Uint8Array
-  | Uint8ClampedArray
-  | Uint16Array
-  | Uint32Array;
+  Float64Array | Float32Array | Int8Array | Int16Array | Int32Array | Uint8Array | Uint8ClampedArray | Uint16Array | Uint32Array;
 
 /** A nested list of numbers/booleans (any depth). */
 export type NestedNumbers = ReadonlyArray<number | boolean | NestedNumbers | TypedNumeric>;
@@ -172,7 +164,13 @@ function typedKind(a: TypedNumeric): NumericKind {
 
 /** Width class for NumPy promotion of float32 with integers (int8/16 keep float32). */
 function isSmallInt(a: TypedNumeric): boolean {
-  return a instanceof Int8Array || a instanceof Int16Array || a instanceof Uint8Array || a instanceof Uint8ClampedArray || a instanceof Uint16Array;
+  return (
+    a instanceof Int8Array ||
+    a instanceof Int16Array ||
+    a instanceof Uint8Array ||
+    a instanceof Uint8ClampedArray ||
+    a instanceof Uint16Array
+  );
 }
 
 function isTypedNumeric(v: unknown): v is TypedNumeric {
@@ -254,9 +252,7 @@ function fromNested(root: NestedNumbers): NumericArray {
       return;
     }
     if (!Array.isArray(node) || node.length !== shape[depth]) {
-      throw new ArrayInputError(
-        `setting an array element with a sequence: the nested lists are ragged (expected shape ${pyTuple(shape)})`,
-      );
+      throw new ArrayInputError(`setting an array element with a sequence: the nested lists are ragged (expected shape ${pyTuple(shape)})`);
     }
     for (const child of node) walk(child, depth + 1);
   };
@@ -342,8 +338,7 @@ export function checkHash(arr: ArrayInput | unknown, test: readonly [readonly nu
     return false;
   }
   const [sh, stats] = got;
-  const shapeOk =
-    Array.isArray(expShape) && expShape.length === sh.length && sh.every((d, i) => d === expShape[i]);
+  const shapeOk = Array.isArray(expShape) && expShape.length === sh.length && sh.every((d, i) => d === expShape[i]);
   const ok = shapeOk && typeof expStat === "number" && isClose(stats, expStat, 1e-5, 1e-5);
   if (!ok) {
     const expStatText = typeof expStat === "number" ? pyRepr(expStat) : String(expStat);

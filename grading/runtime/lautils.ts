@@ -12,16 +12,7 @@
 // NameError (repr is 'nan'/'inf', not a Python name); we throw the same NameError.
 
 import type * as tf from "@tensorflow/tfjs-core";
-import {
-  PyOverflowError,
-  PyTypeError,
-  PyValueError,
-  floatFromHex,
-  floatFromString,
-  floatHex,
-  pyRepr,
-  pyTypeName,
-} from "./pyfloat";
+import { PyOverflowError, PyTypeError, PyValueError, floatFromHex, floatFromString, floatHex, pyRepr, pyTypeName } from "./pyfloat";
 
 export { PyOverflowError, PyTypeError, PyValueError } from "./pyfloat";
 
@@ -109,7 +100,9 @@ export function compareNumbers(num1Hex: string, operatorHex: string, num2Hex: st
   for (const v of [a, b]) {
     if (!Number.isFinite(v)) {
       const name = Number.isNaN(v) ? "nan" : "inf";
-      throw new PyNameError(`name '${name}' is not defined (lautils evaluates "${pyRepr(a)} ${op} ${pyRepr(b)}"; a NaN or infinite value cannot be compared)`);
+      throw new PyNameError(
+        `name '${name}' is not defined (lautils evaluates "${pyRepr(a)} ${op} ${pyRepr(b)}"; a NaN or infinite value cannot be compared)`,
+      );
     }
   }
   switch (op) {

@@ -44,7 +44,14 @@ const IDS: ReadonlySet<string> = new Set(["CORRECTMARK", "WRONGMARK", "TOTALMARK
 
 function isMarker(v: unknown): v is Marker {
   const o = v as Partial<Marker> | null;
-  return typeof o === "object" && o !== null && typeof o.id === "string" && IDS.has(o.id) && typeof o.marks === "number" && typeof o.total === "number";
+  return (
+    typeof o === "object" &&
+    o !== null &&
+    typeof o.id === "string" &&
+    IDS.has(o.id) &&
+    typeof o.marks === "number" &&
+    typeof o.total === "number"
+  );
 }
 
 /**

@@ -128,8 +128,7 @@ export function floatHex(x: number): string {
 const HEX_INVALID = "invalid hexadecimal floating-point string";
 const HEX_OVERFLOW = "hexadecimal value too large to represent as a float";
 /** Py_ISSPACE: the ASCII whitespace CPython's fromhex skips. */
-const isPySpace = (c: string | undefined): boolean =>
-  c === " " || c === "\t" || c === "\n" || c === "\v" || c === "\f" || c === "\r";
+const isPySpace = (c: string | undefined): boolean => c === " " || c === "\t" || c === "\n" || c === "\v" || c === "\f" || c === "\r";
 const hexValue = (c: string | undefined): number => (c !== undefined && /^[0-9a-fA-F]$/.test(c) ? parseInt(c, 16) : -1);
 
 /** Matches CPython's _Py_parse_inf_or_nan: [+-](inf|infinity|nan), case-insensitive. */

@@ -7,12 +7,7 @@
 // e.g. U+0295). The mapping and both properties therefore come from CPython itself, through
 // the generated table in ./unicode/python-lower-table.ts (see gen_python_lower.py there).
 
-import {
-  CASED_RANGES,
-  CASE_IGNORABLE_RANGES,
-  LOWER_MULTI,
-  LOWER_RUNS,
-} from "./unicode/python-lower-table";
+import { CASED_RANGES, CASE_IGNORABLE_RANGES, LOWER_MULTI, LOWER_RUNS } from "./unicode/python-lower-table";
 
 let lowerMap: Map<number, number> | undefined;
 

@@ -155,7 +155,10 @@ function parseHeader(json: Uint8Array, fileSize: number, source: string): Safete
     entries.set(name, e);
   }
   if (needed > dataLen)
-    fail(source, `truncated: the header describes ${needed} bytes of tensor data, but the file has only ${dataLen} (file size ${fileSize}, expected ${dataStart + needed})`);
+    fail(
+      source,
+      `truncated: the header describes ${needed} bytes of tensor data, but the file has only ${dataLen} (file size ${fileSize}, expected ${dataStart + needed})`,
+    );
   return { entries, metadata, dataStart };
 }
 
@@ -167,7 +170,8 @@ function decodeEntry(bytes: Uint8Array, e: SafetensorsHeaderEntry, source: strin
   let data: DecodedTensor["data"];
   // Same byte order as the file and aligned: the bytes already are the values (no per-element loop).
   if (LITTLE_ENDIAN && (e.dtype === "F32" || e.dtype === "I32") && bytes.byteOffset % 4 === 0)
-    data = e.dtype === "F32" ? new Float32Array(bytes.buffer, bytes.byteOffset, count) : new Int32Array(bytes.buffer, bytes.byteOffset, count);
+    data =
+      e.dtype === "F32" ? new Float32Array(bytes.buffer, bytes.byteOffset, count) : new Int32Array(bytes.buffer, bytes.byteOffset, count);
   else data = convert(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, e.dtype, count, source, name);
   return { dtype: data instanceof Float32Array ? "float32" : "int32", shape: e.shape, data };
 }
@@ -260,7 +264,8 @@ function plan(tensors: Map<string, tf.Tensor>, metadata?: Record<string, string>
   let offset = 0;
   for (const [name, t] of tensors) {
     if (name === "__metadata__") throw new Error("a tensor may not be named __metadata__");
-    const dtype: SafeDType | undefined = t.dtype === "float32" ? "F32" : t.dtype === "int32" ? "I32" : t.dtype === "bool" ? "BOOL" : undefined;
+    const dtype: SafeDType | undefined =
+      t.dtype === "float32" ? "F32" : t.dtype === "int32" ? "I32" : t.dtype === "bool" ? "BOOL" : undefined;
     if (!dtype) throw new Error(`tensor ${name}: dtype ${t.dtype} cannot be stored in safetensors here`);
     const bytes = BYTES[dtype] * t.size;
     header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };

@@ -165,9 +165,7 @@ export class Dataset<R extends object = DatasetRow> implements Iterable<R> {
   /** Throws an Error naming `name` and the available columns if the dataset lacks it. */
   requireColumn(name: string): void {
     if (!this.features.includes(name)) {
-      throw new Error(
-        `Dataset has no column ${pyStrRepr(name)}; available columns: ${this.features.map(pyStrRepr).join(", ")}`,
-      );
+      throw new Error(`Dataset has no column ${pyStrRepr(name)}; available columns: ${this.features.map(pyStrRepr).join(", ")}`);
     }
   }
 
@@ -229,12 +227,7 @@ export class Dataset<R extends object = DatasetRow> implements Iterable<R> {
 
   /** HF's repr: `Dataset({\n    features: [...],\n    num_rows: N\n})`. */
   toString(): string {
-    return (
-      "Dataset({\n" +
-      `    features: [${this.features.map(pyStrRepr).join(", ")}],\n` +
-      `    num_rows: ${this.rows.length}\n` +
-      "})"
-    );
+    return "Dataset({\n" + `    features: [${this.features.map(pyStrRepr).join(", ")}],\n` + `    num_rows: ${this.rows.length}\n` + "})";
   }
 
   /** Notebook display (tslab prints values with `console.log`, which uses `util.inspect`). */
@@ -259,9 +252,7 @@ export class DatasetDict<R extends object = DatasetRow> {
   get(split: string): Dataset<R> {
     const ds = this.splits.get(split);
     if (ds === undefined) {
-      throw new Error(
-        `DatasetDict has no split ${pyStrRepr(split)}; available splits: ${this.keys().map(pyStrRepr).join(", ")}`,
-      );
+      throw new Error(`DatasetDict has no split ${pyStrRepr(split)}; available splits: ${this.keys().map(pyStrRepr).join(", ")}`);
     }
     return ds;
   }
@@ -279,8 +270,7 @@ export class DatasetDict<R extends object = DatasetRow> {
   map<S extends object>(fn: (row: R, index: number) => S, opts: { withIndices: true }): DatasetDict<S>;
   map<S extends object>(fn: (row: R, index: number) => S, opts: { withIndices?: boolean } = {}): DatasetDict<S> {
     const out = new Map<string, Dataset<S>>();
-    for (const [name, ds] of this.splits)
-      out.set(name, opts.withIndices ? ds.map(fn, { withIndices: true }) : ds.map(fn as (row: R) => S));
+    for (const [name, ds] of this.splits) out.set(name, opts.withIndices ? ds.map(fn, { withIndices: true }) : ds.map(fn as (row: R) => S));
     return new DatasetDict(out);
   }
 

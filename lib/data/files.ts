@@ -57,9 +57,7 @@ export function verifyDataFile(rel: string): string {
   const key = rel.split(path.sep).join("/");
   const expected = Object.hasOwn(DATA_SHA256, key) ? DATA_SHA256[key] : undefined;
   if (expected === undefined) {
-    throw new Error(
-      `no checksum known for data file "${rel}"; known files: ${Object.keys(DATA_SHA256).join(", ")}`,
-    );
+    throw new Error(`no checksum known for data file "${rel}"; known files: ${Object.keys(DATA_SHA256).join(", ")}`);
   }
   const abs = dataPath(key);
   const restore =
@@ -71,9 +69,7 @@ export function verifyDataFile(rel: string): string {
   // Hashed on every call (a few ms for the CSVs): caching by mtime could miss a same-size edit.
   const actual = sha256File(abs);
   if (actual !== expected) {
-    throw new Error(
-      `data file "${key}" is altered (${abs}): sha256 expected ${expected}, got ${actual}. ${restore}`,
-    );
+    throw new Error(`data file "${key}" is altered (${abs}): sha256 expected ${expected}, got ${actual}. ${restore}`);
   }
   return abs;
 }

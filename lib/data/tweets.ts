@@ -51,9 +51,7 @@ export function parseTweetsCsv(text: string, file: string, columns: readonly str
   for (const name of columns) {
     const at = header.indexOf(name);
     if (at < 0) {
-      throw new Error(
-        `${file} has no column "${name}" (header: ${header.join(",")}; expected columns: ${columns.join(",")})`,
-      );
+      throw new Error(`${file} has no column "${name}" (header: ${header.join(",")}; expected columns: ${columns.join(",")})`);
     }
     index.set(name, at);
   }

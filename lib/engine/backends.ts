@@ -127,10 +127,8 @@ function wasmCandidate(): Candidate {
       try {
         await activate("wasm");
       } finally {
-        for (const l of process.listeners("uncaughtException"))
-          if (!beforeExc.has(l)) process.removeListener("uncaughtException", l);
-        for (const l of process.listeners("unhandledRejection"))
-          if (!beforeRej.has(l)) process.removeListener("unhandledRejection", l);
+        for (const l of process.listeners("uncaughtException")) if (!beforeExc.has(l)) process.removeListener("uncaughtException", l);
+        for (const l of process.listeners("unhandledRejection")) if (!beforeRej.has(l)) process.removeListener("unhandledRejection", l);
         if (!refused) finishWasmThreads();
       }
       const kernelFixes = installWasmKernelFixes();
@@ -166,12 +164,7 @@ function cpuCandidate(): Candidate {
 
 /** The selection order: tfjs-node-gpu → tfjs-node → wasm → cpu. */
 export function defaultCandidates(): Candidate[] {
-  return [
-    nodeCandidate("@tensorflow/tfjs-node-gpu"),
-    nodeCandidate("@tensorflow/tfjs-node"),
-    wasmCandidate(),
-    cpuCandidate(),
-  ];
+  return [nodeCandidate("@tensorflow/tfjs-node-gpu"), nodeCandidate("@tensorflow/tfjs-node"), wasmCandidate(), cpuCandidate()];
 }
 
 /**
@@ -198,8 +191,6 @@ export async function selectBackend(
   }
   const why = skipped.map((s) => `${s.package}: ${s.reason}`).join("; ");
   throw new Error(
-    only
-      ? `backend '${only}'${forcedBy ? ` (${forcedBy})` : ""} is not usable: ${why}`
-      : `no TensorFlow.js backend is usable: ${why}`,
+    only ? `backend '${only}'${forcedBy ? ` (${forcedBy})` : ""} is not usable: ${why}` : `no TensorFlow.js backend is usable: ${why}`,
   );
 }

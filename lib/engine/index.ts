@@ -37,8 +37,7 @@ let pending: Promise<BackendInfo> | undefined;
 function requested(opts: InitBackendOptions): { only?: BackendName; forcedBy?: string } {
   wantedWasmThreads(); // a LAB4_WASM_THREADS that is not a thread count fails here, loudly
   if (opts.backend) {
-    if (!BACKEND_NAMES.includes(opts.backend))
-      throw new Error(`unknown backend '${opts.backend}': use one of ${BACKEND_NAMES.join(", ")}`);
+    if (!BACKEND_NAMES.includes(opts.backend)) throw new Error(`unknown backend '${opts.backend}': use one of ${BACKEND_NAMES.join(", ")}`);
     return { only: opts.backend, forcedBy: `initBackend({ backend: "${opts.backend}" })` };
   }
   const env = process.env.LAB4_BACKEND?.trim();

@@ -74,8 +74,7 @@ function filteredNodes(tape: TapeNode[], xs: tf.Tensor[], y: tf.Tensor): TapeNod
   for (const node of tape) {
     if (nodesFromX[node.id] && nodesToY[node.id]) {
       const inputs: Record<string, tf.Tensor> = {};
-      for (const inputName in node.inputs)
-        if (tensorsFromX[node.inputs[inputName].id]) inputs[inputName] = node.inputs[inputName];
+      for (const inputName in node.inputs) if (tensorsFromX[node.inputs[inputName].id]) inputs[inputName] = node.inputs[inputName];
       out.push({ ...node, inputs, outputs: node.outputs });
     }
   }
@@ -188,8 +187,7 @@ export function installTapeMemoryFix(): boolean {
       for (let i = tape.length - 1; i >= 0; i--) {
         const node = tape[i];
         const dys = node.outputs.map((o) => acc.get(o.id) ?? null);
-        if (node.gradient == null)
-          throw new Error(`Cannot compute gradient: gradient function not found for ${node.kernelName}.`);
+        if (node.gradient == null) throw new Error(`Cannot compute gradient: gradient function not found for ${node.kernelName}.`);
         context.claimed.clear();
         const outer = active; // (a gradient function may itself run a backward pass)
         active = context;
@@ -201,9 +199,7 @@ export function installTapeMemoryFix(): boolean {
         }
         for (const inputName in node.inputs) {
           if (!(inputName in inputGradients))
-            throw new Error(
-              `Cannot backprop through input ${inputName}. Available gradients found: ${Object.keys(inputGradients)}.`,
-            );
+            throw new Error(`Cannot backprop through input ${inputName}. Available gradients found: ${Object.keys(inputGradients)}.`);
           const dx = this.tidy(() => inputGradients[inputName]());
           const x = node.inputs[inputName];
           if (context.claimed.get(x.id) === dx) {

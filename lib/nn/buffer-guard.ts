@@ -34,7 +34,11 @@ function calledFromCell(): boolean {
 }
 
 /** The swapped one-hot call's shape (see the file header); cheap compares first. */
-export function looksSwapped(buf: { rank: number; size: number; dtype: string; values: ArrayLike<number> }, value: unknown, locs: number[]): boolean {
+export function looksSwapped(
+  buf: { rank: number; size: number; dtype: string; values: ArrayLike<number> },
+  value: unknown,
+  locs: number[],
+): boolean {
   if (buf.rank !== 1 || buf.dtype !== "float32" || locs.length !== 1 || locs[0] !== 1) return false;
   if (typeof value !== "number" || !Number.isInteger(value) || value < 2 || value >= buf.size) return false;
   for (let i = 0; i < buf.values.length; i++) if (buf.values[i] !== 0) return false;

@@ -60,7 +60,10 @@ export class Embedding extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, opts: { rng?: Random } = {}) {
     super();
-    for (const [n, v] of [["numEmbeddings", numEmbeddings], ["embeddingDim", embeddingDim]] as const)
+    for (const [n, v] of [
+      ["numEmbeddings", numEmbeddings],
+      ["embeddingDim", embeddingDim],
+    ] as const)
       if (!Number.isInteger(v) || v <= 0) throw new Error(`Embedding: ${n} must be a positive integer, got ${v}`);
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;

@@ -6,8 +6,7 @@ import { Random, globalRandom } from "../random";
  * generator (the process-wide one unless `rng` is given) so a run is reproducible from one seed.
  */
 export function uniform_(param: tf.Variable, a: number, b: number, rng?: Random): tf.Variable {
-  if (!(Number.isFinite(a) && Number.isFinite(b)) || a > b)
-    throw new Error(`uniform_: need finite a <= b, got a=${a}, b=${b}`);
+  if (!(Number.isFinite(a) && Number.isFinite(b)) || a > b) throw new Error(`uniform_: need finite a <= b, got a=${a}, b=${b}`);
   if (param.dtype !== "float32") throw new Error(`uniform_: parameter must be float32, got ${param.dtype}`);
   const r = rng ?? globalRandom;
   const n = param.size;

@@ -39,7 +39,10 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
     super();
-    for (const [n, v] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const)
+    for (const [n, v] of [
+      ["inFeatures", inFeatures],
+      ["outFeatures", outFeatures],
+    ] as const)
       if (!Number.isInteger(v) || v <= 0) throw new Error(`Linear: ${n} must be a positive integer, got ${v}`);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
@@ -89,11 +92,15 @@ export class Linear extends Module {
   forward(x: tf.Tensor): tf.Tensor {
     const last = x.shape[x.shape.length - 1];
     if (x.rank === 0 || last !== this.inFeatures)
-      throw new Error(`Linear(${this.inFeatures}, ${this.outFeatures}): input of shape [${x.shape.join(", ")}] must end in ${this.inFeatures}`);
+      throw new Error(
+        `Linear(${this.inFeatures}, ${this.outFeatures}): input of shape [${x.shape.join(", ")}] must end in ${this.inFeatures}`,
+      );
     return tf.tidy(() => {
       const x2 = x.rank === 2 ? x : tf.reshape(x, [-1, this.inFeatures]);
       const xf = tf.cast(x2, "float32") as tf.Tensor2D;
-      const y: tf.Tensor = this.b ? affine(xf, this.w as tf.Tensor2D, this.b as tf.Tensor1D) : tf.matMul(xf, this.w as tf.Tensor2D, false, true);
+      const y: tf.Tensor = this.b
+        ? affine(xf, this.w as tf.Tensor2D, this.b as tf.Tensor1D)
+        : tf.matMul(xf, this.w as tf.Tensor2D, false, true);
       return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
     });
   }

@@ -136,7 +136,9 @@ const kernel = defineKernel({
     // On wasm, the same loops in C (native/sgemm) when built, with a vectorised exp.
     const native = ctx.backend === "wasm" && useNativeCE ? nativeBlas() : undefined;
     const value =
-      native && rv instanceof Int32Array && tv instanceof Int32Array ? native.pairedSoftmaxCE(z, U, C, rv, tv, gv) : pairedSoftmaxCE(z, U, C, rv, tv, gv);
+      native && rv instanceof Int32Array && tv instanceof Int32Array
+        ? native.pairedSoftmaxCE(z, U, C, rv, tv, gv)
+        : pairedSoftmaxCE(z, U, C, rv, tv, gv);
     (ctx.view(loss) as Float32Array)[0] = value;
     return grad ? [loss, grad] : [loss];
   },
@@ -153,16 +155,10 @@ const kernel = defineKernel({
  * temporaries). Elsewhere: tf.losses.softmaxCrossEntropy with soft labels counts[u]/n_u weighted
  * n_u/B — its fused gradient (softmax − labels)·weight needs label rows that sum to 1.
  */
-export function pairedCrossEntropy(
-  logits: tf.Tensor2D,
-  rows: Int32Array,
-  targets: Int32Array,
-  opts: { fused?: boolean } = {},
-): tf.Scalar {
+export function pairedCrossEntropy(logits: tf.Tensor2D, rows: Int32Array, targets: Int32Array, opts: { fused?: boolean } = {}): tf.Scalar {
   if (logits.rank !== 2) throw new Error(`pairedCrossEntropy: logits must be [U, C], got [${logits.shape.join(", ")}]`);
   const [U, C] = logits.shape;
-  if (rows.length !== targets.length)
-    throw new Error(`pairedCrossEntropy: ${rows.length} rows but ${targets.length} targets`);
+  if (rows.length !== targets.length) throw new Error(`pairedCrossEntropy: ${rows.length} rows but ${targets.length} targets`);
   for (let i = 0; i < rows.length; i++) {
     if (!(rows[i] >= 0 && rows[i] < U)) throw new Error(`pairedCrossEntropy: row ${rows[i]} is out of range [0, ${U})`);
     if (!(targets[i] >= 0 && targets[i] < C)) throw new Error(`pairedCrossEntropy: target ${targets[i]} is out of range [0, ${C})`);

@@ -244,7 +244,12 @@ function bwdCellOps(p: BwdCellInputs): [tf.Tensor2D, tf.Tensor2D] {
   if (p.dcRec) dc = tf.add(dc, strided(p.dcRec, p.dcRecOff ?? 0, B, H, H));
   const sd = (a: tf.Tensor) => tf.mul(a, tf.sub(1, a));
   const dG = tf.concat(
-    [tf.mul(tf.mul(dc, g), sd(i)), tf.mul(tf.mul(dc, cPrev), sd(f)), tf.mul(tf.mul(dc, i), tf.sub(1, tf.square(g))), tf.mul(tf.mul(dh, t), sd(o))],
+    [
+      tf.mul(tf.mul(dc, g), sd(i)),
+      tf.mul(tf.mul(dc, cPrev), sd(f)),
+      tf.mul(tf.mul(dc, i), tf.sub(1, tf.square(g))),
+      tf.mul(tf.mul(dh, t), sd(o)),
+    ],
     1,
   ) as tf.Tensor2D;
   return [dG, tf.mul(dc, f) as tf.Tensor2D];

@@ -72,9 +72,7 @@ export function lstmLayer(
   if (wIh.shape[0] !== 4 * H || wIh.shape[1] !== inSize)
     throw new Error(`LSTM: weight_ih must be [${4 * H}, ${inSize}], got [${wIh.shape.join(", ")}]`);
   if (h0.shape[0] !== B || h0.shape[1] !== H || c0.shape[0] !== B || c0.shape[1] !== H)
-    throw new Error(
-      `LSTM: expected hidden/cell of shape [${B}, ${H}], got [${h0.shape.join(", ")}] / [${c0.shape.join(", ")}]`,
-    );
+    throw new Error(`LSTM: expected hidden/cell of shape [${B}, ${H}], got [${h0.shape.join(", ")}] / [${c0.shape.join(", ")}]`);
 
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xIn, h0In, c0In, wIhIn, wHhIn] = args as tf.Tensor2D[];
@@ -105,42 +103,50 @@ export function lstmLayer(
 
     // tfjs runs a customGrad's gradFunc outside any tidy (only the whole backward pass is one), so
     // without this every intermediate here would live until the backward pass ends.
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => tf.tidy(() => {
-      const [xS, hPrevS, sS, cS, tcS, wIhS, wHhS] = saved as tf.Tensor2D[];
-      let dhRec: tf.Tensor2D | undefined;
-      let dcRec: tf.Tensor2D = dy as unknown as tf.Tensor2D; // row T of dy is dc_T
-      let dcRecOff = T * B * H;
-      const dGates: tf.Tensor2D[] = new Array(T);
-      for (let t = T - 1; t >= 0; t--) {
-        const [dG, dcPrev] = lstmBwdCell({
-          B, H,
-          s: sS, sOff: t * B * 4 * H,
-          cPrev: cS, cPrevOff: t * B * H,
-          tc: tcS, tcOff: t * B * H,
-          dA: dy, dAOff: t * B * H,
-          dhRec,
-          dcRec, dcRecOff,
-        });
-        dGates[t] = dG;
-        dhRec = tf.matMul(dG, wHhS) as tf.Tensor2D; // untransposed: W_hh is [4H, H]
-        dcRec = dcPrev;
-        dcRecOff = 0;
-      }
-      const dGAll = tf.concat(dGates, 0) as tf.Tensor2D; // [T·B, 4H]
-      const dX = tf.reshape(tf.matMul(dGAll, wIhS), [T, B, inSize]);
-      if (transposedProductsAreFast()) {
-        const dB = columnSums(dGAll, { method: "product" });
-        // A step-by-step decoder calls this layer once per step: add into the later steps' sums.
-        const dWih = addIntoGradient(wIhIn, (acc) => addProductInto(acc, dGAll, xS, true, false)) ?? tf.matMul(dGAll, xS, true, false);
-        const dWhh = addIntoGradient(wHhIn, (acc) => addProductInto(acc, dGAll, hPrevS, true, false)) ?? tf.matMul(dGAll, hPrevS, true, false);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] =>
+      tf.tidy(() => {
+        const [xS, hPrevS, sS, cS, tcS, wIhS, wHhS] = saved as tf.Tensor2D[];
+        let dhRec: tf.Tensor2D | undefined;
+        let dcRec: tf.Tensor2D = dy as unknown as tf.Tensor2D; // row T of dy is dc_T
+        let dcRecOff = T * B * H;
+        const dGates: tf.Tensor2D[] = new Array(T);
+        for (let t = T - 1; t >= 0; t--) {
+          const [dG, dcPrev] = lstmBwdCell({
+            B,
+            H,
+            s: sS,
+            sOff: t * B * 4 * H,
+            cPrev: cS,
+            cPrevOff: t * B * H,
+            tc: tcS,
+            tcOff: t * B * H,
+            dA: dy,
+            dAOff: t * B * H,
+            dhRec,
+            dcRec,
+            dcRecOff,
+          });
+          dGates[t] = dG;
+          dhRec = tf.matMul(dG, wHhS) as tf.Tensor2D; // untransposed: W_hh is [4H, H]
+          dcRec = dcPrev;
+          dcRecOff = 0;
+        }
+        const dGAll = tf.concat(dGates, 0) as tf.Tensor2D; // [T·B, 4H]
+        const dX = tf.reshape(tf.matMul(dGAll, wIhS), [T, B, inSize]);
+        if (transposedProductsAreFast()) {
+          const dB = columnSums(dGAll, { method: "product" });
+          // A step-by-step decoder calls this layer once per step: add into the later steps' sums.
+          const dWih = addIntoGradient(wIhIn, (acc) => addProductInto(acc, dGAll, xS, true, false)) ?? tf.matMul(dGAll, xS, true, false);
+          const dWhh =
+            addIntoGradient(wHhIn, (acc) => addProductInto(acc, dGAll, hPrevS, true, false)) ?? tf.matMul(dGAll, hPrevS, true, false);
+          return [dX, dhRec as tf.Tensor2D, dcRec, dWih, dWhh, dB, tf.clone(dB)];
+        }
+        const dGAllT = transpose2d(dGAll); // [4H, T·B]: both weight grads become untransposed matmuls
+        const dWih = tf.matMul(dGAllT, xS);
+        const dWhh = tf.matMul(dGAllT, hPrevS);
+        const dB = tf.sum(dGAllT, 1); // a last-axis reduction: wasm's axis-0 sum transposes first
         return [dX, dhRec as tf.Tensor2D, dcRec, dWih, dWhh, dB, tf.clone(dB)];
-      }
-      const dGAllT = transpose2d(dGAll); // [4H, T·B]: both weight grads become untransposed matmuls
-      const dWih = tf.matMul(dGAllT, xS);
-      const dWhh = tf.matMul(dGAllT, hPrevS);
-      const dB = tf.sum(dGAllT, 1); // a last-axis reduction: wasm's axis-0 sum transposes first
-      return [dX, dhRec as tf.Tensor2D, dcRec, dWih, dWhh, dB, tf.clone(dB)];
-    });
+      });
     return { value, gradFunc };
   });
   return op(x, h0, c0, wIh, wHh, bIh, bHh) as tf.Tensor3D;
@@ -235,7 +241,10 @@ export class LSTM extends Module {
     const L = this.numLayers;
     const H = this.hiddenSize;
     if (state) {
-      for (const [name, s] of [["oculto (hidden)", state[0]], ["de celda (cell)", state[1]]] as const)
+      for (const [name, s] of [
+        ["oculto (hidden)", state[0]],
+        ["de celda (cell)", state[1]],
+      ] as const)
         if (s.rank !== 3 || s.shape[0] !== L || s.shape[1] !== B || s.shape[2] !== H)
           throw new Error(
             `LSTM: el estado ${name} debe ser [${L}, ${B}, ${H}] (capas, batch, hid_dim) y es [${s.shape.join(", ")}]: ` +
@@ -256,25 +265,14 @@ export class LSTM extends Module {
         const { wIh, wHh, bIh, bHh } = this.layers[k];
         const h0 = h0s ? h0s[k] : (zeros as tf.Tensor2D);
         const c0 = c0s ? c0s[k] : (zeros as tf.Tensor2D);
-        const packed = lstmLayer(
-          input,
-          h0,
-          c0,
-          wIh as tf.Tensor2D,
-          wHh as tf.Tensor2D,
-          bIh as tf.Tensor1D,
-          bHh as tf.Tensor1D,
-        );
+        const packed = lstmLayer(input, h0, c0, wIh as tf.Tensor2D, wHh as tf.Tensor2D, bIh as tf.Tensor1D, bHh as tf.Tensor1D);
         const T = packed.shape[0] - 1;
         const out = rowSlice(packed, 0, T);
         hT.push(tf.reshape(rowSlice(packed, T - 1, 1), [B, H]));
         cT.push(tf.reshape(rowSlice(packed, T, 1), [B, H]));
         input = k < L - 1 && this.training && this.dropout > 0 ? dropout(out, this.dropout, this.rng) : out;
       }
-      return [input, [stackRows<tf.Tensor3D>(hT), stackRows<tf.Tensor3D>(cT)]] as [
-        tf.Tensor3D,
-        [tf.Tensor3D, tf.Tensor3D],
-      ];
+      return [input, [stackRows<tf.Tensor3D>(hT), stackRows<tf.Tensor3D>(cT)]] as [tf.Tensor3D, [tf.Tensor3D, tf.Tensor3D]];
     });
   }
 }

@@ -73,14 +73,29 @@ function frameText(f: CallSite): string {
 const HINTS: Array<[RegExp, string]> = [
   [/^AssertionError(: ?)?$/, "la condición de assert(...) es falsa: la verificación no pasó (revise el valor que se comprueba)"],
   [/^AssertionError/, "una verificación (assert) no pasó"],
-  [/TrainingDiverged|\bNaN\b|\bInfinity\b|not finite/, "aparecieron valores NaN/Infinito: el entrenamiento divergió (pruebe un learning rate menor)"],
-  [/not in the vocabulary|no está en el vocabulario/i, "una palabra no está en el vocabulario (¿le aplicó el mismo preprocesamiento/stemming?)"],
-  [/\bshapes?\b|broadcast|\brank\b|dimensions?\b|must match/i, "las dimensiones (shape) de los tensores no son compatibles: revise .shape de cada operando"],
+  [
+    /TrainingDiverged|\bNaN\b|\bInfinity\b|not finite/,
+    "aparecieron valores NaN/Infinito: el entrenamiento divergió (pruebe un learning rate menor)",
+  ],
+  [
+    /not in the vocabulary|no está en el vocabulario/i,
+    "una palabra no está en el vocabulario (¿le aplicó el mismo preprocesamiento/stemming?)",
+  ],
+  [
+    /\bshapes?\b|broadcast|\brank\b|dimensions?\b|must match/i,
+    "las dimensiones (shape) de los tensores no son compatibles: revise .shape de cada operando",
+  ],
   [/Tensor is disposed|disposed/i, "se usó un tensor ya liberado (dispose o fuera de tf.tidy)"],
   [/^ReferenceError: (\S+) is not defined/, "una variable no está definida: ¿ejecutó las celdas anteriores en orden?"],
-  [/Cannot read propert(y|ies) of (undefined|null)|is not a function|is not iterable/, "se usó un valor undefined/null o algo que no es una función: ¿falta definir o ejecutar algo antes?"],
+  [
+    /Cannot read propert(y|ies) of (undefined|null)|is not a function|is not iterable/,
+    "se usó un valor undefined/null o algo que no es una función: ¿falta definir o ejecutar algo antes?",
+  ],
   [/data file|checksum|sha256|ENOENT/i, "falta un archivo o fue modificado: ejecute `bash scripts/setup.sh` desde la raíz del proyecto"],
-  [/out of memory|allocation failed|Array buffer allocation|Invalid typed array length/i, "memoria insuficiente: reduzca el tamaño del lote o reinicie el kernel"],
+  [
+    /out of memory|allocation failed|Array buffer allocation|Invalid typed array length/i,
+    "memoria insuficiente: reduzca el tamaño del lote o reinicie el kernel",
+  ],
 ];
 
 /** The Spanish hint for an error's first line, or null. */

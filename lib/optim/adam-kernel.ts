@@ -73,16 +73,36 @@ const kernel = defineKernel({
     if (native) {
       // The same loop in C (native/sgemm), vectorised, same bits.
       native.adam(
-        view(param), view(grad), view(m), view(v), vmax ? view(vmax) : null,
-        view(outs[0]), view(outs[1]), view(outs[2]), vmax ? view(outs[3]) : null,
-        a.beta1, a.beta2, a.eps, a.stepSize, a.bc2Sqrt, a.decoupled ? 1 - a.lr * a.weightDecay : 1, a.decoupled ? 0 : a.weightDecay,
+        view(param),
+        view(grad),
+        view(m),
+        view(v),
+        vmax ? view(vmax) : null,
+        view(outs[0]),
+        view(outs[1]),
+        view(outs[2]),
+        vmax ? view(outs[3]) : null,
+        a.beta1,
+        a.beta2,
+        a.eps,
+        a.stepSize,
+        a.bc2Sqrt,
+        a.decoupled ? 1 - a.lr * a.weightDecay : 1,
+        a.decoupled ? 0 : a.weightDecay,
       );
       return outs;
     }
     adamUpdate(
       a,
-      view(param), view(grad), view(m), view(v), vmax ? view(vmax) : undefined,
-      view(outs[0]), view(outs[1]), view(outs[2]), vmax ? view(outs[3]) : undefined,
+      view(param),
+      view(grad),
+      view(m),
+      view(v),
+      vmax ? view(vmax) : undefined,
+      view(outs[0]),
+      view(outs[1]),
+      view(outs[2]),
+      vmax ? view(outs[3]) : undefined,
     );
     return outs;
   },

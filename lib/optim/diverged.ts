@@ -27,12 +27,7 @@ export class TrainingDivergedError extends Error {
  * naming the epoch and batch (1-based).
  * `TrainingDivergedError` says that the checkpoints saved so far are untouched.
  */
-export function checkTrainingStep(
-  where: { epoch?: number; batch: number },
-  loss: number,
-  gradNorm = 0,
-  maxLoss = 1e3,
-): void {
+export function checkTrainingStep(where: { epoch?: number; batch: number }, loss: number, gradNorm = 0, maxLoss = 1e3): void {
   const { epoch, batch } = where;
   if (!Number.isFinite(loss)) throw new TrainingDivergedError(epoch, batch, loss, `la pérdida es ${loss}`);
   if (loss > maxLoss) throw new TrainingDivergedError(epoch, batch, loss, `la pérdida ${loss} supera ${maxLoss} (explota)`);

@@ -75,7 +75,9 @@ function dataNotes(series: readonly Series[]): string[] {
   // one point per series (e.g. train and valid after one epoch): nothing to draw a line through
   const finitePerSeries = series.map((s) => s.values.filter((v) => Number.isFinite(v)).length);
   if (d.finite > 0 && Math.max(...finitePerSeries) === 1)
-    notes.push(series.length > 1 ? "un solo punto por serie: todavía no hay curva que trazar" : "un solo punto: todavía no hay curva que trazar");
+    notes.push(
+      series.length > 1 ? "un solo punto por serie: todavía no hay curva que trazar" : "un solo punto: todavía no hay curva que trazar",
+    );
   return notes;
 }
 
@@ -89,9 +91,7 @@ export function lineChartSpec(series: readonly Series[], opts: LineChartOptions 
     return noticeSpec(title || "Gráfica", `Sin datos que graficar: ${why}`, opts);
   }
   const xStart = opts.xStart ?? 0;
-  const rows = valid.flatMap((s) =>
-    s.values.map((v, i) => ({ x: xStart + i, y: Number.isFinite(v) ? v : null, serie: s.name })),
-  );
+  const rows = valid.flatMap((s) => s.values.map((v, i) => ({ x: xStart + i, y: Number.isFinite(v) ? v : null, serie: s.name })));
   const notes = dataNotes(valid);
   const spec: VegaLiteSpec = {
     $schema: VEGALITE_SCHEMA,

@@ -75,7 +75,8 @@ export function embeddingPcaChart(
   for (let i = 0; i < rows.length; i++) {
     if (rows[i].length !== d) return notice(`la fila ${i} tiene ${rows[i].length} valores y la fila 0 tiene ${d}`);
     for (let j = 0; j < d; j++)
-      if (!Number.isFinite(rows[i][j])) return notice(`los vectores contienen ${rows[i][j]} (fila ${i}, columna ${j}): ¿divergió el entrenamiento?`);
+      if (!Number.isFinite(rows[i][j]))
+        return notice(`los vectores contienen ${rows[i][j]} (fila ${i}, columna ${j}): ¿divergió el entrenamiento?`);
   }
   if (!id2tok || (typeof (id2tok as ReadonlyMap<number, string>).get !== "function" && !Array.isArray(id2tok)))
     return notice("id2tok debe ser un Map (id -> token) o una lista de tokens");
@@ -91,7 +92,10 @@ export function embeddingPcaChart(
   const highlighted = new Set<number>();
   const marked: Array<{ x: number; y: number; w: string; r: "p" | "n"; p: string }> = [];
   for (const probe of probeList) {
-    const ids: Array<[string, "p" | "n"]> = [[probe.word, "p"], ...(isList(probe.neighbours) ? probe.neighbours : []).map((w: string): [string, "n"] => [w, "n"])];
+    const ids: Array<[string, "p" | "n"]> = [
+      [probe.word, "p"],
+      ...(isList(probe.neighbours) ? probe.neighbours : []).map((w: string): [string, "n"] => [w, "n"]),
+    ];
     for (const [w, role] of ids) {
       const id = tok2id.get(w);
       if (id === undefined) {
@@ -122,7 +126,12 @@ export function embeddingPcaChart(
   if (others.length < background) subtitle.push(`En gris, 1 de cada ${stride} palabras restantes (${others.length} de ${background}).`);
   if (missing.length) subtitle.push(`No están en el vocabulario (omitidas): ${[...new Set(missing)].join(", ")}`);
   const words = probeList.map((p) => p.word);
-  const color = { field: "p", type: "nominal", title: "Palabra y vecinas", scale: { domain: words, range: words.map((_, i) => PALETTE[(i + 1) % PALETTE.length]) } };
+  const color = {
+    field: "p",
+    type: "nominal",
+    title: "Palabra y vecinas",
+    scale: { domain: words, range: words.map((_, i) => PALETTE[(i + 1) % PALETTE.length]) },
+  };
   const x = { field: "x", type: "quantitative", title: `PC1 (${v1}%)` };
   const y = { field: "y", type: "quantitative", title: `PC2 (${v2}%)` };
   const only = (role: string) => [{ filter: `datum.r === '${role}'` }];
@@ -141,9 +150,21 @@ export function embeddingPcaChart(
       {
         transform: only("n"),
         mark: { type: "circle", size: 45, opacity: 0.9 },
-        encoding: { x, y, color, tooltip: [{ field: "w", type: "nominal", title: "vecina" }, { field: "p", type: "nominal", title: "de" }] },
+        encoding: {
+          x,
+          y,
+          color,
+          tooltip: [
+            { field: "w", type: "nominal", title: "vecina" },
+            { field: "p", type: "nominal", title: "de" },
+          ],
+        },
       },
-      { transform: only("n"), mark: { type: "text", align: "left", dx: 5, fontSize: 9 }, encoding: { x, y, color, text: { field: "w", type: "nominal" } } },
+      {
+        transform: only("n"),
+        mark: { type: "text", align: "left", dx: 5, fontSize: 9 },
+        encoding: { x, y, color, text: { field: "w", type: "nominal" } },
+      },
       {
         transform: only("p"),
         mark: { type: "point", shape: "diamond", size: 170, filled: true, opacity: 1, stroke: "#111827", strokeWidth: 1 },

@@ -87,7 +87,13 @@ export function marksSummarySpec(partMarks: readonly PartMarks[], opts: { title?
     { part: p.name, order: i, kind: "obtenidos", value: p.earned, possible: p.possible, label: `${p.earned} / ${p.possible}` },
     { part: p.name, order: i, kind: "faltantes", value: p.possible - p.earned, possible: p.possible, label: `${p.earned} / ${p.possible}` },
   ]);
-  const y = { field: "part", type: "nominal", title: null, sort: withMarks.map((p) => p.name), axis: { labelLimit: 260, labelFontSize: 12 } };
+  const y = {
+    field: "part",
+    type: "nominal",
+    title: null,
+    sort: withMarks.map((p) => p.name),
+    axis: { labelLimit: 260, labelFontSize: 12 },
+  };
   return {
     $schema: VEGALITE_SCHEMA,
     title: { text: title, subtitle: `Total: ${earned} / ${possible} puntos (${pct.toFixed(1)}%)` },

@@ -89,7 +89,10 @@ export class LiveLossChart {
     if (this.kernel) {
       const title = this.opts.title ?? "";
       displayBundle(
-        { [VEGALITE_MIME]: noticeSpec(title, "Entrenando… la gráfica aparece con los primeros valores"), "text/plain": `${title}: esperando datos…` },
+        {
+          [VEGALITE_MIME]: noticeSpec(title, "Entrenando… la gráfica aparece con los primeros valores"),
+          "text/plain": `${title}: esperando datos…`,
+        },
         { displayId: this.displayId },
       );
     }
@@ -109,8 +112,7 @@ export class LiveLossChart {
    */
   push(value: number | Record<string, number>, x?: number): Promise<void> {
     if (this.closed) return Promise.resolve();
-    const entries: Array<[string, number]> =
-      typeof value === "number" ? [[this.order[0] ?? "loss", value]] : Object.entries(value ?? {});
+    const entries: Array<[string, number]> = typeof value === "number" ? [[this.order[0] ?? "loss", value]] : Object.entries(value ?? {});
     for (const [name, y] of entries) {
       let pts = this.data.get(name);
       if (pts === undefined) {

@@ -24,25 +24,92 @@ const STEP0_SUFFIXES = ["'s'", "'s", "'"];
 const STEP1A_SUFFIXES = ["sses", "ied", "ies", "us", "ss", "s"];
 const STEP1B_SUFFIXES = ["eedly", "ingly", "edly", "eed", "ing", "ed"];
 const STEP2_SUFFIXES = [
-  "ization", "ational", "fulness", "ousness", "iveness", "tional", "biliti", "lessli", "entli",
-  "ation", "alism", "aliti", "ousli", "iviti", "fulli", "enci", "anci", "abli", "izer", "ator",
-  "alli", "bli", "ogi", "li",
+  "ization",
+  "ational",
+  "fulness",
+  "ousness",
+  "iveness",
+  "tional",
+  "biliti",
+  "lessli",
+  "entli",
+  "ation",
+  "alism",
+  "aliti",
+  "ousli",
+  "iviti",
+  "fulli",
+  "enci",
+  "anci",
+  "abli",
+  "izer",
+  "ator",
+  "alli",
+  "bli",
+  "ogi",
+  "li",
 ];
 const STEP3_SUFFIXES = ["ational", "tional", "alize", "icate", "iciti", "ative", "ical", "ness", "ful"];
 const STEP4_SUFFIXES = [
-  "ement", "ance", "ence", "able", "ible", "ment", "ant", "ent", "ism", "ate", "iti", "ous", "ive",
-  "ize", "ion", "al", "er", "ic",
+  "ement",
+  "ance",
+  "ence",
+  "able",
+  "ible",
+  "ment",
+  "ant",
+  "ent",
+  "ism",
+  "ate",
+  "iti",
+  "ous",
+  "ive",
+  "ize",
+  "ion",
+  "al",
+  "er",
+  "ic",
 ];
 const SPECIAL_WORDS: ReadonlyMap<string, string> = new Map([
-  ["skis", "ski"], ["skies", "sky"], ["dying", "die"], ["lying", "lie"], ["tying", "tie"],
-  ["idly", "idl"], ["gently", "gentl"], ["ugly", "ugli"], ["early", "earli"], ["only", "onli"],
-  ["singly", "singl"], ["sky", "sky"], ["news", "news"], ["howe", "howe"], ["atlas", "atlas"],
-  ["cosmos", "cosmos"], ["bias", "bias"], ["andes", "andes"], ["inning", "inning"],
-  ["innings", "inning"], ["outing", "outing"], ["outings", "outing"], ["canning", "canning"],
-  ["cannings", "canning"], ["herring", "herring"], ["herrings", "herring"], ["earring", "earring"],
-  ["earrings", "earring"], ["proceed", "proceed"], ["proceeds", "proceed"], ["proceeded", "proceed"],
-  ["proceeding", "proceed"], ["exceed", "exceed"], ["exceeds", "exceed"], ["exceeded", "exceed"],
-  ["exceeding", "exceed"], ["succeed", "succeed"], ["succeeds", "succeed"], ["succeeded", "succeed"],
+  ["skis", "ski"],
+  ["skies", "sky"],
+  ["dying", "die"],
+  ["lying", "lie"],
+  ["tying", "tie"],
+  ["idly", "idl"],
+  ["gently", "gentl"],
+  ["ugly", "ugli"],
+  ["early", "earli"],
+  ["only", "onli"],
+  ["singly", "singl"],
+  ["sky", "sky"],
+  ["news", "news"],
+  ["howe", "howe"],
+  ["atlas", "atlas"],
+  ["cosmos", "cosmos"],
+  ["bias", "bias"],
+  ["andes", "andes"],
+  ["inning", "inning"],
+  ["innings", "inning"],
+  ["outing", "outing"],
+  ["outings", "outing"],
+  ["canning", "canning"],
+  ["cannings", "canning"],
+  ["herring", "herring"],
+  ["herrings", "herring"],
+  ["earring", "earring"],
+  ["earrings", "earring"],
+  ["proceed", "proceed"],
+  ["proceeds", "proceed"],
+  ["proceeded", "proceed"],
+  ["proceeding", "proceed"],
+  ["exceed", "exceed"],
+  ["exceeds", "exceed"],
+  ["exceeded", "exceed"],
+  ["exceeding", "exceed"],
+  ["succeed", "succeed"],
+  ["succeeds", "succeed"],
+  ["succeeded", "succeed"],
   ["succeeding", "succeed"],
 ]);
 
@@ -52,8 +119,7 @@ const isVowel = (c: string | undefined): boolean => isIn(VOWELS, c);
 /** Python's `s[:-n]` for n >= 1 (JS `slice(0, -n)` agrees: both give "" when n >= length). */
 const dropLast = (s: string, n: number): string => s.slice(0, -n);
 /** NLTK's `suffix_replace(original, old, new)`: `original[:-len(old)] + new`. */
-const suffixReplace = (s: string, oldSuffix: string, newSuffix: string): string =>
-  s.slice(0, -oldSuffix.length) + newSuffix;
+const suffixReplace = (s: string, oldSuffix: string, newSuffix: string): string => s.slice(0, -oldSuffix.length) + newSuffix;
 /** Python's `s[-k]` (k >= 1); undefined when out of range (Python would raise, NLTK never does). */
 const fromEnd = (s: string, k: number): string | undefined => s[s.length - k];
 
@@ -338,10 +404,7 @@ export function nltkSnowballEnglish(input: string): string {
   } else if (r1.endsWith("e")) {
     if (
       word.length >= 4 &&
-      (isVowel(fromEnd(word, 2)) ||
-        isIn("wxY", fromEnd(word, 2)) ||
-        !isVowel(fromEnd(word, 3)) ||
-        isVowel(fromEnd(word, 4)))
+      (isVowel(fromEnd(word, 2)) || isIn("wxY", fromEnd(word, 2)) || !isVowel(fromEnd(word, 3)) || isVowel(fromEnd(word, 4)))
     ) {
       word = dropLast(word, 1);
     }

@@ -128,7 +128,9 @@ export class BucketIterator implements Iterable<Batch> {
    */
   static splits(datasets: readonly TranslationDataset[], opts: BucketIteratorOptions = {}): BucketIterator[] {
     const base = opts.seed ?? globalRandom.nextSeed();
-    return profileDatasets(datasets).map((ds, i) => new BucketIterator(ds, { ...opts, train: i === 0, seed: (base + i * 0x9e3779b1) >>> 0 }));
+    return profileDatasets(datasets).map(
+      (ds, i) => new BucketIterator(ds, { ...opts, train: i === 0, seed: (base + i * 0x9e3779b1) >>> 0 }),
+    );
   }
 
   /** Batches per epoch (Python `len(iterator)`). */

@@ -27,8 +27,7 @@ export interface Word2VecLike {
 }
 
 function checkBatch(b: PairBatch, vocabSize: number): void {
-  if (b.center.length !== b.context.length)
-    throw new Error(`batch has ${b.center.length} centers but ${b.context.length} contexts`);
+  if (b.center.length !== b.context.length) throw new Error(`batch has ${b.center.length} centers but ${b.context.length} contexts`);
   if (b.center.length === 0) throw new Error("empty batch");
   for (const arr of [b.center, b.context])
     for (let i = 0; i < arr.length; i++)

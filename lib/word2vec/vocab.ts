@@ -10,7 +10,11 @@
  */
 export function checkIsMap(name: string, m: unknown): void {
   if (m instanceof Map) return;
-  const what = Array.isArray(m) ? "un Array" : m === null || m === undefined ? String(m) : `un ${typeof m === "object" ? "objeto" : typeof m}`;
+  const what = Array.isArray(m)
+    ? "un Array"
+    : m === null || m === undefined
+      ? String(m)
+      : `un ${typeof m === "object" ? "objeto" : typeof m}`;
   throw new TypeError(
     `${name} debe ser un Map (el dict de Python) y es ${what}: constrúyalo con new Map(...) a partir de pares [clave, valor] ` +
       "(un Array o un objeto no tienen .get ni .size)",

@@ -154,8 +154,7 @@ export function decodeSequence(
       outputs.push(logits);
       // One coin per step, as the original lab draws `random.random()` even after the last step.
       const teacherForce = rng.random() < teacherForcingRatio;
-      if (t < steps)
-        tokens = teacherForce ? trgData.subarray(t * B, (t + 1) * B) : (tf.argMax(logits, 1).dataSync() as Int32Array);
+      if (t < steps) tokens = teacherForce ? trgData.subarray(t * B, (t + 1) * B) : (tf.argMax(logits, 1).dataSync() as Int32Array);
     }
     const value = tf.stack(outputs) as tf.Tensor3D;
     // h_top for every row of the outputs, with zeros for row 0 (outputs[0] is a constant), so the
@@ -167,93 +166,103 @@ export function decodeSequence(
 
     // tfjs runs a customGrad's gradFunc outside any tidy (only the whole backward pass is one), so
     // without this every intermediate here would live until the backward pass ends.
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => tf.tidy(() => {
-      const hTopAll = saved[0] as tf.Tensor2D; // [T·B, H], rows of step 0 zero
-      const lay = layers.map((_, k) => {
-        const [x, hp, s, cc, tc] = saved.slice(1 + 5 * k, 6 + 5 * k) as tf.Tensor2D[];
-        return { x, hp, s, c: cc, tc };
-      });
-      // dy [T, B, V] as a matrix (a free reshape). Its row block 0 is the gradient of the constant
-      // outputs[0]: it meets zero rows of h_top in dW, is subtracted from the bias gradient, and the
-      // matching rows of dh_top are never read.
-      const dLogits = tf.reshape(dy, [T * B, V]) as tf.Tensor2D;
-      // fc_out: dW = dLogitsᵀ·h computed as (hᵀ·dLogits)ᵀ — transposing [T·B, H] and [H, V] is far
-      // cheaper than transposing dLogits [T·B, V]. dh_top for all steps at once.
-      const dFcW = fastT
-        ? (tf.matMul(dLogits, hTopAll, true, false) as tf.Tensor2D)
-        : transpose2d(tf.matMul(transpose2d(hTopAll), dLogits) as tf.Tensor2D);
-      const dFcB = tf.sub(columnSums(dLogits, { method: "product" }), columnSums(rowSlice(dLogits, 0, B), { method: "product" }));
-      const dHTop = tf.matMul(dLogits, fcW) as tf.Tensor2D; // [T·B, H]; step t's rows at (t + 1)·B
-      const maskT = rnnMasks.map((ms) => (ms.length ? tf.tensor2d(concatF32(ms), [steps * B, H]) : undefined));
-      const dhRec: Array<tf.Tensor2D | undefined> = layers.map(() => undefined);
-      const dhRecOff: number[] = layers.map(() => 0);
-      const dhRecStride: number[] = layers.map(() => H);
-      const dcRec: Array<tf.Tensor2D | undefined> = layers.map(() => undefined);
-      const dGates: tf.Tensor2D[][] = layers.map(() => new Array(steps));
-      for (let t = steps - 1; t >= 0; t--) {
-        // Gradient reaching the top layer's h_t from fc_out, then each lower layer's from above.
-        let dA: tf.Tensor = dHTop;
-        let dAOff = (t + 1) * B * H;
-        let dAStride = H;
-        for (let k = L - 1; k >= 0; k--) {
-          const P = lay[k];
-          const [dG, dcPrev] = lstmBwdCell({
-            B, H,
-            s: P.s, sOff: t * B * 4 * H,
-            cPrev: P.c, cPrevOff: t * B * H,
-            tc: P.tc, tcOff: t * B * H,
-            dA, dAOff, dAStride,
-            mask: k < L - 1 ? maskT[k] : undefined, maskOff: t * B * H,
-            dhRec: dhRec[k], dhRecOff: dhRecOff[k], dhRecStride: dhRecStride[k],
-            dcRec: dcRec[k],
-          });
-          dGates[k][t] = dG;
-          dcRec[k] = dcPrev;
-          if (k > 0) {
-            // One matmul gives the gradient for the layer below (x columns) and for h_{t−1}.
-            const inK = inSize[k];
-            const dXH = tf.matMul(dG, cats[k]) as tf.Tensor2D; // [B, in + H]
-            dA = dXH;
-            dAOff = 0;
-            dAStride = inK + H;
-            dhRec[k] = dXH;
-            dhRecOff[k] = inK;
-            dhRecStride[k] = inK + H;
-          } else {
-            // Layer 0's input gradient (the embedding's) is one matmul over all steps below.
-            dhRec[0] = tf.matMul(dG, layers[0].wHh) as tf.Tensor2D;
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] =>
+      tf.tidy(() => {
+        const hTopAll = saved[0] as tf.Tensor2D; // [T·B, H], rows of step 0 zero
+        const lay = layers.map((_, k) => {
+          const [x, hp, s, cc, tc] = saved.slice(1 + 5 * k, 6 + 5 * k) as tf.Tensor2D[];
+          return { x, hp, s, c: cc, tc };
+        });
+        // dy [T, B, V] as a matrix (a free reshape). Its row block 0 is the gradient of the constant
+        // outputs[0]: it meets zero rows of h_top in dW, is subtracted from the bias gradient, and the
+        // matching rows of dh_top are never read.
+        const dLogits = tf.reshape(dy, [T * B, V]) as tf.Tensor2D;
+        // fc_out: dW = dLogitsᵀ·h computed as (hᵀ·dLogits)ᵀ — transposing [T·B, H] and [H, V] is far
+        // cheaper than transposing dLogits [T·B, V]. dh_top for all steps at once.
+        const dFcW = fastT
+          ? (tf.matMul(dLogits, hTopAll, true, false) as tf.Tensor2D)
+          : transpose2d(tf.matMul(transpose2d(hTopAll), dLogits) as tf.Tensor2D);
+        const dFcB = tf.sub(columnSums(dLogits, { method: "product" }), columnSums(rowSlice(dLogits, 0, B), { method: "product" }));
+        const dHTop = tf.matMul(dLogits, fcW) as tf.Tensor2D; // [T·B, H]; step t's rows at (t + 1)·B
+        const maskT = rnnMasks.map((ms) => (ms.length ? tf.tensor2d(concatF32(ms), [steps * B, H]) : undefined));
+        const dhRec: Array<tf.Tensor2D | undefined> = layers.map(() => undefined);
+        const dhRecOff: number[] = layers.map(() => 0);
+        const dhRecStride: number[] = layers.map(() => H);
+        const dcRec: Array<tf.Tensor2D | undefined> = layers.map(() => undefined);
+        const dGates: tf.Tensor2D[][] = layers.map(() => new Array(steps));
+        for (let t = steps - 1; t >= 0; t--) {
+          // Gradient reaching the top layer's h_t from fc_out, then each lower layer's from above.
+          let dA: tf.Tensor = dHTop;
+          let dAOff = (t + 1) * B * H;
+          let dAStride = H;
+          for (let k = L - 1; k >= 0; k--) {
+            const P = lay[k];
+            const [dG, dcPrev] = lstmBwdCell({
+              B,
+              H,
+              s: P.s,
+              sOff: t * B * 4 * H,
+              cPrev: P.c,
+              cPrevOff: t * B * H,
+              tc: P.tc,
+              tcOff: t * B * H,
+              dA,
+              dAOff,
+              dAStride,
+              mask: k < L - 1 ? maskT[k] : undefined,
+              maskOff: t * B * H,
+              dhRec: dhRec[k],
+              dhRecOff: dhRecOff[k],
+              dhRecStride: dhRecStride[k],
+              dcRec: dcRec[k],
+            });
+            dGates[k][t] = dG;
+            dcRec[k] = dcPrev;
+            if (k > 0) {
+              // One matmul gives the gradient for the layer below (x columns) and for h_{t−1}.
+              const inK = inSize[k];
+              const dXH = tf.matMul(dG, cats[k]) as tf.Tensor2D; // [B, in + H]
+              dA = dXH;
+              dAOff = 0;
+              dAStride = inK + H;
+              dhRec[k] = dXH;
+              dhRecOff[k] = inK;
+              dhRecStride[k] = inK + H;
+            } else {
+              // Layer 0's input gradient (the embedding's) is one matmul over all steps below.
+              dhRec[0] = tf.matMul(dG, layers[0].wHh) as tf.Tensor2D;
+            }
           }
         }
-      }
-      const grads: tf.Tensor[] = [
-        tf.stack(layers.map((_, k) => recurrentRows(dhRec[k] as tf.Tensor2D, dhRecOff[k], dhRecStride[k], B, H))),
-        tf.stack(dcRec as tf.Tensor2D[]),
-      ];
-      // Embedding: dX of layer 0 for all steps, undo the dropout mask, scatter-add into used rows.
-      const dG0 = tf.concat(dGates[0], 0) as tf.Tensor2D;
-      let dEmb = tf.matMul(dG0, layers[0].wIh) as tf.Tensor2D; // [steps·B, E]
-      if (embMasks.length) dEmb = tf.mul(dEmb, tf.tensor2d(concatF32(embMasks), [steps * B, E]));
-      const dEmbData = dEmb.dataSync();
-      const dEmbW = new Float32Array(V * E);
-      for (let r = 0; r < steps * B; r++) {
-        const o = tokensUsed[r] * E;
-        const src = r * E;
-        for (let j = 0; j < E; j++) dEmbW[o + j] += dEmbData[src + j];
-      }
-      grads.push(tf.tensor2d(dEmbW, [V, E]), dFcW, dFcB);
-      for (let k = 0; k < L; k++) {
-        const dGAll = k === 0 ? dG0 : (tf.concat(dGates[k], 0) as tf.Tensor2D); // [steps·B, 4H]
-        if (fastT) {
-          const dB = columnSums(dGAll, { method: "product" });
-          grads.push(tf.matMul(dGAll, lay[k].x, true, false), tf.matMul(dGAll, lay[k].hp, true, false), dB, tf.clone(dB));
-          continue;
+        const grads: tf.Tensor[] = [
+          tf.stack(layers.map((_, k) => recurrentRows(dhRec[k] as tf.Tensor2D, dhRecOff[k], dhRecStride[k], B, H))),
+          tf.stack(dcRec as tf.Tensor2D[]),
+        ];
+        // Embedding: dX of layer 0 for all steps, undo the dropout mask, scatter-add into used rows.
+        const dG0 = tf.concat(dGates[0], 0) as tf.Tensor2D;
+        let dEmb = tf.matMul(dG0, layers[0].wIh) as tf.Tensor2D; // [steps·B, E]
+        if (embMasks.length) dEmb = tf.mul(dEmb, tf.tensor2d(concatF32(embMasks), [steps * B, E]));
+        const dEmbData = dEmb.dataSync();
+        const dEmbW = new Float32Array(V * E);
+        for (let r = 0; r < steps * B; r++) {
+          const o = tokensUsed[r] * E;
+          const src = r * E;
+          for (let j = 0; j < E; j++) dEmbW[o + j] += dEmbData[src + j];
         }
-        const dGAllT = transpose2d(dGAll);
-        const dB = tf.sum(dGAllT, 1);
-        grads.push(tf.matMul(dGAllT, lay[k].x), tf.matMul(dGAllT, lay[k].hp), dB, tf.clone(dB));
-      }
-      return grads;
-    });
+        grads.push(tf.tensor2d(dEmbW, [V, E]), dFcW, dFcB);
+        for (let k = 0; k < L; k++) {
+          const dGAll = k === 0 ? dG0 : (tf.concat(dGates[k], 0) as tf.Tensor2D); // [steps·B, 4H]
+          if (fastT) {
+            const dB = columnSums(dGAll, { method: "product" });
+            grads.push(tf.matMul(dGAll, lay[k].x, true, false), tf.matMul(dGAll, lay[k].hp, true, false), dB, tf.clone(dB));
+            continue;
+          }
+          const dGAllT = transpose2d(dGAll);
+          const dB = tf.sum(dGAllT, 1);
+          grads.push(tf.matMul(dGAllT, lay[k].x), tf.matMul(dGAllT, lay[k].hp), dB, tf.clone(dB));
+        }
+        return grads;
+      });
     return { value, gradFunc };
   });
   return op(...flat) as tf.Tensor3D;

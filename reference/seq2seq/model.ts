@@ -125,8 +125,7 @@ export class Seq2Seq extends Module {
   forward(src: tf.Tensor2D, trg: tf.Tensor2D, teacherForcingRatio = 0.5): tf.Tensor3D {
     if (src.rank !== 2 || trg.rank !== 2)
       throw new Error(`Seq2Seq: src and trg must be [len, batch], got [${src.shape}] and [${trg.shape}]`);
-    if (src.shape[1] !== trg.shape[1])
-      throw new Error(`Seq2Seq: src and trg batch sizes differ (${src.shape[1]} vs ${trg.shape[1]})`);
+    if (src.shape[1] !== trg.shape[1]) throw new Error(`Seq2Seq: src and trg batch sizes differ (${src.shape[1]} vs ${trg.shape[1]})`);
     if (src.shape[0] < 1) throw new Error("Seq2Seq: empty source sentence batch (src len 0)");
     if (trg.shape[0] < 2) throw new Error(`Seq2Seq: trg needs at least <sos> and one more token, got length ${trg.shape[0]}`);
     checkTokens(trg, this.decoder.outputDim, "trg");

@@ -63,8 +63,7 @@ export interface LoopOptions {
  */
 function seedLoss(output: tf.Tensor3D, trg: tf.Tensor2D, criterion: Criterion): tf.Scalar {
   const [len, batch, dim] = output.shape;
-  if (trg.shape[0] !== len || trg.shape[1] !== batch)
-    throw new Error(`output [${output.shape}] does not match trg [${trg.shape}]`);
+  if (trg.shape[0] !== len || trg.shape[1] !== batch) throw new Error(`output [${output.shape}] does not match trg [${trg.shape}]`);
   const ignore = criterion.ignoreIndex;
   if (ignore !== undefined && Number.isInteger(ignore)) {
     const t = (trg.dataSync() as Int32Array).slice();

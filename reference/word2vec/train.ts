@@ -78,11 +78,7 @@ export type PairLoader = Iterable<PairBatch> & { readonly length: number };
  * mean losses (`running_loss`). A NaN or infinite batch loss stops training with an Error naming
  * the epoch and batch, before the optimizer applies that batch's update.
  */
-export async function trainWord2Vec(
-  model: Word2VecLike,
-  loader: PairLoader,
-  opts: TrainWord2VecOptions,
-): Promise<TrainWord2VecResult> {
+export async function trainWord2Vec(model: Word2VecLike, loader: PairLoader, opts: TrainWord2VecOptions): Promise<TrainWord2VecResult> {
   const { epochs, optimizer, onBatch, onEpoch, yieldEveryBatch = true } = opts;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`epochs must be a positive integer, got ${epochs}`);
   const lossFn = (opts.loss ?? "grouped") === "grouped" ? groupedPairLoss : perPairLoss;
@@ -102,8 +98,7 @@ export async function trainWord2Vec(
       if (!Number.isFinite(loss)) {
         tf.dispose(grads);
         throw new Error(
-          `Word2Vec training diverged: loss is ${loss} at epoch ${epoch}, batch ${batch} (0-based); ` +
-            "try a smaller learning rate",
+          `Word2Vec training diverged: loss is ${loss} at epoch ${epoch}, batch ${batch} (0-based); ` + "try a smaller learning rate",
         );
       }
       optimizer.step(grads);

@@ -36,9 +36,7 @@ export function buildVocab(counts: Iterable<[string, number]>): Vocab {
  * `row.all_tokens` that are in `vocab`, in order. (A Set makes it O(1) per token; the original lab's
  * `t in vocab` on a list is the same test.)
  */
-export function makeRemoveRareTokens(
-  vocab: Iterable<string>,
-): <R extends { all_tokens: string[] }>(row: R) => R & { tokens: string[] } {
+export function makeRemoveRareTokens(vocab: Iterable<string>): <R extends { all_tokens: string[] }>(row: R) => R & { tokens: string[] } {
   const keep: ReadonlySet<string> = vocab instanceof Set ? vocab : new Set(vocab);
   return <R extends { all_tokens: string[] }>(row: R): R & { tokens: string[] } => {
     if (!Array.isArray(row.all_tokens)) {

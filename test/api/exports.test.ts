@@ -126,8 +126,7 @@ test("the instructor notebook's tasks are found (names of both parts)", () => {
   const answers = answerNames(source);
   const part1 = ["vocab", "tok2id", "windowizer", "one_hot_encode", "get_k_similar_words"];
   const part2 = ["Encoder", "Decoder", "Seq2Seq", "train", "N_EPOCHS"];
-  for (const n of [...part1, ...part2])
-    assert.ok(answers.includes(n), `answerNames misses ${n}: ${answers.join(", ")}`);
+  for (const n of [...part1, ...part2]) assert.ok(answers.includes(n), `answerNames misses ${n}: ${answers.join(", ")}`);
 });
 
 test("lab4 exports no answer to a task of the instructor notebook", () => {
@@ -152,7 +151,10 @@ test("lib/index.ts names its exports (no `export *`)", () => {
   const file = path.join(root, "lib", "index.ts");
   const sf = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
   const star = sf.statements.filter((s) => ts.isExportDeclaration(s) && s.exportClause === undefined);
-  assert.equal(star.map((s) => s.getText(sf)), []);
+  assert.equal(
+    star.map((s) => s.getText(sf)),
+    [],
+  );
 });
 
 /** The module specifiers of a file (imports, export-from, require, dynamic import) that resolve into reference/. */

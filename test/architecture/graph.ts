@@ -24,7 +24,18 @@ export const LAYERS: readonly Layer[] = [
   { name: "engine", prefixes: ["lib/engine/"] },
   {
     name: "building blocks",
-    prefixes: ["lib/python/", "lib/nn/", "lib/optim/", "lib/text/", "lib/data/", "lib/torchtext/", "lib/checkpoint/", "lib/random.ts", "lib/similarity.ts", "lib/profile.ts"],
+    prefixes: [
+      "lib/python/",
+      "lib/nn/",
+      "lib/optim/",
+      "lib/text/",
+      "lib/data/",
+      "lib/torchtext/",
+      "lib/checkpoint/",
+      "lib/random.ts",
+      "lib/similarity.ts",
+      "lib/profile.ts",
+    ],
   },
   {
     name: "lab models and UI",
@@ -58,7 +69,8 @@ function listTs(root: string, dir: string): string[] {
 function resolve(root: string, from: string, spec: string): string | undefined {
   const base = path.posix.join(path.posix.dirname(from), spec);
   const stem = base.replace(/\.(js|ts)$/, "");
-  for (const c of [`${stem}.ts`, `${stem}/index.ts`, base]) if (fs.existsSync(path.join(root, c)) && fs.statSync(path.join(root, c)).isFile()) return c;
+  for (const c of [`${stem}.ts`, `${stem}/index.ts`, base])
+    if (fs.existsSync(path.join(root, c)) && fs.statSync(path.join(root, c)).isFile()) return c;
   return undefined;
 }
 
@@ -92,7 +104,8 @@ export function layerViolations(graph: ImportGraph, layers: readonly Layer[] = L
     for (const to of deps) {
       const lt = layerOf(to, layers);
       if (from.startsWith("lib/") && to.startsWith("grading/")) out.push(`${from} -> ${to}: lib/ must not import grading/`);
-      else if (!from.startsWith("reference/") && to.startsWith("reference/")) out.push(`${from} -> ${to}: only reference/ may import reference/`);
+      else if (!from.startsWith("reference/") && to.startsWith("reference/"))
+        out.push(`${from} -> ${to}: only reference/ may import reference/`);
       else if (lt < 0) out.push(`${from} -> ${to}: ${to} is in no layer`);
       else if (lt > lf) out.push(`${from} -> ${to}: ${layers[lf]!.name} must not import ${layers[lt]!.name} (a higher layer)`);
     }

@@ -35,7 +35,9 @@ test("the repository: no import cycle between lib's folders", () => {
 
 test("the repository: the engine is the only code that reaches into tfjs backends", () => {
   const internals = /tfjs-backend-(wasm|cpu)\/dist|backend-access"/;
-  const outside = [...repo.graph.keys()].filter((f) => !f.startsWith("lib/engine/") && internals.test(fs.readFileSync(path.join(root, f), "utf8")));
+  const outside = [...repo.graph.keys()].filter(
+    (f) => !f.startsWith("lib/engine/") && internals.test(fs.readFileSync(path.join(root, f), "utf8")),
+  );
   assert.equal(outside, []);
 });
 
@@ -64,9 +66,18 @@ test("checker: an import from a lower layer to a higher one is reported", () => 
 });
 
 test("checker: lib -> grading and lib/grading -> reference are reported", () => {
-  assert.match(layerViolations(g({ "lib/plot/m.ts": ["grading/runtime/marks.ts"], "grading/runtime/marks.ts": [] }))[0]!, /lib\/ must not import grading\//);
-  assert.match(layerViolations(g({ "grading/x.ts": ["reference/y.ts"], "reference/y.ts": [] }))[0]!, /only reference\/ may import reference\//);
-  assert.match(layerViolations(g({ "lib/index.ts": ["reference/y.ts"], "reference/y.ts": [] }))[0]!, /only reference\/ may import reference\//);
+  assert.match(
+    layerViolations(g({ "lib/plot/m.ts": ["grading/runtime/marks.ts"], "grading/runtime/marks.ts": [] }))[0]!,
+    /lib\/ must not import grading\//,
+  );
+  assert.match(
+    layerViolations(g({ "grading/x.ts": ["reference/y.ts"], "reference/y.ts": [] }))[0]!,
+    /only reference\/ may import reference\//,
+  );
+  assert.match(
+    layerViolations(g({ "lib/index.ts": ["reference/y.ts"], "reference/y.ts": [] }))[0]!,
+    /only reference\/ may import reference\//,
+  );
   assert.equal(layerViolations(g({ "reference/y.ts": ["lib/index.ts", "grading/x.ts"], "lib/index.ts": [], "grading/x.ts": [] })), []);
 });
 
@@ -97,7 +108,9 @@ test("checker: cycles between files and between folders are found", () => {
   assert.equal(importCycles(g({ "a.ts": ["b.ts"], "b.ts": ["c.ts"], "c.ts": ["a.ts"], "d.ts": ["a.ts"] })), [["a.ts", "b.ts", "c.ts"]]);
   assert.equal(importCycles(g({ "a.ts": ["a.ts"] })), [["a.ts"]]);
   assert.equal(importCycles(g({ "a.ts": ["b.ts"], "b.ts": [] })), []);
-  const folders = folderGraph(g({ "lib/text/p.ts": ["lib/data/f.ts"], "lib/data/d.ts": ["lib/text/r.ts"], "lib/data/f.ts": [], "lib/text/r.ts": [] }));
+  const folders = folderGraph(
+    g({ "lib/text/p.ts": ["lib/data/f.ts"], "lib/data/d.ts": ["lib/text/r.ts"], "lib/data/f.ts": [], "lib/text/r.ts": [] }),
+  );
   assert.equal(importCycles(folders), [["lib/data", "lib/text"]]);
 });
 

@@ -64,8 +64,17 @@ function studentOutputs(): NotebookOutput[] {
   );
   assert.ok(chart.bundle["image/png"] !== undefined, `no PNG: ${chart.pngError}`);
   return [
-    { output_type: "display_data", data: { "image/svg+xml": `<svg xmlns="http://www.w3.org/2000/svg" onload="window.__pwned=7" width="10" height="10"><image href="${REMOTE}/svg.png" width="10" height="10"/><script>window.__pwned=8</script></svg>`, "text/plain": "svg" }, metadata: {} },
-    html(`<script>window.__pwned=9</script><b>negrita</b><img src="${REMOTE}/out.png" onerror="window.__pwned=10"><span style="color:red;cursor:url(${REMOTE}/c.cur),auto">rojo</span>`),
+    {
+      output_type: "display_data",
+      data: {
+        "image/svg+xml": `<svg xmlns="http://www.w3.org/2000/svg" onload="window.__pwned=7" width="10" height="10"><image href="${REMOTE}/svg.png" width="10" height="10"/><script>window.__pwned=8</script></svg>`,
+        "text/plain": "svg",
+      },
+      metadata: {},
+    },
+    html(
+      `<script>window.__pwned=9</script><b>negrita</b><img src="${REMOTE}/out.png" onerror="window.__pwned=10"><span style="color:red;cursor:url(${REMOTE}/c.cur),auto">rojo</span>`,
+    ),
     { output_type: "display_data", data: { "application/javascript": "window.__pwned=11", "text/plain": "<js>" }, metadata: {} },
     { output_type: "display_data", data: chart.bundle, metadata: chart.metadata },
   ];
@@ -86,20 +95,41 @@ function check(index: number, points: number, passed: boolean): CheckResult {
     setMarksOutput(prev);
   }
   return {
-    key: `p1:${index}`, gradeId: "p1", index, points, awarded: passed ? points : 0, hidden: false, label: null,
-    status: passed ? "passed" : "failed", reason: passed ? null : "AssertionError: distinto", printed: [],
+    key: `p1:${index}`,
+    gradeId: "p1",
+    index,
+    points,
+    awarded: passed ? points : 0,
+    hidden: false,
+    label: null,
+    status: passed ? "passed" : "failed",
+    reason: passed ? null : "AssertionError: distinto",
+    printed: [],
     outputs: [{ output_type: "display_data", data: { "text/html": h, "text/plain": t }, metadata: {} }],
   };
 }
 
 function graded(role: CellRole, cell: NotebookCell, checks: CheckResult[] = []): GradedCell {
   const source = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
-  const assembled: AssembledCell = { role, cell, displaySource: source, gradeId: role === "grade" ? "p1" : null, timeout: 120, compiled: null };
+  const assembled: AssembledCell = {
+    role,
+    cell,
+    displaySource: source,
+    gradeId: role === "grade" ? "p1" : null,
+    timeout: 120,
+    compiled: null,
+  };
   return { assembled, executed: cell, run: { status: "ok", seconds: 0.1, detail: "" }, checks };
 }
 
 function hostileFeedback(): FeedbackInput {
-  const code = (source: string, outputs: NotebookOutput[]): NotebookCell => ({ cell_type: "code", source, metadata: {}, outputs, execution_count: 1 });
+  const code = (source: string, outputs: NotebookOutput[]): NotebookCell => ({
+    cell_type: "code",
+    source,
+    metadata: {},
+    outputs,
+    execution_count: 1,
+  });
   const checks = [check(0, 1, true), check(1, 2, false)];
   return {
     student: STUDENT,

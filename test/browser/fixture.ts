@@ -56,7 +56,10 @@ plotEmbeddingPCA(wordvecs, id2tok, ["w1", "w2", "w3", "w4"].map((w, k) => ({ wor
   ["summary", `summariseMarks();`],
   ["empty_plot", `plotLoss([]);`],
   // a student mistake: lab4 throws; the kernel must print a short Spanish report, no library frames
-  ["student_error", `import { lookup } from "lab4";\nfunction nearest(word: string) { return lookup(new Map([["a", 0]]), word); }\nnearest("zzz");`],
+  [
+    "student_error",
+    `import { lookup } from "lab4";\nfunction nearest(word: string) { return lookup(new Map([["a", 0]]), word); }\nnearest("zzz");`,
+  ],
   // a failed check, as in a real notebook (the error escapes marks())
   ["failed_check", `marks(1, () => assert(running_loss.length === 99));`],
 ];

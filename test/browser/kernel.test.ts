@@ -16,7 +16,7 @@ const outputs = (id: string): NotebookOutput[] => {
   assert.ok(c, `cell ${id}`);
   return c!.outputs ?? [];
 };
-const text = (o: NotebookOutput) => (Array.isArray(o.text) ? o.text.join("") : o.text ?? "");
+const text = (o: NotebookOutput) => (Array.isArray(o.text) ? o.text.join("") : (o.text ?? ""));
 const plain = (o: NotebookOutput) => {
   const t = o.data?.["text/plain"];
   return Array.isArray(t) ? t.join("") : String(t ?? "");
@@ -40,11 +40,19 @@ test("the live chart's final state is the complete chart (24 batches), the bars 
   const outs = outputs("training");
   const chart = outs.find((o) => o.data && VEGALITE_MIME in o.data)!;
   const rows = (chart.data![VEGALITE_MIME] as { data: { values: Array<{ x: number; y: number }> } }).data.values;
-  assert.equal(rows.map((r) => r.x), Array.from({ length: 24 }, (_, i) => i));
+  assert.equal(
+    rows.map((r) => r.x),
+    Array.from({ length: 24 }, (_, i) => i),
+  );
   assert.ok(Math.abs(rows[23].y - (7 - 2 * 0.4 - 7 * 0.03)) < 1e-9);
   const bars = outs.filter((o) => o.output_type === "display_data" && Object.keys(o.data ?? {}).join() === "text/plain").map(plain);
   assert.equal(bars.length, 3);
-  bars.forEach((b, e) => assert.match(b, new RegExp(`^Época ${e} █{24} 8/8 lotes · \\d+:\\d\\d transcurrido · terminado · loss \\d\\.\\d{4} \\(media \\d\\.\\d{4}\\)$`)));
+  bars.forEach((b, e) =>
+    assert.match(
+      b,
+      new RegExp(`^Época ${e} █{24} 8/8 lotes · \\d+:\\d\\d transcurrido · terminado · loss \\d\\.\\d{4} \\(media \\d\\.\\d{4}\\)$`),
+    ),
+  );
 });
 
 test("no stray output: chart and check cells print nothing on stdout/stderr", () => {
@@ -56,7 +64,10 @@ test("no stray output: chart and check cells print nothing on stdout/stderr", ()
 });
 
 test("a student error from lab4 prints short, in Spanish, with no library frames", () => {
-  const err = outputs("student_error").filter((o) => o.output_type === "stream" && o.name === "stderr").map(text).join("");
+  const err = outputs("student_error")
+    .filter((o) => o.output_type === "stream" && o.name === "stderr")
+    .map(text)
+    .join("");
   assert.is(
     err,
     'Error: token "zzz" is not in the vocabulary (1 tokens)\n' +
@@ -69,8 +80,14 @@ test("a student error from lab4 prints short, in Spanish, with no library frames
 
 test("a failed check prints the AssertionError, the Spanish hint and nothing from grading", () => {
   const outs = outputs("failed_check");
-  assert.ok(outs.some((o) => /WRONGMARK/.test(String(o.data?.["text/html"] ?? ""))), "the check shows as failed");
-  const err = outs.filter((o) => o.name === "stderr").map(text).join("");
+  assert.ok(
+    outs.some((o) => /WRONGMARK/.test(String(o.data?.["text/html"] ?? ""))),
+    "the check shows as failed",
+  );
+  const err = outs
+    .filter((o) => o.name === "stderr")
+    .map(text)
+    .join("");
   assert.match(err, /^AssertionError\n    at \(celda\)\nlab4: la condición de assert\(\.\.\.\) es falsa/);
   assert.not.match(err, /\//, "no file paths");
 });

@@ -93,7 +93,10 @@ chart.close();
     timeout: 180_000,
   });
   assert.is(r.status, 0, r.stderr);
-  msgs = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Msg);
+  msgs = r.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Msg);
 });
 
 const barMsgs = () => msgs.filter((m) => m.text.startsWith("Época 0"));
@@ -103,7 +106,10 @@ test("updates arrive while the loop runs (received before the final state was cr
   const bar = barMsgs();
   const finalStamp = bar[bar.length - 1].stamped;
   const early = bar.filter((m) => m.type === "update_display_data" && m.received < finalStamp);
-  assert.ok(early.length >= 2, `only ${early.length} bar updates received before the end: ${JSON.stringify(bar.map((m) => [m.type, m.received, m.stamped]))}`);
+  assert.ok(
+    early.length >= 2,
+    `only ${early.length} bar updates received before the end: ${JSON.stringify(bar.map((m) => [m.type, m.received, m.stamped]))}`,
+  );
   const chartEarly = chartMsgs().filter((m) => m.type === "update_display_data" && m.received < finalStamp);
   assert.ok(chartEarly.length >= 2, "the live chart updates during the loop too");
 });
@@ -123,7 +129,10 @@ test("one display each, at most one update per 500 ms (kernel time), final state
 });
 
 test("nothing else is printed by the cell", () => {
-  assert.equal(msgs.filter((m) => m.type === "stream"), []);
+  assert.equal(
+    msgs.filter((m) => m.type === "stream"),
+    [],
+  );
 });
 
 test.run();

@@ -69,7 +69,12 @@ test.before(
         ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
       ],
       // own process group: the test stops the server and any kernel it started, and nothing else
-      { cwd: dir, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, JUPYTER_RUNTIME_DIR: path.join(dir, ".runtime") } },
+      {
+        cwd: dir,
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, JUPYTER_RUNTIME_DIR: path.join(dir, ".runtime") },
+      },
     );
     server.stdout!.on("data", (d) => (serverLog += d));
     server.stderr!.on("data", (d) => (serverLog += d));
@@ -119,7 +124,11 @@ test("the progress bars show their final line", async () => {
   const out = page.locator("div.output_text pre");
   await out.first().waitFor({ timeout: 30_000 });
   const texts = await out.allInnerTexts();
-  for (const e of [0, 1, 2]) assert.ok(texts.some((t) => new RegExp(`^Época ${e} █{24} 8/8 lotes .* terminado`).test(t)), texts.join("\n"));
+  for (const e of [0, 1, 2])
+    assert.ok(
+      texts.some((t) => new RegExp(`^Época ${e} █{24} 8/8 lotes .* terminado`).test(t)),
+      texts.join("\n"),
+    );
   await page.close();
 });
 

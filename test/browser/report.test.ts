@@ -56,11 +56,14 @@ test("the marks summary is visible: total, per-part table, failed check, profile
   const table = page.locator("#marks-table");
   assert.ok(await table.isVisible());
   const rows = await table.locator("tbody tr").allInnerTexts();
-  assert.equal(rows.map((r) => r.split("\t").map((c) => c.trim())), [
-    ["Parte 1 - Word2Vec", "5", "5", "2", "0"],
-    ["Parte 2 - Seq2Seq", "25", "51", "3", "2"],
-    ["Total", "30", "56", "5", "2"],
-  ]);
+  assert.equal(
+    rows.map((r) => r.split("\t").map((c) => c.trim())),
+    [
+      ["Parte 1 - Word2Vec", "5", "5", "2", "0"],
+      ["Parte 2 - Seq2Seq", "25", "51", "3", "2"],
+      ["Total", "30", "56", "5", "2"],
+    ],
+  );
   assert.match(await page.locator("#failed").innerText(), /part2[\s\S]*AssertionError[\s\S]*failed_check/);
   // the errors the kernel printed are listed, short
   assert.match(await page.locator("#errors").innerText(), /student_error[\s\S]*no está en el vocabulario/);

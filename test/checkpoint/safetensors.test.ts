@@ -13,9 +13,15 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-ckpt-"));
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test("byte layout follows the format: u64 LE header length, JSON header, LE data, 8-byte aligned", () => {
-  const bytes = encodeSafetensors(new Map([["w", tf.tensor([1.5, -2], [2], "float32")], ["i", tf.tensor([7], [1], "int32")]]), {
-    note: "x",
-  });
+  const bytes = encodeSafetensors(
+    new Map([
+      ["w", tf.tensor([1.5, -2], [2], "float32")],
+      ["i", tf.tensor([7], [1], "int32")],
+    ]),
+    {
+      note: "x",
+    },
+  );
   const dv = new DataView(bytes.buffer);
   const n = Number(dv.getBigUint64(0, true));
   assert.is((8 + n) % 8, 0);
@@ -84,7 +90,10 @@ test("a checkpoint of other sizes or names is refused, listing every mismatch, a
   assert.match(msg, /weight_hh_l0: expected \[20, 5\], got \[16, 4\]/);
   assert.match(msg, /missing weight_ih_l1/);
   assert.match(msg, /missing bias_hh_l1/);
-  assert.equal(m.parameters().map((p) => Array.from(p.dataSync())), before);
+  assert.equal(
+    m.parameters().map((p) => Array.from(p.dataSync())),
+    before,
+  );
 });
 
 test("a truncated file is refused with the file name and byte counts; the model is untouched", () => {
@@ -94,15 +103,22 @@ test("a truncated file is refused with the file name and byte counts; the model 
   const full = fs.readFileSync(file);
   fs.writeFileSync(file, full.subarray(0, full.length - 10));
   const before = m.parameters().map((p) => Array.from(p.dataSync()));
-  assert.throws(() => loadCheckpoint(m, file), (e: Error) =>
-    e.message.includes("cut.safetensors") && /truncated/.test(e.message) &&
-    e.message.includes(`only ${full.length - 10 - 8 - Number(full.readBigUInt64LE(0))}`) &&
-    e.message.includes(`expected ${full.length}`));
+  assert.throws(
+    () => loadCheckpoint(m, file),
+    (e: Error) =>
+      e.message.includes("cut.safetensors") &&
+      /truncated/.test(e.message) &&
+      e.message.includes(`only ${full.length - 10 - 8 - Number(full.readBigUInt64LE(0))}`) &&
+      e.message.includes(`expected ${full.length}`),
+  );
   fs.writeFileSync(file, full.subarray(0, 20));
   assert.throws(() => loadCheckpoint(m, file), /cut\.safetensors: truncated: header says \d+ bytes of JSON header/);
   fs.writeFileSync(file, Buffer.from("garbage!garbage!garbage"));
   assert.throws(() => loadCheckpoint(m, file), /cut\.safetensors/);
-  assert.equal(m.parameters().map((p) => Array.from(p.dataSync())), before);
+  assert.equal(
+    m.parameters().map((p) => Array.from(p.dataSync())),
+    before,
+  );
   assert.throws(() => loadCheckpoint(m, path.join(dir, "nope.safetensors")), /cannot read checkpoint .*nope\.safetensors/);
 });
 
@@ -133,7 +149,12 @@ test("a checkpoint written in other float dtypes (F64, F16) loads, converted to 
   const m = new LSTM(1, 1, 1, { rng: new Random(5) });
   loadCheckpoint(m, file);
   const got = Object.fromEntries(m.namedParameters().map(([n, p]) => [n, Array.from(p.dataSync())]));
-  assert.equal(got, { weight_ih_l0: [0.5, -1, 2, 0.25], weight_hh_l0: [1, -2, 0.5, 0], bias_ih_l0: [1, 2, 3, 4], bias_hh_l0: [-1, -2, -3, -4] });
+  assert.equal(got, {
+    weight_ih_l0: [0.5, -1, 2, 0.25],
+    weight_hh_l0: [1, -2, 0.5, 0],
+    bias_ih_l0: [1, 2, 3, 4],
+    bias_hh_l0: [-1, -2, -3, -4],
+  });
   assert.ok(m.parameters().every((p) => p.dtype === "float32"));
 });
 
@@ -148,8 +169,14 @@ test("a tensor that cannot be converted (int64 beyond int32) refuses the file be
   ]);
   const m = new LSTM(1, 1, 1, { rng: new Random(6) });
   const before = m.parameters().map((p) => Array.from(p.dataSync()));
-  assert.throws(() => loadCheckpoint(m, file), (e: Error) => e.message.includes("i64.safetensors") && /bias_hh_l0: int64 value 1099511627776 does not fit in int32/.test(e.message));
-  assert.equal(m.parameters().map((p) => Array.from(p.dataSync())), before);
+  assert.throws(
+    () => loadCheckpoint(m, file),
+    (e: Error) => e.message.includes("i64.safetensors") && /bias_hh_l0: int64 value 1099511627776 does not fit in int32/.test(e.message),
+  );
+  assert.equal(
+    m.parameters().map((p) => Array.from(p.dataSync())),
+    before,
+  );
 });
 
 test("saving over an existing checkpoint replaces it atomically (a failed write keeps the old file)", () => {
@@ -161,7 +188,10 @@ test("saving over an existing checkpoint replaces it atomically (a failed write 
   const bad = { stateDict: () => new Map([["x", tf.complex([1], [1])]]) } as unknown as LSTM;
   assert.throws(() => saveCheckpoint(bad, file), /complex64 cannot be stored/);
   assert.equal(fs.readFileSync(file), old);
-  assert.equal(fs.readdirSync(dir).filter((f) => f.endsWith(".tmp")), []);
+  assert.equal(
+    fs.readdirSync(dir).filter((f) => f.endsWith(".tmp")),
+    [],
+  );
 });
 
 test.run();

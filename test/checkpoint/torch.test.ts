@@ -43,20 +43,56 @@ test("our checkpoint loads into the original lab's PyTorch model (strict) and re
   m.eval();
   const ckpt = path.join(dir, "ours.safetensors");
   saveCheckpoint(m, ckpt);
-  const src = tf.tensor2d([[2, 3, 4], [5, 6, 7], [10, 9, 8], [3, 3, 3]], [4, 3], "int32");
-  const trg = tf.tensor2d([[2, 2, 2], [4, 5, 6], [7, 8, 9], [12, 1, 1]], [4, 3], "int32");
+  const src = tf.tensor2d(
+    [
+      [2, 3, 4],
+      [5, 6, 7],
+      [10, 9, 8],
+      [3, 3, 3],
+    ],
+    [4, 3],
+    "int32",
+  );
+  const trg = tf.tensor2d(
+    [
+      [2, 2, 2],
+      [4, 5, 6],
+      [7, 8, 9],
+      [12, 1, 1],
+    ],
+    [4, 3],
+    "int32",
+  );
   const inputs = path.join(dir, "inputs.safetensors");
-  writeSafetensors(inputs, new Map([["src", src], ["trg", trg]]), {
-    input_dim: "11", output_dim: "13", emb: "8", hid: "10", layers: "2",
-  });
+  writeSafetensors(
+    inputs,
+    new Map([
+      ["src", src],
+      ["trg", trg],
+    ]),
+    {
+      input_dim: "11",
+      output_dim: "13",
+      emb: "8",
+      hid: "10",
+      layers: "2",
+    },
+  );
   const outFile = path.join(dir, "torch_out.safetensors");
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync(PYTHON, [path.join(__dirname, "../fixtures/torch/load_into_torch.py"), outFile, ckpt, inputs], { env, encoding: "utf8" });
+  const r = spawnSync(PYTHON, [path.join(__dirname, "../fixtures/torch/load_into_torch.py"), outFile, ckpt, inputs], {
+    env,
+    encoding: "utf8",
+  });
   assert.is(r.status, 0, r.stderr);
   const { tensors, metadata } = readSafetensors(outFile);
-  assert.equal(JSON.parse(metadata.names), m.namedParameters().map(([n]) => n), "same names, same order");
+  assert.equal(
+    JSON.parse(metadata.names),
+    m.namedParameters().map(([n]) => n),
+    "same names, same order",
+  );
   assert.ok(maxAbsDiff(m.forward(src, trg, 1), tensors.get("logits")!) < 1e-4);
 });
 

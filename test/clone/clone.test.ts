@@ -24,8 +24,11 @@ const repoRoot = path.resolve(__dirname, "../..");
 /** Test folders that read fixtures or data and run in well under a minute together. */
 export const SUBSET = ["data", "grading", "helpers", "reference", "text"];
 
-const run = (cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): SpawnSyncReturns<string> =>
-  spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, ...opts });
+const run = (
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {},
+): SpawnSyncReturns<string> => spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, ...opts });
 
 const inside = (dir: string, p: string): boolean => p === dir || p.startsWith(dir + path.sep);
 
@@ -112,9 +115,10 @@ test(`the committed HEAD, cloned alone into an empty folder, passes test/{${SUBS
       if (v !== undefined && !v.includes(repoRoot) && k !== "LAB4_DATA_DIR" && k !== "NODE_PATH") env[k] = v;
     }
     const cmd = [process.execPath, path.join(clone, "scripts", "test.js"), ...SUBSET];
-    const r = hidden && hide.args
-      ? run("bwrap", [...hide.args, ...cmd], { cwd: clone, env, timeout: 300_000 })
-      : run(cmd[0]!, cmd.slice(1), { cwd: clone, env, timeout: 300_000 });
+    const r =
+      hidden && hide.args
+        ? run("bwrap", [...hide.args, ...cmd], { cwd: clone, env, timeout: 300_000 })
+        : run(cmd[0]!, cmd.slice(1), { cwd: clone, env, timeout: 300_000 });
     const out = `${r.stdout}${r.stderr}`;
     assert.is(r.status, 0, `the subset failed in the clone:\n${out.slice(-6000)}`);
     for (const dir of SUBSET) assert.match(out, new RegExp(`^ok   test/${dir}: (\\d+)/\\1 passed`, "m"), dir);
@@ -136,7 +140,10 @@ test("linkTree refuses a symlink that would lead out of the clone", () => {
     const n = linkTree(src, path.join(tmp, "clone", "node_modules"), path.join(tmp, "clone"));
     assert.equal(n, { files: 1, links: 1 });
     assert.is(fs.realpathSync(path.join(tmp, "clone", "node_modules", "self")), fs.realpathSync(path.join(tmp, "clone")));
-    assert.is(fs.statSync(path.join(tmp, "clone", "node_modules", "pkg", "index.js")).ino, fs.statSync(path.join(src, "pkg", "index.js")).ino);
+    assert.is(
+      fs.statSync(path.join(tmp, "clone", "node_modules", "pkg", "index.js")).ino,
+      fs.statSync(path.join(src, "pkg", "index.js")).ino,
+    );
 
     fs.symlinkSync(path.join(src, "pkg"), path.join(src, "absolute"));
     assert.throws(() => linkTree(src, path.join(tmp, "clone", "nm2"), path.join(tmp, "clone")), /absolute -> .*outside/);

@@ -101,9 +101,11 @@ test("DatasetDict: splits, map over every split, HF's repr, unknown split", () =
     "    })\n" +
     "})";
   assert.is(inspect(mapped), expected);
-  assert.is(message(() => dd.get("validation")), "DatasetDict has no split 'validation'; available splits: 'train', 'test'");
+  assert.is(
+    message(() => dd.get("validation")),
+    "DatasetDict has no split 'validation'; available splits: 'train', 'test'",
+  );
 });
-
 
 // Pair-list columns (the windowizer's moving_window) are kept packed, as HF keeps columns in Arrow.
 interface W {
@@ -112,9 +114,24 @@ interface W {
   tag: string;
 }
 const windowed = (): W[] => [
-  { id: 1, w: [[0, 1], [1, 0]], tag: "a" },
+  {
+    id: 1,
+    w: [
+      [0, 1],
+      [1, 0],
+    ],
+    tag: "a",
+  },
   { id: 2, w: [], tag: "b" },
-  { id: 3, w: [[2, 2147483647], [-5, 0], [7, 7]], tag: "c" },
+  {
+    id: 3,
+    w: [
+      [2, 2147483647],
+      [-5, 0],
+      [7, 7],
+    ],
+    tag: "c",
+  },
 ];
 
 test("a pair-list column is packed; rows, columns and iteration give the same values, in features order", () => {
@@ -127,7 +144,10 @@ test("a pair-list column is packed; rows, columns and iteration give the same va
   assert.equal(ds.features, ["id", "w", "tag"]);
   assert.equal(ds.row(2), windowed()[2]);
   assert.equal(Object.keys(ds.row(0)), ["id", "w", "tag"]);
-  assert.equal(ds.column("w"), windowed().map((r) => r.w));
+  assert.equal(
+    ds.column("w"),
+    windowed().map((r) => r.w),
+  );
   assert.equal([...ds], windowed());
   assert.equal(src, windowed(), "the caller's row objects are left as they were");
   assert.is(ds.pairList("id"), undefined);
@@ -140,7 +160,10 @@ test("packed rows are fresh objects (HF's ds[i]): changing one changes nothing i
   assert.is.not(r, ds.row(0));
   r.w.push([9, 9]);
   r.w[0]![0] = 42;
-  assert.equal(ds.row(0).w, [[0, 1], [1, 0]]);
+  assert.equal(ds.row(0).w, [
+    [0, 1],
+    [1, 0],
+  ]);
 });
 
 test("map, filter, select and slice of a packed dataset see the pairs and keep them packed", () => {

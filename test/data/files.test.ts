@@ -103,7 +103,10 @@ test("a file without a known checksum is refused by name", () => {
   const msg = throwsWith(() => verifyDataFile("tweets.csv"));
   assert.match(msg, 'no checksum known for data file "tweets.csv"');
   assert.match(msg, "tweets_hate_speech_detection/train.csv");
-  assert.match(throwsWith(() => verifyDataFile("toString")), "no checksum known");
+  assert.match(
+    throwsWith(() => verifyDataFile("toString")),
+    "no checksum known",
+  );
 });
 
 test.run();

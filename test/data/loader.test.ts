@@ -35,13 +35,26 @@ function epoch(dl: DataLoader): number[] {
 }
 
 test("Word2VecDataset flattens moving_window in row order like the original lab's self.data", () => {
-  const ds = new Dataset([{ moving_window: [[1, 2], [2, 1]] as Pair[] }, { moving_window: [] as Pair[] }, { moving_window: [[0, 3]] as Pair[] }]);
+  const ds = new Dataset([
+    {
+      moving_window: [
+        [1, 2],
+        [2, 1],
+      ] as Pair[],
+    },
+    { moving_window: [] as Pair[] },
+    { moving_window: [[0, 3]] as Pair[] },
+  ]);
   const w = new Word2VecDataset(ds, 4);
   assert.is(w.length, 3);
   assert.equal([...w.centers], [1, 2, 0]);
   assert.equal([...w.contexts], [2, 1, 3]);
   assert.equal(w.get(2), [0, 3]);
-  assert.equal(w.data, [[1, 2], [2, 1], [0, 3]]);
+  assert.equal(w.data, [
+    [1, 2],
+    [2, 1],
+    [0, 3],
+  ]);
   assert.throws(() => w.get(3), /out of range/);
 });
 
@@ -49,7 +62,16 @@ test("Word2VecDataset names bad input: id outside the vocabulary, missing column
   const ds = new Dataset([{ moving_window: [[1, 4]] as Pair[] }]);
   assert.throws(() => new Word2VecDataset(ds, 4), /row 0: pair \(1, 4\) has an id outside the vocabulary \[0, 4\)/);
   // packed (ids are int32): the row is found from the offsets, past an empty row
-  const third = new Dataset([{ moving_window: [[1, 2]] as Pair[] }, { moving_window: [] as Pair[] }, { moving_window: [[0, 1], [0, 9]] as Pair[] }]);
+  const third = new Dataset([
+    { moving_window: [[1, 2]] as Pair[] },
+    { moving_window: [] as Pair[] },
+    {
+      moving_window: [
+        [0, 1],
+        [0, 9],
+      ] as Pair[],
+    },
+  ]);
   assert.ok(third.pairList("moving_window"));
   assert.throws(() => new Word2VecDataset(third, 4), /row 2: pair \(0, 9\) has an id outside the vocabulary \[0, 4\)/);
   // not packable (an unknown token's id is undefined): the same message from the unpacked rows
@@ -80,11 +102,17 @@ test("with shuffle: every pair exactly once per epoch, a new order each epoch", 
   const epochs = [epoch(dl), epoch(dl), epoch(dl)];
   for (const e of epochs) {
     assert.is(e.length, n);
-    assert.equal([...e].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
+    assert.equal(
+      [...e].sort((a, b) => a - b),
+      Array.from({ length: n }, (_, i) => i),
+    );
   }
   assert.not.equal(epochs[0], epochs[1]);
   assert.not.equal(epochs[1], epochs[2]);
-  assert.not.equal(epochs[0], Array.from({ length: n }, (_, i) => i));
+  assert.not.equal(
+    epochs[0],
+    Array.from({ length: n }, (_, i) => i),
+  );
 });
 
 test("with shuffle: the same seed gives the same epochs, another seed a different order", () => {

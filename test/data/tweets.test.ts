@@ -42,16 +42,25 @@ test("a CSV without an expected column is an Error naming the file and the colum
 });
 
 test("columns are found by name, numbers parsed, and bad values named", () => {
-  assert.equal(parseTweetsCsv("tweet,label,id\n\" hi, you\",1,7\n", "x.csv", ["id", "label", "tweet"]), [
+  assert.equal(parseTweetsCsv('tweet,label,id\n" hi, you",1,7\n', "x.csv", ["id", "label", "tweet"]), [
     { id: 7, label: 1, tweet: " hi, you" },
   ]);
   assert.match(
     message(() => parseTweetsCsv("id,label,tweet\n1,yes,hi\n", "x.csv", ["id", "label", "tweet"])),
     'x.csv, line 2: column "label" must be an integer, got "yes"',
   );
-  assert.match(message(() => parseTweetsCsv("id,label,tweet\n1,0\n", "x.csv", ["id", "label", "tweet"])), 'x.csv, line 2: no value for column "tweet"');
-  assert.match(message(() => parseTweetsCsv("", "x.csv", ["id"])), "x.csv: empty file");
-  assert.match(message(() => parseTweetsCsv('id\n"unclosed\n', "x.csv", ["id"])), "x.csv: not a valid CSV file");
+  assert.match(
+    message(() => parseTweetsCsv("id,label,tweet\n1,0\n", "x.csv", ["id", "label", "tweet"])),
+    'x.csv, line 2: no value for column "tweet"',
+  );
+  assert.match(
+    message(() => parseTweetsCsv("", "x.csv", ["id"])),
+    "x.csv: empty file",
+  );
+  assert.match(
+    message(() => parseTweetsCsv('id\n"unclosed\n', "x.csv", ["id"])),
+    "x.csv: not a valid CSV file",
+  );
 });
 
 test("loadTweets checks the checksum before parsing: an altered copy is refused", () => {

@@ -14,7 +14,10 @@ function idle(env: Record<string, string>): { idleCpuMs: number; threads: number
   delete e.OPENBLAS_NUM_THREADS;
   delete e.LAB4_BLAS_THREADS;
   if (!("OPENBLAS_THREAD_TIMEOUT" in env)) delete e.OPENBLAS_THREAD_TIMEOUT;
-  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "fixtures", "engine", "blas-idle-child.ts")], { encoding: "utf8", env: e });
+  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "fixtures", "engine", "blas-idle-child.ts")], {
+    encoding: "utf8",
+    env: e,
+  });
   assert.is(r.status, 0, r.stderr);
   return JSON.parse(r.stdout.trim().split("\n").pop() as string);
 }

@@ -44,7 +44,14 @@ const shapes: Product[] = [
   { m: 128, n: 512, k: 5893, tA: false, tB: false, beta: 0 },
   { m: 5893, n: 512, k: 128, tA: true, tB: false, beta: 0 },
   { m: 3066, n: 50, k: 3085, tA: false, tB: false, beta: 0 },
-  ...[129, 255, 256, 257, 300, 383, 385, 700, 1000, 1100].map((k, i) => ({ m: 300, n: 200, k, tA: i % 2 === 1, tB: i % 3 === 1, beta: (i % 2) as 0 | 1 })),
+  ...[129, 255, 256, 257, 300, 383, 385, 700, 1000, 1100].map((k, i) => ({
+    m: 300,
+    n: 200,
+    k,
+    tA: i % 2 === 1,
+    tB: i % 3 === 1,
+    beta: (i % 2) as 0 | 1,
+  })),
 ];
 
 test("the native GEMM gives the same bits with 1, 2 and 3 threads", () => {
@@ -81,7 +88,8 @@ test("the native GEMM = float64 sums within float32 rounding for every transpose
               mag += Math.abs(x);
             }
             const err = Math.abs(got[i * p.n + j]! - sum);
-            if (err > 2 * k * 2 ** -24 * mag + 1e-30) assert.unreachable(`${label(p)} [${i},${j}]: ${got[i * p.n + j]} vs ${sum} (error ${err}, bound ${2 * k * 2 ** -24 * mag})`);
+            if (err > 2 * k * 2 ** -24 * mag + 1e-30)
+              assert.unreachable(`${label(p)} [${i},${j}]: ${got[i * p.n + j]} vs ${sum} (error ${err}, bound ${2 * k * 2 ** -24 * mag})`);
           }
       }
 });

@@ -32,13 +32,16 @@ test("a growth past the memory's maximum falls back to the exact request", () =>
 });
 
 test("tfjs's wasm heap grows in doublings and keeps every tensor's data (fresh process)", () => {
-  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "fixtures", "engine", "heap-growth-child.ts")], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "fixtures", "engine", "heap-growth-child.ts")], {
+    encoding: "utf8",
+  });
   assert.is(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as { sizes: number[]; intact: boolean; patched: boolean };
   assert.ok(out.patched, "the backend's heap has the growth policy");
   assert.ok(out.intact, "every tensor kept its values across growths");
   const growths = out.sizes.filter((s, i) => i > 0 && s !== out.sizes[i - 1]).length;
-  const first = out.sizes[0]!, last = out.sizes[out.sizes.length - 1]!;
+  const first = out.sizes[0]!,
+    last = out.sizes[out.sizes.length - 1]!;
   assert.ok(last >= 160 * MiB, `heap ${last / MiB} MiB holds 160 MiB of tensors`);
   // Emscripten's own +20% steps take 13 growths from 16 MiB to 160 MiB; doublings take 4.
   const bound = Math.ceil(Math.log2(last / first));

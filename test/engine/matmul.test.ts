@@ -59,7 +59,8 @@ test("the native OpenBLAS GEMM is built and loaded (npm run build:native; script
 for (const path of PATHS)
   for (const c of cases) {
     test(`${path.name}: matMul a[${c.a}] b[${c.b}] transposeA=${c.tA} transposeB=${c.tB} = cpu`, async () => {
-      const A = rand(size(c.a), 3), B = rand(size(c.b), 4);
+      const A = rand(size(c.a), 3),
+        B = rand(size(c.b), 4);
       const run = () => {
         const r = tf.matMul(tf.tensor(A, c.a), tf.tensor(B, c.b), c.tA, c.tB);
         return { shape: r.shape, data: r.dataSync() };
@@ -81,7 +82,8 @@ const fusedCases = [
 for (const path of PATHS)
   for (const f of fusedCases.filter((c) => path.native || !("nativeOnly" in c))) {
     test(`${path.name}: fused matMul with ${f.label} = cpu`, async () => {
-      const A = rand(6 * 4, 5), B = rand(3 * 6, 6);
+      const A = rand(6 * 4, 5),
+        B = rand(3 * 6, 6);
       const bias = f.biasShape ? rand(size(f.biasShape), 7) : null;
       const run = () =>
         tf.fused
@@ -101,7 +103,8 @@ for (const path of PATHS)
   }
 
 test("wasm+OpenBLAS: a product at Seq2Seq sizes ([128,512]·[5893,512]ᵀ) = cpu within float32 rounding", async () => {
-  const A = rand(128 * 512, 11), B = rand(5893 * 512, 12);
+  const A = rand(128 * 512, 11),
+    B = rand(5893 * 512, 12);
   const run = () => tf.matMul(tf.tensor2d(A, [128, 512]), tf.tensor2d(B, [5893, 512]), false, true).dataSync();
   const w = await onWasmPath(true, run);
   const p = await onBackend("cpu", run);
@@ -114,7 +117,10 @@ test("the binding refuses arrays smaller than their dimensions, and non-Float32A
   const c = new Float32Array(4);
   assert.throws(() => s.blas.sgemm(new Float32Array(3), new Float32Array(4), c, 2, 2, 2, false, false), /smaller than its m\/n\/k/);
   assert.throws(() => s.blas.sgemm(new Float32Array(4), new Float32Array(4), new Float32Array(3), 2, 2, 2, false, false), /smaller/);
-  assert.throws(() => s.blas.sgemm(new Float64Array(4) as unknown as Float32Array, new Float32Array(4), c, 2, 2, 2, false, false), /a must be a Float32Array/);
+  assert.throws(
+    () => s.blas.sgemm(new Float64Array(4) as unknown as Float32Array, new Float32Array(4), c, 2, 2, 2, false, false),
+    /a must be a Float32Array/,
+  );
   assert.throws(() => s.blas.sgemm(new Float32Array(4), new Float32Array(4), c, -1, 2, 2, false, false), /m must be an integer/);
   // k = 0: the product of empty sums is zero (BLAS would leave stale memory with beta 0).
   const z = new Float32Array([5, 5, 5, 5]);

@@ -32,8 +32,12 @@ async function onCpuThenWasm(make: () => tf.Tensor[], run: (xs: tf.Tensor[]) => 
 test("matMul of cpu-made tensors with an output that grows the heap", async () => {
   await onBackend("wasm", () => 0);
   const n = Math.ceil(Math.sqrt(heapBytes() / 4)) + 64; // [n, n] float32 output > current heap
-  const A = rand(n * 8, 1), B = rand(8 * n, 2);
-  const [w] = await onCpuThenWasm(() => [tf.tensor2d(A, [n, 8]), tf.tensor2d(B, [n, 8])], ([a, b]) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, false, true));
+  const A = rand(n * 8, 1),
+    B = rand(8 * n, 2);
+  const [w] = await onCpuThenWasm(
+    () => [tf.tensor2d(A, [n, 8]), tf.tensor2d(B, [n, 8])],
+    ([a, b]) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, false, true),
+  );
   const p = await onBackend("cpu", () => tf.matMul(tf.tensor2d(A, [n, 8]), tf.tensor2d(B, [n, 8]), false, true).dataSync());
   assert.ok(maxAbsDiff(w, p) < 1e-5);
 });
@@ -49,7 +53,12 @@ test("unstack, gather gradient and fused matMul with bias on cpu-made tensors", 
     const f = tf.fused.matMul({ a: x.reshape([rows, 64]) as tf.Tensor2D, b: w as tf.Tensor2D, bias });
     return [parts[0], parts[rows - 1], g, f];
   };
-  const make = () => [tf.tensor1d(X), tf.tensor1d([0, 2, 2, rows - 1], "int32"), tf.tensor2d(rand(64 * 3, 4), [64, 3]), tf.tensor1d([1, 2, 3])];
+  const make = () => [
+    tf.tensor1d(X),
+    tf.tensor1d([0, 2, 2, rows - 1], "int32"),
+    tf.tensor2d(rand(64 * 3, 4), [64, 3]),
+    tf.tensor1d([1, 2, 3]),
+  ];
   const w = await onCpuThenWasm(make, run);
   const p = await onBackend("cpu", () => run(make()).map((t) => t.dataSync() as Float32Array));
   w.forEach((d, i) => assert.ok(maxAbsDiff(d, p[i]) < 1e-4, `output ${i}: ${maxAbsDiff(d, p[i])}`));

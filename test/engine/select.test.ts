@@ -14,9 +14,12 @@ const fake = (name: Candidate["name"], pkg: string, fail?: string): Candidate =>
 });
 
 test("selectBackend takes the first candidate that loads, recording why others were skipped", async () => {
-  const info = await selectBackend(
-    [fake("tensorflow", "gpu-pkg", "not installed"), fake("tensorflow", "node-pkg", "libtensorflow.so missing"), fake("wasm", "wasm-pkg"), fake("cpu", "cpu-pkg")],
-  );
+  const info = await selectBackend([
+    fake("tensorflow", "gpu-pkg", "not installed"),
+    fake("tensorflow", "node-pkg", "libtensorflow.so missing"),
+    fake("wasm", "wasm-pkg"),
+    fake("cpu", "cpu-pkg"),
+  ]);
   assert.is(info.package, "wasm-pkg");
   assert.equal(info.skipped, [
     { package: "gpu-pkg", reason: "not installed" },
@@ -35,10 +38,17 @@ test("a candidate that loads but fails the self-test is skipped", async () => {
 
 test("a forced backend that cannot run fails loudly, naming the override and the reason", async () => {
   try {
-    await selectBackend([fake("tensorflow", "@tensorflow/tfjs-node", "not installed"), fake("cpu", "cpu-pkg")], "tensorflow", "LAB4_BACKEND=tensorflow");
+    await selectBackend(
+      [fake("tensorflow", "@tensorflow/tfjs-node", "not installed"), fake("cpu", "cpu-pkg")],
+      "tensorflow",
+      "LAB4_BACKEND=tensorflow",
+    );
     assert.unreachable("should throw");
   } catch (e) {
-    assert.match((e as Error).message, /backend 'tensorflow' \(LAB4_BACKEND=tensorflow\) is not usable: @tensorflow\/tfjs-node: not installed/);
+    assert.match(
+      (e as Error).message,
+      /backend 'tensorflow' \(LAB4_BACKEND=tensorflow\) is not usable: @tensorflow\/tfjs-node: not installed/,
+    );
   }
 });
 
@@ -87,7 +97,10 @@ test("LAB4_BACKEND=cpu forces the cpu backend", async () => {
 
 test("describeDevice prints like the original lab's 'Using: cuda'", async () => {
   const info = await initBackend({ backend: "wasm" });
-  assert.match(deviceDescription(info), /^Using: cpu \(TensorFlow\.js wasm backend, (SIMD|no SIMD), \d+ threads?, matmul on (OpenBLAS \S+ GEMM, \d+ threads?|wasm \(native BLAS: .+\))\)$/);
+  assert.match(
+    deviceDescription(info),
+    /^Using: cpu \(TensorFlow\.js wasm backend, (SIMD|no SIMD), \d+ threads?, matmul on (OpenBLAS \S+ GEMM, \d+ threads?|wasm \(native BLAS: .+\))\)$/,
+  );
   assert.is(
     deviceDescription({ ...info, name: "tensorflow", device: "cuda", details: ["libtensorflow via @tensorflow/tfjs-node-gpu"] }),
     "Using: cuda (TensorFlow.js tensorflow backend, libtensorflow via @tensorflow/tfjs-node-gpu)",

@@ -20,12 +20,32 @@ test("a faithful submission keeps its cells in order; test cells become kernel c
   const a = assemble(source, solved(source.nb), opts);
   assert.equal(
     a.cells.map((c) => c.role),
-    ["student", "student", "locked", "solution", "grade", "student", "solution", "grade", "solution", "grade", "student", "manual", "student", "solution", "grade", "student"],
+    [
+      "student",
+      "student",
+      "locked",
+      "solution",
+      "grade",
+      "student",
+      "solution",
+      "grade",
+      "solution",
+      "grade",
+      "student",
+      "manual",
+      "student",
+      "solution",
+      "grade",
+      "student",
+    ],
   );
   assert.equal(a.notes, []);
   assert.equal(a.restored, []);
   const grade = a.cells.find((c) => c.gradeId === "words_checks")!;
-  assert.match(cellSource(grade.cell), /__lab4_observer\.observe\("feedfacefeedfacefeedfacefeedface", "words_checks", 3, \[\(\) => \(words\[1\]\)\]\)/);
+  assert.match(
+    cellSource(grade.cell),
+    /__lab4_observer\.observe\("feedfacefeedfacefeedfacefeedface", "words_checks", 3, \[\(\) => \(words\[1\]\)\]\)/,
+  );
   assert.not.match(grade.displaySource, /HIDDEN|words\[1\]/, "students are shown the released test cell");
   assert.equal(new Set(a.cells.map((c) => c.cell.id)).size, a.cells.length);
 });

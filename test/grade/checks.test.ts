@@ -28,7 +28,10 @@ test("leaves are the student-state sub-expressions; the check functions and expe
     c.checks.map((k) => k.leaves),
     [["words.length"], ["id2tok.get(1)", "n_v"], ["ohe.arraySync()[7]"], ["running_loss[running_loss.length - 1]"]],
   );
-  assert.equal(c.checks.map((k) => k.points), [3, 2, 1, 1]);
+  assert.equal(
+    c.checks.map((k) => k.points),
+    [3, 2, 1, 1],
+  );
   assert.is(c.points, 7);
   for (const k of c.checks) assert.equal(k.warnings, []);
   const code = kernelCode(c, "n0nce", "/x/observe.js");
@@ -37,22 +40,50 @@ test("leaves are the student-state sub-expressions; the check functions and expe
 });
 
 test("verdicts: right values pass, wrong values fail, as the notebook would show", async () => {
-  const c = compileGradeCell(`marks(3, () => assert(checkScalar(words.length, "${H8}")));\nmarks(3, () => assert(checkScalar(counts.get("the"), "${H3}")));`, "w");
+  const c = compileGradeCell(
+    `marks(3, () => assert(checkScalar(words.length, "${H8}")));\nmarks(3, () => assert(checkScalar(counts.get("the"), "${H3}")));`,
+    "w",
+  );
   const good = await judgeCell(c, [obs("w", 1, { v: 8 }), obs("w", 2, { v: 3 })], "unused");
-  assert.equal(good.map((r) => [r.status, r.awarded]), [["passed", 3], ["passed", 3]]);
+  assert.equal(
+    good.map((r) => [r.status, r.awarded]),
+    [
+      ["passed", 3],
+      ["passed", 3],
+    ],
+  );
   const bad = await judgeCell(c, [obs("w", 1, { v: 8 }), obs("w", 2, { v: 2 })], "unused");
-  assert.equal(bad.map((r) => [r.status, r.awarded]), [["passed", 3], ["failed", 0]]);
+  assert.equal(
+    bad.map((r) => [r.status, r.awarded]),
+    [
+      ["passed", 3],
+      ["failed", 0],
+    ],
+  );
   assert.is(bad[1]!.reason, "AssertionError");
   assert.match(bad[1]!.printed.join("\n"), /^Warning: Got 2\.00000e\+00 -> 0x[0-9a-f]+, expected 0xec208e2b$/);
   // the outputs carry jhwutils' markers, readable by the notebook module
   const marksShown = cellMarks({ cell_type: "code", source: "", metadata: {}, outputs: bad.flatMap((r) => r.outputs) }, 0);
-  assert.equal(marksShown.map((m) => [m.correct, m.marks]), [[true, 3], [false, 3]]);
+  assert.equal(
+    marksShown.map((m) => [m.correct, m.marks]),
+    [
+      [true, 3],
+      [false, 3],
+    ],
+  );
 });
 
 test("a cell stops at its first failing check: later checks are not reached", async () => {
   const c = compileGradeCell(`marks(1, () => assert(a === 1));\nmarks(2, () => assert(b === 2));\nmarks(4, () => assert(c === 3));`, "s");
   const r = await judgeCell(c, [obs("s", 1, { v: 1 }), obs("s", 2, { v: 0 }), obs("s", 3, { v: 3 })], "unused");
-  assert.equal(r.map((x) => [x.status, x.awarded]), [["passed", 1], ["failed", 0], ["not-reached", 0]]);
+  assert.equal(
+    r.map((x) => [x.status, x.awarded]),
+    [
+      ["passed", 1],
+      ["failed", 0],
+      ["not-reached", 0],
+    ],
+  );
   assert.match(r[2]!.reason!, /check 2 of this cell failed first/);
 });
 
@@ -82,9 +113,15 @@ test("missing, duplicated and malformed observations score 0 with a reason", asy
 test("hidden checks: marked hidden, and their outputs show neither their reason nor what they printed", async () => {
   const src = `marks(1, () => assert(checkString(w, "${HCAT}")));\n// BEGIN HIDDEN TESTS\nmarks(2, () => assert(checkString(w2, "${HCAT}"), "secret message 42"));\n// END HIDDEN TESTS`;
   const c = compileGradeCell(src, "h", [[1, 3]]);
-  assert.equal(c.checks.map((k) => k.hidden), [false, true]);
+  assert.equal(
+    c.checks.map((k) => k.hidden),
+    [false, true],
+  );
   const r = await judgeCell(c, [obs("h", 1, { v: "cat" }), obs("h", 2, { v: "dog" })], "");
-  assert.equal(r.map((x) => x.status), ["passed", "failed"]);
+  assert.equal(
+    r.map((x) => x.status),
+    ["passed", "failed"],
+  );
   assert.is(r[1]!.reason, "AssertionError: secret message 42", "the instructor sees the full reason");
   const shown = JSON.stringify(r[1]!.outputs);
   assert.not.match(shown, /secret message|Warning: Got|0x9e5e43a8/);
@@ -96,7 +133,10 @@ test("async checks: leaves awaited in the kernel, the verdict decided here", asy
   const c = compileGradeCell(`await marks(2, async () => assert((await evaluate(model)) <= 4));`, "a");
   assert.equal(c.checks[0]!.leaves, ["(await evaluate(model))"]);
   assert.ok(c.checks[0]!.async);
-  assert.match(kernelCode(c, "n", "/o.js"), /await __lab4_observer\.observeAsync\("n", "a", 1, \[async \(\) => \(\(await evaluate\(model\)\)\)\]\);/);
+  assert.match(
+    kernelCode(c, "n", "/o.js"),
+    /await __lab4_observer\.observeAsync\("n", "a", 1, \[async \(\) => \(\(await evaluate\(model\)\)\)\]\);/,
+  );
   const r = await judgeCell(c, [obs("a", 1, { v: 3.5 })], "");
   assert.is(r[0]!.status, "passed");
 });
@@ -109,7 +149,10 @@ test("setup statements stay in the kernel, imports are hoisted out of the block"
 });
 
 test("warnings where a verdict would still be decided in the kernel", () => {
-  const c = compileGradeCell(`marks(1, () => assert(isRight(x)));\nmarks(1, () => assert(checkScalar(x, EXPECTED.h)));\nmarks(1, () => assert(!ok));`, "w");
+  const c = compileGradeCell(
+    `marks(1, () => assert(isRight(x)));\nmarks(1, () => assert(checkScalar(x, EXPECTED.h)));\nmarks(1, () => assert(!ok));`,
+    "w",
+  );
   assert.match(c.checks[0]!.warnings.join(), /assert\(\) of a value decided in the student's kernel/);
   assert.match(c.checks[1]!.warnings.join(), /expected value \(argument 2 of checkScalar\) is computed in the student's kernel/);
   assert.match(c.checks[2]!.warnings.join(), /assert\(\) of a value decided/);

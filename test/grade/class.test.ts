@@ -58,7 +58,14 @@ test("every submission has a row; each scores exactly what it earned", () => {
 
 test("per-check marks and per-part totals of a legitimate partial submission", () => {
   const r = book.students["partial_wrong_counts"]!;
-  assert.equal(r.checks, { "student_info_check:1": 0, "words_checks:1": 3, "words_checks:2": 0, "words_checks:3": 0, "train_check:1": 5, "tensor_check:1": 25 });
+  assert.equal(r.checks, {
+    "student_info_check:1": 0,
+    "words_checks:1": 3,
+    "words_checks:2": 0,
+    "words_checks:3": 0,
+    "train_check:1": 5,
+    "tensor_check:1": 25,
+  });
   assert.equal(r.parts, { General: 0, "Parte 1": 8, "Parte 2": 25 });
   assert.match(r.checkReasons["words_checks:3"]!, /not reached/);
   const csv = parse(fs.readFileSync(path.join(out, "gradebook.csv"), "utf8"), { columns: true }) as Record<string, string>[];
@@ -73,13 +80,19 @@ test("redefining checkScalar/assert/marks, patching the grading module and print
   assert.match(r.notes.join("\n"), /marker line\(s\) printed by the submission itself were ignored/);
   // the tricks did take effect inside the kernel: the grading module there answers true to anything
   const nb = readNotebook(path.join(out, r.autograded!));
-  const printed = nb.cells.flatMap((c) => c.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join("") : o.text ?? "")).join("");
+  const printed = nb.cells
+    .flatMap((c) => c.outputs ?? [])
+    .map((o) => (Array.isArray(o.text) ? o.text.join("") : (o.text ?? "")))
+    .join("");
   assert.match(printed, /^patched true$/m);
 });
 
 test("isolation: the snooping submission could not read or write outside its sandbox", () => {
   const nb = readNotebook(path.join(out, "autograded", "snoop.ipynb"));
-  const text = nb.cells.flatMap((c) => c.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join("") : o.text ?? "")).join("");
+  const text = nb.cells
+    .flatMap((c) => c.outputs ?? [])
+    .map((o) => (Array.isArray(o.text) ? o.text.join("") : (o.text ?? "")))
+    .join("");
   const line = text.split("\n").find((l) => l.startsWith('{"source"'));
   assert.ok(line, "the snoop printed its findings");
   const tries = JSON.parse(line!) as Record<string, string>;
@@ -92,7 +105,9 @@ test("isolation: the snooping submission could not read or write outside its san
     // itself lives under /tmp (a CI clone), the mount-point folder of its read-only node_modules/dist
     const repoUnderTmp = path.relative("/tmp", repoRoot).split(path.sep)[0];
     const ownMounts = repoRoot.startsWith("/tmp/") ? [repoUnderTmp] : [];
-    const tmpEntries = tries["tmp"]!.replace(/^OK /, "").split(",").filter((e) => e !== "" && !ownMounts.includes(e));
+    const tmpEntries = tries["tmp"]!.replace(/^OK /, "")
+      .split(",")
+      .filter((e) => e !== "" && !ownMounts.includes(e));
     assert.ok(tmpEntries.every((e) => e.startsWith("lab4-grade-")) && tmpEntries.length <= 1, tries["tmp"]);
     assert.is(book.students["snoop"]!.sandbox, "bwrap");
   } else {
@@ -110,7 +125,11 @@ test("feedback: one HTML per graded student, marks shown, hidden tests never sho
       continue;
     }
     const html = fs.readFileSync(path.join(out, r.feedback!), "utf8");
-    assert.not.match(html, /words\[1\]|0x9e5e43a8|HIDDEN TESTS|__lab4_observer/, `${name}: hidden test or grader internals in the feedback`);
+    assert.not.match(
+      html,
+      /words\[1\]|0x9e5e43a8|HIDDEN TESTS|__lab4_observer/,
+      `${name}: hidden test or grader internals in the feedback`,
+    );
     assert.match(html, new RegExp(`Calificación automática: ${r.total} / 38`));
   }
   const perfect = fs.readFileSync(path.join(out, book.students["perfect"]!.feedback!), "utf8");
@@ -136,7 +155,8 @@ test("a re-run skips finished submissions; --force regrades", async () => {
 test("shards 1/2 and 2/2 grade disjoint halves that merge into the same rows", async () => {
   const pick = path.join(base, "pick");
   fs.mkdirSync(pick);
-  for (const n of ["perfect", "untouched_release", "broken_empty", "broken_python_kernel"]) fs.copyFileSync(path.join(subs, `${n}.ipynb`), path.join(pick, `${n}.ipynb`));
+  for (const n of ["perfect", "untouched_release", "broken_empty", "broken_python_kernel"])
+    fs.copyFileSync(path.join(subs, `${n}.ipynb`), path.join(pick, `${n}.ipynb`));
   const [c1, c2] = await Promise.all([
     grade([pick, "--shard", "1/2", "--out", path.join(base, "s1"), "--no-feedback"]),
     grade([pick, "--shard", "2/2", "--out", path.join(base, "s2"), "--no-feedback"]),
@@ -144,8 +164,14 @@ test("shards 1/2 and 2/2 grade disjoint halves that merge into the same rows", a
   assert.equal([c1, c2], [0, 0]);
   const s1 = Object.keys(readBook(path.join(base, "s1")).students);
   const s2 = Object.keys(readBook(path.join(base, "s2")).students);
-  assert.equal(s1.filter((s) => s2.includes(s)), []);
-  assert.is(await main(["gradebook", "merge", path.join(base, "s1"), path.join(base, "s2"), "--out", path.join(base, "merged")], () => {}), 0);
+  assert.equal(
+    s1.filter((s) => s2.includes(s)),
+    [],
+  );
+  assert.is(
+    await main(["gradebook", "merge", path.join(base, "s1"), path.join(base, "s2"), "--out", path.join(base, "merged")], () => {}),
+    0,
+  );
   const merged = readBook(path.join(base, "merged"));
   assert.equal(Object.keys(merged.students).sort(), ["broken_empty", "broken_python_kernel", "perfect", "untouched_release"]);
   for (const [id, r] of Object.entries(merged.students)) {

@@ -29,11 +29,22 @@ function notebook(sources: string[]): Notebook {
   };
 }
 
-async function run(sources: string[], opts: { timeout?: number; maxRestarts?: number; slot?: number; helperThreads?: number } = {}): Promise<DriverRun> {
+async function run(
+  sources: string[],
+  opts: { timeout?: number; maxRestarts?: number; slot?: number; helperThreads?: number } = {},
+): Promise<DriverRun> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-drv-"));
   fs.chmodSync(workDir, 0o711);
   try {
-    const kernel = kernelLaunch({ probe, nodeModules: kit.nodeModules, workDir, slot: opts.slot ?? 0, memoryBytes: 1.5 * GiB, env: {}, helperThreads: opts.helperThreads ?? 1 });
+    const kernel = kernelLaunch({
+      probe,
+      nodeModules: kit.nodeModules,
+      workDir,
+      slot: opts.slot ?? 0,
+      memoryBytes: 1.5 * GiB,
+      env: {},
+      helperThreads: opts.helperThreads ?? 1,
+    });
     return await runDriver({
       notebook: notebook(sources),
       cells: sources.map(() => ({ timeout: opts.timeout ?? 6, replay: true })),
@@ -49,7 +60,8 @@ async function run(sources: string[], opts: { timeout?: number; maxRestarts?: nu
   }
 }
 
-const out = (outputs: NotebookOutput[] | undefined) => (outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join("") : o.text ?? "")).join("");
+const out = (outputs: NotebookOutput[] | undefined) =>
+  (outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join("") : (o.text ?? ""))).join("");
 
 let main: DriverRun;
 const LATER = 25;
@@ -124,7 +136,13 @@ test("an allocation beyond the memory cap fails in the cell, not on the machine;
   assert.is(main.result.cells[i]!.status, "memory", main.result.cells[i]!.detail);
   assert.match(main.result.cells[i]!.detail, /out of memory/);
   assert.is(main.result.restarts, 3);
-  assert.is(out(main.executed.cells[i + 1]!.outputs).trim().split("\n").pop(), "after oom 5");
+  assert.is(
+    out(main.executed.cells[i + 1]!.outputs)
+      .trim()
+      .split("\n")
+      .pop(),
+    "after oom 5",
+  );
 });
 
 test(`the kernel's view of the machine (sandbox: ${probe.mode}, ${probe.reason})`, () => {
@@ -155,7 +173,10 @@ test(`the kernel's view of the machine (sandbox: ${probe.mode}, ${probe.reason})
 test("the native GEMM loads in the kernel exactly when it loads in the grader", async () => {
   // A sandbox that hid a library it links (libopenblas.so.0 -> /etc/alternatives/…) made every
   // graded kernel fall back to the wasm products: the lab's training cells ran 2.5x slower.
-  const r = await run(['import { nativeBlasStatus } from "lab4";\nconst b = nativeBlasStatus();\nconsole.log("reason" in b ? b.reason : "loaded");'], { timeout: 60 });
+  const r = await run(
+    ['import { nativeBlasStatus } from "lab4";\nconst b = nativeBlasStatus();\nconsole.log("reason" in b ? b.reason : "loaded");'],
+    { timeout: 60 },
+  );
   assert.is(r.result.cells[0]!.status, "ok", r.result.cells[0]!.detail);
   const here = nativeBlasStatus();
   assert.is(out(r.executed.cells[0]!.outputs).trim(), here.loaded ? "loaded" : here.reason);
@@ -170,7 +191,8 @@ test("a kit install out of reach of the kernel's unprivileged user is refused, n
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-drv-"));
   try {
     const launch = () => kernelLaunch({ probe, nodeModules: nm, workDir, slot: 0, memoryBytes: GiB, env: {}, helperThreads: 1 });
-    if (probe.mode === "bwrap" && probe.dropUid) assert.throws(launch, (e: Error) => e.message.includes(`${hidden} is not searchable by others`));
+    if (probe.mode === "bwrap" && probe.dropUid)
+      assert.throws(launch, (e: Error) => e.message.includes(`${hidden} is not searchable by others`));
     else assert.ok(launch().argv.length > 0, "without a separate uid the kernel reads the kit as the grader does");
   } finally {
     fs.rmSync(hidden, { recursive: true, force: true });
@@ -197,7 +219,10 @@ test("a kernel with one core runs no V8 background tasks, one worker, and optimi
     const [count, ...argv] = out(r.executed.cells[0]!.outputs).trim().split(" ");
     seen.push([Number(count), argv.join(" ")]);
   }
-  assert.ok(seen.every(([c]) => Number.isInteger(c)), `thread counts: ${seen}`);
+  assert.ok(
+    seen.every(([c]) => Number.isInteger(c)),
+    `thread counts: ${seen}`,
+  );
   assert.ok(seen[0]![0] < seen[1]![0], `threads with one core and with two: ${seen}`);
   assert.match(seen[0]![1], /--v8-pool-size=1/);
   assert.match(seen[0]![1], /--interrupt-budget=1000000/);
@@ -206,14 +231,23 @@ test("a kernel with one core runs no V8 background tasks, one worker, and optimi
 });
 
 test("a death is explained by what that kernel wrote, not by an earlier kernel's crash", async () => {
-  const r = await run(["const heap: number[][] = [];\nwhile (true) heap.push(new Array(1e6).fill(0.5));", "process.exit(4);"], { timeout: 60, slot: 1 });
-  assert.equal([r.result.cells[0]!.status, r.result.cells[0]!.detail], ["memory", "out of memory (the kernel crashed: JavaScript heap out of memory)"]);
+  const r = await run(["const heap: number[][] = [];\nwhile (true) heap.push(new Array(1e6).fill(0.5));", "process.exit(4);"], {
+    timeout: 60,
+    slot: 1,
+  });
+  assert.equal(
+    [r.result.cells[0]!.status, r.result.cells[0]!.detail],
+    ["memory", "out of memory (the kernel crashed: JavaScript heap out of memory)"],
+  );
   assert.equal([r.result.cells[1]!.status, r.result.cells[1]!.detail], ["died", "the kernel process exited with code 4"]);
 });
 
 test("after too many kernel deaths the remaining cells are reported as not run, with the reason", async () => {
   const r = await run(["process.exit(1);", "process.exit(2);", 'console.log("unreached");', "1 + 1;"], { maxRestarts: 1, slot: 1 });
-  assert.equal(r.result.cells.map((c) => c.status), ["died", "died", "not-run", "not-run"]);
+  assert.equal(
+    r.result.cells.map((c) => c.status),
+    ["died", "died", "not-run", "not-run"],
+  );
   assert.match(r.result.cells[2]!.detail, /the kernel failed 2 times \(last: the kernel process exited with code 2\)/);
 });
 

@@ -60,11 +60,28 @@ test("rows are written at once to JSON and CSV; the CSV parses back to the same 
   const dir = tmp();
   const book = new Gradebook(dir, source, false);
   book.put(row("ana"));
-  book.put(row("bob, \"the\" student", { status: "refused", reason: "x.ipynb: not valid JSON (line 1, col 2)\nmore", checks: {}, total: 0 }));
+  book.put(row('bob, "the" student', { status: "refused", reason: "x.ipynb: not valid JSON (line 1, col 2)\nmore", checks: {}, total: 0 }));
   const records = parse(fs.readFileSync(path.join(dir, "gradebook.csv"), "utf8"), { columns: true }) as Record<string, string>[];
-  assert.equal(Object.keys(records[0]!).slice(0, 10), ["student", "status", "total", "possible", "percent", "part:Parte 1", "part:Parte 2", "w:1 /3", "w:2 (hidden) /2", "t:1 /25"]);
-  assert.equal([records[0]!.student, records[0]!.total, records[0]!.percent, records[0]!["t:1 /25"], records[0]!["w:2 (hidden) /2"]], ["ana", "28", "93.33", "25", "0"]);
-  assert.equal([records[1]!.student, records[1]!.status, records[1]!.total, records[1]!.reason], ['bob, "the" student', "refused", "", "x.ipynb: not valid JSON (line 1, col 2)\nmore"]);
+  assert.equal(Object.keys(records[0]!).slice(0, 10), [
+    "student",
+    "status",
+    "total",
+    "possible",
+    "percent",
+    "part:Parte 1",
+    "part:Parte 2",
+    "w:1 /3",
+    "w:2 (hidden) /2",
+    "t:1 /25",
+  ]);
+  assert.equal(
+    [records[0]!.student, records[0]!.total, records[0]!.percent, records[0]!["t:1 /25"], records[0]!["w:2 (hidden) /2"]],
+    ["ana", "28", "93.33", "25", "0"],
+  );
+  assert.equal(
+    [records[1]!.student, records[1]!.status, records[1]!.total, records[1]!.reason],
+    ['bob, "the" student', "refused", "", "x.ipynb: not valid JSON (line 1, col 2)\nmore"],
+  );
   const json = JSON.parse(fs.readFileSync(path.join(dir, "gradebook.json"), "utf8"));
   assert.equal(Object.keys(json.students).sort(), ["ana", 'bob, "the" student']);
 });
@@ -85,7 +102,10 @@ test("a gradebook from another instructor notebook is refused unless --force (wh
   const dir = tmp();
   new Gradebook(dir, source, false).put(row("ana"));
   const other = { ...source, sha256: "f".repeat(64) };
-  assert.throws(() => new Gradebook(dir, other, false), (e: unknown) => e instanceof GradebookError && /another version of the instructor notebook/.test((e as Error).message));
+  assert.throws(
+    () => new Gradebook(dir, other, false),
+    (e: unknown) => e instanceof GradebookError && /another version of the instructor notebook/.test((e as Error).message),
+  );
   const fresh = new Gradebook(dir, other, true);
   assert.equal(Object.keys(fresh.rows), []);
 });
@@ -112,7 +132,10 @@ test("merge refuses different notebooks and different submissions of one student
   new Gradebook(path.join(base, "b"), { ...source, sha256: "e".repeat(64) }, false).put(row("bob"));
   new Gradebook(path.join(base, "c"), source, false).put(row("ana", { sha256: "d".repeat(64) }));
   assert.throws(() => mergeGradebooks([path.join(base, "a"), path.join(base, "b")], path.join(base, "o1")), /another instructor notebook/);
-  assert.throws(() => mergeGradebooks([path.join(base, "a"), path.join(base, "c")], path.join(base, "o2")), /student ana has different submissions/);
+  assert.throws(
+    () => mergeGradebooks([path.join(base, "a"), path.join(base, "c")], path.join(base, "o2")),
+    /student ana has different submissions/,
+  );
   assert.throws(() => mergeGradebooks([path.join(base, "nowhere")], path.join(base, "o3")), /no gradebook.json there/);
 });
 
@@ -129,19 +152,28 @@ test("submissions: files, per-student folders (newest notebook graded), hidden f
   fs.writeFileSync(path.join(dir, ".ipynb_checkpoints", "zoe-checkpoint.ipynb"), "{}");
   fs.writeFileSync(path.join(dir, "notes.txt"), "");
   const found = await collect([dir]);
-  assert.equal(found.students.map((s) => [s.student, path.relative(dir, s.chosen!.shown)]), [
-    ["ana", path.join("ana", "whatever.ipynb")],
-    ["bob", path.join("bob", "lab4.ipynb")],
-    ["zoe", "zoe.ipynb"],
-  ]);
-  assert.equal(found.files.filter((f) => f.refused !== null).map((f) => [path.relative(dir, f.shown), f.refused!.split(":")[0]]), [
-    [path.join(".ipynb_checkpoints", "zoe-checkpoint.ipynb"), "inside the hidden folder .ipynb_checkpoints"],
-    [path.join("bob", "old.ipynb"), "a second notebook of student bob"],
-    ["notes.txt", "not a notebook, and no student could be told from its name"],
-  ]);
+  assert.equal(
+    found.students.map((s) => [s.student, path.relative(dir, s.chosen!.shown)]),
+    [
+      ["ana", path.join("ana", "whatever.ipynb")],
+      ["bob", path.join("bob", "lab4.ipynb")],
+      ["zoe", "zoe.ipynb"],
+    ],
+  );
+  assert.equal(
+    found.files.filter((f) => f.refused !== null).map((f) => [path.relative(dir, f.shown), f.refused!.split(":")[0]]),
+    [
+      [path.join(".ipynb_checkpoints", "zoe-checkpoint.ipynb"), "inside the hidden folder .ipynb_checkpoints"],
+      [path.join("bob", "old.ipynb"), "a second notebook of student bob"],
+      ["notes.txt", "not a notebook, and no student could be told from its name"],
+    ],
+  );
   // the same student named twice: the newer file is graded, the other listed
   const twice = await collect([dir, path.join(dir, "zoe.ipynb")]);
-  assert.equal(twice.files.filter((f) => f.student === "zoe").map((f) => f.refused === null), [true, false]);
+  assert.equal(
+    twice.files.filter((f) => f.student === "zoe").map((f) => f.refused === null),
+    [true, false],
+  );
   await collect([path.join(dir, "missing")]).then(
     () => assert.unreachable("no error"),
     (e: unknown) => assert.match((e as Error).message, /no such file or folder/),
@@ -153,7 +185,10 @@ test("shards: disjoint, together everything, deterministic and balanced", () => 
   const shards = [1, 2, 3, 4].map((i) => shardOf(items, { index: i, count: 4 }));
   assert.equal(shards.flat().sort(), items);
   assert.equal(new Set(shards.flat()).size, items.length);
-  assert.equal(shards.map((s) => s.length), [8, 8, 8, 7]);
+  assert.equal(
+    shards.map((s) => s.length),
+    [8, 8, 8, 7],
+  );
   assert.equal(shardOf(items, { index: 2, count: 4 }), shards[1]);
   assert.equal(shardOf(items, null), items);
 });

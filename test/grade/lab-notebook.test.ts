@@ -29,7 +29,10 @@ test.before(async () => {
   fs.writeFileSync(path.join(subs, "imports_reference.ipynb"), serializeNotebook(importsReference(releaseNotebook(src))));
   // the quick profile is what CI can afford; Part 1 runs in full in it
   process.env.LAB4_PROFILE = "quick";
-  const code = await main(["grade", subs, "--jobs", "2", "--out", path.join(base, "out"), "--timeout-cell", "900", "--kit", testKit().dir], (l) => logs.push(l));
+  const code = await main(
+    ["grade", subs, "--jobs", "2", "--out", path.join(base, "out"), "--timeout-cell", "900", "--kit", testKit().dir],
+    (l) => logs.push(l),
+  );
   assert.is(code, 0, logs.join("\n"));
   book = JSON.parse(fs.readFileSync(path.join(base, "out", "gradebook.json"), "utf8")) as GradebookData;
 });
@@ -55,7 +58,9 @@ function importsReference(nb: Notebook): Notebook {
     "console.log('REACHED ' + JSON.stringify(reached));",
   ].join("\n");
   const out = JSON.parse(JSON.stringify(nb)) as Notebook;
-  const at = out.cells.findIndex((c) => c.cell_type === "code" && /from "lab4"/.test(Array.isArray(c.source) ? c.source.join("") : c.source));
+  const at = out.cells.findIndex(
+    (c) => c.cell_type === "code" && /from "lab4"/.test(Array.isArray(c.source) ? c.source.join("") : c.source),
+  );
   out.cells.splice(at + 1, 0, { cell_type: "code", source: probe, metadata: {}, outputs: [], execution_count: null });
   return out;
 }
@@ -68,7 +73,10 @@ test("a submission that reaches for the reference implementations or the reposit
   assert.is(r.status, "graded", r.reason);
   assert.equal(r.checks, book.students["untouched_release"]!.checks, "the same marks as without the attempt");
   const nb = readNotebook(path.join(base, "out", "autograded", "imports_reference.ipynb"));
-  const text = nb.cells.flatMap((c) => c.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join("") : o.text ?? "")).join("");
+  const text = nb.cells
+    .flatMap((c) => c.outputs ?? [])
+    .map((o) => (Array.isArray(o.text) ? o.text.join("") : (o.text ?? "")))
+    .join("");
   const line = text.split("\n").find((l) => l.startsWith("REACHED "));
   assert.ok(line, "the probe cell printed what it reached");
   const reached = JSON.parse(line!.slice("REACHED ".length)) as Record<string, string>;
@@ -84,8 +92,16 @@ test("instructor answers: every check before Part 2 passes, exactly as in the no
   const r = book.students["instructor_answers"]!;
   assert.is(r.status, "graded", r.reason);
   for (const g of part1())
-    for (const c of g.compiled.checks) assert.is(r.checks[`${g.gradeId}:${c.index}`], c.points, `${g.gradeId}:${c.index} ${r.checkReasons[`${g.gradeId}:${c.index}`] ?? ""}`);
-  assert.equal(r.notes.filter((n) => /restored|missing|timeout|killed|exited/.test(n)), []);
+    for (const c of g.compiled.checks)
+      assert.is(
+        r.checks[`${g.gradeId}:${c.index}`],
+        c.points,
+        `${g.gradeId}:${c.index} ${r.checkReasons[`${g.gradeId}:${c.index}`] ?? ""}`,
+      );
+  assert.equal(
+    r.notes.filter((n) => /restored|missing|timeout|killed|exited/.test(n)),
+    [],
+  );
 });
 
 test("instructor answers, Part 2 in the quick profile: the loss check fails on its threshold, as the notebook's own quick run shows", () => {
@@ -100,7 +116,9 @@ test("instructor answers, Part 2 in the quick profile: the loss check fails on i
 test("untouched release: only the check that holds without any answer (the windowizer row count) scores", () => {
   const r = book.students["untouched_release"]!;
   assert.is(r.status, "graded");
-  const passed = Object.entries(r.checks).filter(([, v]) => v > 0).map(([k]) => k);
+  const passed = Object.entries(r.checks)
+    .filter(([, v]) => v > 0)
+    .map(([k]) => k);
   // dataset.map(windowizer) throws "No implementado" and leaves the dataset, and its row count, as it was
   assert.equal(passed, ["windowizer_check:1"]);
   assert.is(r.total, 5);

@@ -5,7 +5,16 @@ import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { silenceCpuNodeHint } from "../../lib/engine/setup";
-import { observe, observeAsync, parseObservations, decodeLeaf, decodeValue, OpaqueValue, MAX_SCALARS, ObservationError } from "../../grading/grade/observe";
+import {
+  observe,
+  observeAsync,
+  parseObservations,
+  decodeLeaf,
+  decodeValue,
+  OpaqueValue,
+  MAX_SCALARS,
+  ObservationError,
+} from "../../grading/grade/observe";
 import { arrayHash } from "../../grading/runtime/checkarr";
 
 silenceCpuNodeHint();
@@ -39,33 +48,84 @@ function value(thunk: () => unknown): unknown {
 
 test("numbers keep every bit: NaN, ±Infinity, -0, subnormals, 0.1+0.2, large ints", () => {
   for (const x of [NaN, Infinity, -Infinity, -0, 0, 5e-324, 0.1 + 0.2, 2 ** 53 + 2, -1.7976931348623157e308]) {
-    assert.ok(Object.is(value(() => x), x), String(x));
+    assert.ok(
+      Object.is(
+        value(() => x),
+        x,
+      ),
+      String(x),
+    );
   }
 });
 
 test("strings, booleans, null, undefined, bigint, nested arrays with holes", () => {
-  assert.is(value(() => "ñandú\n\u2028 \"quoted\" [lab4-obs] x"), "ñandú\n\u2028 \"quoted\" [lab4-obs] x");
-  assert.is(value(() => true), true);
-  assert.is(value(() => null), null);
-  assert.is(value(() => undefined), undefined);
-  assert.is(value(() => 2n ** 70n), 2n ** 70n);
-  // eslint-disable-next-line no-sparse-arrays
-  assert.equal(value(() => [1, [2, [3, "x"]], , NaN]), [1, [2, [3, "x"]], undefined, NaN]);
+  assert.is(
+    value(() => 'ñandú\n\u2028 "quoted" [lab4-obs] x'),
+    'ñandú\n\u2028 "quoted" [lab4-obs] x',
+  );
+  assert.is(
+    value(() => true),
+    true,
+  );
+  assert.is(
+    value(() => null),
+    null,
+  );
+  assert.is(
+    value(() => undefined),
+    undefined,
+  );
+  assert.is(
+    value(() => 2n ** 70n),
+    2n ** 70n,
+  );
+  assert.equal(
+    // eslint-disable-next-line no-sparse-arrays
+    value(() => [1, [2, [3, "x"]], , NaN]),
+    [1, [2, [3, "x"]], undefined, NaN],
+  );
 });
 
 test("typed arrays, Map, Set and plain objects come back as the same kind", () => {
   const f32 = new Float32Array([0.1, -0, NaN, 3.4028234663852886e38]);
   const back = value(() => f32) as Float32Array;
   assert.instance(back, Float32Array);
-  assert.equal(Array.from(back).map((x) => Object.is(x, -0) ? "-0" : x), Array.from(f32).map((x) => Object.is(x, -0) ? "-0" : x));
-  assert.equal(value(() => new Int32Array([-2147483648, 7])), new Int32Array([-2147483648, 7]));
-  assert.equal(value(() => new Map<string, number>([["a", 1], ["b", 2]])), new Map([["a", 1], ["b", 2]]));
-  assert.equal(value(() => new Set([1, "x"])), new Set([1, "x"]));
-  assert.equal(value(() => ({ a: 1, b: [2] })), { a: 1, b: [2] });
+  assert.equal(
+    Array.from(back).map((x) => (Object.is(x, -0) ? "-0" : x)),
+    Array.from(f32).map((x) => (Object.is(x, -0) ? "-0" : x)),
+  );
+  assert.equal(
+    value(() => new Int32Array([-2147483648, 7])),
+    new Int32Array([-2147483648, 7]),
+  );
+  assert.equal(
+    value(
+      () =>
+        new Map<string, number>([
+          ["a", 1],
+          ["b", 2],
+        ]),
+    ),
+    new Map([
+      ["a", 1],
+      ["b", 2],
+    ]),
+  );
+  assert.equal(
+    value(() => new Set([1, "x"])),
+    new Set([1, "x"]),
+  );
+  assert.equal(
+    value(() => ({ a: 1, b: [2] })),
+    { a: 1, b: [2] },
+  );
 });
 
 test("tensors: shape, dtype and values survive, and the grading functions see the same array", () => {
-  const t = tf.tensor2d([[1.5, NaN], [-3, 1e-8]]);
+  const t = tf.tensor2d([
+    [1.5, NaN],
+    [-3, 1e-8],
+  ]);
   const back = value(() => t) as { shape: number[]; dtype: string; dataSync(): Float32Array };
   assert.equal(back.shape, [2, 2]);
   assert.is(back.dtype, "float32");
@@ -142,13 +202,16 @@ test("async leaves are awaited in order; a rejection is that leaf's error", asyn
 
 test("lines with another nonce are counted and ignored; a malformed line with ours is an error", () => {
   const text = [
-    "student says [lab4-obs] ffffffffffffffffffffffffffffffff {\"cell\":\"c\",\"check\":1,\"leaves\":[{\"v\":1}]}",
+    'student says [lab4-obs] ffffffffffffffffffffffffffffffff {"cell":"c","check":1,"leaves":[{"v":1}]}',
     `noise[lab4-obs] ${NONCE} {"cell":"c","check":1,"leaves":[{"v":3}]}`,
   ].join("\n");
   const r = parseObservations(text, NONCE);
   assert.is(r.foreign, 1);
   assert.equal(r.observations, [{ cell: "c", check: 1, leaves: [{ v: 3 }] }]);
-  assert.throws(() => parseObservations(`[lab4-obs] ${NONCE} {"cell":`, NONCE), (e: unknown) => e instanceof ObservationError);
+  assert.throws(
+    () => parseObservations(`[lab4-obs] ${NONCE} {"cell":`, NONCE),
+    (e: unknown) => e instanceof ObservationError,
+  );
   assert.throws(() => parseObservations(`[lab4-obs] ${NONCE} {"cell":1}`, NONCE), /lacks cell\/check\/leaves/);
 });
 

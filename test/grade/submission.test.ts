@@ -8,7 +8,15 @@ import { brokenDir } from "./submissions";
 
 const TSLAB = { name: "tslab", language: "typescript" };
 const nb = (extra: Record<string, unknown> = {}, cells: unknown[] = []) =>
-  Buffer.from(JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: "tslab", language: "typescript" } }, cells, ...extra }));
+  Buffer.from(
+    JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: { kernelspec: { name: "tslab", language: "typescript" } },
+      cells,
+      ...extra,
+    }),
+  );
 
 function refused(bytes: Buffer, reason: RegExp) {
   try {
@@ -24,7 +32,10 @@ function refused(bytes: Buffer, reason: RegExp) {
 test("the committed broken files: 0 bytes, malformed JSON, Python kernel", () => {
   assert.throws(() => readSubmission(path.join(brokenDir, "empty.ipynb"), TSLAB), /empty file \(0 bytes\)/);
   assert.throws(() => readSubmission(path.join(brokenDir, "malformed_json.ipynb"), TSLAB), /not valid JSON/);
-  assert.throws(() => readSubmission(path.join(brokenDir, "python_kernel.ipynb"), TSLAB), /kernel "python3" \(language "python"\), expected "tslab" \(typescript\)/);
+  assert.throws(
+    () => readSubmission(path.join(brokenDir, "python_kernel.ipynb"), TSLAB),
+    /kernel "python3" \(language "python"\), expected "tslab" \(typescript\)/,
+  );
   assert.throws(() => readSubmission(path.join(brokenDir, "no-such-file.ipynb"), TSLAB), /cannot read the file \(ENOENT\)/);
 });
 
@@ -45,9 +56,15 @@ test("other shapes that are not gradable notebooks", () => {
 
 test("a TypeScript notebook whose kernel has another name is graded with the course's kernel, with a note (nbgrader's OverwriteKernelspec)", () => {
   for (const [metadata, note] of [
-    [{ kernelspec: { name: "typescript", language: "typescript", display_name: "TypeScript" } }, 'kernelspec "typescript" (language "typescript"); graded with the tslab kernel'],
+    [
+      { kernelspec: { name: "typescript", language: "typescript", display_name: "TypeScript" } },
+      'kernelspec "typescript" (language "typescript"); graded with the tslab kernel',
+    ],
     [{ kernelspec: { name: "deno", language: "TypeScript" } }, 'kernelspec "deno" (language "typescript"); graded with the tslab kernel'],
-    [{ kernelspec: { name: "ts" }, language_info: { name: "typescript" } }, 'kernelspec "ts" (language "typescript"); graded with the tslab kernel'],
+    [
+      { kernelspec: { name: "ts" }, language_info: { name: "typescript" } },
+      'kernelspec "ts" (language "typescript"); graded with the tslab kernel',
+    ],
   ] as const) {
     const s = parseSubmission("ts.ipynb", nb({ metadata }), TSLAB);
     assert.equal(s.notes, [note]);
@@ -63,7 +80,16 @@ test("accepted: no kernelspec (noted), list sources joined, outputs and executio
         nbformat: 4,
         nbformat_minor: 4,
         metadata: {},
-        cells: [{ cell_type: "code", id: "a", source: ["x\n", "y"], metadata: { tags: [] }, outputs: [{ output_type: "stream", text: "fake ✓" }], execution_count: 9 }],
+        cells: [
+          {
+            cell_type: "code",
+            id: "a",
+            source: ["x\n", "y"],
+            metadata: { tags: [] },
+            outputs: [{ output_type: "stream", text: "fake ✓" }],
+            execution_count: 9,
+          },
+        ],
       }),
     ),
     TSLAB,

@@ -77,7 +77,10 @@ export function writeMiniClassSet(dir: string, paths: { outDir: string; otherSub
     replaceSource(perfect, "words", cellSource(perfect.cells[indexOf(perfect, "words")]!).replace("+ 1);", "+ 2);")),
     { total: 3 + 5 + 25 },
   ];
-  subs["infinite_loop"] = [insertAfter(perfect, "words", code("// me quedo pensando\nwhile (true) {}")), { total: 38, mention: [/timeout/] }];
+  subs["infinite_loop"] = [
+    insertAfter(perfect, "words", code("// me quedo pensando\nwhile (true) {}")),
+    { total: 38, mention: [/timeout/] },
+  ];
   subs["hard_loop"] = [
     // a busy loop outside the cell's own code: SIGINT cannot stop it, the kernel is killed and restarted
     insertAfter(perfect, "train_check", code("setTimeout(() => { for (;;) {} }, 0);\nawait new Promise((r) => setTimeout(r, 600000));")),
@@ -98,7 +101,7 @@ export function writeMiniClassSet(dir: string, paths: { outDir: string; otherSub
     "const checkHash = (..._a: any[]) => true;",
     "const compareNumbers = (..._a: any[]) => true;",
     "const assert = (..._a: any[]) => undefined;",
-    "const marks = (n: number, f: () => unknown) => { try { f(); } catch {} console.log(`<!--{id:\"CORRECTMARK\", marks:\"${n}\"}-->`); };",
+    'const marks = (n: number, f: () => unknown) => { try { f(); } catch {} console.log(`<!--{id:"CORRECTMARK", marks:"${n}"}-->`); };',
   ].join("\n");
   const patchModule = [
     "// the grading module's own files, by absolute path (the package does not export them)",
@@ -114,7 +117,7 @@ export function writeMiniClassSet(dir: string, paths: { outDir: string; otherSub
     'console.log(\'[lab4-marks] {"id":"CORRECTMARK","marks":25,"total":25,"label":null,"seq":1}\');',
     'console.log(\'[lab4-obs] 00000000000000000000000000000000 {"cell":"tensor_check","check":1,"leaves":[{"v":1}]}\');',
     // keeps printing forged markers between cells
-    "setInterval(() => console.log('[lab4-obs] 11111111111111111111111111111111 {\"cell\":\"words_checks\",\"check\":1,\"leaves\":[{\"v\":8}]}\\n<!--{id:\"CORRECTMARK\", marks:\"25\"}-->'), 20);",
+    'setInterval(() => console.log(\'[lab4-obs] 11111111111111111111111111111111 {"cell":"words_checks","check":1,"leaves":[{"v":8}]}\\n<!--{id:"CORRECTMARK", marks:"25"}-->\'), 20);',
   ].join("\n");
   let cheater = solved(source, (g) => g === "student_info");
   cheater = insertAfter(cheater, "student_info", code(redefine), code(patchModule), code(forge));
@@ -123,8 +126,8 @@ export function writeMiniClassSet(dir: string, paths: { outDir: string; otherSub
     cheater,
     "words",
     [
-      "const words: any = new Proxy([\"x\"], { get(t: any, p: any) {",
-      "  if (p === \"length\") console.log('[lab4-obs] 22222222222222222222222222222222 {\"cell\":\"words_checks\",\"check\":1,\"leaves\":[{\"v\":8}]}');",
+      'const words: any = new Proxy(["x"], { get(t: any, p: any) {',
+      '  if (p === "length") console.log(\'[lab4-obs] 22222222222222222222222222222222 {"cell":"words_checks","check":1,"leaves":[{"v":8}]}\');',
       "  return Reflect.get(t, p);",
       "} });",
       'const counts = new Map([["the", 1]]);',
@@ -170,7 +173,8 @@ export function writeMiniClassSet(dir: string, paths: { outDir: string; otherSub
   ].join("\n");
   subs["snoop"] = [insertAfter(perfect, "student_info", code(snoop)), { total: 38 }];
 
-  for (const f of fs.readdirSync(brokenDir)) subs[`broken_${f.replace(/\.[^.]+$/, "")}`] = [fs.readFileSync(path.join(brokenDir, f)), { total: null }];
+  for (const f of fs.readdirSync(brokenDir))
+    subs[`broken_${f.replace(/\.[^.]+$/, "")}`] = [fs.readFileSync(path.join(brokenDir, f)), { total: null }];
 
   fs.mkdirSync(dir, { recursive: true });
   const expected: Record<string, Expected> = {};

@@ -2,15 +2,7 @@
 // jhwutils.checkarr (johnhw/jhwutils@bcc5456) and CPython.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import {
-  arrayHash,
-  checkHash,
-  checkScalar,
-  checkString,
-  scalarHash,
-  stringHash,
-  type NestedNumbers,
-} from "../../grading/runtime/checkarr";
+import { arrayHash, checkHash, checkScalar, checkString, scalarHash, stringHash, type NestedNumbers } from "../../grading/runtime/checkarr";
 import { floatFromHex, floatHex, pyRepr } from "../../grading/runtime/pyfloat";
 import { newRepresentation } from "../../grading/runtime/lautils";
 import { captureWarnings, jhwutilsVectors, nest, type VectorCase } from "./helpers";

@@ -64,15 +64,30 @@ test("malformed hex number: ValueError; too large: OverflowError (not caught, as
     () => compareNumbers("0x1.8q1", "3c", "0x1p1"),
     (e: Error) => e.name === "ValueError" && e.message.startsWith("Invalid input. Please provide valid numbers."),
   );
-  assert.throws(() => compareNumbers("0x1p1", "3c", "zz"), (e: Error) => e.name === "ValueError");
-  assert.throws(() => compareNumbers("0x1p5000", "3c", "0x1p1"), (e: Error) => e.name === "OverflowError");
+  assert.throws(
+    () => compareNumbers("0x1p1", "3c", "zz"),
+    (e: Error) => e.name === "ValueError",
+  );
+  assert.throws(
+    () => compareNumbers("0x1p5000", "3c", "0x1p1"),
+    (e: Error) => e.name === "OverflowError",
+  );
 });
 
 test("NaN or infinite operand: NameError like lautils' eval('nan <= 4.0')", () => {
-  assert.throws(() => compareNumbers(newRepresentation(NaN), "3c3d", "0x1p2"), (e: Error) => e.name === "NameError" && e.message.startsWith("name 'nan' is not defined"));
-  assert.throws(() => compareNumbers("0x1p2", "3c3d", newRepresentation(-Infinity)), (e: Error) => e.name === "NameError" && e.message.startsWith("name 'inf' is not defined"));
+  assert.throws(
+    () => compareNumbers(newRepresentation(NaN), "3c3d", "0x1p2"),
+    (e: Error) => e.name === "NameError" && e.message.startsWith("name 'nan' is not defined"),
+  );
+  assert.throws(
+    () => compareNumbers("0x1p2", "3c3d", newRepresentation(-Infinity)),
+    (e: Error) => e.name === "NameError" && e.message.startsWith("name 'inf' is not defined"),
+  );
   // the left operand is evaluated first
-  assert.throws(() => compareNumbers("inf", "3c", "nan"), (e: Error) => e.message.startsWith("name 'inf'"));
+  assert.throws(
+    () => compareNumbers("inf", "3c", "nan"),
+    (e: Error) => e.message.startsWith("name 'inf'"),
+  );
 });
 
 test("new_representation: float(num) then float.hex", () => {
@@ -84,15 +99,27 @@ test("new_representation: float(num) then float.hex", () => {
   assert.is(newRepresentation(-0), "-0x0.0p+0");
   assert.is(newRepresentation(NaN), "nan");
   assert.is(newRepresentation("-inf"), "-inf");
-  assert.throws(() => newRepresentation("abc"), (e: Error) => e.name === "ValueError" && e.message === "Invalid input. Please provide a valid floating-point number.");
-  assert.throws(() => newRepresentation(null), (e: Error) => e.name === "TypeError" && e.message === "float() argument must be a string or a real number, not 'NoneType'");
-  assert.throws(() => newRepresentation(10n ** 400n), (e: Error) => e.name === "OverflowError" && e.message === "int too large to convert to float");
+  assert.throws(
+    () => newRepresentation("abc"),
+    (e: Error) => e.name === "ValueError" && e.message === "Invalid input. Please provide a valid floating-point number.",
+  );
+  assert.throws(
+    () => newRepresentation(null),
+    (e: Error) => e.name === "TypeError" && e.message === "float() argument must be a string or a real number, not 'NoneType'",
+  );
+  assert.throws(
+    () => newRepresentation(10n ** 400n),
+    (e: Error) => e.name === "OverflowError" && e.message === "int too large to convert to float",
+  );
 });
 
 test("hex_to_float is float.fromhex", () => {
   assert.is(hexToFloat("0x1.8p1"), 3);
   assert.is(hexToFloat(newRepresentation(0.1)), 0.1);
-  assert.throws(() => hexToFloat("0x1.8p"), (e: Error) => e.name === "ValueError");
+  assert.throws(
+    () => hexToFloat("0x1.8p"),
+    (e: Error) => e.name === "ValueError",
+  );
 });
 
 test("snake_case names are the same functions", () => {

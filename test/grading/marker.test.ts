@@ -21,11 +21,19 @@ test("text lines and HTML comments, in order; an escaped string keeps its charac
 test("a result shown as HTML and as text counts once; a total without seq too", () => {
   const total = '[lab4-marks] {"id":"TOTALMARK","marks":3,"total":5,"percent":60}';
   const got = parseMarkers(`<!--${OK}-->\n<!--${total}-->\n${OK}\n${total}`);
-  assert.equal(got.map((m) => m.id), ["CORRECTMARK", "TOTALMARK"]);
+  assert.equal(
+    got.map((m) => m.id),
+    ["CORRECTMARK", "TOTALMARK"],
+  );
 });
 
 test("text that only looks like a marker is skipped", () => {
-  assert.equal(parseMarkers("[lab4-marks] {not json}\n[lab4-marks] {\"id\":\"OTHER\",\"marks\":1,\"total\":1}\n x [lab4-marks] {\"id\":\"CORRECTMARK\",\"marks\":1,\"total\":1}"), []);
+  assert.equal(
+    parseMarkers(
+      '[lab4-marks] {not json}\n[lab4-marks] {"id":"OTHER","marks":1,"total":1}\n x [lab4-marks] {"id":"CORRECTMARK","marks":1,"total":1}',
+    ),
+    [],
+  );
 });
 
 test("formatMarker and parseMarkers agree on what marks() prints", () => {
@@ -47,15 +55,30 @@ test("formatMarker and parseMarkers agree on what marks() prints", () => {
     resetMarks();
   }
   const got = parseMarkers(text.join("\n"));
-  assert.equal(got.map((m) => [m.id, m.marks, m.total]), [["CORRECTMARK", 4, 4], ["WRONGMARK", 0, 2], ["TOTALMARK", 4, 6]]);
+  assert.equal(
+    got.map((m) => [m.id, m.marks, m.total]),
+    [
+      ["CORRECTMARK", 4, 4],
+      ["WRONGMARK", 0, 2],
+      ["TOTALMARK", 4, 6],
+    ],
+  );
   assert.is(got[1]!.error, "Error: <-- not a comment end");
   assert.equal(parseMarkers(formatMarker(got[1]!)), [got[1]!]);
 });
 
 test("a cell's marks: HTML and text of one output read once, two outputs twice", () => {
   const out = { output_type: "display_data", data: { "text/html": `<!--${OK}-->`, "text/plain": OK } };
-  const cell: NotebookCell = { cell_type: "code", source: "", metadata: {}, outputs: [out, { output_type: "stream", name: "stdout", text: BAD }] };
-  assert.equal(cellMarkers(cell).map((m) => m.id), ["CORRECTMARK", "WRONGMARK"]);
+  const cell: NotebookCell = {
+    cell_type: "code",
+    source: "",
+    metadata: {},
+    outputs: [out, { output_type: "stream", name: "stdout", text: BAD }],
+  };
+  assert.equal(
+    cellMarkers(cell).map((m) => m.id),
+    ["CORRECTMARK", "WRONGMARK"],
+  );
   assert.equal(cellMarks(cell, 7), [
     { cell: 7, correct: true, marks: 3 },
     { cell: 7, correct: false, marks: 2 },

@@ -84,13 +84,28 @@ test("a failing check: WRONGMARK HTML, the same error rethrown, no marks", () =>
 
 test("the failing error object is rethrown unchanged, whatever was thrown", () => {
   const err = new RangeError("boom");
-  assert.throws(() => marks(2, () => { throw err; }), (e: unknown) => e === err);
+  assert.throws(
+    () =>
+      marks(2, () => {
+        throw err;
+      }),
+    (e: unknown) => e === err,
+  );
   assert.is(markerOf(text[0]!).error, "RangeError: boom");
-  assert.throws(() => marks(1, () => { throw "plain string"; }), (e: unknown) => e === "plain string");
+  assert.throws(
+    () =>
+      marks(1, () => {
+        throw "plain string";
+      }),
+    (e: unknown) => e === "plain string",
+  );
 });
 
 test("returns the body's value", () => {
-  assert.is(marks(1, () => 42), 42);
+  assert.is(
+    marks(1, () => 42),
+    42,
+  );
 });
 
 test("async body: marks only when the promise settles; rejection rethrown", async () => {
@@ -106,7 +121,9 @@ test("async body: marks only when the promise settles; rejection rethrown", asyn
   assert.is(getMarks().marks, 0);
   release();
   assert.is(await p, "done");
-  assert.equal(html, [`${CORRECT(5)}\n<!--${MARKER_PREFIX} ${JSON.stringify({ id: "CORRECTMARK", marks: 5, total: 5, label: null, seq: 1 })}-->`]);
+  assert.equal(html, [
+    `${CORRECT(5)}\n<!--${MARKER_PREFIX} ${JSON.stringify({ id: "CORRECTMARK", marks: 5, total: 5, label: null, seq: 1 })}-->`,
+  ]);
   assert.is(getMarks().marks, 5);
 
   const err = new Error("late failure");
@@ -163,9 +180,15 @@ test("labels are shown and recorded; the marker survives hostile label text", ()
 
 test("bad arguments: a clear TypeError before anything is counted", () => {
   for (const n of [-1, NaN, Infinity, "3" as unknown as number]) {
-    assert.throws(() => marks(n, () => undefined), (e: Error) => e instanceof TypeError && /non-negative number of marks/.test(e.message));
+    assert.throws(
+      () => marks(n, () => undefined),
+      (e: Error) => e instanceof TypeError && /non-negative number of marks/.test(e.message),
+    );
   }
-  assert.throws(() => marks(3, undefined as unknown as () => void), (e: Error) => e instanceof TypeError && /fn must be a function/.test(e.message));
+  assert.throws(
+    () => marks(3, undefined as unknown as () => void),
+    (e: Error) => e instanceof TypeError && /fn must be a function/.test(e.message),
+  );
   assert.is(getMarks().total, 0);
 });
 
@@ -221,8 +244,14 @@ test("tslab loaded but no kernel (the real tslab module's display throws 'Not re
 
 test("assert: Python's assert statement", () => {
   check(1);
-  assert.throws(() => check(0), (e: Error) => e instanceof AssertionError && e.name === "AssertionError" && e.message === "");
-  assert.throws(() => check(false, "len(vocab) should be 3085"), (e: Error) => e.message === "len(vocab) should be 3085");
+  assert.throws(
+    () => check(0),
+    (e: Error) => e instanceof AssertionError && e.name === "AssertionError" && e.message === "",
+  );
+  assert.throws(
+    () => check(false, "len(vocab) should be 3085"),
+    (e: Error) => e.message === "len(vocab) should be 3085",
+  );
 });
 
 test.run();

@@ -114,12 +114,23 @@ test("float.fromhex: every form CPython accepts", () => {
 test("float.fromhex: CPython's errors for malformed or too large input", () => {
   const invalid = ["", "0x", "0xp1", "1p", "1p+", "x1", "0x1.8p1.5", "1 2", "0x1g", "infinit", "- 1", "0x-1", "\u00a01", "0x1p1e"];
   for (const s of invalid) {
-    assert.throws(() => floatFromHex(s), (e: Error) => e.name === "ValueError" && e.message === "invalid hexadecimal floating-point string", JSON.stringify(s));
+    assert.throws(
+      () => floatFromHex(s),
+      (e: Error) => e.name === "ValueError" && e.message === "invalid hexadecimal floating-point string",
+      JSON.stringify(s),
+    );
   }
   for (const s of ["0x1p1024", "0x1.fffffffffffff8p1023", "0x1p99999999999999999999", "-0x2p1023"]) {
-    assert.throws(() => floatFromHex(s), (e: Error) => e.name === "OverflowError" && e.message === "hexadecimal value too large to represent as a float", s);
+    assert.throws(
+      () => floatFromHex(s),
+      (e: Error) => e.name === "OverflowError" && e.message === "hexadecimal value too large to represent as a float",
+      s,
+    );
   }
-  assert.throws(() => floatFromHex(3 as unknown as string), (e: Error) => e.name === "TypeError");
+  assert.throws(
+    () => floatFromHex(3 as unknown as string),
+    (e: Error) => e.name === "TypeError",
+  );
 });
 
 test("float(str): CPython's grammar", () => {
@@ -139,7 +150,11 @@ test("float(str): CPython's grammar", () => {
   for (const [s, v] of ok) assert.ok(Object.is(floatFromString(s), v), JSON.stringify(s));
   assert.ok(Number.isNaN(floatFromString("nan")));
   for (const s of ["1__0", "_1", "1_", "0x10", "", " ", "abc", "1.2.3", "\ufeff1", "1e", "--1", "1_.5"]) {
-    assert.throws(() => floatFromString(s), (e: Error) => e.name === "ValueError" && e.message.startsWith("could not convert string to float: "), JSON.stringify(s));
+    assert.throws(
+      () => floatFromString(s),
+      (e: Error) => e.name === "ValueError" && e.message.startsWith("could not convert string to float: "),
+      JSON.stringify(s),
+    );
   }
 });
 

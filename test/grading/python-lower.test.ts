@@ -39,7 +39,9 @@ test("CPython is available (required: the table is checked against it)", () => {
 });
 
 test("every code point and sigma context lower-cases exactly like CPython", () => {
-  const [version, ...pyBlocks] = execFileSync(PYTHON, ["-c", PY_SCRIPT], { encoding: "utf8", maxBuffer: 1 << 24 }).trim().split(" ");
+  const [version, ...pyBlocks] = execFileSync(PYTHON, ["-c", PY_SCRIPT], { encoding: "utf8", maxBuffer: 1 << 24 })
+    .trim()
+    .split(" ");
   assert.is(version, PYTHON_UNICODE_VERSION, "regenerate grading/runtime/unicode/python-lower-table.ts for this CPython");
   const mismatched: string[] = [];
   for (let b = 0; b < pyBlocks.length; b++) {

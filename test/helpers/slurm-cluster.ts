@@ -26,7 +26,12 @@ export function slurmNeed(): ToolNeed {
   return {
     what: "real Slurm cluster",
     present: tools.length === 0 && root && which("runuser") !== null,
-    reason: tools.length > 0 ? `missing ${tools.join(", ")}` : root ? "runuser missing" : "needs root (slurmd runs jobs as their user; munged as user munge)",
+    reason:
+      tools.length > 0
+        ? `missing ${tools.join(", ")}`
+        : root
+          ? "runuser missing"
+          : "needs root (slurmd runs jobs as their user; munged as user munge)",
     install: "install slurm-wlm and munge (scripts/setup.sh does) and run the test as root",
   };
 }
@@ -80,14 +85,18 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
   const mungeRun = path.join(dir, "munge-run");
   const mungeUid = Number(spawnSync("id", ["-u", "munge"], { encoding: "utf8" }).stdout.trim());
   const mungeGid = Number(spawnSync("id", ["-g", "munge"], { encoding: "utf8" }).stdout.trim());
-  for (const [d, mode] of [[mungeDir, 0o700], [mungeRun, 0o755]] as const) {
+  for (const [d, mode] of [
+    [mungeDir, 0o700],
+    [mungeRun, 0o755],
+  ] as const) {
     fs.mkdirSync(d);
     fs.chownSync(d, mungeUid, mungeGid);
     fs.chmodSync(d, mode);
   }
   const key = path.join(mungeDir, "munge.key");
   const socket = path.join(mungeRun, "munge.socket");
-  const logs = () => [path.join(mungeDir, "munged.log"), path.join(dir, "slurmctld.log"), path.join(dir, "slurmd.log")].map((f) => tail(f)).join("\n");
+  const logs = () =>
+    [path.join(mungeDir, "munged.log"), path.join(dir, "slurmctld.log"), path.join(dir, "slurmd.log")].map((f) => tail(f)).join("\n");
   const stop = async () => {
     const alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
     if (fs.existsSync(path.join(dir, "slurm.conf")) && alive.length === children.length && children.length === 3)
@@ -109,8 +118,19 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
       return c;
     };
     spawnDaemon(
-      ["runuser", "-u", "munge", "--", which("munged")!, "--foreground", `--socket=${socket}`, `--key-file=${key}`,
-        `--log-file=${path.join(mungeDir, "munged.log")}`, `--pid-file=${path.join(mungeRun, "munged.pid")}`, `--seed-file=${path.join(mungeDir, "munged.seed")}`],
+      [
+        "runuser",
+        "-u",
+        "munge",
+        "--",
+        which("munged")!,
+        "--foreground",
+        `--socket=${socket}`,
+        `--key-file=${key}`,
+        `--log-file=${path.join(mungeDir, "munged.log")}`,
+        `--pid-file=${path.join(mungeRun, "munged.pid")}`,
+        `--seed-file=${path.join(mungeDir, "munged.seed")}`,
+      ],
       "munged",
     );
     await until("munged's socket", () => fs.existsSync(socket), 10_000, logs);
@@ -168,7 +188,13 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
       env,
       run,
       state: (id) => /JobState=(\S+)/.exec(run("scontrol", ["show", "job", id]))?.[1] ?? "?",
-      waitGone: (ids, timeoutMs) => until(`jobs ${ids.join(",")} to finish`, () => run("squeue", ["-h", "-t", "PD,R,CG,CF,S", "-j", ids.join(",")]).trim() === "", timeoutMs, logs),
+      waitGone: (ids, timeoutMs) =>
+        until(
+          `jobs ${ids.join(",")} to finish`,
+          () => run("squeue", ["-h", "-t", "PD,R,CG,CF,S", "-j", ids.join(",")]).trim() === "",
+          timeoutMs,
+          logs,
+        ),
       stop,
     };
   } catch (e) {

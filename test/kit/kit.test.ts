@@ -71,7 +71,14 @@ test.before(() => {
 });
 
 test("the kit holds the student notebook, the runtime package, its lock and the instructions; nothing of the instructor's", () => {
-  assert.equal(fs.readdirSync(kit.dir).sort(), ["LEEME.md", "README.md", "lab4-0.1.0.tgz", "lab4.ipynb", "package-lock.json", "package.json"]);
+  assert.equal(fs.readdirSync(kit.dir).sort(), [
+    "LEEME.md",
+    "README.md",
+    "lab4-0.1.0.tgz",
+    "lab4.ipynb",
+    "package-lock.json",
+    "package.json",
+  ]);
   const files = [...kitFiles(kit.dir).keys()].map((f) => path.relative(kit.dir, f));
   const runtime = files.filter((f) => f.includes("!")).map((f) => f.split("!")[1]!);
   assert.ok(runtime.includes(path.join("package", "dist", "lib", "index.js")));
@@ -104,17 +111,32 @@ test("lab4 install-kernel registers a TypeScript kernel that starts from the kit
   const prefix = path.join(home, "jupyter");
   const r = sh("npx", ["lab4", "install-kernel", "--python", "/usr/bin/python3", "--prefix", prefix], student);
   assert.is(r.status, 0, said(r));
-  const spec = JSON.parse(fs.readFileSync(path.join(prefix, "share", "jupyter", "kernels", "tslab", "kernel.json"), "utf8")) as { argv: string[] };
+  const spec = JSON.parse(fs.readFileSync(path.join(prefix, "share", "jupyter", "kernels", "tslab", "kernel.json"), "utf8")) as {
+    argv: string[];
+  };
   assert.is(spec.argv[0], path.join(student, "node_modules", ".bin", "tslab"));
   // the registered kernel runs a notebook that imports the library, as JupyterLab would start it
   const nb = path.join(student, "hello.ipynb");
-  fs.writeFileSync(nb, serializeNotebook({
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { name: "tslab", language: "typescript", display_name: "TypeScript" } },
-    cells: [{ cell_type: "code", source: 'import { Counter } from "lab4";\nconsole.log("hola", new Counter(["a", "b", "a"]).get("a"));', metadata: {}, outputs: [], execution_count: null }],
-  }));
-  const x = sh("/usr/bin/python3", ["-m", "nbconvert", "--to", "notebook", "--execute", "--inplace", nb], student, { JUPYTER_PATH: path.join(prefix, "share", "jupyter") });
+  fs.writeFileSync(
+    nb,
+    serializeNotebook({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: { kernelspec: { name: "tslab", language: "typescript", display_name: "TypeScript" } },
+      cells: [
+        {
+          cell_type: "code",
+          source: 'import { Counter } from "lab4";\nconsole.log("hola", new Counter(["a", "b", "a"]).get("a"));',
+          metadata: {},
+          outputs: [],
+          execution_count: null,
+        },
+      ],
+    }),
+  );
+  const x = sh("/usr/bin/python3", ["-m", "nbconvert", "--to", "notebook", "--execute", "--inplace", nb], student, {
+    JUPYTER_PATH: path.join(prefix, "share", "jupyter"),
+  });
   assert.is(x.status, 0, said(x));
   assert.match(JSON.stringify(readNotebook(nb).cells[0]!.outputs), /hola 2/);
   fs.rmSync(nb);
@@ -148,8 +170,15 @@ test("lab4 check with the instructor's answers typed in: the marks the solution 
 test("bad input gets one line: not a notebook, another language, missing file, outside a kit", () => {
   fs.writeFileSync(path.join(home, "notes.txt"), "hola");
   const py = path.join(home, "python.ipynb");
-  fs.writeFileSync(py, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: "python3", language: "python" } }, cells: [] }));
-  for (const [file, why] of [[path.join(home, "notes.txt"), /no se puede revisar: not valid JSON/], [py, /no se puede revisar: .*python/], [path.join(home, "nada.ipynb"), /no se puede leer .*ENOENT/]] as const) {
+  fs.writeFileSync(
+    py,
+    JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: "python3", language: "python" } }, cells: [] }),
+  );
+  for (const [file, why] of [
+    [path.join(home, "notes.txt"), /no se puede revisar: not valid JSON/],
+    [py, /no se puede revisar: .*python/],
+    [path.join(home, "nada.ipynb"), /no se puede leer .*ENOENT/],
+  ] as const) {
     const r = sh("npx", ["lab4", "check", file], student);
     assert.is(r.status, 2, said(r));
     assert.is(r.stdout.trim().split("\n").length, 1, said(r));
@@ -167,7 +196,9 @@ test("lab4 release does not overwrite a kit folder that is not empty, unless --f
   fs.writeFileSync(path.join(out, "lab4-kit", "mine.txt"), "keep me");
   const logs: string[] = [];
   let error = "";
-  await main(["release", "--notebook", path.join(out, "lab4.ipynb"), "--out", out], (l) => logs.push(l)).catch((e: Error) => (error = e.message));
+  await main(["release", "--notebook", path.join(out, "lab4.ipynb"), "--out", out], (l) => logs.push(l)).catch(
+    (e: Error) => (error = e.message),
+  );
   assert.match(error, /lab4-kit exists and is not empty: remove it or pass --force/);
   assert.is(fs.readFileSync(path.join(out, "lab4-kit", "mine.txt"), "utf8"), "keep me");
   fs.rmSync(out, { recursive: true, force: true });
@@ -182,7 +213,9 @@ test("lab4 release refuses a source whose task the library would answer, naming 
   const src = path.join(out, "source.ipynb");
   fs.writeFileSync(src, serializeNotebook(nb));
   let error = "";
-  await main(["release", "--source", src, "--notebook", path.join(out, "lab4.ipynb"), "--out", out], () => {}).catch((e: Error) => (error = e.message));
+  await main(["release", "--source", src, "--notebook", path.join(out, "lab4.ipynb"), "--out", out], () => {}).catch(
+    (e: Error) => (error = e.message),
+  );
   assert.match(error, /the runtime would export answers to tasks of .*source\.ipynb: .*DataLoader/);
   assert.not.ok(fs.existsSync(path.join(out, "lab4-kit.tgz")), "no kit was written");
   fs.rmSync(out, { recursive: true, force: true });

@@ -31,7 +31,12 @@ interface Run {
 function run(command: string, onChunk: (all: string) => boolean = () => false): Promise<Run> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const child = spawn("/bin/sh", ["-c", command], { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: "0" } });
+    const child = spawn("/bin/sh", ["-c", command], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, FORCE_COLOR: "0" },
+    });
     const chunks: Chunk[] = [];
     let all = "";
     let sent = false;
@@ -71,7 +76,8 @@ const TRAINING = /Época \d+ \S+ \d+\/\d+ lotes .*loss \d+\.\d+/;
 test("on a terminal: one status line redrawn with \\r, cells n/N and the training bar, live", async () => {
   const script = spawnSync("script", ["--version"], { encoding: "utf8" });
   const present = script.status === 0;
-  if (!requireTool({ what: "terminal progress", present, reason: "no util-linux `script`", install: "install util-linux (bsdutils)" })) return;
+  if (!requireTool({ what: "terminal progress", present, reason: "no util-linux `script`", install: "install util-linux (bsdutils)" }))
+    return;
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "lab-tty-"));
   try {
     // a wide terminal, so that the whole status line fits (a narrower one cuts it at its width)
@@ -106,7 +112,10 @@ test("through a pipe: plain lines, throttled, live; SIGINT stops it and keeps wh
     const cell = firstArrival(done, /^lab: celda 1\/\d+ /m);
     const training = firstArrival(done, new RegExp(`^lab: ${CELL_START.source} .*${TRAINING.source}`, "m"));
     assert.ok(cell !== null && cell < done.endMs - 10_000, `cell-start line at ${cell} ms, end ${done.endMs} ms:\n${text.slice(0, 2000)}`);
-    assert.ok(training !== null && training < done.endMs - 3_000, `training line at ${training} ms, end ${done.endMs} ms:\n${text.slice(0, 4000)}`);
+    assert.ok(
+      training !== null && training < done.endMs - 3_000,
+      `training line at ${training} ms, end ${done.endMs} ms:\n${text.slice(0, 4000)}`,
+    );
 
     // status lines (not cell starts) at most every 5 s: by arrival time, each after the previous line
     let prev = -Infinity;
@@ -133,7 +142,10 @@ test("through a pipe: plain lines, throttled, live; SIGINT stops it and keeps wh
     const cells = (JSON.parse(fs.readFileSync(nbPath, "utf8")) as { cells: Cell[] }).cells.filter((c) => c.cell_type === "code");
     const executed = cells.filter((c) => c.execution_count !== null);
     assert.ok(executed.length >= 20 && executed.length < cells.length, `${executed.length} of ${cells.length} cells executed`);
-    assert.ok(executed.some((c) => (c.outputs ?? []).length > 0), "executed cells keep their outputs");
+    assert.ok(
+      executed.some((c) => (c.outputs ?? []).length > 0),
+      "executed cells keep their outputs",
+    );
     const stopped = cells.filter((c) => (c.outputs ?? []).some((o) => o.ename === "KeyboardInterrupt"));
     assert.is(stopped.length, 1, "the cell that was running says it was interrupted");
     const summary = JSON.parse(fs.readFileSync(path.join(out, "summary.json"), "utf8")) as { interrupted?: boolean };

@@ -13,7 +13,12 @@ interface Fixture {
   steps: number;
   init: number[][];
   grads: number[][][];
-  cases: Array<{ name: string; cls: "Adam" | "AdamW"; kw: { lr?: number; betas?: [number, number]; eps?: number; weight_decay?: number; amsgrad?: boolean }; after: number[][][] }>;
+  cases: Array<{
+    name: string;
+    cls: "Adam" | "AdamW";
+    kw: { lr?: number; betas?: [number, number]; eps?: number; weight_decay?: number; amsgrad?: boolean };
+    after: number[][][];
+  }>;
 }
 const fx = JSON.parse(readFileSync(resolve(__dirname, "../fixtures/adam/adam-torch.json"), "utf8")) as Fixture;
 
@@ -57,22 +62,22 @@ const variants = [
 for (const vr of variants)
   for (const c of fx.cases)
     test(`${c.name} (${vr.label}) = torch over ${fx.steps} steps`, async () => {
-        const { backend, fused } = vr;
-        await initBackend({ backend: "wasm" });
-        await tf.setBackend(backend);
-        useNativeAdamKernel(vr.native);
-        const before = tf.memory().numTensors;
-        const got = replay(c, fused);
-        useNativeAdamKernel(true);
-        assert.is(tf.memory().numTensors, before, "no leaked tensors");
-        for (let t = 0; t < fx.steps; t++)
-          for (let k = 0; k < got[t].length; k++)
-            got[t][k].forEach((v, i) => {
-              const want = c.after[t][k][i];
-              assert.ok(Math.abs(v - want) <= 2e-6 * (1 + Math.abs(want)), `step ${t + 1} param ${k}[${i}]: ${v} vs torch ${want}`);
-            });
-        await tf.setBackend("wasm");
-      });
+      const { backend, fused } = vr;
+      await initBackend({ backend: "wasm" });
+      await tf.setBackend(backend);
+      useNativeAdamKernel(vr.native);
+      const before = tf.memory().numTensors;
+      const got = replay(c, fused);
+      useNativeAdamKernel(true);
+      assert.is(tf.memory().numTensors, before, "no leaked tensors");
+      for (let t = 0; t < fx.steps; t++)
+        for (let k = 0; k < got[t].length; k++)
+          got[t][k].forEach((v, i) => {
+            const want = c.after[t][k][i];
+            assert.ok(Math.abs(v - want) <= 2e-6 * (1 + Math.abs(want)), `step ${t + 1} param ${k}[${i}]: ${v} vs torch ${want}`);
+          });
+      await tf.setBackend("wasm");
+    });
 
 test("the C and JS Adam loops give bit-identical parameters (every torch case, every step)", async () => {
   const st = nativeBlasStatus();
@@ -92,7 +97,7 @@ test("the C and JS Adam loops give bit-identical parameters on 10,007 random wei
   await initBackend({ backend: "wasm" });
   const n = 10007;
   let s = 12345;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5);
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5;
   const init = Array.from({ length: n }, () => rnd() * 2);
   const grads = Array.from({ length: 4 }, () => Array.from({ length: n }, () => rnd() * 10 ** Math.floor(rnd() * 8)));
   const run = (cls: typeof Adam | typeof AdamW, native: boolean) => {
@@ -111,7 +116,8 @@ test("the C and JS Adam loops give bit-identical parameters on 10,007 random wei
     return out;
   };
   for (const cls of [Adam, AdamW]) {
-    const c = run(cls, true), js = run(cls, false);
+    const c = run(cls, true),
+      js = run(cls, false);
     const diff = c.findIndex((v, i) => !Object.is(v, js[i]));
     assert.is(diff, -1, `${cls.name}: weight ${diff} differs: ${c[diff]} vs ${js[diff]}`);
   }

@@ -41,7 +41,9 @@ test("gradient is the mask", () => {
   const x = tf.tensor([1, 2, 3, 4, 5, 6]);
   const r1 = new Random(9);
   const y = dropout(x, 0.5, r1).dataSync();
-  const g = tf.grad((v: tf.Tensor) => tf.sum(dropout(v, 0.5, new Random(9))))(x).dataSync();
+  const g = tf
+    .grad((v: tf.Tensor) => tf.sum(dropout(v, 0.5, new Random(9))))(x)
+    .dataSync();
   for (let i = 0; i < 6; i++) assert.ok(Math.abs(g[i] - y[i] / (i + 1)) < 1e-6);
 });
 

@@ -20,7 +20,11 @@ function seq2seqGrads(batch: number, trgLen: number): { loss: number; grads: num
   const m = new Seq2Seq(new Encoder(11, 8, 10, 2, 0.5), new Decoder(13, 8, 10, 2, 0.5), { fused: false, rng: new Random(4) });
   m.apply((mod) => initWeights(mod, new Random(5)));
   const ids = (rows: number, vocab: number, seed: number) =>
-    tf.tensor2d(Array.from(rand(rows * batch, seed), (r) => 2 + Math.floor(((r + 1) / 2) * (vocab - 2))), [rows, batch], "int32");
+    tf.tensor2d(
+      Array.from(rand(rows * batch, seed), (r) => 2 + Math.floor(((r + 1) / 2) * (vocab - 2))),
+      [rows, batch],
+      "int32",
+    );
   const src = ids(4, 11, 1);
   const trg = ids(trgLen, 13, 2);
   const w = tf.tensor3d(rand(trgLen * batch * 13, 3), [trgLen, batch, 13]);
@@ -69,7 +73,12 @@ test("cpu backend: the embedding's rows are added in place, products are not (no
 test("addProductInto: c + op(a)·op(b) with tf.add's bits for every transpose and K up to the limit; refuses past it", async () => {
   await initBackend({ backend: "wasm" });
   for (const k of [1, 77, IN_PLACE_MAX_K, IN_PLACE_MAX_K + 1])
-    for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    for (const [tA, tB] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
       const [m, n] = [37, 53];
       const a = tf.tensor2d(rand(m * k, 11), tA ? [k, m] : [m, k]);
       const b = tf.tensor2d(rand(k * n, 12), tB ? [n, k] : [k, n]);

@@ -19,7 +19,15 @@ for (const backend of ["cpu", "wasm"] as const) {
     assert.is(tf.getBackend(), backend);
     const x = r([5, 3, 4], 1);
     assert.is(maxAbsDiff(rowSlice(x, 1, 3), tf.slice(x, [1, 0, 0], [3, 3, 4])), 0);
-    const xi = tf.tensor2d([[1, 2], [3, 4], [5, 6]], [3, 2], "int32");
+    const xi = tf.tensor2d(
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      [3, 2],
+      "int32",
+    );
     const si = rowSlice(xi, 1, 2);
     assert.is(si.dtype, "int32");
     assert.equal(Array.from(si.dataSync()), [3, 4, 5, 6]);
@@ -39,7 +47,10 @@ for (const backend of ["cpu", "wasm"] as const) {
       made = [0, 1, 2].map((k) => tf.mul(v, k + 1));
       return tf.sum(tf.mul(stackRows(made, { consume: true }), wp));
     })(parts[0]);
-    assert.ok(made.every((m) => m.isDisposed), "consumed parts are disposed");
+    assert.ok(
+      made.every((m) => m.isDisposed),
+      "consumed parts are disposed",
+    );
     // rowSlice(..., { consume: true }) likewise frees its input, gradient unchanged
     let whole: tf.Tensor | undefined;
     const gr = tf.grad((v: tf.Tensor) => {
@@ -61,12 +72,29 @@ for (const backend of ["cpu", "wasm"] as const) {
     const cBig = r([3 * B, H], 11);
     const tc = tf.tanh(r([2 * B, H], 12));
     const wide = r([B, 7 + H], 13); // dA in columns 0..H of a wider tensor, dhRec in columns 7..7+H
-    const mask = tf.tensor2d(Array.from({ length: 2 * B * H }, (_, i) => (i % 3 ? 2 : 0)), [2 * B, H]);
+    const mask = tf.tensor2d(
+      Array.from({ length: 2 * B * H }, (_, i) => (i % 3 ? 2 : 0)),
+      [2 * B, H],
+    );
     const dcRec = r([B, H], 14);
     const args = {
-      B, H, s, sOff: B * 4 * H, cPrev: cBig, cPrevOff: 2 * B * H, tc, tcOff: B * H,
-      dA: wide, dAOff: 0, dAStride: 7 + H, mask, maskOff: B * H,
-      dhRec: wide, dhRecOff: 7, dhRecStride: 7 + H, dcRec,
+      B,
+      H,
+      s,
+      sOff: B * 4 * H,
+      cPrev: cBig,
+      cPrevOff: 2 * B * H,
+      tc,
+      tcOff: B * H,
+      dA: wide,
+      dAOff: 0,
+      dAStride: 7 + H,
+      mask,
+      maskOff: B * H,
+      dhRec: wide,
+      dhRecOff: 7,
+      dhRecStride: 7 + H,
+      dcRec,
     };
     const [dG, dc] = lstmBwdCell(args);
     const sStep = tf.slice(s, [B, 0], [B, 4 * H]);

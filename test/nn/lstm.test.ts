@@ -21,15 +21,24 @@ test("parameter names, shapes and order follow torch.nn.LSTM", () => {
   assert.equal(
     rnn.namedParameters().map(([n, p]) => `${n}:${p.shape.join("x")}`),
     [
-      "weight_ih_l0:24x4", "weight_hh_l0:24x6", "bias_ih_l0:24", "bias_hh_l0:24",
-      "weight_ih_l1:24x6", "weight_hh_l1:24x6", "bias_ih_l1:24", "bias_hh_l1:24",
+      "weight_ih_l0:24x4",
+      "weight_hh_l0:24x6",
+      "bias_ih_l0:24",
+      "bias_hh_l0:24",
+      "weight_ih_l1:24x6",
+      "weight_hh_l1:24x6",
+      "bias_ih_l1:24",
+      "bias_hh_l1:24",
     ],
   );
   // PyTorch's default init: U(-1/sqrt(H), 1/sqrt(H)).
   const b = 1 / Math.sqrt(6);
   for (const p of rnn.parameters()) {
     const v = p.dataSync();
-    assert.ok(v.every((x) => x >= -b && x <= b), "init bound");
+    assert.ok(
+      v.every((x) => x >= -b && x <= b),
+      "init bound",
+    );
   }
   rnn.dispose();
 });

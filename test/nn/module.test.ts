@@ -34,7 +34,10 @@ test("fields: a Module is a child, a tf.Variable a parameter, in assignment orde
   }
   const n = new Net();
   assert.equal(names(n), ["scale", "declared.weight", "declared.bias", "emb.weight"]);
-  assert.equal(n.namedChildren().map(([k]) => k), ["declared", "emb"]);
+  assert.equal(
+    n.namedChildren().map(([k]) => k),
+    ["declared", "emb"],
+  );
   assert.is(n.parameters().length, 4);
   assert.is(String(n), "Net(\n  (declared): Linear(in_features=2, out_features=3, bias=True)\n  (emb): Embedding(4, 2)\n)");
   n.dispose();
@@ -61,7 +64,15 @@ test("reassigning keeps the position; null removes; a wrong type is refused nami
   }
   const n = new Net();
   n.a = new Linear(1, 3);
-  assert.equal(n.namedParameters().map(([k, p]) => [k, p.shape]), [["a.weight", [3, 1]], ["a.bias", [3]], ["b.weight", [2, 1]], ["b.bias", [2]]]);
+  assert.equal(
+    n.namedParameters().map(([k, p]) => [k, p.shape]),
+    [
+      ["a.weight", [3, 1]],
+      ["a.bias", [3]],
+      ["b.weight", [2, 1]],
+      ["b.bias", [2]],
+    ],
+  );
   n.a = null;
   assert.equal(names(n), ["b.weight", "b.bias"]);
   assert.throws(() => ((n as unknown as { b: unknown }).b = 5), /cannot assign 'number' as child module 'b'/);

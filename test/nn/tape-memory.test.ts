@@ -20,8 +20,27 @@ function seq2seqGrads(): { loss: number; grads: Float32Array[]; peak: number } {
   manualSeed(3);
   const m = new Seq2Seq(new Encoder(11, 8, 10, 2, 0.5), new Decoder(13, 8, 10, 2, 0.5), { fused: false, rng: new Random(4) });
   m.apply((mod) => initWeights(mod, new Random(5)));
-  const src = tf.tensor2d([[2, 3, 4], [5, 6, 7], [8, 9, 10]], [3, 3], "int32");
-  const trg = tf.tensor2d([[2, 2, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11], [12, 3, 4], [5, 6, 7]], [6, 3], "int32");
+  const src = tf.tensor2d(
+    [
+      [2, 3, 4],
+      [5, 6, 7],
+      [8, 9, 10],
+    ],
+    [3, 3],
+    "int32",
+  );
+  const trg = tf.tensor2d(
+    [
+      [2, 2, 2],
+      [3, 4, 5],
+      [6, 7, 8],
+      [9, 10, 11],
+      [12, 3, 4],
+      [5, 6, 7],
+    ],
+    [6, 3],
+    "int32",
+  );
   const w = tf.randomNormal([6, 3, 13], 0, 1, "float32", 9);
   let out!: { loss: number; grads: Float32Array[] };
   const before = tf.memory().numTensors - derivedCacheSize();
@@ -75,7 +94,13 @@ test("same gradients as tfjs's backprop, lower peak, nothing leaked (step-by-ste
 
 test("higher-order and repeated-use gradients still match (tf.grads of a grad, a weight used many times)", () => {
   const x = tf.tensor1d([0.3, -1.2, 2.0]);
-  const W = tf.variable(tf.tensor2d([[0.5, -0.2, 0.1], [0.3, 0.8, -0.6], [0.2, 0.1, 0.4]]));
+  const W = tf.variable(
+    tf.tensor2d([
+      [0.5, -0.2, 0.1],
+      [0.3, 0.8, -0.6],
+      [0.2, 0.1, 0.4],
+    ]),
+  );
   const f = (v: tf.Tensor) => {
     let h = v;
     for (let i = 0; i < 5; i++) h = tf.tanh(tf.matMul(W, tf.reshape(h, [3, 1])).reshape([3]));
@@ -83,7 +108,9 @@ test("higher-order and repeated-use gradients still match (tf.grads of a grad, a
   };
   const run = () => {
     const g1 = tf.grad(f)(x).dataSync();
-    const g2 = tf.grad((v: tf.Tensor) => tf.sum(tf.grad(f)(v)) as tf.Scalar)(x).dataSync();
+    const g2 = tf
+      .grad((v: tf.Tensor) => tf.sum(tf.grad(f)(v)) as tf.Scalar)(x)
+      .dataSync();
     const { grads } = tf.variableGrads(() => f(x), [W]);
     return [Array.from(g1), Array.from(g2), Array.from(grads[W.name].dataSync())];
   };
@@ -100,9 +127,9 @@ test("installs in a fresh process before any gradient was ever computed", () => 
   const code =
     'const tf = require("@tensorflow/tfjs-core"); require("./lib/engine");' +
     'const { installTapeMemoryFix } = require("./lib/engine/tape-memory");' +
-    'const ok = installTapeMemoryFix();' +
-    'const g = tf.grad((x) => tf.sum(tf.mul(x, x)))(tf.tensor1d([1, 2]));' +
-    'console.log(JSON.stringify({ ok, g: Array.from(g.dataSync()) }));';
+    "const ok = installTapeMemoryFix();" +
+    "const g = tf.grad((x) => tf.sum(tf.mul(x, x)))(tf.tensor1d([1, 2]));" +
+    "console.log(JSON.stringify({ ok, g: Array.from(g.dataSync()) }));";
   const r = spawnSync(process.execPath, ["--import", "tsx", "-e", code], { encoding: "utf8", cwd: path.join(__dirname, "../..") });
   assert.is(r.status, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout.trim().split("\n").pop() as string), { ok: true, g: [2, 4] });

@@ -48,7 +48,9 @@ async function render(spec, embed) {
   return { marks, tag: drawn ? drawn.tagName : "none", width: box.width, height: box.height };
 }`;
 const PAGE = `<!doctype html><html><head><meta charset="utf-8">
-${Object.keys(SCRIPTS).map((s) => `<script src="${s}"></script>`).join("\n")}
+${Object.keys(SCRIPTS)
+  .map((s) => `<script src="${s}"></script>`)
+  .join("\n")}
 <script>${RENDER}</script>
 </head><body style="margin:0;background:#fff"><div id="out"></div></body></html>`;
 
@@ -76,15 +78,23 @@ test.before(
           cell: String(c.id ?? `cell ${i}`),
           spec: o.data![VEGALITE] as Record<string, unknown>,
           png: o.data!["image/png"] as string | undefined,
-          embed: ((o.metadata?.[VEGALITE] as { embed_options?: Record<string, unknown> } | undefined)?.embed_options ?? {}),
+          embed: (o.metadata?.[VEGALITE] as { embed_options?: Record<string, unknown> } | undefined)?.embed_options ?? {},
         })),
     );
-    if (!requireTool({ what: "Vega-Lite rendering in chromium", present: fs.existsSync(CHROMIUM), reason: `no ${CHROMIUM}`, install: "install chromium (scripts/setup.sh does)" }))
+    if (
+      !requireTool({
+        what: "Vega-Lite rendering in chromium",
+        present: fs.existsSync(CHROMIUM),
+        reason: `no ${CHROMIUM}`,
+        install: "install chromium (scripts/setup.sh does)",
+      })
+    )
       return;
     server = http.createServer((req, res) => {
       const file = req.url === "/" ? null : SCRIPTS[req.url ?? ""];
       if (req.url === "/") res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(PAGE);
-      else if (req.url === "/favicon.ico") res.writeHead(204).end(); // chromium asks for it on its own
+      else if (req.url === "/favicon.ico")
+        res.writeHead(204).end(); // chromium asks for it on its own
       else if (file) res.writeHead(200, { "content-type": "text/javascript" }).end(fs.readFileSync(path.join(ROOT, file)));
       else res.writeHead(404).end();
     });
@@ -129,15 +139,21 @@ test("vega-embed renders every Vega-Lite output in chromium: marks drawn, non-bl
   page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()}`));
   page.on("response", (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
   await page.goto(base, { timeout: 30_000 });
-  assert.ok(await page.evaluate(() => typeof (globalThis as { vegaEmbed?: unknown }).vegaEmbed === "function"), `vega-embed not loaded: ${problems.join("\n")}`);
+  assert.ok(
+    await page.evaluate(() => typeof (globalThis as { vegaEmbed?: unknown }).vegaEmbed === "function"),
+    `vega-embed not loaded: ${problems.join("\n")}`,
+  );
   for (const [k, c] of charts.entries()) {
     const before = problems.length;
-    const r = (await page.evaluate(({ spec, embed }) => (globalThis as unknown as { render: (s: unknown, e: unknown) => unknown }).render(spec, embed), {
-      spec: c.spec,
-      embed: c.embed,
-    })) as { marks: number; tag: string; width: number; height: number };
+    const r = (await page.evaluate(
+      ({ spec, embed }) => (globalThis as unknown as { render: (s: unknown, e: unknown) => unknown }).render(spec, embed),
+      {
+        spec: c.spec,
+        embed: c.embed,
+      },
+    )) as { marks: number; tag: string; width: number; height: number };
     const title = c.spec.title as string | { text?: string } | undefined;
-    const label = `${c.cell} (chart ${k + 1}/${charts.length}, "${typeof title === "object" ? title.text ?? "" : title ?? ""}")`;
+    const label = `${c.cell} (chart ${k + 1}/${charts.length}, "${typeof title === "object" ? (title.text ?? "") : (title ?? "")}")`;
     assert.ok(r.marks > 0, `${label}: no marks drawn`);
     assert.ok(r.width >= 200 && r.height >= 100, `${label}: ${r.tag} is ${r.width}×${r.height}`);
     const pic = await pictureOf(page.locator("#out canvas, #out svg").first(), path.join(shots, `${k + 1}-${c.cell}.png`));

@@ -38,7 +38,7 @@ function expectAllCorrect(id: string, expected: number[]) {
 
 function streamText(id: string): string {
   const { cell } = cellById(id);
-  return (cell.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join("") : o.text ?? "")).join("");
+  return (cell.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join("") : (o.text ?? ""))).join("");
 }
 
 // The quick profile's Part 2 check is the one cell expected to fail (its marks are asserted below).
@@ -77,7 +77,7 @@ test("the loss plot is one inline Vega-Lite output", () => {
 
 test("nearest words of the four probe words are printed", () => {
   const { cell } = cellById("similar_words");
-  const text = (cell.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join("") : o.text ?? "")).join("");
+  const text = (cell.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join("") : (o.text ?? ""))).join("");
   for (const w of ["good", "bad", "school", "day"]) assert.match(text, new RegExp(`^${w} \\[`, "m"));
 });
 
@@ -102,12 +102,18 @@ test("Part 2 model: PyTorch's parameter count for these vocabularies (13,898,501
 
 test("Part 2 runs in the quick profile, says so, trains, checks and reports a test loss", () => {
   assert.match(streamText("s2s_setup"), /Perfil: quick \(REDUCIDO/);
-  assert.match(streamText("training_loop"), /Epoch: 01 \| Time: \d+m \d+s\n\tTrain Loss: \d+\.\d{3} \| Train PPL: +\d+\.\d{3}\n\t Val\. Loss: \d+\.\d{3}/);
+  assert.match(
+    streamText("training_loop"),
+    /Epoch: 01 \| Time: \d+m \d+s\n\tTrain Loss: \d+\.\d{3} \| Train PPL: +\d+\.\d{3}\n\t Val\. Loss: \d+\.\d{3}/,
+  );
   const { cell, index } = cellById(EXPECTED_FAILURE);
   const recs = cellMarks(cell, index);
   // One epoch on 2% of the data cannot reach train loss < 4: the first 25-mark check fails and,
   // like `with tick.marks(25)` in Python, stops the cell before the second.
-  assert.equal(recs.map((r) => [r.correct, r.marks]), [[false, 25]]);
+  assert.equal(
+    recs.map((r) => [r.correct, r.marks]),
+    [[false, 25]],
+  );
   assert.match(streamText("test_loss"), /\| Test Loss: \d+\.\d{3} \| Test PPL: +\d+\.\d{3} \|/);
 });
 

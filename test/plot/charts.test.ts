@@ -9,11 +9,14 @@ import { lineChartSpec, plotLoss, plotSeq2SeqHistory, seq2seqHistorySpec, seq2se
 import { renderSvg, VEGALITE_MIME } from "../../lib/plot/render";
 import { captureDisplays } from "./capture";
 
-type Spec = Record<string, unknown> & { title?: { text: string; subtitle?: string[] | string }; data?: { values: Array<Record<string, unknown>> } };
+type Spec = Record<string, unknown> & {
+  title?: { text: string; subtitle?: string[] | string };
+  data?: { values: Array<Record<string, unknown>> };
+};
 
 function subtitle(s: Spec): string {
   const sub = s.title?.subtitle;
-  return Array.isArray(sub) ? sub.join(" | ") : sub ?? "";
+  return Array.isArray(sub) ? sub.join(" | ") : (sub ?? "");
 }
 const isNotice = (s: Spec) => (s.mark as { type?: string })?.type === "text" && !("encoding" in s && "x" in (s.encoding as object));
 
@@ -33,7 +36,10 @@ test("no data / all NaN / all Infinity: a notice chart that names the problem", 
 
 test("some non-finite values: drawn as gaps and counted in the subtitle", () => {
   const s = lineChartSpec([{ name: "Loss", values: [3, NaN, 2, Infinity] }]) as Spec;
-  assert.equal(s.data!.values.map((r) => r.y), [3, null, 2, null]);
+  assert.equal(
+    s.data!.values.map((r) => r.y),
+    [3, null, 2, null],
+  );
   assert.match(subtitle(s), /2 valor\(es\) no finito/);
 });
 

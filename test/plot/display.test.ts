@@ -10,7 +10,11 @@ import Module from "node:module";
 import { displayBundle, displayMode, setDisplaySink, DisplayMessage, inKernel } from "../../lib/notebook/display";
 import { captureStdout } from "./capture";
 
-const bundle = { "application/vnd.vegalite.v5+json": { mark: "point" }, "image/png": Buffer.from("png!").toString("base64"), "text/plain": "un gráfico" };
+const bundle = {
+  "application/vnd.vegalite.v5+json": { mark: "point" },
+  "image/png": Buffer.from("png!").toString("base64"),
+  "text/plain": "un gráfico",
+};
 
 function captureStderr(fn: () => void): string {
   const orig = console.warn;
@@ -49,7 +53,10 @@ test("a sink receives one message per call with the whole bundle, metadata and t
   assert.equal(Object.keys(got[0][0].data), Object.keys(bundle));
   assert.equal(got[0][0].metadata, { "image/png": { width: 10, height: 5 } });
   assert.equal(got[0][0].transient, { display_id: "d1" });
-  assert.equal(got.map((g) => g[1]), [false, true, false]);
+  assert.equal(
+    got.map((g) => g[1]),
+    [false, true, false],
+  );
   assert.equal(got[2][0].transient, {});
 });
 
@@ -70,14 +77,19 @@ test("in a kernel: the writer of the live tslab/dist/jupyter module gets the who
   }
   assert.is(calls.length, 2);
   assert.equal(calls[0][0].data, bundle);
-  assert.equal(calls.map((c) => c[1]), [false, true]);
+  assert.equal(
+    calls.map((c) => c[1]),
+    [false, true],
+  );
   assert.is(displayMode(), "text");
 });
 
 test("tslab without its internals: public API, PNG when present else text, one warning", () => {
   const sent: Array<[string, string, string]> = [];
   let nDisplays = 0;
-  const mkDisplay = (id: string) => ({ raw: (type: string, b: string | Uint8Array) => void sent.push([id, type, typeof b === "string" ? b : Buffer.from(b).toString("utf8")]) });
+  const mkDisplay = (id: string) => ({
+    raw: (type: string, b: string | Uint8Array) => void sent.push([id, type, typeof b === "string" ? b : Buffer.from(b).toString("utf8")]),
+  });
   const fakeTslab = { display: mkDisplay("main"), newDisplay: () => mkDisplay(`d${++nDisplays}`) };
   const g = globalThis as { __tslab__?: unknown };
   g.__tslab__ = { require: (id: string) => (id === "tslab" ? fakeTslab : null) };
@@ -102,7 +114,18 @@ test("tslab without its internals: public API, PNG when present else text, one w
 });
 
 test("tslab's REPL (display not connected) falls back to printing the text", () => {
-  const fakeTslab = { display: { raw: () => { throw new Error("Not ready"); } }, newDisplay: () => ({ raw: () => { throw new Error("Not ready"); } }) };
+  const fakeTslab = {
+    display: {
+      raw: () => {
+        throw new Error("Not ready");
+      },
+    },
+    newDisplay: () => ({
+      raw: () => {
+        throw new Error("Not ready");
+      },
+    }),
+  };
   const g = globalThis as { __tslab__?: unknown };
   g.__tslab__ = { require: () => fakeTslab };
   let out: string;

@@ -57,11 +57,16 @@ test.after(() => {
 });
 
 test("a lab4 error from a cell: same first line, only cell frames, Spanish hint, how to get the rest", () => {
-  const { err, printed } = cellError("(function () {\n  function nearest(w) { return __lookup(new Map([['a', 0]]), w); }\n  nearest('zzz');\n})()");
+  const { err, printed } = cellError(
+    "(function () {\n  function nearest(w) { return __lookup(new Map([['a', 0]]), w); }\n  nearest('zzz');\n})()",
+  );
   assert.is(err.message, 'token "zzz" is not in the vocabulary (1 tokens)');
   const lines = printed.split("\n");
   assert.is(lines[0], 'Error: token "zzz" is not in the vocabulary (1 tokens)');
-  assert.equal(lines.filter((l) => l.startsWith("    at ")), ["    at nearest (celda)", "    at (celda)"]);
+  assert.equal(
+    lines.filter((l) => l.startsWith("    at ")),
+    ["    at nearest (celda)", "    at (celda)"],
+  );
   assert.not.match(printed, /\/lib\/|node_modules|node:|vocab\.ts/);
   assert.match(printed, /lab4: una palabra no está en el vocabulario/);
   assert.match(printed, /lab4Debug\(\)/);
@@ -97,7 +102,8 @@ test("a failed check (marks + assert): AssertionError with the assert hint, no g
 test("node's source-line header is dropped only when it points into library code", () => {
   const lib = `${process.cwd()}/dist/grading/runtime/marks.js:185\n        throw e;\n        ^\n\nAssertionError\n    at (celda)\n`;
   assert.is(stripLibraryArrow(lib), "AssertionError\n    at (celda)\n");
-  const dep = "/x/node_modules/@tensorflow/tfjs-core/dist/tf-core.node.js:12\n    throw new Error(msg);\n    ^\n\nError: Operands could not be broadcast\n";
+  const dep =
+    "/x/node_modules/@tensorflow/tfjs-core/dist/tf-core.node.js:12\n    throw new Error(msg);\n    ^\n\nError: Operands could not be broadcast\n";
   assert.is(stripLibraryArrow(dep), "Error: Operands could not be broadcast\n");
   const cell = "evalmachine.<anonymous>:3\nconst y = x.z;\n            ^\n\nTypeError: Cannot read properties of undefined (reading 'z')\n";
   assert.is(stripLibraryArrow(cell), cell);
@@ -143,7 +149,11 @@ test("in a kernel, importing lib/plot installs nothing; importing the lab4 entry
   const root = path.resolve(__dirname, "../..");
   const probe = (mod: string): string => {
     const script = `globalThis.__tslab__ = {}; const before = Error.prepareStackTrace; require(${JSON.stringify(mod)}); process.stdout.write(String(Error.prepareStackTrace !== before));`;
-    const r = spawnSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: root, encoding: "utf8", env: { ...process.env, LAB4_DEBUG: "" } });
+    const r = spawnSync(process.execPath, ["--import", "tsx", "-e", script], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, LAB4_DEBUG: "" },
+    });
     assert.is(r.status, 0, r.stderr);
     return r.stdout;
   };

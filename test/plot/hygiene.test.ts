@@ -27,7 +27,11 @@ test("import + every chart: silent (display messages go to a sink)", () => {
     const chart = lab4.liveLossChart(); chart.push(1); chart.close();
     if (sent.length !== 5 + 2 + 2) throw new Error("sent " + JSON.stringify(sent));
   `;
-  const r = spawnSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: root, encoding: "utf8", env: { ...process.env, FORCE_COLOR: "0" } });
+  const r = spawnSync(process.execPath, ["--import", "tsx", "-e", script], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, FORCE_COLOR: "0" },
+  });
   assert.is(r.status, 0, r.stderr);
   assert.is(r.stdout, "");
   assert.is(r.stderr, "");

@@ -56,10 +56,19 @@ test("resetMarks and re-running the notebook gives the same parts, not stale one
   resetMarks();
   beginMarksPart("Parte 1");
   pass(3);
-  assert.equal(marksByPart().map((p) => [p.name, p.possible]), [["Parte 1", 3]]);
+  assert.equal(
+    marksByPart().map((p) => [p.name, p.possible]),
+    [["Parte 1", 3]],
+  );
   beginMarksPart("Parte 2");
   pass(4);
-  assert.equal(marksByPart().map((p) => [p.name, p.possible]), [["Parte 1", 3], ["Parte 2", 4]]);
+  assert.equal(
+    marksByPart().map((p) => [p.name, p.possible]),
+    [
+      ["Parte 1", 3],
+      ["Parte 2", 4],
+    ],
+  );
 });
 
 test("the chart: one bar pair per part with marks, total in the subtitle", () => {
@@ -69,12 +78,15 @@ test("the chart: one bar pair per part with marks, total in the subtitle", () =>
     { name: "Parte 2", earned: 25, possible: 25, checks: 1, failed: 0 },
   ]);
   const rows = (spec.data as { values: Array<{ part: string; kind: string; value: number }> }).values;
-  assert.equal(rows.map((r) => [r.part, r.kind, r.value]), [
-    ["Parte 1", "obtenidos", 3],
-    ["Parte 1", "faltantes", 5],
-    ["Parte 2", "obtenidos", 25],
-    ["Parte 2", "faltantes", 0],
-  ]);
+  assert.equal(
+    rows.map((r) => [r.part, r.kind, r.value]),
+    [
+      ["Parte 1", "obtenidos", 3],
+      ["Parte 1", "faltantes", 5],
+      ["Parte 2", "obtenidos", 25],
+      ["Parte 2", "faltantes", 0],
+    ],
+  );
   assert.match((spec.title as { subtitle: string }).subtitle, /Total: 28 \/ 33 puntos \(84\.8%\)/);
   renderSvg(spec);
 });
@@ -95,7 +107,10 @@ test("plotMarksSummary: one output; text lists parts, failures and the total", (
   assert.is(sent.length, 1);
   assert.ok("image/png" in sent[0].msg.data);
   assert.is(sent[0].msg.data["text/plain"], marksSummaryText(marksByPart()));
-  assert.match(sent[0].msg.data["text/plain"] as string, /Parte 1: 3 \/ 5 \(1 verificación\(es\) fallida\(s\)\)\n  Total: 3 \/ 5 \(60\.0%\)/);
+  assert.match(
+    sent[0].msg.data["text/plain"] as string,
+    /Parte 1: 3 \/ 5 \(1 verificación\(es\) fallida\(s\)\)\n  Total: 3 \/ 5 \(60\.0%\)/,
+  );
 });
 
 test.run();

@@ -16,7 +16,11 @@ const SIGNATURE = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
 export function decodePng(buf: Buffer): Image {
   if (buf.length < 8 || !buf.subarray(0, 8).equals(SIGNATURE)) throw new Error("not a PNG (bad signature)");
   let off = 8;
-  let width = 0, height = 0, depth = 0, colorType = 0, interlace = 0;
+  let width = 0,
+    height = 0,
+    depth = 0,
+    colorType = 0,
+    interlace = 0;
   let palette: Buffer | null = null;
   const idat: Buffer[] = [];
   while (off < buf.length) {
@@ -53,16 +57,28 @@ export function decodePng(buf: Buffer): Image {
       const c = i >= channels ? prev[i - channels] : 0;
       let v: number;
       switch (filter) {
-        case 0: v = x; break;
-        case 1: v = x + a; break;
-        case 2: v = x + b; break;
-        case 3: v = x + ((a + b) >> 1); break;
+        case 0:
+          v = x;
+          break;
+        case 1:
+          v = x + a;
+          break;
+        case 2:
+          v = x + b;
+          break;
+        case 3:
+          v = x + ((a + b) >> 1);
+          break;
         case 4: {
-          const pp = a + b - c, pa = Math.abs(pp - a), pb = Math.abs(pp - b), pc = Math.abs(pp - c);
+          const pp = a + b - c,
+            pa = Math.abs(pp - a),
+            pb = Math.abs(pp - b),
+            pc = Math.abs(pp - c);
           v = x + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
           break;
         }
-        default: throw new Error(`bad PNG filter ${filter} on row ${y}`);
+        default:
+          throw new Error(`bad PNG filter ${filter} on row ${y}`);
       }
       cur[i] = v & 255;
     }
@@ -70,13 +86,22 @@ export function decodePng(buf: Buffer): Image {
       const o = (y * width + xPix) * 4;
       const s = xPix * channels;
       if (colorType === 6) rgba.set(cur.subarray(s, s + 4), o);
-      else if (colorType === 2) { rgba.set(cur.subarray(s, s + 3), o); rgba[o + 3] = 255; }
-      else if (colorType === 0) { rgba.fill(cur[s], o, o + 3); rgba[o + 3] = 255; }
-      else if (colorType === 4) { rgba.fill(cur[s], o, o + 3); rgba[o + 3] = cur[s + 1]; }
-      else {
+      else if (colorType === 2) {
+        rgba.set(cur.subarray(s, s + 3), o);
+        rgba[o + 3] = 255;
+      } else if (colorType === 0) {
+        rgba.fill(cur[s], o, o + 3);
+        rgba[o + 3] = 255;
+      } else if (colorType === 4) {
+        rgba.fill(cur[s], o, o + 3);
+        rgba[o + 3] = cur[s + 1];
+      } else {
         if (!palette) throw new Error("palette PNG without PLTE");
         const k = cur[s] * 3;
-        rgba[o] = palette[k]; rgba[o + 1] = palette[k + 1]; rgba[o + 2] = palette[k + 2]; rgba[o + 3] = 255;
+        rgba[o] = palette[k];
+        rgba[o + 1] = palette[k + 1];
+        rgba[o + 2] = palette[k + 2];
+        rgba[o + 3] = 255;
       }
     }
     prev = Uint8Array.from(cur);
@@ -101,7 +126,13 @@ export function pixelsNear(img: Image, hex: string, tol = 40): number {
   const c = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
   let n = 0;
   for (let o = 0; o < img.rgba.length; o += 4)
-    if (img.rgba[o + 3] > 200 && Math.abs(img.rgba[o] - c[0]) <= tol && Math.abs(img.rgba[o + 1] - c[1]) <= tol && Math.abs(img.rgba[o + 2] - c[2]) <= tol) n++;
+    if (
+      img.rgba[o + 3] > 200 &&
+      Math.abs(img.rgba[o] - c[0]) <= tol &&
+      Math.abs(img.rgba[o + 1] - c[1]) <= tol &&
+      Math.abs(img.rgba[o + 2] - c[2]) <= tol
+    )
+      n++;
   return n;
 }
 

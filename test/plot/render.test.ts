@@ -17,13 +17,26 @@ import { LiveLossChart } from "../../lib/progress/live-chart";
 import { decodePng, inkPixels, pixelsNear, distinctColours } from "./png";
 import { captureDisplays, captureWarn } from "./capture";
 
-const loss = lineChartSpec([{ name: "Loss", values: [7.1, 6.4, 6.1], color: "#d62728" }], { title: "Pérdida", xLabel: "Epoch", yLabel: "NLL" });
+const loss = lineChartSpec([{ name: "Loss", values: [7.1, 6.4, 6.1], color: "#d62728" }], {
+  title: "Pérdida",
+  xLabel: "Epoch",
+  yLabel: "NLL",
+});
 const specs: Record<string, Record<string, unknown>> = {
   line: loss,
   concat: seq2seqHistorySpec({ train: [5, 4.5, 4.2], valid: [5.1, 4.8, 4.7] }),
   layered: marksSummarySpec([{ name: "Parte 1", earned: 3, possible: 5, checks: 2, failed: 1 }]),
   notice: noticeSpec("Título", "sin datos"),
-  pca: embeddingPcaChart([[1, 2], [3, 1], [0, 5], [2, 2]], ["a", "b", "c", "d"], [{ word: "a", neighbours: ["b"] }]).spec,
+  pca: embeddingPcaChart(
+    [
+      [1, 2],
+      [3, 1],
+      [0, 5],
+      [2, 2],
+    ],
+    ["a", "b", "c", "d"],
+    [{ word: "a", neighbours: ["b"] }],
+  ).spec,
   live: (() => {
     const chart = new LiveLossChart({ series: ["train", "valid"], intervalMs: 1e9 });
     for (let i = 0; i < 100; i++) chart.push({ train: 5 - i / 50 }, i);

@@ -23,7 +23,11 @@ function notebook(cells: string[]): string {
 
 type Output = { output_type: string; name?: string; text?: string | string[]; data?: Record<string, unknown> };
 // tslab colours console.log's numbers and booleans (ANSI escapes): compare the plain text
-const text = (o: Output) => [o.text ?? "", (o.data?.["text/plain"] as string | string[] | undefined) ?? ""].flat().join("").replace(/\x1b\[[0-9;]*m/g, "");
+const text = (o: Output) =>
+  [o.text ?? "", (o.data?.["text/plain"] as string | string[] | undefined) ?? ""]
+    .flat()
+    .join("")
+    .replace(/\x1b\[[0-9;]*m/g, "");
 
 test("a kernel loop sending 3000 progress redraws finishes, with or without awaiting update()", () => {
   // inside the repository, so `import "lab4"` resolves through node_modules
@@ -59,7 +63,10 @@ console.log("fin", first, bar2.line().includes("3000/3000"));`,
     assert.match(all(3), /con await .*3000\/3000.*terminado/);
     assert.match(all(3), /fin 2999 true/);
     assert.not.match(all(3), /Cannot find name/);
-    assert.ok(cells[3].outputs.some((o) => o.output_type === "display_data" && o.data?.["application/vnd.vegalite.v5+json"]), "the live chart's final state");
+    assert.ok(
+      cells[3].outputs.some((o) => o.output_type === "display_data" && o.data?.["application/vnd.vegalite.v5+json"]),
+      "the live chart's final state",
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

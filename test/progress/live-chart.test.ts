@@ -27,7 +27,13 @@ test("downsample: bucket means of x and of the finite y values", () => {
     { x: 6, y: 7 },
   ]);
   assert.equal(downsample(pts, 10).points, pts);
-  const allBad = downsample([{ x: 0, y: NaN }, { x: 1, y: NaN }], 1).points[0];
+  const allBad = downsample(
+    [
+      { x: 0, y: NaN },
+      { x: 1, y: NaN },
+    ],
+    1,
+  ).points[0];
   assert.ok(Number.isNaN(allBad.y));
 });
 
@@ -55,7 +61,10 @@ test("in a notebook: a placeholder, throttled updates with the data so far, a co
   const first = (sent[1].msg.data[VEGALITE_MIME] as Spec).data!.values;
   assert.is(first.length, 5);
   const final = (last[VEGALITE_MIME] as Spec).data!.values;
-  assert.equal(final.map((r) => r.x), Array.from({ length: 30 }, (_, i) => i));
+  assert.equal(
+    final.map((r) => r.x),
+    Array.from({ length: 30 }, (_, i) => i),
+  );
   assert.ok(Math.abs((final[29].y as number) - 2.1) < 1e-12);
   assert.is(chartValues.loss.length, 30);
 });
@@ -102,8 +111,17 @@ test("several series and explicit x (per-epoch validation at the last batch of e
   });
   assert.is(sent.length, 2); // placeholder + final (interval never reached)
   const rows = (sent[1].msg.data[VEGALITE_MIME] as Spec).data!.values;
-  assert.equal(rows.filter((r) => r.serie === "valid").map((r) => [r.x, r.y]), [[2, 5], [5, 2]]);
-  assert.equal(rows.filter((r) => r.serie === "train").map((r) => r.x), [0, 1, 2, 3, 4, 5]);
+  assert.equal(
+    rows.filter((r) => r.serie === "valid").map((r) => [r.x, r.y]),
+    [
+      [2, 5],
+      [5, 2],
+    ],
+  );
+  assert.equal(
+    rows.filter((r) => r.serie === "train").map((r) => r.x),
+    [0, 1, 2, 3, 4, 5],
+  );
 });
 
 test("beyond maxPoints the final chart averages buckets and says so", () => {
@@ -113,7 +131,10 @@ test("beyond maxPoints the final chart averages buckets and says so", () => {
     chart.close();
   });
   const spec = sent[1].msg.data[VEGALITE_MIME] as Spec;
-  assert.equal(spec.data!.values.map((r) => r.y), [1.5, 5.5, 9.5, 13.5, 17.5, 21.5, 25.5, 29.5, 33.5, 37.5]);
+  assert.equal(
+    spec.data!.values.map((r) => r.y),
+    [1.5, 5.5, 9.5, 13.5, 17.5, 21.5, 25.5, 29.5, 33.5, 37.5],
+  );
   assert.match(spec.title!.subtitle!.join(" "), /cada punto promedia 4 valores/);
   assert.match(sent[1].msg.data["text/plain"] as string, /cada punto promedia 4/);
 });
@@ -139,7 +160,10 @@ test("NaN pushed values become gaps with a note; no values at all gives a notice
     b.close();
   });
   const a = sent[1].msg.data[VEGALITE_MIME] as Spec;
-  assert.equal(a.data!.values.map((r) => r.y), [null, 1, 2]);
+  assert.equal(
+    a.data!.values.map((r) => r.y),
+    [null, 1, 2],
+  );
   assert.match(a.title!.subtitle!.join(" "), /1 valor\(es\) no finito/);
   const b = sent[3].msg.data[VEGALITE_MIME] as Spec & { mark: { type: string } };
   assert.is(b.mark.type, "text");

@@ -42,10 +42,16 @@ function isOneSentence(p: string): boolean {
 }
 
 test("the iterators paragraph of the original is there, right before the iterators are built", () => {
-  const para = find(/^El paso final de preparar los datos es crear los iteradores\. Estos se pueden iterar para devolver un lote de datos que tendrá un atributo `src`/, "markdown");
+  const para = find(
+    /^El paso final de preparar los datos es crear los iteradores\. Estos se pueden iterar para devolver un lote de datos que tendrá un atributo `src`/,
+    "markdown",
+  );
   assert.ok(para > find(/SRC\.buildVocab\(/, "code"), "after the vocabularies");
   const next = cells.findIndex((c, k) => k > para && c.type === "code" && /BucketIterator\.splits\(/.test(c.text));
-  assert.ok(next > para && cells.slice(para + 1, next).every((c) => c.type === "code"), "the next markdown cell comes after BucketIterator.splits");
+  assert.ok(
+    next > para && cells.slice(para + 1, next).every((c) => c.type === "code"),
+    "the next markdown cell comes after BucketIterator.splits",
+  );
 });
 
 test("no markdown paragraph appears twice", () => {
@@ -60,10 +66,16 @@ test("no markdown paragraph appears twice", () => {
 });
 
 test("no prose about a device: only the one sentence saying why none is needed", () => {
-  const mentions = markdown.flatMap((c) => c.text.split(/\n\s*\n/).filter((p) => /device|dispositivo/i.test(p)).map((p) => [c.id, p] as const));
+  const mentions = markdown.flatMap((c) =>
+    c.text
+      .split(/\n\s*\n/)
+      .filter((p) => /device|dispositivo/i.test(p))
+      .map((p) => [c.id, p] as const),
+  );
   assert.is(mentions.length, 1, mentions.map(([id, p]) => `${id}: ${p.slice(0, 120)}`).join("\n"));
   assert.ok(mentions[0][1].startsWith(MARK) && /torch\.device/.test(mentions[0][1]), mentions[0][1]);
-  for (const heading of [/^### Seq2Seq\b/, /^### Training Seq2Seq Model/]) assert.not.match(cells[find(heading, "markdown")].text, /device|dispositivo|GPU/i);
+  for (const heading of [/^### Seq2Seq\b/, /^### Training Seq2Seq Model/])
+    assert.not.match(cells[find(heading, "markdown")].text, /device|dispositivo|GPU/i);
 });
 
 test("the timing sentence keeps the original's 42 minutes and claims no time of its own", () => {

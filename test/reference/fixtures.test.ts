@@ -9,7 +9,10 @@ import { readVerified, referenceDir, referenceTable, sha256 } from "../helpers/r
 
 test("the README lists every reference file, and each file's sha256 matches its line", () => {
   const table = referenceTable();
-  const files = fs.readdirSync(referenceDir).filter((f) => f !== "README.md").sort();
+  const files = fs
+    .readdirSync(referenceDir)
+    .filter((f) => f !== "README.md")
+    .sort();
   assert.equal([...table.keys()].sort(), files);
   assert.equal(files, ["jhwutils-vectors.json", "nltk-snowball-english-stems.json"]);
   for (const [name, want] of table) assert.is(sha256(fs.readFileSync(path.join(referenceDir, name))), want, name);

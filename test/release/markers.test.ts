@@ -35,22 +35,23 @@ test("a solution region becomes the stub at the marker's indentation, other line
     "f(2);",
   ].join("\n");
   const out = releaseCellSource(solution(src), 5);
-  assert.is(
-    out,
-    ["function f(x) {", "    const y = 1;", `    ${CODE_STUB[0]}`, `    ${CODE_STUB[1]}`, "}", "f(2);"].join("\n"),
-  );
+  assert.is(out, ["function f(x) {", "    const y = 1;", `    ${CODE_STUB[0]}`, `    ${CODE_STUB[1]}`, "}", "f(2);"].join("\n"));
   assert.is(CODE_STUB[1], 'throw new Error("No implementado");');
 });
 
 test("several regions, tab indentation, trailing newline kept, last-line region", () => {
   const src = "a;\n// BEGIN SOLUTION\nb;\n// END SOLUTION\n\tif (x) {\n\t// BEGIN SOLUTION\n\tc;\n\t// END SOLUTION\n\t}\n";
-  assert.is(releaseCellSource(solution(src), 0), `a;\n${CODE_STUB[0]}\n${CODE_STUB[1]}\n\tif (x) {\n\t${CODE_STUB[0]}\n\t${CODE_STUB[1]}\n\t}\n`);
+  assert.is(
+    releaseCellSource(solution(src), 0),
+    `a;\n${CODE_STUB[0]}\n${CODE_STUB[1]}\n\tif (x) {\n\t${CODE_STUB[0]}\n\t${CODE_STUB[1]}\n\t}\n`,
+  );
   const last = "x;\n  // BEGIN SOLUTION\n  y;\n  // END SOLUTION";
   assert.is(releaseCellSource(solution(last), 0), `x;\n  ${CODE_STUB[0]}\n  ${CODE_STUB[1]}`);
 });
 
 test("hidden tests are removed from grade cells, nothing else changes", () => {
-  const src = "marks(1, () => assert(a));\n// BEGIN HIDDEN TESTS\nmarks(2, () => assert(secret));\n// END HIDDEN TESTS\nmarks(3, () => assert(b));";
+  const src =
+    "marks(1, () => assert(a));\n// BEGIN HIDDEN TESTS\nmarks(2, () => assert(secret));\n// END HIDDEN TESTS\nmarks(3, () => assert(b));";
   assert.is(releaseCellSource(tests(src), 0), "marks(1, () => assert(a));\nmarks(3, () => assert(b));");
   const atEnd = "marks(1, () => assert(a));\n// BEGIN HIDDEN TESTS\nmarks(2, () => assert(secret));\n// END HIDDEN TESTS";
   assert.is(releaseCellSource(tests(atEnd), 0), "marks(1, () => assert(a));");
@@ -80,12 +81,20 @@ test("nested, unclosed, unopened and mismatched markers are errors naming the ce
     /cell 2 \(tests\)/,
     /cannot nest/,
   );
-  throwsNaming(() => releaseCellSource(tests("// BEGIN HIDDEN TESTS\nx\n// END SOLUTION"), 2), /cell 2/, /END SOLUTION closes the HIDDEN TESTS region/);
+  throwsNaming(
+    () => releaseCellSource(tests("// BEGIN HIDDEN TESTS\nx\n// END SOLUTION"), 2),
+    /cell 2/,
+    /END SOLUTION closes the HIDDEN TESTS region/,
+  );
 });
 
 test("markers where they would leak or be ignored are errors", () => {
   throwsNaming(() => releaseCellSource(cell("// BEGIN SOLUTION\nx\n// END SOLUTION", null), 4), /cell 4/, /not a solution cell/);
-  throwsNaming(() => releaseCellSource(solution("// BEGIN HIDDEN TESTS\nx\n// END HIDDEN TESTS"), 4), /cell 4/, /outside an autograder test cell/);
+  throwsNaming(
+    () => releaseCellSource(solution("// BEGIN HIDDEN TESTS\nx\n// END HIDDEN TESTS"), 4),
+    /cell 4/,
+    /outside an autograder test cell/,
+  );
   throwsNaming(() => releaseCellSource(solution("const a = 1;"), 4), /cell 4 \(sol\)/, /without a \/\/ BEGIN SOLUTION/);
   throwsNaming(() => releaseCellSource(solution("// BEGIN SOLUTION please\nx\n// END SOLUTION"), 4), /cell 4/, /alone on its line/);
 });

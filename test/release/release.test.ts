@@ -42,7 +42,11 @@ for (const [name, file] of [
       assert.not.match(text, /BEGIN SOLUTION|END SOLUTION|HIDDEN TESTS/, `cell ${c.id} still has markers`);
       if (isSolution(c) && c.cell_type === "code") {
         const hidden = regionOnlyLines(cellSource(c), "SOLUTION");
-        for (const l of hidden) assert.not.ok(text.split("\n").some((t) => t.trim() === l), `cell ${c.id} leaks ${l}`);
+        for (const l of hidden)
+          assert.not.ok(
+            text.split("\n").some((t) => t.trim() === l),
+            `cell ${c.id} leaks ${l}`,
+          );
         const n = findRegions(cellSource(c), "x", "code").filter((x) => x.kind === "SOLUTION").length;
         regions += n;
         assert.is(text.split(CODE_STUB[1]!).length - 1, n, `cell ${c.id}: one stub per region`);
@@ -102,7 +106,10 @@ for path in sys.argv[1:]:
     const expected = JSON.parse(lines[i]!) as [string, string][];
     const got = nb.cells.filter((c) => nbgraderMeta(c) !== null).map((c) => [gradeId(c), nbgraderMeta(c)!.checksum]);
     assert.equal(got, expected);
-    assert.ok(nb.cells.some((c) => isGrade(c)), "grade cells present");
+    assert.ok(
+      nb.cells.some((c) => isGrade(c)),
+      "grade cells present",
+    );
   });
 });
 

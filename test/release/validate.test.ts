@@ -42,7 +42,10 @@ test("the fixture is valid: parts, points, hidden checks", () => {
     v.gradeCells[1]!.compiled.checks.map((c) => c.hidden),
     [false, false, true],
   );
-  assert.equal(v.manualCells.map((m) => m.gradeId), ["respuestas"]);
+  assert.equal(
+    v.manualCells.map((m) => m.gradeId),
+    ["respuestas"],
+  );
 });
 
 test("duplicate and malformed grade_ids, missing points, schema and flags", () => {

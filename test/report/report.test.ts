@@ -18,7 +18,10 @@ import { collectReport, reportHtml, writeReport } from "../../scripts/report";
 /** The display_data outputs marks() produces in a kernel (HTML), for checks that pass or fail. */
 function markOutputs(checks: Array<[number, boolean]>): NotebookOutput[] {
   const outs: NotebookOutput[] = [];
-  const prev = setMarksOutput({ html: (h) => outs.push({ output_type: "display_data", data: { "text/html": h }, metadata: {} }), text: () => {} });
+  const prev = setMarksOutput({
+    html: (h) => outs.push({ output_type: "display_data", data: { "text/html": h }, metadata: {} }),
+    text: () => {},
+  });
   try {
     for (const [n, ok] of checks)
       try {
@@ -36,7 +39,14 @@ function markOutputs(checks: Array<[number, boolean]>): NotebookOutput[] {
 
 const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 12, 0, 0) + s * 1000).toISOString();
 function code(id: string, src: string, outputs: NotebookOutput[], from: number, to: number): NotebookCell {
-  return { cell_type: "code", id, source: src, metadata: { execution: { "iopub.status.busy": t(from), "iopub.status.idle": t(to) } }, outputs, execution_count: null };
+  return {
+    cell_type: "code",
+    id,
+    source: src,
+    metadata: { execution: { "iopub.status.busy": t(from), "iopub.status.idle": t(to) } },
+    outputs,
+    execution_count: null,
+  };
 }
 const md = (id: string, src: string): NotebookCell => ({ cell_type: "markdown", id, source: src, metadata: {} });
 const stream = (name: "stdout" | "stderr", text: string): NotebookOutput => ({ output_type: "stream", name, text });
@@ -54,15 +64,57 @@ function notebook(): Notebook {
     metadata: { kernelspec: { name: "tslab" } },
     cells: [
       md("intro", "# Laboratorio 4\n\nTexto."),
-      code("info", "marks(0, ...)", markOutputs([[0, true], [0, true]]), 0, 1),
+      code(
+        "info",
+        "marks(0, ...)",
+        markOutputs([
+          [0, true],
+          [0, true],
+        ]),
+        0,
+        1,
+      ),
       md("p1", "## Parte 1 - Word2Vec\n\nalgo"),
       code("backend", "const device = await initBackend();", [stream("stdout", "Using: cpu (TensorFlow.js wasm backend, SIMD)\n")], 1, 3.5),
-      code("vocab_checks", "marks(3, ...)", markOutputs([[3, true], [3, true]]), 3.5, 4),
+      code(
+        "vocab_checks",
+        "marks(3, ...)",
+        markOutputs([
+          [3, true],
+          [3, true],
+        ]),
+        3.5,
+        4,
+      ),
       code("loss_plot", "plotLoss(running_loss);", [chartOutput([7, 6.5, 6.2])], 4, 4.25),
       md("p2", "## Parte 2 - Encoder - Decoder"),
-      code("profile", "console.log(describeProfile(PROFILE));", [stream("stdout", "Perfil: quick (REDUCIDO para pruebas: ...)\n")], 4.25, 5),
-      code("seq2seq_loss_check", "marks(25, ...)", [...markOutputs([[25, true], [25, false]]), stream("stderr", "TypeError: la pérdida no bajó de 4\n    at (celda)\n")], 5, 6),
-      code("broken", "const x = undefined.y;", [stream("stderr", "TypeError: Cannot read properties of undefined (reading 'y')\n    at <celda>\n")], 6, 6.5),
+      code(
+        "profile",
+        "console.log(describeProfile(PROFILE));",
+        [stream("stdout", "Perfil: quick (REDUCIDO para pruebas: ...)\n")],
+        4.25,
+        5,
+      ),
+      code(
+        "seq2seq_loss_check",
+        "marks(25, ...)",
+        [
+          ...markOutputs([
+            [25, true],
+            [25, false],
+          ]),
+          stream("stderr", "TypeError: la pérdida no bajó de 4\n    at (celda)\n"),
+        ],
+        5,
+        6,
+      ),
+      code(
+        "broken",
+        "const x = undefined.y;",
+        [stream("stderr", "TypeError: Cannot read properties of undefined (reading 'y')\n    at <celda>\n")],
+        6,
+        6.5,
+      ),
       code("history", "plotSeq2SeqHistory(h);", [chartOutput([5, 4.5])], 6.5, 7),
     ],
   };
@@ -77,10 +129,27 @@ test("collectReport: parts by heading, failed checks with their error, errors, c
   ]);
   assert.is(d.earned, 31);
   assert.is(d.possible, 56);
-  assert.equal(d.failed, [{ cellId: "seq2seq_loss_check", part: "Parte 2 - Encoder - Decoder", marks: 25, error: "TypeError: la pérdida no bajó de 4" }]);
-  assert.equal(d.errors.map((e) => [e.cellId, e.failedCheck]), [["seq2seq_loss_check", true], ["broken", false]]);
-  assert.equal(d.charts.map((c) => [c.cellId, c.section]), [["loss_plot", "Parte 1 - Word2Vec"], ["history", "Parte 2 - Encoder - Decoder"]]);
-  assert.equal(d.times.map((x) => x.seconds), [1, 2.5, 0.5, 0.25, 0.75, 1, 0.5, 0.5]);
+  assert.equal(d.failed, [
+    { cellId: "seq2seq_loss_check", part: "Parte 2 - Encoder - Decoder", marks: 25, error: "TypeError: la pérdida no bajó de 4" },
+  ]);
+  assert.equal(
+    d.errors.map((e) => [e.cellId, e.failedCheck]),
+    [
+      ["seq2seq_loss_check", true],
+      ["broken", false],
+    ],
+  );
+  assert.equal(
+    d.charts.map((c) => [c.cellId, c.section]),
+    [
+      ["loss_plot", "Parte 1 - Word2Vec"],
+      ["history", "Parte 2 - Encoder - Decoder"],
+    ],
+  );
+  assert.equal(
+    d.times.map((x) => x.seconds),
+    [1, 2.5, 0.5, 0.25, 0.75, 1, 0.5, 0.5],
+  );
   assert.is(d.totalSeconds, 7);
   assert.is(d.backend, "cpu (TensorFlow.js wasm backend, SIMD)");
   assert.is(d.profile, "quick");
@@ -125,7 +194,10 @@ test("writeReport writes one file and returns its facts; bad notebooks are refus
     assert.is(s.bytes, fs.statSync(s.out).size);
     assert.equal([s.charts, s.earned, s.possible, s.errors, s.failedChecks, s.profile], [2, 31, 56, 1, 1, "full"]);
     fs.writeFileSync(path.join(dir, "bad.ipynb"), "{}");
-    assert.throws(() => writeReport({ notebook: path.join(dir, "bad.ipynb"), out: path.join(dir, "b.html") }), /bad\.ipynb: not a Jupyter notebook/);
+    assert.throws(
+      () => writeReport({ notebook: path.join(dir, "bad.ipynb"), out: path.join(dir, "b.html") }),
+      /bad\.ipynb: not a Jupyter notebook/,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

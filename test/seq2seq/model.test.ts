@@ -88,16 +88,28 @@ test("PyTorch-style field assignment (this.embedding = new Embedding(…)) regis
     }
   }
   class PtSeq2Seq extends Module {
-    constructor(public encoder: PtEncoder, public decoder: PtDecoder) {
+    constructor(
+      public encoder: PtEncoder,
+      public decoder: PtDecoder,
+    ) {
       super();
     }
   }
   const pt = new PtSeq2Seq(new PtEncoder(11, 8, 10, 2, 0.5), new PtDecoder(13, 8, 10, 2, 0.5));
   const ours = small(true, new Random(1));
   const names = pt.namedParameters().map(([n, p]) => [n, p.shape]);
-  assert.equal(names, ours.namedParameters().map(([n, p]) => [n, p.shape]));
-  assert.equal(pt.namedChildren().map(([n]) => n), ["encoder", "decoder"]);
-  assert.equal(pt.decoder.namedChildren().map(([n]) => n), ["embedding", "rnn", "fc_out", "dropout"]);
+  assert.equal(
+    names,
+    ours.namedParameters().map(([n, p]) => [n, p.shape]),
+  );
+  assert.equal(
+    pt.namedChildren().map(([n]) => n),
+    ["encoder", "decoder"],
+  );
+  assert.equal(
+    pt.decoder.namedChildren().map(([n]) => n),
+    ["embedding", "rnn", "fc_out", "dropout"],
+  );
   assert.is(countParameters(pt), 3695);
   pt.apply((m) => initWeights(m, new Random(5)));
   ours.apply((m) => initWeights(m, new Random(5)));
@@ -105,7 +117,10 @@ test("PyTorch-style field assignment (this.embedding = new Embedding(…)) regis
     assert.is(maxAbsDiff(a, b), 0, n);
   if (ref) {
     const torchNames = [...ref.keys()].filter((k) => k.startsWith("encoder.") || k.startsWith("decoder."));
-    assert.equal(pt.namedParameters().map(([n]) => n), torchNames);
+    assert.equal(
+      pt.namedParameters().map(([n]) => n),
+      torchNames,
+    );
   }
   pt.dispose();
   ours.dispose();
@@ -141,7 +156,11 @@ test("initWeights draws every parameter from U(-0.08, 0.08)", () => {
 
 // wasm runs twice: with the native GEMM (transposed products, no weight transposes) and without it
 // (XNNPACK: cached transposed weights, explicit transposes in the backward).
-for (const [label, backend, native] of [["cpu", "cpu", false], ["wasm+OpenBLAS", "wasm", true], ["wasm XNNPACK", "wasm", false]] as const)
+for (const [label, backend, native] of [
+  ["cpu", "cpu", false],
+  ["wasm+OpenBLAS", "wasm", true],
+  ["wasm XNNPACK", "wasm", false],
+] as const)
   for (const fused of [true, false])
     test(`${label}, ${fused ? "fused" : "step-by-step"} decoder: logits, loss, gradients, clip norm match PyTorch`, async () => {
       if (!ref) return;
@@ -181,8 +200,26 @@ test("training mode: fused and step-by-step decoders draw the same masks and coi
     m.apply((mod) => initWeights(mod, new Random(3)));
     // The process-wide generator draws the dropout masks: reseed it identically for both.
     manualSeed(99);
-    const src = tf.tensor2d([[2, 3, 4], [5, 6, 7], [8, 9, 10]], [3, 3], "int32");
-    const trg = tf.tensor2d([[2, 2, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11], [12, 3, 1]], [5, 3], "int32");
+    const src = tf.tensor2d(
+      [
+        [2, 3, 4],
+        [5, 6, 7],
+        [8, 9, 10],
+      ],
+      [3, 3],
+      "int32",
+    );
+    const trg = tf.tensor2d(
+      [
+        [2, 2, 2],
+        [3, 4, 5],
+        [6, 7, 8],
+        [9, 10, 11],
+        [12, 3, 1],
+      ],
+      [5, 3],
+      "int32",
+    );
     const w = tf.randomNormal([5, 3, 13], 0, 1, "float32", 5);
     let out!: Float32Array;
     const { grads } = tf.variableGrads(() => {
@@ -208,8 +245,24 @@ test("teacher forcing: ratio 1 feeds trg[t], ratio 0 feeds the argmax (checked s
   const m = small(true, new Random(4));
   m.apply((mod) => initWeights(mod, new Random(5)));
   m.eval();
-  const src = tf.tensor2d([[2, 3], [4, 5]], [2, 2], "int32");
-  const trg = tf.tensor2d([[2, 2], [3, 4], [5, 6], [7, 8]], [4, 2], "int32");
+  const src = tf.tensor2d(
+    [
+      [2, 3],
+      [4, 5],
+    ],
+    [2, 2],
+    "int32",
+  );
+  const trg = tf.tensor2d(
+    [
+      [2, 2],
+      [3, 4],
+      [5, 6],
+      [7, 8],
+    ],
+    [4, 2],
+    "int32",
+  );
   const check = (ratio: number, pick: (t: number, out: tf.Tensor2D) => tf.Tensor1D) => {
     const full = m.forward(src, trg, ratio);
     const [h0, c0] = m.encoder.forward(src);
@@ -228,8 +281,23 @@ test("teacher forcing: ratio 1 feeds trg[t], ratio 0 feeds the argmax (checked s
 });
 
 test("training steps and re-created models leak no tensors (weight caches follow their variables)", () => {
-  const src = tf.tensor2d([[2, 3], [4, 5]], [2, 2], "int32");
-  const trg = tf.tensor2d([[2, 2], [3, 4], [5, 6]], [3, 2], "int32");
+  const src = tf.tensor2d(
+    [
+      [2, 3],
+      [4, 5],
+    ],
+    [2, 2],
+    "int32",
+  );
+  const trg = tf.tensor2d(
+    [
+      [2, 2],
+      [3, 4],
+      [5, 6],
+    ],
+    [3, 2],
+    "int32",
+  );
   const counts: number[] = [];
   for (let round = 0; round < 3; round++) {
     for (const fused of [true, false]) {
@@ -268,8 +336,24 @@ test("decodeSequence works with a notebook-written decoder of the original lab's
   const nb = new NotebookDecoder();
   nb.loadStateDict(new Map(ours.decoder.namedParameters().map(([n, p]) => [n, p as tf.Tensor])));
   nb.eval();
-  const src = tf.tensor2d([[2, 3], [4, 5]], [2, 2], "int32");
-  const trg = tf.tensor2d([[2, 2], [3, 4], [5, 6], [7, 8]], [4, 2], "int32");
+  const src = tf.tensor2d(
+    [
+      [2, 3],
+      [4, 5],
+    ],
+    [2, 2],
+    "int32",
+  );
+  const trg = tf.tensor2d(
+    [
+      [2, 2],
+      [3, 4],
+      [5, 6],
+      [7, 8],
+    ],
+    [4, 2],
+    "int32",
+  );
   const [h, c] = ours.encoder.forward(src);
   for (const ratio of [0, 1]) {
     const want = ours.forward(src, trg, ratio);
@@ -283,14 +367,38 @@ test("decodeSequence works with a notebook-written decoder of the original lab's
 test("bad input gives clear errors", () => {
   const m = small(true, new Random(6));
   const src = tf.tensor2d([[2, 3]], [1, 2], "int32");
-  const trg = tf.tensor2d([[2, 2], [3, 3]], [2, 2], "int32");
+  const trg = tf.tensor2d(
+    [
+      [2, 2],
+      [3, 3],
+    ],
+    [2, 2],
+    "int32",
+  );
   assert.throws(() => m.forward(tf.tensor2d([[2, 11]], [1, 2], "int32"), trg), /src: token id 11 is outside the vocabulary \[0, 11\)/);
-  assert.throws(() => m.forward(src, tf.tensor2d([[2, 2], [13, 3]], [2, 2], "int32")), /token id 13 is outside the vocabulary \[0, 13\)/);
+  assert.throws(
+    () =>
+      m.forward(
+        src,
+        tf.tensor2d(
+          [
+            [2, 2],
+            [13, 3],
+          ],
+          [2, 2],
+          "int32",
+        ),
+      ),
+    /token id 13 is outside the vocabulary \[0, 13\)/,
+  );
   assert.throws(() => m.forward(src, tf.tensor2d([[2], [3]], [2, 1], "int32")), /batch sizes differ \(2 vs 1\)/);
   assert.throws(() => m.forward(src, tf.tensor2d([[2, 2]], [1, 2], "int32")), /trg needs at least <sos> and one more token/);
   assert.throws(() => m.forward(tf.zeros([0, 2], "int32") as tf.Tensor2D, trg), /empty source/);
   assert.throws(() => m.forward(tf.tensor2d([[2, 3]], [1, 2], "float32"), trg), /must be int32/);
-  assert.throws(() => new Seq2Seq(new Encoder(5, 4, 6, 2, 0), new Decoder(5, 4, 7, 2, 0)), /Hidden dimensions of encoder and decoder must be equal/);
+  assert.throws(
+    () => new Seq2Seq(new Encoder(5, 4, 6, 2, 0), new Decoder(5, 4, 7, 2, 0)),
+    /Hidden dimensions of encoder and decoder must be equal/,
+  );
   assert.throws(() => new Seq2Seq(new Encoder(5, 4, 6, 2, 0), new Decoder(5, 4, 6, 1, 0)), /equal number of layers/);
 });
 

@@ -47,28 +47,28 @@ const criteria: Array<[string, Criterion]> = [
 ];
 for (const fused of [true, false])
   for (const [critName, crit] of criteria)
-  test(`one epoch of train() (${fused ? "fused" : "step-by-step"}, ${critName}) = the original lab's train() in PyTorch; evaluate() too`, async () => {
-    const ref = torchReference("seq2seq_train_reference.py");
-    if (!ref) return;
-    const m = model(fused);
-    load(m, ref, "init.");
-    const losses: number[] = [];
-    const trainLoss = await train(m, batchesOf(ref), new Adam(m.parameters()), crit, 1, {
-      onBatch: (_i, l) => losses.push(l),
+    test(`one epoch of train() (${fused ? "fused" : "step-by-step"}, ${critName}) = the original lab's train() in PyTorch; evaluate() too`, async () => {
+      const ref = torchReference("seq2seq_train_reference.py");
+      if (!ref) return;
+      const m = model(fused);
+      load(m, ref, "init.");
+      const losses: number[] = [];
+      const trainLoss = await train(m, batchesOf(ref), new Adam(m.parameters()), crit, 1, {
+        onBatch: (_i, l) => losses.push(l),
+      });
+      const want = Array.from(ref.get("batch_losses")!.dataSync());
+      losses.forEach((l, i) => assert.ok(Math.abs(l - want[i]) < 1e-4, `batch ${i}: ${l} vs ${want[i]}`));
+      assert.ok(Math.abs(trainLoss - ref.get("train_loss")!.dataSync()[0]) < 1e-4);
+      for (const [n, p] of m.namedParameters()) {
+        const d = maxAbsDiff(p, ref.get(`final.${n}`)!);
+        assert.ok(d < 1e-4, `${n} after the epoch differs by ${d}`);
+      }
+      const validLoss = await evaluate(m, batchesOf(ref), crit);
+      assert.ok(Math.abs(validLoss - ref.get("valid_loss")!.dataSync()[0]) < 1e-4, "valid loss");
+      assert.is(m.encoder.training, false, "evaluate() leaves the model in eval mode");
+      // evaluate() computes no gradients: the parameters are unchanged.
+      for (const [n, p] of m.namedParameters()) assert.ok(maxAbsDiff(p, ref.get(`final.${n}`)!) < 1e-4, n);
     });
-    const want = Array.from(ref.get("batch_losses")!.dataSync());
-    losses.forEach((l, i) => assert.ok(Math.abs(l - want[i]) < 1e-4, `batch ${i}: ${l} vs ${want[i]}`));
-    assert.ok(Math.abs(trainLoss - ref.get("train_loss")!.dataSync()[0]) < 1e-4);
-    for (const [n, p] of m.namedParameters()) {
-      const d = maxAbsDiff(p, ref.get(`final.${n}`)!);
-      assert.ok(d < 1e-4, `${n} after the epoch differs by ${d}`);
-    }
-    const validLoss = await evaluate(m, batchesOf(ref), crit);
-    assert.ok(Math.abs(validLoss - ref.get("valid_loss")!.dataSync()[0]) < 1e-4, "valid loss");
-    assert.is(m.encoder.training, false, "evaluate() leaves the model in eval mode");
-    // evaluate() computes no gradients: the parameters are unchanged.
-    for (const [n, p] of m.namedParameters()) assert.ok(maxAbsDiff(p, ref.get(`final.${n}`)!) < 1e-4, n);
-  });
 
 test("a NaN or exploding loss stops training naming epoch and batch, before applying the update", async () => {
   const ref = torchReference("seq2seq_train_reference.py");

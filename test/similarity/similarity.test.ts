@@ -8,7 +8,13 @@ import { getKSimilarWords } from "../../reference/similarity";
 import { buildVocab } from "../../reference/word2vec/vocab";
 
 test("cosine distances by hand: 1 − u·v/(|u||v|), zero diagonal, NaN for a zero vector, float64", () => {
-  const X = [[1, 0], [0, 0], [1, 1], [-1, 0], [3, 4]];
+  const X = [
+    [1, 0],
+    [0, 0],
+    [1, 1],
+    [-1, 0],
+    [3, 4],
+  ];
   const d = getDistanceMatrix(X, "cosine");
   assert.ok(d[0] instanceof Float64Array);
   assert.is(d.length, 5);
@@ -70,11 +76,31 @@ test("getKSimilarWords = the original lab's get_k_similar_words (nearest first, 
 });
 
 test("bad input: unknown word, bad k, mismatched matrix, unsupported metric, ragged rows", () => {
-  const { tok2id, id2tok } = buildVocab([["a", 1], ["b", 1], ["c", 1]]);
-  const d = getDistanceMatrix([[1, 0], [0, 1], [1, 1]]);
+  const { tok2id, id2tok } = buildVocab([
+    ["a", 1],
+    ["b", 1],
+    ["c", 1],
+  ]);
+  const d = getDistanceMatrix([
+    [1, 0],
+    [0, 1],
+    [1, 1],
+  ]);
   assert.throws(() => getKSimilarWords("zebra", d, { tok2id, id2tok }), /word "zebra" is not in the vocabulary \(3 tokens\)/);
   assert.throws(() => getKSimilarWords("a", d, { tok2id, id2tok }, 3), /k must be an integer in \[1, 2\], got 3/);
-  assert.throws(() => getKSimilarWords("c", getDistanceMatrix([[1, 0], [0, 1]]), { tok2id, id2tok }, 1), /distance matrix is 2×2/);
+  assert.throws(
+    () =>
+      getKSimilarWords(
+        "c",
+        getDistanceMatrix([
+          [1, 0],
+          [0, 1],
+        ]),
+        { tok2id, id2tok },
+        1,
+      ),
+    /distance matrix is 2×2/,
+  );
   assert.throws(() => getDistanceMatrix([[1, 0]], "euclidean" as "cosine"), /unsupported metric 'euclidean'/);
   assert.throws(() => getDistanceMatrix([[1, 0], [1]]), /row 1 has 1 values, row 0 has 2/);
 });

@@ -24,7 +24,14 @@ const classDir = path.join(base, "class o'neil");
 const common = ["--source", miniSource, "--timeout-cell", "90", "--memory-mb", "1536", "--no-feedback"];
 const readBook = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, "gradebook.json"), "utf8")) as GradebookData;
 /** What must be identical between two gradings of one submission. */
-const marks = (r: GradeRow) => ({ status: r.status, total: r.total, possible: r.possible, checks: r.checks, parts: r.parts, reason: r.reason });
+const marks = (r: GradeRow) => ({
+  status: r.status,
+  total: r.total,
+  possible: r.possible,
+  checks: r.checks,
+  parts: r.parts,
+  reason: r.reason,
+});
 
 let cluster: SlurmCluster | null = null;
 let kitDir = "";
@@ -72,27 +79,40 @@ test("3 shards on Slurm merge into the same marks as a direct --jobs 1 run", asy
   const { arrayId, mergeId } = await submit([classDir, "--slurm", "3", "--slurm-cpus", "1", "--slurm-time", "20", "--out", out]);
   await cluster!.waitGone([arrayId, mergeId], 15 * 60_000);
   const slurmSeconds = (Date.now() - t0) / 1000;
-  for (const i of [1, 2, 3]) assert.is(cluster!.state(`${arrayId}_${i}`), "COMPLETED", `shard ${i}: ${fs.readdirSync(path.join(out, "slurm", "logs")).join(", ")}`);
+  for (const i of [1, 2, 3])
+    assert.is(cluster!.state(`${arrayId}_${i}`), "COMPLETED", `shard ${i}: ${fs.readdirSync(path.join(out, "slurm", "logs")).join(", ")}`);
   assert.is(cluster!.state(mergeId), "COMPLETED");
   // the scripts stay for the instructor
   for (const f of ["shard.sbatch", "merge.sbatch", "submit.sh"]) assert.ok(fs.existsSync(path.join(out, "slurm", f)), f);
 
   const direct = path.join(base, "direct");
   const t1 = Date.now();
-  assert.is(await main(["grade", classDir, "--jobs", "1", "--kit", kitDir, "--out", direct, ...common], (l) => logs.push(l)), 0, logs.join("\n"));
+  assert.is(
+    await main(["grade", classDir, "--jobs", "1", "--kit", kitDir, "--out", direct, ...common], (l) => logs.push(l)),
+    0,
+    logs.join("\n"),
+  );
   const directSeconds = (Date.now() - t1) / 1000;
 
   const merged = readBook(out);
   const ref = readBook(direct);
   assert.equal(Object.keys(merged.students).sort(), [...CLASS].sort());
   const why = (r: GradeRow) => JSON.stringify({ notes: r.notes, why: r.checkReasons, seconds: r.seconds });
-  for (const s of CLASS) assert.equal(marks(merged.students[s]!), marks(ref.students[s]!), `${s}: slurm ${why(merged.students[s]!)} direct ${why(ref.students[s]!)}`);
+  for (const s of CLASS)
+    assert.equal(
+      marks(merged.students[s]!),
+      marks(ref.students[s]!),
+      `${s}: slurm ${why(merged.students[s]!)} direct ${why(ref.students[s]!)}`,
+    );
   // ground truth, not only agreement: what each submission earns on the mini notebook
   assert.equal(
     CLASS.map((s) => merged.students[s]!.total),
     [38, 0, 33, 0, 0],
   );
-  assert.equal(CLASS.map((s) => merged.students[s]!.status), ["graded", "graded", "graded", "refused", "refused"]);
+  assert.equal(
+    CLASS.map((s) => merged.students[s]!.status),
+    ["graded", "graded", "graded", "refused", "refused"],
+  );
 
   let firstStart = Infinity;
   // per-shard overhead: the task's wall time (its own start/end lines) minus its submissions' own time
@@ -111,7 +131,9 @@ test("3 shards on Slurm merge into the same marks as a direct --jobs 1 run", asy
     );
   }
   console.log(`slurm: first task started ${(firstStart - t0 / 1000).toFixed(1)} s after lab4 grade --slurm began`);
-  console.log(`slurm: whole class ${slurmSeconds.toFixed(1)} s through the cluster (3 shards on ${os.cpus().length} CPUs), direct --jobs 1 ${directSeconds.toFixed(1)} s`);
+  console.log(
+    `slurm: whole class ${slurmSeconds.toFixed(1)} s through the cluster (3 shards on ${os.cpus().length} CPUs), direct --jobs 1 ${directSeconds.toFixed(1)} s`,
+  );
 });
 
 test("a failed shard cancels the merge; a merge by hand names it; resubmitting it completes the gradebook", async () => {
@@ -119,7 +141,8 @@ test("a failed shard cancels the merge; a merge by hand names it; resubmitting i
   // two refused files: shards that need no kernel
   const cls = path.join(base, "small");
   fs.mkdirSync(cls);
-  for (const n of ["broken_empty", "broken_python_kernel"]) fs.copyFileSync(path.join(classDir, `${n}.ipynb`), path.join(cls, `${n}.ipynb`));
+  for (const n of ["broken_empty", "broken_python_kernel"])
+    fs.copyFileSync(path.join(classDir, `${n}.ipynb`), path.join(cls, `${n}.ipynb`));
   const out = path.join(base, "slurm-fail");
   // shard 2 cannot open its gradebook (a folder is in the way): its task fails, as one on a broken
   // disk would; and a completion record left by an earlier run must not make it look finished
@@ -143,8 +166,14 @@ test("a failed shard cancels the merge; a merge by hand names it; resubmitting i
 
   // what the scripts' header says: resubmit the shard (its folder fixed), then the merge
   fs.rmSync(path.join(shard2, "gradebook.json"), { recursive: true });
-  const again = cluster!.run("sbatch", ["--parsable", "--array=2", path.join(out, "slurm", "shard.sbatch")]).trim().split(";")[0]!;
-  const merge = cluster!.run("sbatch", ["--parsable", `--dependency=afterok:${again}`, path.join(out, "slurm", "merge.sbatch")]).trim().split(";")[0]!;
+  const again = cluster!
+    .run("sbatch", ["--parsable", "--array=2", path.join(out, "slurm", "shard.sbatch")])
+    .trim()
+    .split(";")[0]!;
+  const merge = cluster!
+    .run("sbatch", ["--parsable", `--dependency=afterok:${again}`, path.join(out, "slurm", "merge.sbatch")])
+    .trim()
+    .split(";")[0]!;
   await cluster!.waitGone([again, merge], 5 * 60_000);
   assert.is(cluster!.state(merge), "COMPLETED");
   const book = readBook(out);

@@ -22,10 +22,28 @@ test.after(() => {
   for (const d of made) fs.rmSync(d, { recursive: true, force: true });
 });
 
-const usage = (argv: string[], re: RegExp) => assert.throws(() => takeSlurmArgs(argv), (e: unknown) => e instanceof UsageError && re.test((e as Error).message));
+const usage = (argv: string[], re: RegExp) =>
+  assert.throws(
+    () => takeSlurmArgs(argv),
+    (e: unknown) => e instanceof UsageError && re.test((e as Error).message),
+  );
 
 test("--slurm options are taken out; everything else is left for lab4 grade", () => {
-  const r = takeSlurmArgs(["subs", "--jobs", "2", "--slurm", "4", "--slurm-opt=--partition=short", "--slurm-opt", "--account=cs101", "--slurm-time=2:00:00", "--slurm-mem", "6000", "--out", "o"]);
+  const r = takeSlurmArgs([
+    "subs",
+    "--jobs",
+    "2",
+    "--slurm",
+    "4",
+    "--slurm-opt=--partition=short",
+    "--slurm-opt",
+    "--account=cs101",
+    "--slurm-time=2:00:00",
+    "--slurm-mem",
+    "6000",
+    "--out",
+    "o",
+  ]);
   assert.equal(r.rest, ["subs", "--jobs", "2", "--out", "o"]);
   assert.equal(r.slurm, { tasks: 4, time: "2:00:00", memMb: 6000, cpus: null, extra: ["--partition=short", "--account=cs101"] });
   assert.equal(takeSlurmArgs(["subs", "--shard", "1/2"]), { slurm: null, rest: ["subs", "--shard", "1/2"] });
@@ -43,7 +61,11 @@ test("default resources per task: 45 min per notebook of the share (÷ jobs) + 1
   assert.equal(taskResources({ request: req, submissions: 61, jobs: 1, memoryMb: 4096 }), { time: "12:15:00", memMb: 6144, cpus: 2 });
   // two at a time: 8 rounds of 45 min, two kernels' memory
   assert.equal(taskResources({ request: req, submissions: 61, jobs: 2, memoryMb: 4096 }), { time: "06:15:00", memMb: 11264, cpus: 4 });
-  assert.equal(taskResources({ request: { ...req, time: "90", memMb: 3000, cpus: 1 }, submissions: 61, jobs: 1, memoryMb: 4096 }), { time: "90", memMb: 3000, cpus: 1 });
+  assert.equal(taskResources({ request: { ...req, time: "90", memMb: 3000, cpus: 1 }, submissions: 61, jobs: 1, memoryMb: 4096 }), {
+    time: "90",
+    memMb: 3000,
+    cpus: 1,
+  });
   assert.is(slurmMinutes(60 * 24 + 61), "1-01:01:00");
 });
 
@@ -71,7 +93,10 @@ test("the scripts: bash accepts them, paths with spaces and quotes survive, a ta
   assert.match(shard, /^#SBATCH --time=02:30:00$/m);
   assert.match(shard, /^#SBATCH --mem=6144M$/m);
   assert.match(shard, /^#SBATCH --partition=short$/m);
-  assert.ok(shard.includes(`#SBATCH --output="${path.join(out, "slurm", "logs", "shard-%a-job%A.out")}"`), "sbatch reads double quotes in #SBATCH lines");
+  assert.ok(
+    shard.includes(`#SBATCH --output="${path.join(out, "slurm", "logs", "shard-%a-job%A.out")}"`),
+    "sbatch reads double quotes in #SBATCH lines",
+  );
   assert.match(shard, /^export LAB4_PROFILE=full$/m);
   assert.match(fs.readFileSync(plan.mergeScript, "utf8"), /^#SBATCH --partition=short$/m);
   // bash reads the quoted words back exactly
@@ -128,7 +153,9 @@ test("merge of shards: every shard there and finished, or nothing written and ea
     () => mergeGradebooks([d1, d2, d3], out),
     (e: unknown) => {
       const m = (e as Error).message;
-      return /missing or unfinished shard\(s\): 2\/3, 3\/3/.test(m) && m.includes(`${d2}: no shard.json`) && m.includes(`${d3}: no gradebook`);
+      return (
+        /missing or unfinished shard\(s\): 2\/3, 3\/3/.test(m) && m.includes(`${d2}: no shard.json`) && m.includes(`${d3}: no gradebook`)
+      );
     },
   );
   assert.not.ok(fs.existsSync(out), "nothing written");

@@ -14,12 +14,14 @@ export const BASELINE = path.join(__dirname, "../fixtures/seed/student-cells-bas
 
 // TypeScript/JavaScript words a PyTorch notebook cannot have a counterpart for.
 const LANGUAGE = new Set(
-  ("abstract any as async await boolean break case catch class const constructor continue declare default delete do else " +
+  (
+    "abstract any as async await boolean break case catch class const constructor continue declare default delete do else " +
     "enum export extends false finally for from function get if implements import in instanceof interface let new null " +
     "number of private protected public readonly return set static string super switch this throw true try type typeof " +
     "undefined var void while yield unknown never override Promise Array Map Set Math Number String Object Error JSON " +
     "console log Infinity NaN Date length push map filter reduce slice entries keys values Float64Array Int32Array " +
-    "Float32Array toFixed padStart trunc exp now isFinite min max ceil floor sort").split(/\s+/),
+    "Float32Array toFixed padStart trunc exp now isFinite min max ceil floor sort"
+  ).split(/\s+/),
 );
 
 const norm = (id: string) => id.toLowerCase().replace(/_/g, "");

@@ -18,7 +18,15 @@ test("the measure: identifiers with no counterpart in the original, outside comm
     "tf.dispose([value, ...Object.values(grads)]);",
     "// END SOLUTION",
   ].join("\n");
-  fs.writeFileSync(file, JSON.stringify({ cells: [{ cell_type: "code", source: src }, { cell_type: "markdown", source: "rowSlice" }] }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      cells: [
+        { cell_type: "code", source: src },
+        { cell_type: "markdown", source: "rowSlice" },
+      ],
+    }),
+  );
   assert.equal(measure(file), { identifiers: ["dispose", "grads", "tf", "value", "zeroGrad"], solutionLines: 1 });
 });
 

@@ -28,7 +28,10 @@ const MISTAKES: Array<[string, string, RegExp[]]> = [
     "id2tok_array",
     // the hint's typed declaration, with an Array of pairs instead of a Map
     `const id2tok: Map<number, string> = [...vocab.entries()];`,
-    [/is missing the following properties from type 'Map<number, string>'/, /lab4: tok2id e id2tok deben ser un Map \(el dict de Python\): constrúyalo con new Map\(\.\.\.\)/],
+    [
+      /is missing the following properties from type 'Map<number, string>'/,
+      /lab4: tok2id e id2tok deben ser un Map \(el dict de Python\): constrúyalo con new Map\(\.\.\.\)/,
+    ],
   ],
   [
     "tok2id_pairs_untyped",
@@ -73,7 +76,9 @@ const ohe = one_hot_encode(input_, size);`,
     "lstm_wrong_input_size",
     // LSTM(hid_dim, ...) where emb_dim belongs
     `const emb2 = new Embedding(10, 8);\nconst rnn2 = new LSTM(16, 16, 2);\nrnn2.forward(emb2.forward(tf.tensor2d([[1, 2]], [1, 2], "int32")) as tf.Tensor3D);`,
-    [/LSTM: la entrada tiene 8 features por paso y este LSTM espera 16: el primer argumento de LSTM\(\.\.\.\) es el tamaño del embedding \(emb_dim\)/],
+    [
+      /LSTM: la entrada tiene 8 features por paso y este LSTM espera 16: el primer argumento de LSTM\(\.\.\.\) es el tamaño del embedding \(emb_dim\)/,
+    ],
   ],
   [
     "loss_not_flattened",
@@ -83,7 +88,9 @@ const ohe = one_hot_encode(input_, size);`,
   [
     "loss_arguments_swapped",
     `const logits = tf.randomNormal([6, 10]) as tf.Tensor2D;\nconst targets = tf.tensor1d([1, 2, 3, 4, 5, 6], "int32");\ncrossEntropy(targets as any, logits as any);`,
-    [/crossEntropy: los argumentos están invertidos .*: primero las predicciones \(float32 \[N, clases\]\) y después los objetivos \(índices int32 \[N\]\)/],
+    [
+      /crossEntropy: los argumentos están invertidos .*: primero las predicciones \(float32 \[N, clases\]\) y después los objetivos \(índices int32 \[N\]\)/,
+    ],
   ],
   [
     "loss_float_targets",

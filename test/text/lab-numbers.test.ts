@@ -59,7 +59,11 @@ test("tokens are all_tokens restricted to the vocabulary; every vocabulary word 
   const inVocab = new Set(vocab);
   const all = withRare.train.column("all_tokens");
   const kept = withRare.train.column("tokens");
-  for (let i = 0; i < all.length; i++) assert.equal(kept[i], all[i].filter((t) => inVocab.has(t)));
+  for (let i = 0; i < all.length; i++)
+    assert.equal(
+      kept[i],
+      all[i].filter((t) => inVocab.has(t)),
+    );
   const full = new Counter(all.flat());
   assert.ok(vocab.every((t) => full.get(t) > 10));
   assert.is([...full].filter(([, v]) => v > 10).length, 3085);

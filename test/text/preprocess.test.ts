@@ -6,9 +6,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { loadTweets } from "../../lib/data/tweets";
-import {
-  cleanTweet, isStopword, lowerPy, splitSpaces, splitTokens, stem, stopwords, tokenizeTweet,
-} from "../../lib/text/preprocess";
+import { cleanTweet, isStopword, lowerPy, splitSpaces, splitTokens, stem, stopwords, tokenizeTweet } from "../../lib/text/preprocess";
 import { nltkStems } from "../helpers/reference";
 
 const reference = nltkStems();
@@ -82,7 +80,10 @@ test("tokenizeTweet on the first tweet: the hand-cleaned, stopword-free words, s
   const tweet = " @user when a father is dysfunctional and is so selfish he drags his kids into his dysfunction.   #run";
   // Cleaned and split by hand; removed stopwords: when a is and is so he his into his (and the leading "").
   const words = ["@user", "father", "dysfunctional", "selfish", "drags", "kids", "dysfunction", "#run"];
-  assert.equal(tokenizeTweet(tweet), words.map((w) => reference[w]));
+  assert.equal(
+    tokenizeTweet(tweet),
+    words.map((w) => reference[w]),
+  );
   assert.equal(tokenizeTweet(tweet), ["@user", "father", "dysfunct", "selfish", "drag", "kid", "dysfunct", "#run"]);
   assert.equal(tokenizeTweet("   "), []);
 });

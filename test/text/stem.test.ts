@@ -37,17 +37,22 @@ test("NLTK special words and rules outside the corpus (hand-derived from nltk/st
   // The __special_words table, the module doctest `stem("running") == "run"`, the gener-/commun-
   // R1 exception, the len(word) <= 2 early return and the leading-apostrophe strip.
   const cases: Record<string, string> = {
-    skies: "sky", dying: "die", news: "news", innings: "inning", proceeded: "proceed",
-    running: "run", generously: "generous", ab: "ab", "'tis": "tis",
+    skies: "sky",
+    dying: "die",
+    news: "news",
+    innings: "inning",
+    proceeded: "proceed",
+    running: "run",
+    generously: "generous",
+    ab: "ab",
+    "'tis": "tis",
   };
   for (const [w, s] of Object.entries(cases)) assert.is(nltkSnowballEnglish(w), s, w);
 });
 
 test("the official Snowball algorithm (npm snowball-stemmers) differs from NLTK on exactly #skating and realization", () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package ships no types; typed here at the call
-  const official = (require("snowball-stemmers") as { newStemmer(lang: string): { stem(w: string): string } }).newStemmer(
-    "english",
-  );
+  const official = (require("snowball-stemmers") as { newStemmer(lang: string): { stem(w: string): string } }).newStemmer("english");
   const diffs = words.filter((w) => official.stem(w) !== reference[w]);
   assert.equal(diffs.sort(), ["#skating", "realization"]);
   assert.is(official.stem("#skating"), "#skate");

@@ -12,8 +12,20 @@ test("buildVocab keeps the counts' insertion order: list(counts), dict(enumerate
   const { vocab, n_v, id2tok, tok2id } = buildVocab(counts);
   assert.equal(vocab, ["b", "a"]);
   assert.is(n_v, 2);
-  assert.equal([...id2tok], [[0, "b"], [1, "a"]]);
-  assert.equal([...tok2id], [["b", 0], ["a", 1]]);
+  assert.equal(
+    [...id2tok],
+    [
+      [0, "b"],
+      [1, "a"],
+    ],
+  );
+  assert.equal(
+    [...tok2id],
+    [
+      ["b", 0],
+      ["a", 1],
+    ],
+  );
   assert.is(id2tok.get(1), "a");
   assert.is(lookup(tok2id, "a"), 1);
 });
@@ -37,11 +49,20 @@ test("windowizer on 'every good dog does fine', window 2: the original lab's pro
   // Hand-derived: each word with its neighbours at distance <= 2, left to right; the original lab prints the
   // first seven: (every, good) (every, dog) (good, every) (good, dog) (good, does) (dog, every) (dog, good).
   assert.equal(named, [
-    "(every, good)", "(every, dog)",
-    "(good, every)", "(good, dog)", "(good, does)",
-    "(dog, every)", "(dog, good)", "(dog, does)", "(dog, fine)",
-    "(does, good)", "(does, dog)", "(does, fine)",
-    "(fine, dog)", "(fine, does)",
+    "(every, good)",
+    "(every, dog)",
+    "(good, every)",
+    "(good, dog)",
+    "(good, does)",
+    "(dog, every)",
+    "(dog, good)",
+    "(dog, does)",
+    "(dog, fine)",
+    "(does, good)",
+    "(does, dog)",
+    "(does, fine)",
+    "(fine, dog)",
+    "(fine, does)",
   ]);
 });
 
@@ -50,18 +71,36 @@ test("windowizer with the lab's default wsize = 3 (ids 0..4 for the five words)"
   const row = makeWindowizer(tok2id)({ tokens: sentence });
   // Hand-derived from window = [i+j for j in range(-3, 4) if 0 <= i+j < 5 and j != 0].
   assert.equal(row.moving_window, [
-    [0, 1], [0, 2], [0, 3],
-    [1, 0], [1, 2], [1, 3], [1, 4],
-    [2, 0], [2, 1], [2, 3], [2, 4],
-    [3, 0], [3, 1], [3, 2], [3, 4],
-    [4, 1], [4, 2], [4, 3],
+    [0, 1],
+    [0, 2],
+    [0, 3],
+    [1, 0],
+    [1, 2],
+    [1, 3],
+    [1, 4],
+    [2, 0],
+    [2, 1],
+    [2, 3],
+    [2, 4],
+    [3, 0],
+    [3, 1],
+    [3, 2],
+    [3, 4],
+    [4, 1],
+    [4, 2],
+    [4, 3],
   ]);
 });
 
 test("windowizer: repeated words, one-word and empty sentences, unknown tokens", () => {
   const { tok2id } = buildVocab(new Counter(["a", "b"]));
   const w = makeWindowizer(tok2id, 1);
-  assert.equal(w({ tokens: ["a", "a", "b"] }).moving_window, [[0, 0], [0, 0], [0, 1], [1, 0]]);
+  assert.equal(w({ tokens: ["a", "a", "b"] }).moving_window, [
+    [0, 0],
+    [0, 0],
+    [0, 1],
+    [1, 0],
+  ]);
   assert.equal(w({ tokens: ["a"] }).moving_window, []);
   assert.equal(w({ tokens: [] }).moving_window, []);
   assert.throws(() => w({ tokens: ["a", "zzz"] }), /token "zzz" is not in the vocabulary/);

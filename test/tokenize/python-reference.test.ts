@@ -13,7 +13,11 @@ import * as assert from "uvu/assert";
 import { spacyDe, spacyEn } from "../../lib/text/spacy";
 
 const DATA = path.join(__dirname, "..", "..", "data", "multi30k");
-const lines = (f: string): string[] => readFileSync(path.join(DATA, f), "utf8").split("\n").map((l) => l.trim()).filter((l) => l);
+const lines = (f: string): string[] =>
+  readFileSync(path.join(DATA, f), "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l);
 const PLAIN = /^[A-Za-z0-9äöüÄÖÜß .,]*$/;
 
 test("TypeScript tokens equal the Python reference on corpus lines", () => {

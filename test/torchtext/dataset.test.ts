@@ -42,7 +42,10 @@ test("a blank line inside the data names the example, file and line", () => {
 
 test("files of different lengths are refused", () => {
   const [a, b] = files("Ein Hund\nZwei\n", "A dog\n");
-  assert.throws(() => TranslationDataset.fromFiles(a, b, fields, { srcLabel: "x.de", trgLabel: "x.en" }), /x.de has 2 lines but x.en has 1/);
+  assert.throws(
+    () => TranslationDataset.fromFiles(a, b, fields, { srcLabel: "x.de", trgLabel: "x.en" }),
+    /x.de has 2 lines but x.en has 1/,
+  );
 });
 
 test("an over-long sentence names the example and the limit", () => {

@@ -27,7 +27,10 @@ function checkColumn(data: Int32Array, shape: [number, number], b: number, token
   const s = field.vocab.stoi;
   const col = Array.from({ length: len }, (_, t) => data[t * batch + b]);
   assert.is(col[0], s["<sos>"]);
-  assert.equal(col.slice(1, tokens.length + 1), tokens.map((t) => field.vocab.lookup(t)));
+  assert.equal(
+    col.slice(1, tokens.length + 1),
+    tokens.map((t) => field.vocab.lookup(t)),
+  );
   assert.is(col[tokens.length + 1], s["<eos>"]);
   for (const x of col.slice(tokens.length + 2)) assert.is(x, s["<pad>"], "only <pad> after <eos>");
 }
@@ -91,11 +94,17 @@ test("splits: lengths, tensors [len, batch] int32, columns decode to <sos> token
 
 test("every example exactly once per epoch (train and valid)", () => {
   const [tr, va] = BucketIterator.splits([train, valid], { batchSize: BATCH, seed: 7 });
-  for (const [it, n] of [[tr, train.length], [va, valid.length]] as const) {
+  for (const [it, n] of [
+    [tr, train.length],
+    [va, valid.length],
+  ] as const) {
     for (let epoch = 0; epoch < 2; epoch++) {
       const seen = new Uint8Array(n);
       for (const idx of it.planEpoch()) for (const i of idx) seen[i]++;
-      assert.ok(seen.every((c) => c === 1), "each index once");
+      assert.ok(
+        seen.every((c) => c === 1),
+        "each index once",
+      );
     }
   }
 });
@@ -106,10 +115,16 @@ test("seeded: same seed -> same batches; new shuffle each epoch; other seed -> o
   const c = new BucketIterator(train, { batchSize: BATCH, seed: 43 });
   const a1 = a.planEpoch();
   const b1 = b.planEpoch();
-  assert.equal(a1.map((x) => Array.from(x)), b1.map((x) => Array.from(x)));
+  assert.equal(
+    a1.map((x) => Array.from(x)),
+    b1.map((x) => Array.from(x)),
+  );
   const a2 = a.planEpoch();
   assert.not.equal(Array.from(a2[0]), Array.from(a1[0]), "epoch 2 reshuffles");
-  assert.equal(a2.map((x) => Array.from(x)), b.planEpoch().map((x) => Array.from(x)));
+  assert.equal(
+    a2.map((x) => Array.from(x)),
+    b.planEpoch().map((x) => Array.from(x)),
+  );
   assert.not.equal(Array.from(c.planEpoch()[0]), Array.from(a1[0]));
 });
 
@@ -117,7 +132,10 @@ test("evaluation iterators: sorted by key, longest first in a batch, identical e
   const va = new BucketIterator(valid, { batchSize: BATCH, train: false });
   const e1 = va.planEpoch();
   const e2 = va.planEpoch();
-  assert.equal(e1.map((x) => Array.from(x)), e2.map((x) => Array.from(x)));
+  assert.equal(
+    e1.map((x) => Array.from(x)),
+    e2.map((x) => Array.from(x)),
+  );
   const key = (i: number): number => valid.sortKey(valid.examples[i]);
   for (let j = 0; j < e1.length; j++) {
     const keys = Array.from(e1[j], key);

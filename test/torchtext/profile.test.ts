@@ -17,9 +17,15 @@ const splits = () => [new Rows([...Array(29000).keys()]), new Rows([...Array(101
 
 test("full: every dataset whole; quick: the first 0.5% of the training pairs and 128 of the others", () => {
   const full = profileDatasets(splits(), labProfile({}));
-  assert.equal(full.map((d) => d.length), [29000, 1014, 1000]);
+  assert.equal(
+    full.map((d) => d.length),
+    [29000, 1014, 1000],
+  );
   const quick = profileDatasets(splits(), labProfile({ LAB4_PROFILE: "quick" }));
-  assert.equal(quick.map((d) => d.length), [145, 128, 128]);
+  assert.equal(
+    quick.map((d) => d.length),
+    [145, 128, 128],
+  );
   assert.equal(quick[0].rows.slice(0, 3), [0, 1, 2]);
   assert.match(describeProfile(labProfile({ LAB4_PROFILE: "quick" })), /^Perfil: quick \(REDUCIDO para pruebas: 0\.5% de los pares/);
   assert.throws(() => labProfile({ LAB4_PROFILE: "fast" }), /LAB4_PROFILE=fast is not a profile; use one of: full, quick/);

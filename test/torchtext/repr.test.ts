@@ -42,7 +42,10 @@ test("values: dict, list, int, float, None, bool like CPython", () => {
 
 test("a dataset names a missing column with Python's repr", () => {
   const ds = new Dataset<DatasetRow>([{ "it's": 1 }]);
-  assert.throws(() => ds.column("nope"), (e: Error) => e.message.includes(`column 'nope'; available columns: "it's"`));
+  assert.throws(
+    () => ds.column("nope"),
+    (e: Error) => e.message.includes(`column 'nope'; available columns: "it's"`),
+  );
 });
 
 test.run();

@@ -54,7 +54,10 @@ test("specials first in torchtext order: <unk>, <pad>, <sos>, <eos>", () => {
 });
 
 test("order: count descending, ties by code point; exactly the tokens seen >= 2 times in train", () => {
-  for (const [f, col] of [[SRC, "src"], [TRG, "trg"]] as const) {
+  for (const [f, col] of [
+    [SRC, "src"],
+    [TRG, "trg"],
+  ] as const) {
     const counts = new Map<string, number>();
     for (const ex of train.examples) for (const t of ex[col]) counts.set(t, (counts.get(t) ?? 0) + 1);
     const itos = f.vocab.itos.slice(4);
@@ -74,7 +77,10 @@ test("tokens never seen in training -> <unk>; lookupStrict names the token", () 
   assert.ok(unseen !== undefined, "validation has a token absent from training");
   assert.is(TRG.vocab.stoi[unseen as string], 0);
   assert.is(TRG.vocab.lookup(unseen as string), 0);
-  assert.throws(() => TRG.vocab.lookupStrict(unseen as string), (e: Error) => e.message.includes(JSON.stringify(unseen)));
+  assert.throws(
+    () => TRG.vocab.lookupStrict(unseen as string),
+    (e: Error) => e.message.includes(JSON.stringify(unseen)),
+  );
   assert.throws(() => SRC.vocab.lookupStrict("qqqxyzzy"), /"qqqxyzzy" is not in the vocabulary/);
 });
 
@@ -84,7 +90,15 @@ test("the vocabulary is built from the training split only", () => {
 });
 
 test("torchtext Vocab rules on hand-made counts", () => {
-  const counts = new Map([["b", 3], ["a", 3], ["c", 1], ["d", 2], ["<unk>", 5], ["é", 2], ["z", 2]]);
+  const counts = new Map([
+    ["b", 3],
+    ["a", 3],
+    ["c", 1],
+    ["d", 2],
+    ["<unk>", 5],
+    ["é", 2],
+    ["z", 2],
+  ]);
   const v = new TorchtextVocab(counts, { minFreq: 2, specials: ["<unk>", "<pad>"] });
   // a, b tie at 3 (alphabetical); d, z, é tie at 2 (code point: 'd' < 'z' < 'é'); c below min_freq;
   // the counted "<unk>" is a special, not a word.
@@ -99,7 +113,10 @@ test("torchtext Vocab rules on hand-made counts", () => {
 });
 
 test("Field: pad and numericalize like torchtext ([len, batch], <sos> x <eos> <pad>...)", () => {
-  const padded = TRG.pad([["a", "man"], ["two", "dogs", "run"]]);
+  const padded = TRG.pad([
+    ["a", "man"],
+    ["two", "dogs", "run"],
+  ]);
   assert.equal(padded, [
     ["<sos>", "a", "man", "<eos>", "<pad>"],
     ["<sos>", "two", "dogs", "run", "<eos>"],
@@ -107,7 +124,18 @@ test("Field: pad and numericalize like torchtext ([len, batch], <sos> x <eos> <p
   const { data, shape } = TRG.numericalizeToArray(padded);
   assert.equal(shape, [5, 2]);
   const s = TRG.vocab.stoi;
-  assert.equal(Array.from(data), [s["<sos>"], s["<sos>"], s["a"], s["two"], s["man"], s["dogs"], s["<eos>"], s["run"], s["<pad>"], s["<eos>"]]);
+  assert.equal(Array.from(data), [
+    s["<sos>"],
+    s["<sos>"],
+    s["a"],
+    s["two"],
+    s["man"],
+    s["dogs"],
+    s["<eos>"],
+    s["run"],
+    s["<pad>"],
+    s["<eos>"],
+  ]);
 });
 
 test("Field: lower-cases after tokenizing; empty and over-long input are errors", () => {

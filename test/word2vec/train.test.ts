@@ -28,10 +28,28 @@ function corpus(rows: number, seed: number): Dataset<{ moving_window: Array<[num
 
 test("the original lab's model: parameter names, shapes, forward shape", () => {
   const m = new Word2Vec(20, 4);
-  assert.equal(m.namedParameters().map(([n, p]) => [n, p.shape]), [["embed.weight", [20, 4]], ["expand.weight", [20, 4]]]);
-  const y = m.forward(tf.tensor2d([[1, 2], [3, 4]], [2, 2], "int32"));
+  assert.equal(
+    m.namedParameters().map(([n, p]) => [n, p.shape]),
+    [
+      ["embed.weight", [20, 4]],
+      ["expand.weight", [20, 4]],
+    ],
+  );
+  const y = m.forward(
+    tf.tensor2d(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [2, 2],
+      "int32",
+    ),
+  );
   assert.equal(y.shape, [2, 2, 20]);
-  assert.match(String(m), /Word2Vec\(\n  \(embed\): Embedding\(20, 4\)\n  \(expand\): Linear\(in_features=4, out_features=20, bias=False\)\n\)/);
+  assert.match(
+    String(m),
+    /Word2Vec\(\n  \(embed\): Embedding\(20, 4\)\n  \(expand\): Linear\(in_features=4, out_features=20, bias=False\)\n\)/,
+  );
   y.dispose();
   m.dispose();
 });
@@ -44,20 +62,31 @@ test("training on the real DataLoader lowers the loss; running loss is the pair-
   const batches: BatchProgress[] = [];
   const epochs: EpochProgress[] = [];
   const before = tf.memory().numTensors;
-  const r = await trainWord2Vec(model, loader, { epochs: 4, optimizer: opt, onBatch: (b) => batches.push(b), onEpoch: (e) => epochs.push(e) });
+  const r = await trainWord2Vec(model, loader, {
+    epochs: 4,
+    optimizer: opt,
+    onBatch: (b) => batches.push(b),
+    onEpoch: (e) => epochs.push(e),
+  });
   assert.is(tf.memory().numTensors, before + 4, "only the optimizer's moments (2 per parameter) stay alive");
   assert.is(r.runningLoss.length, 4);
   assert.ok(r.runningLoss[3] < r.runningLoss[0] - 0.3, `loss ${r.runningLoss}`);
   // Within a topic the centre is uniform over 10 words: the loss tends to ln 10 from above.
   assert.ok(r.runningLoss[3] > Math.log(10) - 0.05, `loss ${r.runningLoss[3]} vs ln 10`);
   assert.is(batches.length, 4 * loader.length);
-  assert.equal(batches.slice(0, loader.length).map((b) => b.batch), [...Array(loader.length).keys()]);
+  assert.equal(
+    batches.slice(0, loader.length).map((b) => b.batch),
+    [...Array(loader.length).keys()],
+  );
   for (let e = 0; e < 4; e++) {
     const bs = batches.filter((b) => b.epoch === e);
     const mean = bs.reduce((s, b) => s + b.loss * b.pairs, 0) / bs.reduce((s, b) => s + b.pairs, 0);
     assert.ok(Math.abs(mean - r.runningLoss[e]) < 1e-12);
     assert.is(epochs[e].pairs, ds.length);
-    assert.equal(r.batchLosses[e], bs.map((b) => b.loss));
+    assert.equal(
+      r.batchLosses[e],
+      bs.map((b) => b.loss),
+    );
   }
   opt.dispose();
   model.dispose();
@@ -97,8 +126,12 @@ test("a NaN loss stops training with an error naming the epoch and batch, before
     assert.unreachable("should throw");
   } catch (e) {
     const n = loader.length;
-    const epoch = Math.floor(3 / n), batch = 3 % n;
-    assert.match((e as Error).message, new RegExp(`loss is NaN at epoch ${epoch}, batch ${batch} \\(0-based\\); try a smaller learning rate`));
+    const epoch = Math.floor(3 / n),
+      batch = 3 % n;
+    assert.match(
+      (e as Error).message,
+      new RegExp(`loss is NaN at epoch ${epoch}, batch ${batch} \\(0-based\\); try a smaller learning rate`),
+    );
   }
   assert.is(calls, 3, "the NaN batch was not applied");
   opt.dispose();

@@ -57,6 +57,9 @@ export function ensureOnWasm(w: WasmBackendInternals, ...tensors: tf.TensorInfo[
  * where tfjs has not moved inputs over: a tensor made before `initBackend()` may still be elsewhere).
  */
 export function onActiveBackend(...tensors: tf.TensorInfo[]): boolean {
-  const eng = tf.engine() as unknown as { backend: unknown; state: { tensorInfo: { get(d: tf.DataId): { backend: unknown } | undefined } } };
+  const eng = tf.engine() as unknown as {
+    backend: unknown;
+    state: { tensorInfo: { get(d: tf.DataId): { backend: unknown } | undefined } };
+  };
   return tensors.every((t) => eng.state.tensorInfo.get(t.dataId)?.backend === eng.backend);
 }

@@ -88,7 +88,8 @@ export function defineKernel(def: KernelDefinition): DefinedKernel {
     if (registered) return;
     registered = true;
     for (const backend of ["wasm", "cpu"] as const)
-      if (bodies[backend] && !tf.getKernel(def.name, backend)) tf.registerKernel({ kernelName: def.name, backendName: backend, kernelFunc: kernelFunc(backend) });
+      if (bodies[backend] && !tf.getKernel(def.name, backend))
+        tf.registerKernel({ kernelName: def.name, backendName: backend, kernelFunc: kernelFunc(backend) });
     if (def.gradient && !tf.getGradient(def.name)) tf.registerGradient({ kernelName: def.name, gradFunc: def.gradient });
   };
   return {

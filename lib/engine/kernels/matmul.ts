@@ -99,12 +99,8 @@ function batchedAsSeparate2D(
     // Slices are copied into fresh 2-D tensors (O(size), negligible next to the product).
     const a2 = w.makeOutput([m, k], "float32");
     const b2 = w.makeOutput([k, n], "float32");
-    (w.typedArrayFromHeap(a2) as Float32Array).set(
-      (w.typedArrayFromHeap(a) as Float32Array).subarray(ai * m * k, (ai + 1) * m * k),
-    );
-    (w.typedArrayFromHeap(b2) as Float32Array).set(
-      (w.typedArrayFromHeap(b) as Float32Array).subarray(bi * k * n, (bi + 1) * k * n),
-    );
+    (w.typedArrayFromHeap(a2) as Float32Array).set((w.typedArrayFromHeap(a) as Float32Array).subarray(ai * m * k, (ai + 1) * m * k));
+    (w.typedArrayFromHeap(b2) as Float32Array).set((w.typedArrayFromHeap(b) as Float32Array).subarray(bi * k * n, (bi + 1) * k * n));
     const r = original({ inputs: { a: a2, b: b2 }, backend, attrs: { transposeA: false, transposeB: false } });
     const r2 = r as tf.TensorInfo;
     (w.typedArrayFromHeap(out) as Float32Array).set(w.typedArrayFromHeap(r2) as Float32Array, i * m * n);
@@ -137,7 +133,9 @@ function nativeProduct(
   const kb = tB ? b.shape[rb - 1] : b.shape[rb - 2];
   const n = tB ? b.shape[rb - 2] : b.shape[rb - 1];
   if (k !== kb)
-    throw new Error(`Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${tA} and transposeB=${tB} must match.`);
+    throw new Error(
+      `Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${tA} and transposeB=${tB} must match.`,
+    );
   const batchA = prod(a.shape.slice(0, -2));
   const batchB = prod(b.shape.slice(0, -2));
   if (batchA !== batchB && batchA !== 1 && batchB !== 1) return undefined;
@@ -185,7 +183,10 @@ export function fastBatchMatMul(original: KernelFunc | undefined, blas?: NativeB
     const w = asWasmBackend(args.backend);
     const temps: tf.TensorInfo[] = [];
     try {
-      const swapped = twoD(a, b) && a.dtype === "float32" && b.dtype === "float32" ? swappedProduct(a, b, transposeA, transposeB, args.backend, original) : undefined;
+      const swapped =
+        twoD(a, b) && a.dtype === "float32" && b.dtype === "float32"
+          ? swappedProduct(a, b, transposeA, transposeB, args.backend, original)
+          : undefined;
       if (swapped) return swapped;
       let a2 = a;
       let b2 = b;
@@ -224,7 +225,9 @@ export function fastFusedMatMul(original: KernelFunc | undefined, blas?: NativeB
     // Native: a product plus an optional per-column bias (the LSTM's gates); activations go to wasm.
     const linear = activation === undefined || activation === "linear";
     const n = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
-    const rowBias = bias === undefined || (bias.dtype === "float32" && size(bias) === n && bias.shape.every((d, i) => i === bias.shape.length - 1 || d === 1));
+    const rowBias =
+      bias === undefined ||
+      (bias.dtype === "float32" && size(bias) === n && bias.shape.every((d, i) => i === bias.shape.length - 1 || d === 1));
     if (blas && linear && !preluActivationWeights && rowBias && a.dtype === "float32" && b.dtype === "float32") {
       if (bias) ensureOnWasm(w, bias);
       const fill = bias
@@ -277,7 +280,12 @@ export function addProductInPlace(blas: NativeBlas, c: tf.Tensor, a: tf.Tensor, 
     w.typedArrayFromHeap(a) as Float32Array,
     w.typedArrayFromHeap(b) as Float32Array,
     w.typedArrayFromHeap(c) as Float32Array,
-    m, n, k, tA, tB, 1,
+    m,
+    n,
+    k,
+    tA,
+    tB,
+    1,
   );
   return true;
 }

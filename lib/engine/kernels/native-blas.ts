@@ -18,15 +18,45 @@ import { repoRoot } from "../repo-root";
  */
 export interface NativeBlas {
   /** c[m,n] = op(a)[m,k]·op(b)[k,n] + beta·c, row-major; sizes checked against the arrays. */
-  sgemm(a: Float32Array, b: Float32Array, c: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean, beta?: number): void;
+  sgemm(
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    beta?: number,
+  ): void;
   /** The Adam update of lib/optim/adam.ts (same arithmetic and rounding). vmax/vmaxOut: null unless amsgrad. */
   adam(
-    p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null,
-    pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, vmaxOut: Float32Array | null,
-    beta1: number, beta2: number, eps: number, stepSize: number, bc2Sqrt: number, decay: number, l2: number,
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    vmax: Float32Array | null,
+    pOut: Float32Array,
+    mOut: Float32Array,
+    vOut: Float32Array,
+    vmaxOut: Float32Array | null,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    stepSize: number,
+    bc2Sqrt: number,
+    decay: number,
+    l2: number,
   ): void;
   /** The paired softmax cross-entropy of lib/nn/losses.ts: returns the loss, fills `grad` unless null. */
-  pairedSoftmaxCE(z: Float32Array, numRows: number, numClasses: number, rows: Int32Array, targets: Int32Array, grad: Float32Array | null): number;
+  pairedSoftmaxCE(
+    z: Float32Array,
+    numRows: number,
+    numClasses: number,
+    rows: Int32Array,
+    targets: Int32Array,
+    grad: Float32Array | null,
+  ): number;
   /** The binding's threads for a product (the caller's included); OpenBLAS itself runs on one. */
   setThreads(n: number): void;
   threads(): number;
@@ -34,9 +64,7 @@ export interface NativeBlas {
   config(): string;
 }
 
-export type NativeBlasStatus =
-  | { loaded: true; blas: NativeBlas; file: string; description: string }
-  | { loaded: false; reason: string };
+export type NativeBlasStatus = { loaded: true; blas: NativeBlas; file: string; description: string } | { loaded: false; reason: string };
 
 let status: NativeBlasStatus | undefined;
 
@@ -51,7 +79,11 @@ export function nativeBlasFile(): string | undefined {
 
 function isNativeBlas(x: unknown): x is NativeBlas {
   const o = x as Record<string, unknown> | null;
-  return typeof o === "object" && o !== null && ["sgemm", "adam", "pairedSoftmaxCE", "setThreads", "threads", "config"].every((k) => typeof o[k] === "function");
+  return (
+    typeof o === "object" &&
+    o !== null &&
+    ["sgemm", "adam", "pairedSoftmaxCE", "setThreads", "threads", "config"].every((k) => typeof o[k] === "function")
+  );
 }
 
 /** Loads the binding once (or not, with the reason). */
@@ -66,7 +98,8 @@ export function nativeBlasStatus(): NativeBlasStatus {
   // OpenBLAS is loaded with OPENBLAS_NUM_THREADS=1: it then starts no threads of its own, which would
   // never get work yet spin when they start. The user's value (or the cores) sizes the binding's pool.
   const userThreads = process.env.OPENBLAS_NUM_THREADS;
-  const want = [process.env.LAB4_BLAS_THREADS, userThreads].map(Number).find((n) => Number.isInteger(n) && n >= 1) ?? os.availableParallelism();
+  const want =
+    [process.env.LAB4_BLAS_THREADS, userThreads].map(Number).find((n) => Number.isInteger(n) && n >= 1) ?? os.availableParallelism();
   process.env.OPENBLAS_NUM_THREADS = "1";
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native .node binding loads only through require

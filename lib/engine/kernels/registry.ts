@@ -74,11 +74,7 @@ export function overriddenKernels(): string[] {
 }
 
 /** Calls a registered kernel of `backend` directly (inside another kernel). */
-export function callKernel(
-  kernelName: string,
-  args: KernelArgs,
-  backendName: string,
-): tf.TensorInfo {
+export function callKernel(kernelName: string, args: KernelArgs, backendName: string): tf.TensorInfo {
   const k = tf.getKernel(kernelName, backendName) as tf.KernelConfig | undefined;
   if (!k) throw new Error(`kernel '${kernelName}' is not registered for backend '${backendName}'`);
   const out = k.kernelFunc(args);

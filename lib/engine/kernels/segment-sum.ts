@@ -25,10 +25,8 @@ interface Plan {
 function plan(x: tf.TensorInfo, segmentIds: tf.TensorInfo, numSegments: unknown): Plan {
   if (typeof numSegments !== "number" || !Number.isInteger(numSegments) || numSegments < 0)
     throw new Error(`UnsortedSegmentSum: numSegments must be a non-negative integer, got ${String(numSegments)}`);
-  if (segmentIds.dtype !== "int32")
-    throw new Error(`UnsortedSegmentSum: segmentIds must be int32, got ${segmentIds.dtype}`);
-  if (x.dtype !== "float32" && x.dtype !== "int32")
-    throw new Error(`UnsortedSegmentSum: x must be float32 or int32, got ${x.dtype}`);
+  if (segmentIds.dtype !== "int32") throw new Error(`UnsortedSegmentSum: segmentIds must be int32, got ${segmentIds.dtype}`);
+  if (x.dtype !== "float32" && x.dtype !== "int32") throw new Error(`UnsortedSegmentSum: x must be float32 or int32, got ${x.dtype}`);
   const r = segmentIds.shape.length;
   const prefixOk = r <= x.shape.length && segmentIds.shape.every((d, i) => d === x.shape[i]);
   if (!prefixOk)

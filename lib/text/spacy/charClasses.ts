@@ -160,8 +160,13 @@ const _other_symbols =
 // all lower latin classes
 const LATIN_LOWER_BASIC = _latin_l_standard + _latin_l_standard_fullwidth + _latin_l_supplement + _latin_l_extendedA;
 const LATIN_LOWER =
-  LATIN_LOWER_BASIC + _latin_l_extendedB + _latin_l_extendedC + _latin_l_extendedD + _latin_l_extendedE +
-  _latin_l_phonetic + _latin_l_diacritics;
+  LATIN_LOWER_BASIC +
+  _latin_l_extendedB +
+  _latin_l_extendedC +
+  _latin_l_extendedD +
+  _latin_l_extendedE +
+  _latin_l_phonetic +
+  _latin_l_diacritics;
 
 // all upper latin classes
 const LATIN_UPPER_BASIC = _latin_u_standard + _latin_u_standard_fullwidth + _latin_u_supplement + _latin_u_extendedA;
@@ -169,14 +174,11 @@ const LATIN_UPPER = LATIN_UPPER_BASIC + _latin_u_extendedB + _latin_u_extendedC 
 
 // all latin classes
 const LATIN_BASIC = _latin_standard + _latin_standard_fullwidth + _latin_supplement + _latin_extendedA;
-const LATIN =
-  LATIN_BASIC + _latin_extendedB + _latin_extendedC + _latin_extendedD + _latin_extendedE + _latin_phonetic +
-  _latin_diacritics;
+const LATIN = LATIN_BASIC + _latin_extendedB + _latin_extendedC + _latin_extendedD + _latin_extendedE + _latin_phonetic + _latin_diacritics;
 
 const _upper = LATIN_UPPER + _russian_upper + _tatar_upper + _greek_upper + _ukrainian_upper + _macedonian_upper;
 const _lower = LATIN_LOWER + _russian_lower + _tatar_lower + _greek_lower + _ukrainian_lower + _macedonian_lower;
-const _uncased =
-  _ethiopic + _bengali + _hebrew + _persian + _sinhala + _hindi + _kannada + _tamil + _telugu + _hangul + _cjk;
+const _uncased = _ethiopic + _bengali + _hebrew + _persian + _sinhala + _hindi + _kannada + _tamil + _telugu + _hangul + _cjk;
 
 export const ALPHA = groupChars(LATIN + _russian + _tatar + _greek + _ukrainian + _macedonian + _uncased);
 export const ALPHA_LOWER = groupChars(_lower + _uncased);

@@ -107,7 +107,13 @@ export const DE_INFIXES: readonly string[] = [
 // ---- spacy/util.py compile_{prefix,suffix,infix}_regex: how the lists become one pattern ----
 
 export const prefixPattern = (entries: readonly string[]): string =>
-  entries.filter((p) => p.trim()).map((p) => "^" + p).join("|");
+  entries
+    .filter((p) => p.trim())
+    .map((p) => "^" + p)
+    .join("|");
 export const suffixPattern = (entries: readonly string[]): string =>
-  entries.filter((p) => p.trim()).map((p) => p + "$").join("|");
+  entries
+    .filter((p) => p.trim())
+    .map((p) => p + "$")
+    .join("|");
 export const infixPattern = (entries: readonly string[]): string => entries.filter((p) => p.trim()).join("|");

@@ -260,7 +260,7 @@ export class SpacyTokenizer {
       for (let k = m.start; k < m.end; k++) seen.add(k);
     }
     const out: SpacyToken[] = [];
-    for (let i = 0; i < doc.length; ) {
+    for (let i = 0; i < doc.length;) {
       const m = kept.get(i);
       if (!m) {
         out.push(doc[i]);
