@@ -104,8 +104,10 @@ test("on a terminal: one status line redrawn with \\r, cells n/N and the trainin
 test("through a pipe: plain lines, throttled, live; SIGINT stops it and keeps what ran", async () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "lab-pipe-"));
   try {
-    // interrupt once the Seq2Seq training has shown two progress lines
-    const done = await run(`${RUN_LAB} --out ${out}`, (all) => (all.match(/Training Seq2Seq.*Época \d+ .*lotes/g) ?? []).length >= 2);
+    // interrupt once the Seq2Seq training has shown two progress lines with a loss (the quick
+    // profile's epochs are two batches: a line at an epoch's start has none yet)
+    const withLoss = new RegExp(`Training Seq2Seq.*${TRAINING.source}`, "g");
+    const done = await run(`${RUN_LAB} --out ${out}`, (all) => (all.match(withLoss) ?? []).length >= 2);
     const text = done.chunks.map((c) => c.text).join("");
     assert.not.match(text, /\r/, "no carriage returns in a pipe");
     assert.not.match(text, /\x1b\[/, "no terminal escapes in a pipe");
