@@ -70,30 +70,6 @@ interface Parsed {
   flags: Set<string>;
 }
 
-const VALUE_OPTIONS = new Set([
-  "--python",
-  "--prefix",
-  "--source",
-  "--out",
-  "--notebook",
-  "--kit",
-  "--kit-install",
-  "--jobs",
-  "--shard",
-  "--timeout-cell",
-  "--timeout-total",
-  "--memory-mb",
-  "--sandbox",
-  "--assignment",
-  "--roster",
-  "--format",
-  "--feedback-zip",
-  "--late-penalty",
-  "--due",
-  "--points",
-  "--name",
-  "--canvas-assignment-id",
-]);
 const GRADE_OPTIONS = [
   "--source",
   "--out",
@@ -119,6 +95,8 @@ const EXPORT_OPTIONS = [
   "--name",
   "--canvas-assignment-id",
 ];
+/** Options that take a value: the grade and export ones, and install-kernel's and release's own. */
+const VALUE_OPTIONS = new Set(["--python", "--prefix", "--notebook", ...GRADE_OPTIONS, ...EXPORT_OPTIONS]);
 const FLAG_OPTIONS = new Set(["--force", "--no-feedback", "--keep-work", "--help", "-h"]);
 
 function parse(argv: readonly string[], allowed: ReadonlySet<string>): Parsed {
