@@ -62,7 +62,7 @@ export function readShardRecord(dir: string): ShardRecord | null {
  * problem (a folder without gradebook or record, shards of different splits, shard numbers absent).
  * `gradebookFile` is the gradebook's file name in each folder (gradebook.ts owns it; passed to avoid an import cycle).
  */
-export function shardProblems(dirs: readonly string[], gradebookFile = "gradebook.json"): string[] {
+export function shardProblems(dirs: readonly string[], gradebookFile: string): string[] {
   const problems: string[] = [];
   const found = new Map<number, string>();
   const counts = new Set<number>();

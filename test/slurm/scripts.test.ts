@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Gradebook, mergeGradebooks, type GradebookSource, type GradeRow } from "../../grading/gradebook";
+import { GRADEBOOK_JSON, Gradebook, mergeGradebooks, type GradebookSource, type GradeRow } from "../../grading/gradebook";
 import { UsageError } from "../../grading/grade/run";
 import { clearShardRecord, readShardRecord, shardProblems, writeShardRecord } from "../../grading/grade/shards";
 import { shq, slurmMinutes, takeSlurmArgs, taskResources, writeSlurmScripts } from "../../grading/grade/slurm";
@@ -166,13 +166,13 @@ test("merge of shards: every shard there and finished, or nothing written and ea
   assert.equal(Object.keys(mergeGradebooks([d1, d2, d3], out).students), ["s1", "s2", "s3"]);
   // shards of different splits do not make a set
   const other = shardDir(tmp(), 1, 2, true);
-  assert.match(shardProblems([d1, d2, d3, other]).join("\n"), /different splits/);
+  assert.match(shardProblems([d1, d2, d3, other], GRADEBOOK_JSON).join("\n"), /different splits/);
   // a re-run starts by removing its record: until it ends, the shard counts as unfinished
   clearShardRecord(d3);
   assert.is(readShardRecord(d3), null);
-  assert.match(shardProblems([d1, d2, d3]).join("\n"), /3\/3/);
+  assert.match(shardProblems([d1, d2, d3], GRADEBOOK_JSON).join("\n"), /3\/3/);
   // plain gradebooks (not shards) merge as before
-  assert.equal(shardProblems([path.join(tmp(), "x")]), []);
+  assert.equal(shardProblems([path.join(tmp(), "x")], GRADEBOOK_JSON), []);
 });
 
 test.run();
