@@ -66,6 +66,7 @@ function stepSeconds(nV: number, batches: PairBatch[], configs: StepConfig[]): n
       const { model, opt, times } = runs[k];
       installWasmKernelFixes(c.fixes);
       const t0 = performance.now();
+      opt.zeroGrad();
       const { value, grads } = c.notebook
         ? notebookLoss(model, b, nV)
         : tf.variableGrads(() => groupedPairLoss(model, b, { fused: c.fused }), model.parameters());
