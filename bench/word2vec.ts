@@ -19,7 +19,8 @@ import { loadTweets } from "../lib/data/tweets";
 import { splitTokens } from "../lib/text/preprocess";
 import { Counter, filterCounts } from "../lib/text/counter";
 import { buildVocab, makeRemoveRareTokens, makeWindowizer } from "../reference/word2vec/vocab";
-import { DataLoader, Word2VecDataset, type PairBatch } from "../lib/word2vec/data";
+import { DataLoader, Word2VecBatch, Word2VecDataset, type PairBatch } from "../lib/word2vec/data";
+import { crossEntropy } from "../lib/nn/losses";
 import { Word2Vec } from "../lib/word2vec/model";
 import { groupedPairLoss } from "../lib/word2vec/loss";
 import { WORD2VEC_HYPERPARAMETERS as H, trainWord2Vec } from "../reference/word2vec/train";
@@ -42,7 +43,19 @@ function buildDataset(): { ds: Word2VecDataset; nV: number } {
  * run round-robin on the same batches (each with its own model), so load from other processes
  * affects them alike; the first round is a warm-up.
  */
-function stepSeconds(nV: number, batches: PairBatch[], configs: Array<{ fixes: WasmKernelFixes; fused: boolean }>): number[] {
+type StepConfig = { fixes: WasmKernelFixes; fused: boolean; notebook?: boolean };
+
+/** The notebook's step: the loader's grouping, then `model.forward(batch.context)` and `crossEntropy`. */
+function notebookLoss(model: Word2Vec, pairs: PairBatch, nV: number): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+  const batch = new Word2VecBatch(pairs, nV);
+  try {
+    return tf.variableGrads(() => crossEntropy(model.forward(batch.context), batch.center), model.parameters());
+  } finally {
+    batch.dispose();
+  }
+}
+
+function stepSeconds(nV: number, batches: PairBatch[], configs: StepConfig[]): number[] {
   const runs = configs.map(() => {
     manualSeed(1);
     const model = new Word2Vec(nV, H.embedSize);
@@ -53,7 +66,10 @@ function stepSeconds(nV: number, batches: PairBatch[], configs: Array<{ fixes: W
       const { model, opt, times } = runs[k];
       installWasmKernelFixes(c.fixes);
       const t0 = performance.now();
-      const { value, grads } = tf.variableGrads(() => groupedPairLoss(model, b, { fused: c.fused }), model.parameters());
+      opt.zeroGrad();
+      const { value, grads } = c.notebook
+        ? notebookLoss(model, b, nV)
+        : tf.variableGrads(() => groupedPairLoss(model, b, { fused: c.fused }), model.parameters());
       value.dataSync();
       opt.step(grads);
       tf.dispose([value, ...Object.values(grads)]);
@@ -127,15 +143,21 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
 
   const batches: PairBatch[] = [];
   for (const b of new DataLoader(ds, { batchSize: H.batchSize, shuffle: true, seed: 7 })) {
-    if (b.center.length === H.batchSize) batches.push(b);
+    if (b.center.length === H.batchSize) batches.push(b.pairs);
     if (batches.length === steps + 1) break;
   }
 
   // 2. What the wasm fixes buy (same batches, per-step medians).
   if (info.name === "wasm") {
     console.log(`\n## wasm kernel fixes (median step over ${steps} batches of ${H.batchSize} pairs after a warm-up)`);
-    const configs: Array<{ label: string; fixes: WasmKernelFixes; fused: boolean }> = [
+    const configs: Array<{ label: string } & StepConfig> = [
       { label: "all fixes (fused loss kernel, matmul wrapper, zero-copy Identity)", fixes: {}, fused: true },
+      {
+        label: "  the notebook's lines (grouped batch, model.forward(context), crossEntropy(logits, center))",
+        fixes: {},
+        fused: true,
+        notebook: true,
+      },
       { label: "  without the fused loss kernel (tf.losses.softmaxCrossEntropy)", fixes: {}, fused: false },
       { label: "  without the matmul wrapper (stock BatchMatMul)", fixes: { matMul: false }, fused: true },
       { label: "  without zero-copy Identity", fixes: { zeroCopyIdentity: false }, fused: true },

@@ -19,9 +19,10 @@ export { argmaxNoGrad } from "./nn/functional";
 // Tensor helpers the notebook's Seq2Seq uses (torch.stack, x[1:] without wasm's full copies)
 export { rowSlice, stackRows } from "./nn/rows";
 
-// Losses (nn.CrossEntropyLoss; Word2Vec's batch loss, given to the notebook as loss_fn)
+// Losses (nn.CrossEntropyLoss; its targets may be Word2Vec's centers grouped by context)
 export { crossEntropy, type CrossEntropyOptions } from "./nn/losses";
-export { groupedPairLoss, type Word2VecLike } from "./word2vec/loss";
+export { GroupedTargets } from "./nn/grouped-targets";
+export { type Word2VecLike } from "./word2vec/loss";
 
 // Optimizers and gradient clipping (torch.optim.Adam/AdamW, clip_grad_norm_)
 export { Adam, AdamW, type AdamOptions } from "./optim/adam";
@@ -50,7 +51,7 @@ export {
 export { loadDataset, type DatasetName, type TweetRow } from "./data/tweets";
 export { Dataset, DatasetDict, type DatasetRow } from "./data/dataset";
 export { dataDir, dataPath } from "./data/files";
-export { Word2VecDataset, DataLoader, type DataLoaderOptions, type PairBatch, type WindowRow } from "./word2vec/data";
+export { Word2VecDataset, DataLoader, Word2VecBatch, type DataLoaderOptions, type PairBatch, type WindowRow } from "./word2vec/data";
 
 // Text: stemmer, stop words, counting (nltk, collections.Counter) and spaCy's tokenizers
 export { SnowballStemmer, stopwords } from "./text/preprocess";

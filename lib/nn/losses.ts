@@ -1,6 +1,7 @@
 import "../engine/setup";
 import * as tf from "@tensorflow/tfjs-core";
 import { defineKernel, nativeBlas } from "../engine/kernels";
+import { GroupedTargets, isGroupInput } from "./grouped-targets";
 
 export interface CrossEntropyOptions {
   /** Targets equal to this are skipped (PyTorch's `ignore_index`, default -100). */
@@ -31,15 +32,55 @@ function checkCrossEntropyArgs(logits: tf.Tensor, targets: tf.Tensor): void {
     throw new Error(`crossEntropy: los objetivos deben ser índices int32 y son ${targets.dtype}: conviértalos con tf.cast(trg, "int32")`);
 }
 
+/** `crossEntropy(logits, grouped)`: shapes and classes checked in Spanish, then the paired kernel. */
+function groupedCrossEntropy(logits: tf.Tensor, targets: GroupedTargets, opts: CrossEntropyOptions): tf.Scalar {
+  const shape = `[${logits.shape.join(", ")}]`;
+  if (logits.dtype === "int32")
+    throw new Error(
+      `crossEntropy: las predicciones son índices int32 ${shape}: pase primero los logits del modelo y después los objetivos`,
+    );
+  if (logits.rank !== 2 || logits.shape[0] !== targets.numGroups)
+    throw new Error(
+      `crossEntropy: los objetivos agrupados esperan logits [${targets.numGroups}, clases] (una fila por palabra de contexto ` +
+        `distinta del lote) y las predicciones son ${shape}: calcúlelas con model.forward(context) del mismo lote`,
+    );
+  const c = logits.shape[1]!; // rank 2, checked above
+  const t = targets.centers;
+  for (let i = 0; i < t.length; i++)
+    if (!(t[i] >= 0 && t[i] < c))
+      throw new Error(
+        `crossEntropy: el objetivo ${t[i]} del par ${i} está fuera de [0, ${c}): las predicciones tienen ${c} clases ` +
+          "(¿la capa de salida tiene el tamaño del vocabulario?)",
+      );
+  return pairedCrossEntropy(logits as tf.Tensor2D, targets.rows, targets.centers, opts);
+}
+
 /**
  * `nn.CrossEntropyLoss()(logits, targets)`: mean over the non-ignored rows of
  * −log softmax(logits[i])[targets[i]]. logits [N, C] float, targets [N] int32 in [0, C) or
  * `ignoreIndex`. If every target is ignored the result is NaN, as in PyTorch.
+ *
+ * With `GroupedTargets` (Word2Vec's batches): logits [groups, C], one row per group, and the mean
+ * over the pairs of −log softmax(logits[rows[i]])[centers[i]] — the per-pair loss without
+ * repeating a row for every pair of its group.
  */
-export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, opts: CrossEntropyOptions = {}): tf.Scalar {
+export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor | GroupedTargets, opts: CrossEntropyOptions = {}): tf.Scalar {
+  if (!(logits instanceof tf.Tensor))
+    throw new Error(
+      `crossEntropy: las predicciones deben ser un tensor y recibió ${describe(logits)}: ` +
+        "primero los logits del modelo (logits = model.forward(...)) y después los objetivos",
+    );
+  if (targets instanceof GroupedTargets) return groupedCrossEntropy(logits, targets, opts);
+  if (!(targets instanceof tf.Tensor))
+    throw new Error(`crossEntropy: los objetivos deben ser un tensor de índices int32 y recibió ${describe(targets)}`);
+  if (isGroupInput(targets))
+    throw new Error(
+      "crossEntropy: los objetivos son las palabras de contexto del lote (la entrada del modelo): " +
+        "la pérdida compara los logits con las palabras centrales, loss_fn(logits, center)",
+    );
   const ignoreIndex = opts.ignoreIndex ?? -100;
   checkCrossEntropyArgs(logits, targets);
-  const c = logits.shape[1];
+  const c = logits.shape[1]!; // rank 2, checked above
   const t = targets.dataSync();
   let kept = 0;
   for (let i = 0; i < t.length; i++) {
@@ -58,7 +99,12 @@ export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D, opts: Cr
       rows[k] = i;
       tg[k++] = t[i];
     }
-  return pairedCrossEntropy(logits, rows, tg, opts);
+  return pairedCrossEntropy(logits as tf.Tensor2D, rows, tg, opts);
+}
+
+function describe(x: unknown): string {
+  if (x === null || typeof x !== "object") return String(x);
+  return (x as object).constructor?.name ?? "un objeto";
 }
 
 const KERNEL = "Lab4PairedSoftmaxCE";

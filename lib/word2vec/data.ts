@@ -8,12 +8,9 @@
  */
 import type { Dataset, PairListColumn } from "../data/dataset";
 import { Random, globalRandom } from "../random";
+import { Word2VecBatch, type PairBatch } from "./batch";
 
-/** One batch: `center[k]` is the target word id, `context[k]` its context word id. */
-export interface PairBatch {
-  center: Int32Array;
-  context: Int32Array;
-}
+export { Word2VecBatch, type PairBatch } from "./batch";
 
 /** A row after the windowizer: its (target, context) id pairs. */
 export interface WindowRow {
@@ -124,8 +121,11 @@ export interface DataLoaderOptions {
  * (PyTorch's `drop_last=False`). Each iteration is one epoch; with `shuffle`, every epoch draws a
  * new Fisher–Yates permutation from the loader's seeded generator, so epochs differ from each
  * other and the whole sequence is reproducible from `seed`.
+ *
+ * Each batch is a `Word2VecBatch`: its pairs grouped by context word (`batch.context`, `batch.center`);
+ * the loader frees a batch's `context` tensor when it yields the next one or the loop ends.
  */
-export class DataLoader implements Iterable<PairBatch> {
+export class DataLoader implements Iterable<Word2VecBatch> {
   readonly batchSize: number;
   readonly shuffle: boolean;
   /** Batches per epoch (`len(dataloader)`). */
@@ -145,7 +145,20 @@ export class DataLoader implements Iterable<PairBatch> {
     this.rng = new Random(opts.seed ?? globalRandom.nextSeed());
   }
 
-  *[Symbol.iterator](): Iterator<PairBatch> {
+  *[Symbol.iterator](): Iterator<Word2VecBatch> {
+    let last: Word2VecBatch | undefined;
+    try {
+      for (const pairs of this.pairBatches()) {
+        last?.dispose();
+        last = new Word2VecBatch(pairs, this.ds.vocabSize);
+        yield last;
+      }
+    } finally {
+      last?.dispose();
+    }
+  }
+
+  private *pairBatches(): Generator<PairBatch> {
     const { centers, contexts, length: n } = this.ds;
     const bs = this.batchSize;
     if (!this.shuffle) {

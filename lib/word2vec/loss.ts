@@ -9,11 +9,15 @@
  * logits block instead of [B, V] (B = 65536, V = 3085: 0.8 GB of logits per batch otherwise);
  * `pairedCrossEntropy` (lib/nn/losses.ts) evaluates it without materialising N.
  * test/word2vec/grouped-loss.test.ts proves loss and gradients equal the per-pair computation.
+ *
+ * The notebook writes the same computation as the original's two lines: the DataLoader groups each
+ * batch (lib/word2vec/batch.ts), `logits = model.forward(batch.context)` and
+ * `crossEntropy(logits, batch.center)`. `groupedPairLoss` does both from raw pairs (tests, benches).
  */
 import "../engine/setup";
 import * as tf from "@tensorflow/tfjs-core";
 import { crossEntropy, pairedCrossEntropy } from "../nn/losses";
-import type { PairBatch } from "./data";
+import { groupByContext, type PairBatch } from "./batch";
 
 /**
  * What the losses (and reference/word2vec/train.ts's loop) need from a model: the lab's `Word2Vec`
@@ -39,24 +43,12 @@ function checkBatch(b: PairBatch, vocabSize: number): void {
  * row per distinct context (see the file header). Differentiable w.r.t. the model's variables.
  */
 export function groupedPairLoss(model: Word2VecLike, batch: PairBatch, opts: { fused?: boolean } = {}): tf.Scalar {
-  const { center, context } = batch;
   const V = model.expand.outFeatures;
-  const B = center.length;
   checkBatch(batch, V);
-  const slot = new Int32Array(V).fill(-1);
-  const uniq: number[] = [];
-  const rows = new Int32Array(B);
-  for (let i = 0; i < B; i++) {
-    const c = context[i];
-    if (slot[c] < 0) {
-      slot[c] = uniq.length;
-      uniq.push(c);
-    }
-    rows[i] = slot[c];
-  }
+  const { contexts, rows } = groupByContext(batch.context, V);
   return tf.tidy(() => {
-    const logits = model.forward(tf.tensor1d(Int32Array.from(uniq), "int32")) as tf.Tensor2D;
-    return pairedCrossEntropy(logits, rows, center, opts);
+    const logits = model.forward(tf.tensor1d(contexts, "int32")) as tf.Tensor2D;
+    return pairedCrossEntropy(logits, rows, batch.center, opts);
   });
 }
 

@@ -2,12 +2,14 @@
 // shipped to students. lib/ and grading/ must not import reference/ (test/api/exports.test.ts).
 /**
  * The original lab's Word2Vec training cell (Part 1's training task) as a function: epochs of
- * zeroGrad → loss (lib/word2vec/loss.ts's groupedPairLoss) → step over a DataLoader.
+ * zeroGrad → `logits = model.forward(batch.context)`, `crossEntropy(logits, batch.center)` → step
+ * over a DataLoader (its batches grouped by context word, lib/word2vec/batch.ts).
  */
 import "../../lib/engine/setup";
 import * as tf from "@tensorflow/tfjs-core";
-import { groupedPairLoss, perPairLoss, type Word2VecLike } from "../../lib/word2vec/loss";
-import type { PairBatch } from "../../lib/word2vec/data";
+import { perPairLoss, type Word2VecLike } from "../../lib/word2vec/loss";
+import { crossEntropy } from "../../lib/nn/losses";
+import type { Word2VecBatch } from "../../lib/word2vec/batch";
 
 /**
  * Hyperparameters for the notebook: the original lab's batch (2**16), embedding size (50), epochs (3) and
@@ -71,7 +73,13 @@ export interface TrainWord2VecResult {
 }
 
 /** Any iterable of batches with a length, e.g. lib/word2vec/data.ts's DataLoader. */
-export type PairLoader = Iterable<PairBatch> & { readonly length: number };
+export type PairLoader = Iterable<Word2VecBatch> & { readonly length: number };
+
+/** The notebook's two lines: one logits row per distinct context, the loss over the batch's pairs. */
+function notebookLoss(model: Word2VecLike, batch: Word2VecBatch): tf.Scalar {
+  const logits = model.forward(batch.context);
+  return crossEntropy(logits, batch.center);
+}
 
 /**
  * Trains for `epochs` passes over `loader`, like the original lab's training cell, and returns the per-epoch
@@ -81,7 +89,8 @@ export type PairLoader = Iterable<PairBatch> & { readonly length: number };
 export async function trainWord2Vec(model: Word2VecLike, loader: PairLoader, opts: TrainWord2VecOptions): Promise<TrainWord2VecResult> {
   const { epochs, optimizer, onBatch, onEpoch, yieldEveryBatch = true } = opts;
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`epochs must be a positive integer, got ${epochs}`);
-  const lossFn = (opts.loss ?? "grouped") === "grouped" ? groupedPairLoss : perPairLoss;
+  const lossFn =
+    (opts.loss ?? "grouped") === "grouped" ? notebookLoss : (model: Word2VecLike, b: Word2VecBatch) => perPairLoss(model, b.pairs);
   const vars = model.parameters();
   const result: TrainWord2VecResult = { runningLoss: [], batchLosses: [], epochSeconds: [] };
   for (let epoch = 0; epoch < epochs; epoch++) {

@@ -6,7 +6,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Dataset } from "../../lib/data/dataset";
 import { manualSeed } from "../../lib/random";
-import { DataLoader, Word2VecDataset } from "../../lib/word2vec/data";
+import * as tf from "@tensorflow/tfjs-core";
+import { DataLoader, Word2VecDataset, type Word2VecBatch } from "../../lib/word2vec/data";
 
 type Pair = [number, number];
 
@@ -24,7 +25,7 @@ function numbered(n: number, perRow = 4): Dataset<{ moving_window: Pair[] }> {
 
 function epoch(dl: DataLoader): number[] {
   const order: number[] = [];
-  for (const b of dl) {
+  for (const { pairs: b } of dl) {
     assert.is(b.center.length, b.context.length);
     for (let k = 0; k < b.center.length; k++) {
       assert.is(b.context[k], b.center[k] % 7); // the pair travels together
@@ -91,7 +92,7 @@ test("without shuffle: batches in order, last partial batch kept, length = ceil(
   assert.equal(sizes, [4, 4, 2]);
   assert.equal(epoch(dl), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   // Batches are copies: writing into one does not change the dataset.
-  for (const b of dl) b.center.fill(-1);
+  for (const b of dl) b.pairs.center.fill(-1);
   assert.equal(epoch(dl), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
 });
 
@@ -131,6 +132,56 @@ test("without a seed the loader draws one from globalRandom, so manualSeed makes
   const first = epoch(new DataLoader(w, { batchSize: 32, shuffle: true }));
   manualSeed(11);
   assert.equal(epoch(new DataLoader(w, { batchSize: 32, shuffle: true })), first);
+});
+
+test("each batch is grouped by context: distinct contexts in first-appearance order, a row per pair", () => {
+  // contexts k % 7 repeat: batch [0..9] has contexts 0..6 then 0, 1, 2 again
+  const w = new Word2VecDataset(numbered(10), 10);
+  const [first, second] = [...new DataLoader(w, { batchSize: 10 })].concat([...new DataLoader(w, { batchSize: 4 })]);
+  assert.equal([...first.contextIds], [0, 1, 2, 3, 4, 5, 6]);
+  assert.equal([...first.center.rows], [0, 1, 2, 3, 4, 5, 6, 0, 1, 2]);
+  assert.equal([...first.center.centers], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.is(first.center.numGroups, 7);
+  assert.is(first.center.length, 10);
+  assert.equal([...first.center.counts()], [2, 2, 2, 1, 1, 1, 1]);
+  assert.is(String(first.center), "GroupedTargets(10 objetivos para 7 filas de logits)");
+  assert.is(String(second), "Word2VecBatch(context=[4] int32, center=GroupedTargets(4 objetivos para 4 filas de logits))");
+});
+
+test("shuffled batches: contextIds[rows[k]] is pair k's context, centers are the pairs' centers", () => {
+  const n = 700;
+  for (const b of new DataLoader(new Word2VecDataset(numbered(n), n), { batchSize: 64, shuffle: true, seed: 5 })) {
+    const { rows, centers } = b.center;
+    assert.equal([...centers], [...b.pairs.center]);
+    for (let k = 0; k < rows.length; k++) assert.is(b.contextIds[rows[k]], b.pairs.context[k]);
+    assert.is(new Set(b.contextIds).size, b.contextIds.length);
+  }
+});
+
+test("the loader owns each batch's context tensor: freed at the next batch and when the loop ends", () => {
+  const w = new Word2VecDataset(numbered(20), 20);
+  const before = tf.memory().numTensors;
+  const seen: Word2VecBatch[] = [];
+  for (const b of new DataLoader(w, { batchSize: 8 })) {
+    const t = b.context; // created on first use, the same tensor after
+    assert.is(b.context, t);
+    assert.is(t.dtype, "int32");
+    assert.equal([...t.dataSync()], [...b.contextIds]);
+    // a first use inside a tidy scope survives the scope
+    const inner = new DataLoader(w, { batchSize: 8 })[Symbol.iterator]().next().value!;
+    const kept = tf.tidy(() => inner.context);
+    assert.not.ok(kept.isDisposed);
+    inner.dispose();
+    seen.push(b);
+  }
+  assert.is(tf.memory().numTensors, before);
+  assert.throws(() => seen[0].context, /el DataLoader lo libera al pasar al lote siguiente/);
+  // break out of the loop: the generator's finally frees the current batch
+  for (const b of new DataLoader(w, { batchSize: 8 })) {
+    void b.context;
+    break;
+  }
+  assert.is(tf.memory().numTensors, before);
 });
 
 test("batchSize must be a positive integer", () => {

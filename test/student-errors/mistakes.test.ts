@@ -17,6 +17,7 @@ const DIR = path.join(ROOT, "test", "artifacts", "student-errors");
 
 const SETUP = `import * as tf from "@tensorflow/tfjs-core";
 import { Embedding, LSTM, Linear, AdamW, crossEntropy, clipGradNorm, checkTrainingStep, lookup, manualSeed } from "lab4";
+import { Dataset, DataLoader, Word2VecDataset } from "lab4";
 manualSeed(2023);
 const vocab = ["good", "bad", "father", "school"];
 const size = 20;
@@ -93,6 +94,19 @@ const ohe = one_hot_encode(input_, size);`,
     ],
   ],
   [
+    "word2vec_context_as_targets",
+    // Part 1's training step with the model's input where the centers belong (same length: no shape error)
+    `const pairs_ds = new Word2VecDataset(new Dataset([{ moving_window: [[1, 2], [3, 2], [4, 5]] }]), 10);
+const w2v_emb = new Embedding(10, 4);
+const w2v_out = new Linear(4, 10, { bias: false });
+for (const batch of new DataLoader(pairs_ds, { batchSize: 3 })) {
+    const { center, context } = batch;
+    const logits = w2v_out.forward(w2v_emb.forward(context));
+    crossEntropy(logits, context);
+}`,
+    [/crossEntropy: los objetivos son las palabras de contexto del lote \(la entrada del modelo\): .*loss_fn\(logits, center\)/],
+  ],
+  [
     "loss_float_targets",
     `crossEntropy(tf.randomNormal([3, 10]) as tf.Tensor2D, tf.tensor1d([1, 2, 3]));`,
     [/crossEntropy: los objetivos deben ser índices int32 y son float32: conviértalos con tf\.cast\(trg, "int32"\)/],
@@ -131,7 +145,14 @@ r.forward(x, [tf.zeros([2, 3, 16]) as tf.Tensor3D, tf.zeros([2, 3, 16]) as tf.Te
 const out3 = tf.randomNormal([4, 3, 10]);
 const trg3 = tf.tensor2d([[1, 2, 3], [4, 5, 6], [7, 8, 9], [1, 1, 1]], [4, 3], "int32");
 const loss = crossEntropy(tf.reshape(out3.slice(1), [-1, 10]) as tf.Tensor2D, tf.reshape(trg3.slice(1), [-1]) as tf.Tensor1D);
-console.log(\`ok \${Number.isFinite(loss.dataSync()[0])}\`);`;
+console.log(\`ok \${Number.isFinite(loss.dataSync()[0])}\`);
+const ok_ds = new Word2VecDataset(new Dataset([{ moving_window: [[1, 2], [3, 2], [4, 5]] }]), 10);
+const ok_emb = new Embedding(10, 4), ok_out = new Linear(4, 10, { bias: false });
+for (const batch of new DataLoader(ok_ds, { batchSize: 3 })) {
+    const { center, context } = batch;
+    const logits = ok_out.forward(ok_emb.forward(context));
+    console.log(\`w2v ok \${Number.isFinite(crossEntropy(logits, center).dataSync()[0])}\`);
+}`;
 
 let nb: Notebook;
 
@@ -178,7 +199,7 @@ for (const [id, , expected] of MISTAKES)
 
 test("the same lines written right run clean", () => {
   const text = cellText("correct");
-  assert.match(text, /^2 father\n1\n.*ok true\n$/s, text);
+  assert.match(text, /^2 father\n1\n.*ok true\nw2v ok true\n$/s, text);
 });
 
 test.run();

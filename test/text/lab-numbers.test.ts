@@ -83,7 +83,7 @@ test("train pairs: ordered pairs at distance 1..3 in each tweet, all loaded exac
   const want = new Uint32Array(n_v * n_v);
   for (let i = 0; i < w2v.length; i++) want[w2v.centers[i] * n_v + w2v.contexts[i]]++;
   let total = 0;
-  for (const b of dl) {
+  for (const { pairs: b } of dl) {
     for (let k = 0; k < b.center.length; k++) seen[b.center[k] * n_v + b.context[k]]++;
     total += b.center.length;
   }

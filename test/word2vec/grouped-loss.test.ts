@@ -5,6 +5,8 @@ import { initBackend } from "../../lib/engine";
 import { Word2Vec } from "../../lib/word2vec/model";
 import { groupedPairLoss, perPairLoss } from "../../lib/word2vec/loss";
 import { Random } from "../../lib/random";
+import { Word2VecBatch } from "../../lib/word2vec/batch";
+import { crossEntropy } from "../../lib/nn/losses";
 
 // A batch with repeated contexts, repeated (context, center) pairs and unused vocabulary words.
 function batch(n: number, vocab: number, seed: number) {
@@ -80,6 +82,57 @@ for (const backend of ["wasm", "cpu"] as const)
       model.dispose();
       await tf.setBackend("wasm");
     });
+
+for (const backend of ["wasm", "cpu"] as const)
+  test(`${backend}: the notebook's two lines on a grouped batch equal groupedPairLoss bit for bit`, async () => {
+    await initBackend({ backend: "wasm" });
+    await tf.setBackend(backend);
+    const model = new Word2Vec(23, 5, { rng: new Random(3) });
+    const pairs = batch(400, 23, 5);
+    const vars = model.parameters();
+    const grouped = new Word2VecBatch(pairs, 23);
+    const before = tf.memory().numTensors;
+    // logits = model(input_=context); loss = loss_fn(logits, center)
+    const n = tf.variableGrads(() => {
+      const logits = model.forward(grouped.context);
+      return crossEntropy(logits, grouped.center);
+    }, vars);
+    const g = tf.variableGrads(() => groupedPairLoss(model, pairs), vars);
+    assert.is(n.value.dataSync()[0], g.value.dataSync()[0]);
+    for (const v of vars) assert.equal(n.grads[v.name].dataSync(), g.grads[v.name].dataSync(), v.name);
+    // and both are the per-pair loss (the independent float64 computation)
+    const ref = reference(model, pairs);
+    assert.ok(Math.abs(n.value.dataSync()[0] - ref.loss) <= 2e-5 * ref.loss);
+    tf.dispose([n.value, g.value, ...Object.values(n.grads), ...Object.values(g.grads)]);
+    grouped.dispose();
+    assert.is(tf.memory().numTensors, before, "the context tensor (made on first use) is freed with the batch; nothing leaked");
+    model.dispose();
+    await tf.setBackend("wasm");
+  });
+
+test("grouped targets: wrong logits rows, the context as targets, swapped arguments are Spanish errors", async () => {
+  await initBackend({ backend: "wasm" });
+  const model = new Word2Vec(10, 3);
+  const b = new Word2VecBatch({ center: new Int32Array([1, 2, 3, 4]), context: new Int32Array([5, 5, 6, 7]) }, 10);
+  const logits = model.forward(b.context);
+  assert.equal(logits.shape, [3, 10]);
+  assert.throws(() => crossEntropy(logits, b.context), /los objetivos son las palabras de contexto del lote .*loss_fn\(logits, center\)/);
+  const perPair = model.forward(tf.tensor1d(b.pairs.context, "int32"));
+  assert.throws(
+    () => crossEntropy(perPair, b.center),
+    /esperan logits \[3, clases\].* son \[4, 10\]: calcúlelas con model.forward\(context\)/,
+  );
+  assert.throws(
+    () => crossEntropy(b.center as unknown as tf.Tensor, logits),
+    /las predicciones deben ser un tensor y recibió GroupedTargets/,
+  );
+  assert.throws(() => crossEntropy(tf.zeros([3, 4]), b.center), /el objetivo 4 del par 3 está fuera de \[0, 4\)/);
+  // plain [N] int targets still work
+  const plain = crossEntropy(perPair, tf.tensor1d(b.pairs.center, "int32"));
+  assert.is(plain.dataSync()[0], crossEntropy(logits, b.center).dataSync()[0]);
+  b.dispose();
+  model.dispose();
+});
 
 test("bad batches: mismatched lengths and ids outside the vocabulary are clear errors", async () => {
   await initBackend({ backend: "wasm" });
