@@ -14,7 +14,8 @@ import { repoRoot } from "../repo-root";
  * Which binding loads, first found: a source build in native/sgemm/build/Release (`npm run
  * build:native`, a developer's machine: needs libopenblas-dev, pkg-config and a C compiler), else
  * the prebuild for this platform in native/sgemm/prebuilds/ (the student kit ships linux-x64's,
- * OpenBLAS linked in), else none: everything still runs on the wasm kernels.
+ * OpenBLAS linked in), else none: everything still runs on the wasm kernels. PREBUILDS_ONLY=1
+ * (node-gyp-build's) skips the source build, to run the tests on the prebuild.
  * LAB4_NATIVE_BLAS=0 turns it off; LAB4_BLAS_THREADS=n sets its thread count (OpenBLAS's own
  * OPENBLAS_NUM_THREADS is honoured too). The results do not depend on the thread count.
  */
