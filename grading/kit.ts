@@ -5,7 +5,8 @@
  *     lab4.ipynb                        the student notebook (no solutions, no hidden tests)
  *     package.json, package-lock.json   `npm install` brings the runtime and its exact dependencies
  *     lab4-<version>.tgz                the runtime package `lab4`: built JS + types of lib/ and
- *                                       grading/, the data files, the native GEMM's sources, the
+ *                                       grading/, the data files, the native GEMM's sources and
+ *                                       its linux-x64 prebuild (OpenBLAS linked in), the
  *                                       Jupyter drivers and a pristine copy of the notebook for
  *                                       `lab4 check`; nothing of reference/, test/ or the instructor
  *                                       notebook
@@ -105,15 +106,49 @@ function runtimeManifest(root: RootPackage): Record<string, unknown> {
     exports: { ".": "./dist/lib/index.js", "./grading": "./dist/grading/index.js", "./package.json": "./package.json" },
     typesVersions: { "*": { grading: ["dist/grading/index.d.ts"] } },
     engines: root.engines,
-    // The native GEMM is optional: the script reports why it was not built and exits 0.
-    scripts: { install: "node scripts/build-native.js" },
+    // The native GEMM is optional: the prebuild for this platform if it loads, else a source build;
+    // the script reports why neither worked and exits 0 (the library then runs on wasm).
+    scripts: { install: "node scripts/build-native.js --prefer-prebuild" },
     dependencies: root.dependencies,
   };
 }
 
+/** sha256 over the native binding's sources, as scripts/build-native.js records it beside a prebuild. */
+function bindingSourcesSha256(sgemmDir: string): string {
+  const h = createHash("sha256");
+  for (const f of fs.readdirSync(sgemmDir).sort()) if (/\.(c|h|gyp)$/.test(f)) h.update(f).update(fs.readFileSync(path.join(sgemmDir, f)));
+  return h.digest("hex");
+}
+
+/**
+ * The binding prebuilds to ship (paths relative to native/sgemm, e.g.
+ * "prebuilds/linux-x64/lab4_sgemm.napi.glibc.node"). Refuses one made from other sources than
+ * the ones shipped beside it.
+ */
+export function bindingPrebuilds(repoRoot: string): string[] {
+  const sgemm = path.join(repoRoot, "native", "sgemm");
+  const root = path.join(sgemm, "prebuilds");
+  if (!fs.existsSync(root)) return [];
+  const want = bindingSourcesSha256(sgemm);
+  const found: string[] = [];
+  for (const tuple of fs.readdirSync(root).sort())
+    for (const f of fs.readdirSync(path.join(root, tuple)).sort()) {
+      if (!f.endsWith(".node")) continue;
+      const rel = path.join("prebuilds", tuple, f);
+      const shaFile = path.join(root, tuple, `${f.split(".")[0]}.sources.sha256`);
+      const made = fs.existsSync(shaFile) ? fs.readFileSync(shaFile, "utf8").trim() : "unknown sources";
+      if (made !== want)
+        throw new KitError(
+          `native/sgemm/${rel} was built from other sources than native/sgemm's (${made.slice(0, 12)} ≠ ${want.slice(0, 12)}): run npm run build:native -- --prebuild`,
+        );
+      found.push(rel);
+    }
+  return found;
+}
+
 /**
  * Stages the runtime package in `dir`: compiled lib/ and grading/ (JS + .d.ts), the Python
- * drivers, the data, the native GEMM's sources and its build script, the check notebook.
+ * drivers, the data, the native GEMM's sources, prebuilds and build script, the check notebook.
  */
 function stageRuntime(repoRoot: string, studentNotebook: string, dir: string): void {
   const dist = path.join(repoRoot, "dist");
@@ -131,8 +166,12 @@ function stageRuntime(repoRoot: string, studentNotebook: string, dir: string): v
   copyTree(
     path.join(repoRoot, "native", "sgemm"),
     path.join(dir, "native", "sgemm"),
-    (r) => !r.startsWith("build") && /\.(c|h|gyp)$/.test(r),
+    (r) => !r.startsWith("build") && !r.startsWith("prebuilds") && /\.(c|h|gyp)$/.test(r),
   );
+  for (const rel of bindingPrebuilds(repoRoot)) {
+    fs.mkdirSync(path.dirname(path.join(dir, "native", "sgemm", rel)), { recursive: true });
+    fs.copyFileSync(path.join(repoRoot, "native", "sgemm", rel), path.join(dir, "native", "sgemm", rel));
+  }
   fs.mkdirSync(path.join(dir, "scripts"), { recursive: true });
   fs.copyFileSync(path.join(repoRoot, "scripts", "build-native.js"), path.join(dir, "scripts", "build-native.js"));
   writeFileAtomic(path.join(dir, CHECK_NOTEBOOK), studentNotebook);
@@ -177,6 +216,8 @@ export function buildKit(o: KitOptions): Kit {
   kitFolderFree(kitDir, o.force);
   fs.mkdirSync(kitDir, { recursive: true });
 
+  if (bindingPrebuilds(o.repoRoot).length === 0)
+    log("kit: no prebuilt native GEMM (npm run build:native -- --prebuild makes linux-x64's): students build it from source or run wasm");
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-runtime-"));
   try {
     stageRuntime(o.repoRoot, studentNotebook, stage);
@@ -235,8 +276,8 @@ export function installedKit(dir: string, sha = ""): InstalledKit {
 }
 
 /**
- * Installs the kit at `kitDir` into `target` (`npm ci` from the kit's lock; the native GEMM is
- * built by the runtime's install script when a compiler and OpenBLAS are present). Reuses an
+ * Installs the kit at `kitDir` into `target` (`npm ci` from the kit's lock; the runtime's install
+ * script uses the native GEMM's prebuild, or builds it when a compiler and OpenBLAS are present). Reuses an
  * install of the same kit (same sha256) instead of installing again.
  */
 export function installKit(kitDir: string, target: string, log: (line: string) => void = () => {}): InstalledKit {

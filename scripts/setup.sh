@@ -10,6 +10,7 @@ apt_packages=(
   python3-bleach python3-tinycss2                       # sanitised feedback HTML (grading/grade/render.py)
   python3-torch libopenblas0-pthread                    # reference numbers (tests, bench)
   libopenblas-dev pkg-config                            # native GEMM for training (npm run build:native)
+  libopenblas-pthread-dev binutils                      # the kit's prebuild links libopenblas.a (--prebuild); readelf
   fonts-dejavu-core                                     # text in rendered charts
   chromium                                              # browser tests of what a person sees
   bubblewrap                                            # sandbox for `lab4 grade`
@@ -29,6 +30,7 @@ fi
 npm ci --no-audit --no-fund
 npm run build
 npm run build:native -- --required
+npm run build:native -- --prebuild   # the linux-x64 binding the student kit ships
 # Register the TypeScript kernel with Debian's Jupyter (plain `python3` may be another Python).
 npx tslab install --python=/usr/bin/python3 --binary="$PWD/node_modules/.bin/tslab"
 echo "setup: ok (kernel 'tslab' -> $PWD/node_modules/.bin/tslab)"

@@ -2,12 +2,15 @@
  * The student kit the grading tests run their kernels on, released from this checkout's build and
  * installed once: test/artifacts/kit-<hash>/ (lab4 release) and kit-<hash>-install/ (npm ci).
  * The hash covers every input of the kit, so a change to the library, the grader, the data or the
- * instructor notebook releases and installs a new one; later test processes reuse it.
+ * instructor notebook releases and installs a new one; later test processes reuse it. The kit
+ * ships the native GEMM's linux-x64 prebuild, made here first when missing or stale.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { buildKit, installKit, type InstalledKit } from "../grading/kit";
+import { spawnSync } from "node:child_process";
+import { bindingPrebuilds, buildKit, installKit, KitError, type InstalledKit } from "../grading/kit";
+import { requireTool } from "./helpers/require-tool";
 
 export const repoRoot = path.resolve(__dirname, "..");
 export const sourceNotebook = path.join(repoRoot, "notebooks", "source", "lab4.ipynb");
@@ -25,6 +28,24 @@ const INPUTS = [
   "package-lock.json",
 ];
 
+/** Makes native/sgemm/prebuilds/linux-x64/… when it is missing or was built from other sources. */
+function ensurePrebuild(): void {
+  let current = false;
+  try {
+    current = bindingPrebuilds(repoRoot).length > 0;
+  } catch (e) {
+    if (!(e instanceof KitError)) throw e; // stale: rebuilt below
+  }
+  if (current || process.platform !== "linux" || process.arch !== "x64") return;
+  const r = spawnSync(process.execPath, [path.join(repoRoot, "scripts", "build-native.js"), "--prebuild"], { encoding: "utf8" });
+  requireTool({
+    what: "the kit's prebuilt native GEMM",
+    present: r.status === 0,
+    reason: `${r.stderr}`.trim().split("\n").pop() ?? "",
+    install: "install libopenblas-pthread-dev, pkg-config and a C compiler (scripts/setup.sh does)",
+  });
+}
+
 function hashInputs(): string {
   const h = createHash("sha256");
   const add = (rel: string) => {
@@ -34,6 +55,7 @@ function hashInputs(): string {
     else if (st.isFile() && !rel.endsWith(".map")) h.update(rel).update(fs.readFileSync(abs));
   };
   for (const i of INPUTS) add(i);
+  if (fs.existsSync(path.join(repoRoot, "native/sgemm/prebuilds"))) add("native/sgemm/prebuilds");
   return h.digest("hex").slice(0, 12);
 }
 
@@ -50,6 +72,7 @@ let cached: TestKit | undefined;
 /** Releases and installs the kit if this checkout's inputs have no kit yet; returns it. */
 export function testKit(): TestKit {
   if (cached !== undefined) return cached;
+  ensurePrebuild();
   const out = path.join(repoRoot, "test", "artifacts", `kit-${hashInputs()}`);
   const dir = path.join(out, "lab4-kit");
   const done = path.join(out, "released");

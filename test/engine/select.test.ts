@@ -99,7 +99,7 @@ test("describeDevice prints like the original lab's 'Using: cuda'", async () => 
   const info = await initBackend({ backend: "wasm" });
   assert.match(
     deviceDescription(info),
-    /^Using: cpu \(TensorFlow\.js wasm backend, (SIMD|no SIMD), \d+ threads?, matmul on (OpenBLAS \S+ GEMM, \d+ threads?|wasm \(native BLAS: .+\))\)$/,
+    /^Using: cpu \(TensorFlow\.js wasm backend, (SIMD|no SIMD), \d+ threads?, matmul on (OpenBLAS \S+ GEMM( \(prebuilt\))?, \d+ threads?|wasm \(native BLAS: .+\))\)$/,
   );
   assert.is(
     deviceDescription({ ...info, name: "tensorflow", device: "cuda", details: ["libtensorflow via @tensorflow/tfjs-node-gpu"] }),

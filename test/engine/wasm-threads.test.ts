@@ -92,7 +92,7 @@ test("tfjs internals not the pinned ones: one thread, one notice line, the same 
 test("with the native GEMM loaded the wasm kernels stay on one thread (the GEMM has its own)", () => {
   const r = run({ LAB4_NATIVE_BLAS: undefined });
   assert.is(r.threads, 1);
-  assert.match(r.using, /SIMD, 1 thread, matmul on OpenBLAS \S+ GEMM, \d+ threads?\)$/);
+  assert.match(r.using, /SIMD, 1 thread, matmul on OpenBLAS \S+ GEMM( \(prebuilt\))?, \d+ threads?\)$/);
 });
 
 const bundle = fs.readFileSync(require.resolve("@tensorflow/tfjs-backend-wasm"), "utf8");

@@ -11,8 +11,11 @@ import { repoRoot } from "../repo-root";
  * shapes. tfjs-node, which would bring TensorFlow's own kernels, cannot be installed offline. The
  * binding works directly on views of the wasm heap, so nothing is copied.
  *
- * It is built by `npm run build:native` (scripts/setup.sh does it; needs libopenblas-dev,
- * pkg-config and a C compiler). Without it everything still runs on the wasm kernels.
+ * Which binding loads, first found: a source build in native/sgemm/build/Release (`npm run
+ * build:native`, a developer's machine: needs libopenblas-dev, pkg-config and a C compiler), else
+ * the prebuild for this platform in native/sgemm/prebuilds/ (the student kit ships linux-x64's,
+ * OpenBLAS linked in), else none: everything still runs on the wasm kernels. PREBUILDS_ONLY=1
+ * (node-gyp-build's) skips the source build, to run the tests on the prebuild.
  * LAB4_NATIVE_BLAS=0 turns it off; LAB4_BLAS_THREADS=n sets its thread count (OpenBLAS's own
  * OPENBLAS_NUM_THREADS is honoured too). The results do not depend on the thread count.
  */
@@ -64,16 +67,36 @@ export interface NativeBlas {
   config(): string;
 }
 
-export type NativeBlasStatus = { loaded: true; blas: NativeBlas; file: string; description: string } | { loaded: false; reason: string };
+/** Where the loaded binding came from: a source build or a shipped prebuild. */
+export type NativeBlasSource = "source build" | "prebuilt";
+
+export type NativeBlasStatus =
+  { loaded: true; blas: NativeBlas; file: string; source: NativeBlasSource; description: string } | { loaded: false; reason: string };
 
 let status: NativeBlasStatus | undefined;
 
-/** `<repo>/native/sgemm/build/Release/lab4_sgemm.node`, or undefined outside a lab4 checkout. */
-export function nativeBlasFile(): string | undefined {
+/** `<repo>/native/sgemm`, where the source build and the prebuilds live, or undefined outside lab4. */
+function bindingDir(): string | undefined {
   try {
-    return path.join(repoRoot(), "native", "sgemm", "build", "Release", "lab4_sgemm.node");
+    return path.join(repoRoot(), "native", "sgemm");
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The binding file that would load: the source build if present, else this platform's prebuild
+ * (node-gyp-build's lookup: prebuilds/<platform>-<arch>/, N-API and libc tags), else undefined.
+ */
+export function nativeBlasFile(): string | undefined {
+  const dir = bindingDir();
+  if (dir === undefined) return undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- node-gyp-build ships no types; one function is used
+    const ngb = require("node-gyp-build") as { path(dir: string): string };
+    return ngb.path(dir);
+  } catch {
+    return undefined; // "No native build was found for platform=…"
   }
 }
 
@@ -92,7 +115,9 @@ export function nativeBlasStatus(): NativeBlasStatus {
   const off = process.env.LAB4_NATIVE_BLAS?.trim();
   if (off === "0" || off === "false") return (status = { loaded: false, reason: `LAB4_NATIVE_BLAS=${off}` });
   const file = nativeBlasFile();
-  if (!file || !fs.existsSync(file)) return (status = { loaded: false, reason: "not built (npm run build:native)" });
+  if (!file || !fs.existsSync(file))
+    return (status = { loaded: false, reason: `not built (npm run build:native), no prebuild for ${process.platform}-${process.arch}` });
+  const source: NativeBlasSource = file.split(path.sep).includes("prebuilds") ? "prebuilt" : "source build";
   let mod: unknown;
   // The binding threads products itself and runs OpenBLAS on one thread (native/sgemm/sgemm.c), so
   // OpenBLAS is loaded with OPENBLAS_NUM_THREADS=1: it then starts no threads of its own, which would
@@ -114,7 +139,8 @@ export function nativeBlasStatus(): NativeBlasStatus {
   mod.setThreads(want);
   const version = /OpenBLAS\s+\S+/.exec(mod.config())?.[0] ?? "BLAS";
   const t = mod.threads();
-  return (status = { loaded: true, blas: mod, file, description: `${version} GEMM, ${t} thread${t === 1 ? "" : "s"}` });
+  const description = `${version} GEMM${source === "prebuilt" ? " (prebuilt)" : ""}, ${t} thread${t === 1 ? "" : "s"}`;
+  return (status = { loaded: true, blas: mod, file, source, description });
 }
 
 /** The binding if loaded, else undefined. */
