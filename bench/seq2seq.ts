@@ -4,7 +4,7 @@
  * backend, against PyTorch's step on the same CPU measured in the same run (bench/seq2seq_torch.py
  * on the very same batches).
  *
- *   npx tsx bench/seq2seq.ts [--steps N] [--variants fused,stepwise] [--no-torch] [--scaling 1,2 | --no-scaling]
+ *   npx tsx bench/seq2seq.ts [--steps N] [--variants notebook,fused] [--no-torch] [--scaling 1,2 | --no-scaling]
  *
  * --scaling 1,2 (the default) also runs the notebook variant on the wasm backend alone (LAB4_NATIVE_BLAS=0,
  *   what a student without the native GEMM gets) with LAB4_WASM_THREADS=1 and 2, each in its own process
@@ -12,10 +12,13 @@
  *   The wasm threads of this process itself follow LAB4_WASM_THREADS (lib/engine/wasm-threads.ts).
  * --tfjs-backprop runs every variant with tfjs's own backpropagation instead of the engine's (lib/engine/tape-memory.ts,
  *   which `initBackend` installs, so the notebook trains with it: memory freed early, per-step gradients added in place).
- * --torch-threads N runs PyTorch with N intra-op threads (default: its own choice, 1 on this machine).
+ * --torch-threads N runs PyTorch with N intra-op threads (default: as many as our products use, the native
+ *   GEMM's threads or else the wasm pool's).
  * --peak-detail prints the tensor sizes live at the allocation peak and where that allocation came from.
+ * --losses prints every round's loss of each variant to the last bit (to compare two builds).
  * --longest takes the N longest training batches (the memory peak) instead of the first N.
- * --profile prints, per variant, the kernels that took the most time in the counted steps.
+ * --profile prints, per variant, the kernels that took the most time in the counted steps and the time spent
+ *   inside the native GEMM (calls, GFLOP, GFLOP/s) against the rest of the step.
  * The wasm heap only grows: run one variant per process to read its memory peak.
  *
  * Variants (all the same model, weights, batches and maths):
@@ -55,6 +58,7 @@ import { useLstmKernels } from "../lib/nn/lstm-kernels";
 import { rowSlice, stackRows } from "../lib/nn/rows";
 import { dropout } from "../lib/nn/dropout";
 import { installTapeMemoryFix, uninstallTapeMemoryFix } from "../lib/engine/tape-memory";
+import { nativeBlas, type NativeBlas } from "../lib/engine/kernels";
 
 const KNOWN = ["taped", "ops", "stepwise", "fused", "notebook"];
 
@@ -75,7 +79,8 @@ class NotebookSeq2Seq extends Seq2Seq {
       [output, hidden, cell] = this.decoder.forward(input, hidden, cell);
       outputs.push(output);
       const teacherForce = globalRandom.random() < ratio;
-      input = teacherForce ? steps[t] : (tf.argMax(output, 1) as tf.Tensor1D);
+      const top1 = tf.argMax(output, 1) as tf.Tensor1D;
+      input = teacherForce ? steps[t] : top1;
     }
     return stackRows(outputs, { consume: true }) as tf.Tensor3D;
   }
@@ -105,7 +110,7 @@ function parseArgs(argv: string[]): Options {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 && argv[i + 1] ? argv[i + 1] : dflt;
   };
-  const variants = arg("variants", "fused,stepwise").split(",");
+  const variants = arg("variants", "notebook,fused").split(",");
   for (const v of variants)
     if (!KNOWN.includes(v.replace(/\+(fix|tfjs)$/, "")))
       throw new Error(`unknown variant ${v}: use ${KNOWN.join(", ")} (optionally +tfjs)`);
@@ -250,11 +255,16 @@ interface Phase {
   clip: number;
   adam: number;
   total: number;
+  /** CPU time of this process in the step (ms, all its threads): less sensitive to other load than `total`. */
+  cpu: number;
   loss: number;
 }
 
+/** One batch of the notebook's train(): zeroGrad, forward + CE, backward, clip, Adam (which owns grads and loss). */
 function step(model: Seq2Seq, opt: Adam, batch: Batch, pad: number): Phase {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
+  opt.zeroGrad();
   let tFwd = 0;
   const { value, grads } = tf.variableGrads(() => {
     const output = model.forward(batch.src, batch.trg);
@@ -274,9 +284,25 @@ function step(model: Seq2Seq, opt: Adam, batch: Batch, pad: number): Phase {
   opt.step(grads);
   model.parameters()[0].dataSync();
   const t3 = performance.now();
-  tf.dispose(grads);
-  value.dispose();
-  return { fwd: tFwd - t0, bwd: t1 - tFwd, clip: t2 - t1, adam: t3 - t2, total: t3 - t0, loss };
+  const cpu = process.cpuUsage(cpu0);
+  return { fwd: tFwd - t0, bwd: t1 - tFwd, clip: t2 - t1, adam: t3 - t2, total: t3 - t0, cpu: (cpu.user + cpu.system) / 1000, loss };
+}
+
+/** Counts the time and FLOPs of every product the native GEMM runs (for --profile). */
+function timeGemm(blas: NativeBlas): { ms: number; cpuMs: number; calls: number; gflop: number } {
+  const total = { ms: 0, cpuMs: 0, calls: 0, gflop: 0 };
+  const sgemm = blas.sgemm.bind(blas);
+  blas.sgemm = (a, b, c, m, n, k, tA, tB, beta) => {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    sgemm(a, b, c, m, n, k, tA, tB, beta);
+    total.ms += performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
+    total.cpuMs += (cpu.user + cpu.system) / 1000;
+    total.calls++;
+    total.gflop += (2 * m * n * k) / 1e9;
+  };
+  return total;
 }
 
 /** The wasm heap's size (it only grows): the high-water mark of tensor memory on that backend. */
@@ -291,10 +317,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const { steps: STEPS, variants: VARIANTS, withTorch: WITH_TORCH, scaling, serve, tfjsBackprop, profile, longest } = parseArgs(argv);
   const peakDetail = argv.includes("--peak-detail");
   const tt = argv.indexOf("--torch-threads");
-  const torchThreads = tt >= 0 ? Number(argv[tt + 1]) : undefined; // default: PyTorch's own (1 here)
+  const torchThreadsArg = tt >= 0 ? Number(argv[tt + 1]) : undefined;
   // The scaling table's servers start first: they build their batches while we build ours.
   const wasmOnly = serve ? [] : scaling.map((t) => ({ t, stepper: wasmOnlyStepper(argv, t), times: [] as number[], loss: NaN }));
   const info = await initBackend();
+  // PyTorch gets as many threads as our products use (the native GEMM's, else the wasm pool's).
+  const blas = nativeBlas();
+  const torchThreads = torchThreadsArg ?? blas?.threads() ?? info.threads ?? 1;
+  const gemm = profile && blas && !serve ? timeGemm(blas) : undefined;
   if (!serve)
     console.log(
       `backend: ${info.name} (${(info.details ?? []).join(", ")}); node ${process.version}; ${os.cpus().length} CPUs; load ${os
@@ -416,6 +446,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       phases: [] as Phase[],
       tensorsAfter: [] as number[],
       kernels: new Map<string, [number, number]>(),
+      gemm: { ms: 0, cpuMs: 0, calls: 0, gflop: 0 },
       peakBytes: 0,
     };
   });
@@ -437,6 +468,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       configure(run.variant);
       if (profile && i > 0) {
         let phase: Phase | undefined;
+        const g0 = gemm ? { ...gemm } : undefined;
         const info = await tf.profile(() => {
           phase = step(run.model, run.opt, batches[i % batches.length], pad);
         });
@@ -446,6 +478,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
           run.kernels.set(k.name, [ms + (typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0), n + 1]);
         }
         run.phases.push(phase as Phase);
+        if (gemm && g0) for (const k of ["ms", "cpuMs", "calls", "gflop"] as const) run.gemm[k] += gemm[k] - g0[k];
       } else run.phases.push(step(run.model, run.opt, batches[i % batches.length], pad));
       run.tensorsAfter.push(tf.memory().numTensors);
     }
@@ -471,18 +504,32 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     rows.push([
       `tfjs ${info.name}, ${run.variant}${tfjsBackprop ? " (tfjs backprop)" : ""}`,
       med("total") / 1000,
-      `fwd ${(med("fwd") / 1000).toFixed(2)} s, bwd ${(med("bwd") / 1000).toFixed(2)} s, clip ${med("clip").toFixed(0)} ms, adam ${med("adam").toFixed(0)} ms; loss ${run.phases[0].loss.toFixed(3)}; rounds ${counted.map((p) => (p.total / 1000).toFixed(2)).join("/")} s; live tensors after each round ${run.tensorsAfter.join("/")}`,
+      `CPU ${(med("cpu") / 1000).toFixed(2)} s; fwd ${(med("fwd") / 1000).toFixed(2)} s, bwd ${(med("bwd") / 1000).toFixed(2)} s, clip ${med("clip").toFixed(0)} ms, adam ${med("adam").toFixed(0)} ms; loss ${run.phases[0].loss.toFixed(3)}; rounds ${counted.map((p) => (p.total / 1000).toFixed(2)).join("/")} s; live tensors after each round ${run.tensorsAfter.join("/")}`,
     ]);
   }
   for (const run of runs.filter(() => profile)) {
-    const top = [...run.kernels].sort((x, y) => y[1][0] - x[1][0]).slice(0, 12);
+    const top = [...run.kernels].sort((x, y) => y[1][0] - x[1][0]).slice(0, 24);
+    const n = STEPS - 1;
+    const stepMs = median(run.phases.slice(1).map((p) => p.total));
+    const cpuMs = median(run.phases.slice(1).map((p) => p.cpu));
+    const kernelMs = [...run.kernels.values()].reduce((a, [ms]) => a + ms, 0) / n;
+    if (gemm)
+      console.log(
+        `${run.variant}: step ${stepMs.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU; native GEMM ${(run.gemm.ms / n).toFixed(0)} ms ` +
+          `(${Math.round(run.gemm.calls / n)} calls, ${(run.gemm.gflop / n).toFixed(1)} GFLOP, ${(run.gemm.gflop / (run.gemm.ms / 1000)).toFixed(0)} GFLOP/s); ` +
+          `CPU in the GEMM ${(run.gemm.cpuMs / n).toFixed(0)} ms, CPU elsewhere ${(cpuMs - run.gemm.cpuMs / n).toFixed(0)} ms; ` +
+          `everything else ${(stepMs - run.gemm.ms / n).toFixed(0)} ms wall (top-level kernels sum to ${kernelMs.toFixed(0)} ms, nested ones counted twice)`,
+      );
     console.log(
       `${run.variant}: peak tensor bytes in a step ${(run.peakBytes / 2 ** 20).toFixed(0)} MiB (tfjs-tracked; the heap adds fragmentation)`,
     );
     console.log(
-      `kernels of ${run.variant} (ms per step, calls per step): ${top.map(([k, [ms, n]]) => `${k} ${(ms / (STEPS - 1)).toFixed(0)}/${Math.round(n / (STEPS - 1))}`).join(", ")}`,
+      `kernels of ${run.variant} (ms per step, calls per step): ${top.map(([k, [ms, c]]) => `${k} ${(ms / n).toFixed(1)}/${Math.round(c / n)}`).join(", ")}`,
     );
   }
+  // float32 losses to 9 significant digits tell any two bit patterns apart (to compare builds).
+  if (argv.includes("--losses"))
+    for (const run of runs) console.log(`losses of ${run.variant}: ${run.phases.map((p) => p.loss.toPrecision(9)).join(" ")}`);
   if (peakDetail) console.log((alloc as unknown as { snap: string }).snap);
   if (mod) console.log(`tensor allocations: peak ${(alloc.peak / 2 ** 30).toFixed(2)} GiB live at once (wasm heap: see below)`);
   console.log(

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Module } from "./module";
 import { Random, globalRandom } from "../random";
+import { defineKernel, numAttr } from "../engine/kernels";
 
 function checkP(p: number): void {
   if (!(p >= 0 && p <= 1)) throw new Error(`dropout probability has to be between 0 and 1, but got ${p}`);
@@ -15,8 +16,30 @@ export function dropout<T extends tf.Tensor>(x: T, p: number, rng?: Random): T {
   checkP(p);
   if (p === 0) return x;
   if (p === 1) return tf.zerosLike(x);
-  const mask = dropoutMask(x.size, p, rng);
-  return tf.tidy(() => tf.mul(x, tf.tensor(mask, x.shape, "float32"))) as T;
+  return tf.tidy(() => {
+    const r = rng ?? globalRandom;
+    const mask = maskKernel.available()
+      ? maskKernel.run({}, { shape: x.shape, p, rng: r })[0]
+      : tf.tensor(dropoutMask(x.size, p, r), x.shape, "float32");
+    return tf.mul(x, mask);
+  }) as T;
+}
+
+/** The values of `dropoutMask` drawn straight into the backend's memory (attrs shape, p, rng). */
+const maskKernel = defineKernel({
+  name: "Lab4DropoutMask",
+  run: (ctx, a) => {
+    // Why a kernel: a JS mask is a fresh ArrayBuffer per call (page faults, GC) copied once more into the wasm heap.
+    const { shape, rng } = a.attrs as unknown as { shape: number[]; rng: Random };
+    const out = ctx.alloc(shape);
+    fillMask(ctx.view(out) as Float32Array, numAttr(a, "p"), rng);
+    return out;
+  },
+});
+
+function fillMask(mask: Float32Array, p: number, r: Random): void {
+  const keep = 1 / (1 - p);
+  for (let i = 0; i < mask.length; i++) mask[i] = r.random() < p ? 0 : keep;
 }
 
 /**
@@ -26,11 +49,9 @@ export function dropout<T extends tf.Tensor>(x: T, p: number, rng?: Random): T {
  */
 export function dropoutMask(n: number, p: number, rng?: Random): Float32Array {
   checkP(p);
-  const r = rng ?? globalRandom;
   const mask = new Float32Array(n);
   if (p === 1) return mask;
-  const keep = 1 / (1 - p);
-  for (let i = 0; i < n; i++) mask[i] = r.random() < p ? 0 : keep;
+  fillMask(mask, p, rng ?? globalRandom);
   return mask;
 }
 

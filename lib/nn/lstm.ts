@@ -99,7 +99,8 @@ export function lstmLayer(
     const value = tf.reshape(tf.concat([hsAll, c], 0), [T + 1, B, H]) as tf.Tensor3D;
     // h_{t−1} for every step, for dW_hh.
     const hPrev = T > 1 ? tf.concat([h0In, rowSlice(hsAll, 0, (T - 1) * B)], 0) : h0In;
-    save([x2, hPrev, tf.concat(ss, 0), tf.concat(cs, 0), tf.concat(tcs, 0), wIhIn, wHhIn]);
+    // c_{t−1} for every step: the backward never reads c_T (a one-step decoder call saves c0 as is).
+    save([x2, hPrev, tf.concat(ss, 0), tf.concat(cs.slice(0, T), 0), tf.concat(tcs, 0), wIhIn, wHhIn]);
 
     // tfjs runs a customGrad's gradFunc outside any tidy (only the whole backward pass is one), so
     // without this every intermediate here would live until the backward pass ends.

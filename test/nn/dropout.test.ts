@@ -3,7 +3,8 @@ import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "../../lib/engine/setup";
-import { Dropout, dropout } from "../../lib/nn/dropout";
+import { initBackend } from "../../lib/engine";
+import { Dropout, dropout, dropoutMask } from "../../lib/nn/dropout";
 import { Random } from "../../lib/random";
 
 test("training: zeroes about p of the elements and scales the rest by 1/(1-p)", () => {
@@ -46,6 +47,28 @@ test("gradient is the mask", () => {
     .dataSync();
   for (let i = 0; i < 6; i++) assert.ok(Math.abs(g[i] - y[i] / (i + 1)) < 1e-6);
 });
+
+for (const backend of ["cpu", "wasm"] as const)
+  test(`${backend}: the mask drawn in the backend's memory is dropoutMask's, value for value`, async () => {
+    await initBackend({ backend });
+    assert.is(tf.getBackend(), backend);
+    // A decoder step's inter-layer shape and an odd one; p = 0.3 scales by a non-representable 1/0.7.
+    for (const [shape, p, seed] of [
+      [[1, 128, 512], 0.5, 7],
+      [[3, 5, 7], 0.3, 8],
+    ] as const) {
+      const x = tf.randomNormal([...shape], 0, 1, "float32", seed);
+      const want = tf.mul(x, tf.tensor(dropoutMask(x.size, p, new Random(seed)), [...shape])).dataSync();
+      const r = new Random(seed);
+      const got = dropout(x, p, r).dataSync();
+      assert.equal(Array.from(got), Array.from(want));
+      // the generator advanced by one draw per element, as dropoutMask's
+      const after = new Random(seed);
+      dropoutMask(x.size, p, after);
+      assert.is(r.random(), after.random());
+    }
+    await initBackend({ backend: "cpu" });
+  });
 
 test("bad p is refused", () => {
   assert.throws(() => new Dropout(1.5), /between 0 and 1, but got 1.5/);

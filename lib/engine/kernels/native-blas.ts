@@ -136,11 +136,14 @@ export function nativeBlasStatus(): NativeBlasStatus {
     else process.env.OPENBLAS_NUM_THREADS = userThreads;
   }
   if (!isNativeBlas(mod)) return (status = { loaded: false, reason: `${file} is not the lab4_sgemm binding` });
-  mod.setThreads(want);
-  const version = /OpenBLAS\s+\S+/.exec(mod.config())?.[0] ?? "BLAS";
-  const t = mod.threads();
+  // A plain object over the module's read-only exports, so a profiler (bench --profile) can wrap one.
+  const { sgemm, adam, pairedSoftmaxCE, setThreads, threads, config } = mod;
+  const blas: NativeBlas = { sgemm, adam, pairedSoftmaxCE, setThreads, threads, config };
+  blas.setThreads(want);
+  const version = /OpenBLAS\s+\S+/.exec(blas.config())?.[0] ?? "BLAS";
+  const t = blas.threads();
   const description = `${version} GEMM${source === "prebuilt" ? " (prebuilt)" : ""}, ${t} thread${t === 1 ? "" : "s"}`;
-  return (status = { loaded: true, blas: mod, file, source, description });
+  return (status = { loaded: true, blas, file, source, description });
 }
 
 /** The binding if loaded, else undefined. */
