@@ -17,7 +17,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { main as lab4 } from "../grading/cli";
-import type { GradebookData, GradeRow } from "../grading/gradebook";
+import type { GradebookData, GradeRow } from "../grading/grade/gradebook";
 import { readNotebook } from "../grading/notebook";
 import { serializeNotebook } from "../grading/notebook/release";
 import { miniSource, repoRoot, solved } from "../test/grade/submissions";

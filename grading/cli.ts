@@ -37,7 +37,7 @@ import * as path from "node:path";
 import { MarkerError } from "./notebook/regions";
 import { SourceValidationError, validateSource } from "./grade/validate";
 import { gradeBatch, lab4Settings, UsageError, type GradeOptions } from "./grade/run";
-import { FILES_CSV, GradebookError, mergeGradebooks } from "./gradebook";
+import { FILES_CSV, GradebookError, mergeGradebooks } from "./grade/gradebook";
 import { accountLine } from "./grade/run";
 import { CollectError } from "./grade/collect";
 import { readRoster, RosterError } from "./grade/roster";

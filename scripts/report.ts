@@ -120,7 +120,7 @@ export interface ReportData {
   times: CellTime[];
   totalSeconds: number;
   started: Date | null;
-  /** The kernel's peak resident memory (grading/nbexec.py), if it was measured. */
+  /** The kernel's peak resident memory (the notebook driver, grading/grade/driver.py), if it was measured. */
   peakRssBytes: number | null;
 }
 

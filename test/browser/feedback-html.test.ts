@@ -1,5 +1,5 @@
 /**
- * The student feedback page (grading/feedback.ts -> HtmlRenderer -> grading/grade/render.py, real
+ * The student feedback page (grading/grade/feedback.ts -> HtmlRenderer -> grading/grade/render.py, real
  * nbconvert) is safe to open and works offline: a feedback notebook full of hostile student content
  * (scripts, event handlers, javascript: links, iframes, objects, an SVG with onload, a JavaScript
  * output, remote images and CSS url()) is rendered, opened in headless chromium with every request
@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
-import { feedbackNotebook, HtmlRenderer, type FeedbackInput, type GradedCell } from "../../grading/feedback";
+import { feedbackNotebook, HtmlRenderer, type FeedbackInput, type GradedCell } from "../../grading/grade/feedback";
 import type { AssembledCell, CellRole } from "../../grading/grade/assemble";
 import type { CheckResult } from "../../grading/grade/verdict";
 import { jupyterPython } from "../../grading/grade/driver";

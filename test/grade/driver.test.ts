@@ -6,7 +6,7 @@ import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { kernelLaunch, probeSandbox, SLOT_UID_BASE } from "../../grading/sandbox";
+import { kernelLaunch, probeSandbox, SLOT_UID_BASE } from "../../grading/grade/sandbox";
 import { jupyterPython, runDriver, type DriverRun } from "../../grading/grade/driver";
 import type { Notebook, NotebookOutput } from "../../grading/notebook";
 import { repoRoot } from "./submissions";

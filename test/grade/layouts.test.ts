@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { parse } from "csv-parse/sync";
 import { unzipSync } from "fflate";
 import { main } from "../../grading/cli";
-import type { GradebookData } from "../../grading/gradebook";
+import type { GradebookData } from "../../grading/grade/gradebook";
 import { testKit } from "../kit-fixture";
 import { miniSource } from "./submissions";
 import { writeMixedClass, type MixedClass } from "./mixed-class";

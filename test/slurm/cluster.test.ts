@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { main } from "../../grading/cli";
-import type { GradebookData, GradeRow } from "../../grading/gradebook";
+import type { GradebookData, GradeRow } from "../../grading/grade/gradebook";
 import { writeShardRecord } from "../../grading/grade/shards";
 import { testKit } from "../kit-fixture";
 import { miniSource, writeMiniClassSet } from "../grade/submissions";

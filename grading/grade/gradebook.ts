@@ -10,8 +10,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeFileAtomic } from "./notebook/release";
-import { shardProblems } from "./grade/shards";
+import { writeFileAtomic } from "../notebook/release";
+import { shardProblems } from "./shards";
 
 export type RowStatus = "graded" | "refused" | "failed";
 

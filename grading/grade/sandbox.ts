@@ -105,6 +105,15 @@ export interface KernelLaunch {
   uid: number | null;
 }
 
+/** An installed student kit (grading/kit.ts installs it): what every kernel runs on. */
+export interface InstalledKit {
+  /** The install's node_modules (mounted read-only into kernels). */
+  nodeModules: string;
+  /** The runtime package inside it (node_modules/lab4). */
+  packageRoot: string;
+  sha256: string;
+}
+
 export interface LaunchOptions {
   probe: SandboxProbe;
   /** The kit the kernel runs on: its node_modules (with lab4 and tslab inside). */
