@@ -75,7 +75,9 @@ export class LabProgress {
   private status(t: number): string {
     if (!this.cell) return `lab: iniciando el kernel · ${formatDuration(t - this.start)}`;
     const c = this.cell;
-    const head = `lab: celda ${c.n}/${c.total}${c.section ? ` · ${c.section}` : ""} · ${formatDuration(t - c.start)} (total ${formatDuration(t - this.start)})`;
+    const head =
+      `lab: celda ${c.n}/${c.total}${c.section ? ` · ${c.section}` : ""} · ${formatDuration(t - c.start)} (total ` +
+      `${formatDuration(t - this.start)})`;
     return this.kernelLine ? `${head} · ${this.kernelLine}` : head;
   }
 

@@ -521,7 +521,10 @@ function refusedStudentRow(p: StudentPlan, ctx: BatchContext): GradeRow {
 
 /** One account line: every file seen, and what became of it. */
 export function accountLine(f: BatchSummary["files"]): string {
-  return `files seen: ${f.seen} = ${f.graded} graded + ${f.refused} refused + ${f.skipped} skipped (already done)${f.failed > 0 ? ` + ${f.failed} failed` : ""}`;
+  return (
+    `files seen: ${f.seen} = ${f.graded} graded + ${f.refused} refused + ${f.skipped} skipped (already ` +
+    `done)${f.failed > 0 ? ` + ${f.failed} failed` : ""}`
+  );
 }
 
 /** Grades the submissions named by `args` (files, folders, zips; grade/collect.ts) into opts.outDir. */
@@ -600,7 +603,8 @@ async function gradeCollected(
   book.save();
   const shardText = opts.shard ? ` (shard ${opts.shard.index}/${opts.shard.count} of ${students.length})` : "";
   opts.log(
-    `lab4 grade: ${todo.length} to grade, ${skipped} already done${shardText}; ${opts.jobs} at a time; sandbox: ${ctx.probe.mode} (${ctx.probe.reason})`,
+    `lab4 grade: ${todo.length} to grade, ${skipped} already done${shardText}; ${opts.jobs} at a time; sandbox: ${ctx.probe.mode} ` +
+      `(${ctx.probe.reason})`,
   );
   const rows: GradeRow[] = [];
   let next = 0;

@@ -241,7 +241,8 @@ export function kernelLaunch(o: LaunchOptions): KernelLaunch {
     for (let d = path.dirname(nodeModules); d !== path.dirname(d); d = path.dirname(d))
       if ((fs.statSync(d).mode & 0o001) === 0)
         throw new Error(
-          `the kit install ${path.dirname(nodeModules)} is out of reach of the sandbox's unprivileged user: ${d} is not searchable by others (chmod o+x it, or install the kit elsewhere with --kit-install DIR)`,
+          `the kit install ${path.dirname(nodeModules)} is out of reach of the sandbox's unprivileged user: ${d} is not searchable ` +
+            `by others (chmod o+x it, or install the kit elsewhere with --kit-install DIR)`,
         );
   }
   const args: string[] = [

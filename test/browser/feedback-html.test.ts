@@ -67,13 +67,16 @@ function studentOutputs(): NotebookOutput[] {
     {
       output_type: "display_data",
       data: {
-        "image/svg+xml": `<svg xmlns="http://www.w3.org/2000/svg" onload="window.__pwned=7" width="10" height="10"><image href="${REMOTE}/svg.png" width="10" height="10"/><script>window.__pwned=8</script></svg>`,
+        "image/svg+xml":
+          `<svg xmlns="http://www.w3.org/2000/svg" onload="window.__pwned=7" width="10" height="10"><image ` +
+          `href="${REMOTE}/svg.png" width="10" height="10"/><script>window.__pwned=8</script></svg>`,
         "text/plain": "svg",
       },
       metadata: {},
     },
     html(
-      `<script>window.__pwned=9</script><b>negrita</b><img src="${REMOTE}/out.png" onerror="window.__pwned=10"><span style="color:red;cursor:url(${REMOTE}/c.cur),auto">rojo</span>`,
+      `<script>window.__pwned=9</script><b>negrita</b><img src="${REMOTE}/out.png" onerror="window.__pwned=10"><span ` +
+        `style="color:red;cursor:url(${REMOTE}/c.cur),auto">rojo</span>`,
     ),
     { output_type: "display_data", data: { "application/javascript": "window.__pwned=11", "text/plain": "<js>" }, metadata: {} },
     { output_type: "display_data", data: chart.bundle, metadata: chart.metadata },
