@@ -569,6 +569,7 @@ REQUIRED = {
 
 
 def read_job(arg):
+    where = "the job on stdin" if arg == "-" else arg
     try:
         if arg == "-":
             job = json.load(sys.stdin)
@@ -576,15 +577,15 @@ def read_job(arg):
             with open(arg, encoding="utf-8") as f:
                 job = json.load(f)
     except (OSError, ValueError) as e:
-        raise BadJob(f"{arg}: cannot read the job: {e}")
+        raise BadJob(f"{where}: cannot read the job: {e}")
     if not isinstance(job, dict):
-        raise BadJob(f"{arg}: the job must be a JSON object")
+        raise BadJob(f"{where}: the job must be a JSON object")
     mode = job.get("mode")
     if mode not in REQUIRED:
-        raise BadJob(f'{arg}: "mode" must be "run" or "grade", not {json.dumps(mode)}')
+        raise BadJob(f'{where}: "mode" must be "run" or "grade", not {json.dumps(mode)}')
     for key, kind in REQUIRED[mode].items():
         if not isinstance(job.get(key), kind):
-            raise BadJob(f'{arg}: mode "{mode}" needs "{key}" ({kind.__name__}), got {json.dumps(job.get(key))}')
+            raise BadJob(f'{where}: mode "{mode}" needs "{key}" ({kind.__name__}), got {json.dumps(job.get(key))}')
     return job
 
 
