@@ -16,7 +16,16 @@ export default defineConfig(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_" }],
       // regexes that quote printed text keep its spacing visible as it is printed
       "no-regex-spaces": "off",
+      // Prettier wraps code at 140 but leaves strings, templates and comments: this catches those.
+      // A regex literal cannot be split without hiding what it matches, so it may run longer.
+      "max-len": ["error", { code: 140, ignoreUrls: true, ignoreRegExpLiterals: true }],
     },
+  },
+  {
+    // fixtures stay as recorded (Prettier skips them too); the two lib files were being changed on
+    // other branches when the rule came: wrap their long messages after those merges, then drop them
+    files: ["test/fixtures/**", "lib/engine/tape-memory.ts", "lib/engine/kernels/matmul.ts"],
+    rules: { "max-len": "off" },
   },
   {
     files: ["test/**"],

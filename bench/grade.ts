@@ -17,7 +17,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { main as lab4 } from "../grading/cli";
-import type { GradebookData, GradeRow } from "../grading/gradebook";
+import type { GradebookData, GradeRow } from "../grading/grade/gradebook";
 import { readNotebook } from "../grading/notebook";
 import { serializeNotebook } from "../grading/notebook/release";
 import { miniSource, repoRoot, solved } from "../test/grade/submissions";
@@ -107,8 +107,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     ] as const) {
       const overhead = run.rows.map((r) => r.seconds - r.kernelSeconds);
       console.log(
-        `  ${label}: per submission ${mean(run.rows.map((r) => r.seconds)).toFixed(2)} s = cells ${mean(run.rows.map((r) => r.kernelSeconds)).toFixed(2)} s + overhead ` +
-          `${mean(overhead).toFixed(2)} s (max ${Math.max(...overhead).toFixed(2)} s; of which kernel start ${mean(run.rows.map((r) => r.startupSeconds)).toFixed(2)} s)   (target < 5 s)`,
+        `  ${label}: per submission ${mean(run.rows.map((r) => r.seconds)).toFixed(2)} s = cells ` +
+          `${mean(run.rows.map((r) => r.kernelSeconds)).toFixed(2)} s + overhead ` +
+          `${mean(overhead).toFixed(2)} s (max ${Math.max(...overhead).toFixed(2)} s; of which kernel start ` +
+          `${mean(run.rows.map((r) => r.startupSeconds)).toFixed(2)} s)   (target < 5 s)`,
       );
       record({
         bench: "grade",
@@ -117,7 +119,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
         compare: `max ${Math.max(...overhead).toFixed(2)} s (target < 5 s)`,
       });
       console.log(
-        `          kernel CPU per submission ${mean(run.rows.map((r) => r.kernelCpuSeconds ?? 0)).toFixed(2)} s (V8's helper threads: more than one core while it runs)`,
+        `          kernel CPU per submission ${mean(run.rows.map((r) => r.kernelCpuSeconds ?? 0)).toFixed(2)} s (V8's helper ` +
+          `threads: more than one core while it runs)`,
       );
     }
   } finally {

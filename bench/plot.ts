@@ -218,7 +218,8 @@ async function word2vecOverhead(rounds: number, epochs: number): Promise<void> {
     const batches = Math.ceil(ds.length / H.batchSize);
     report(`Word2Vec, ${epochs} epoch(s) × ${batches} batches (${deviceDescription(info).replace(/^Using: /, "")})`, without, withLive);
     console.log(
-      `  time inside the display calls / training time: ${share.map((x) => x.toFixed(2) + "%").join(", ")} (median ${median(share).toFixed(2)}%, target < 3%: ${median(share) < 3 ? "ok" : "OVER"})`,
+      `  time inside the display calls / training time: ${share.map((x) => x.toFixed(2) + "%").join(", ")} (median ` +
+        `${median(share).toFixed(2)}%, target < 3%: ${median(share) < 3 ? "ok" : "OVER"})`,
     );
   } finally {
     setDisplaySink(prev);
@@ -232,7 +233,8 @@ function report(what: string, without: number[], withLive: number[]): void {
   console.log(`  ${what}: without ${a.toFixed(2)} s, with bar + live chart ${b.toFixed(2)} s (medians of ${without.length})`);
   record({ bench: "plot", measure: `live progress overhead: ${what}`, value: `${pct.toFixed(2)}%`, compare: "target < 3%" });
   console.log(
-    `  overhead ${pct.toFixed(2)}% (target < 3%): ${pct < 3 ? "ok" : "OVER"}   [per round: ${without.map((w, i) => ((100 * (withLive[i] - w)) / w).toFixed(1) + "%").join(", ")}]`,
+    `  overhead ${pct.toFixed(2)}% (target < 3%): ${pct < 3 ? "ok" : "OVER"}   [per round: ` +
+      `${without.map((w, i) => ((100 * (withLive[i] - w)) / w).toFixed(1) + "%").join(", ")}]`,
   );
 }
 
@@ -280,7 +282,8 @@ function perCallBench(): void {
       times.push(performance.now() - t0);
     }
     console.log(
-      `  bar.update() without sending: ${perUpdate.toFixed(0)} ns; live-chart update with 1500 points (Vega-Lite + text, sent): ${median(times).toFixed(2)} ms`,
+      `  bar.update() without sending: ${perUpdate.toFixed(0)} ns; live-chart update with 1500 points (Vega-Lite + text, sent): ` +
+        `${median(times).toFixed(2)} ms`,
     );
   } finally {
     setDisplaySink(prev);

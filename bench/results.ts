@@ -41,7 +41,10 @@ export function provenance(now = new Date()): string {
   const cpus = os.cpus();
   const cpu = cpus[0]?.model.trim() ?? "unknown CPU";
   const mem = (os.totalmem() / 2 ** 30).toFixed(0);
-  return `${now.toISOString().slice(0, 10)}, commit ${commit}${dirty}; ${cpu}, ${cpus.length} cores, ${mem} GiB; Node ${process.version}, ${os.type()} ${os.arch()}`;
+  return (
+    `${now.toISOString().slice(0, 10)}, commit ${commit}${dirty}; ${cpu}, ${cpus.length} cores, ${mem} GiB; Node ` +
+    `${process.version}, ${os.type()} ${os.arch()}`
+  );
 }
 
 const cell = (s: string) => s.replace(/\|/g, "\\|");

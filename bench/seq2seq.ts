@@ -504,7 +504,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     rows.push([
       `tfjs ${info.name}, ${run.variant}${tfjsBackprop ? " (tfjs backprop)" : ""}`,
       med("total") / 1000,
-      `CPU ${(med("cpu") / 1000).toFixed(2)} s; fwd ${(med("fwd") / 1000).toFixed(2)} s, bwd ${(med("bwd") / 1000).toFixed(2)} s, clip ${med("clip").toFixed(0)} ms, adam ${med("adam").toFixed(0)} ms; loss ${run.phases[0].loss.toFixed(3)}; rounds ${counted.map((p) => (p.total / 1000).toFixed(2)).join("/")} s; live tensors after each round ${run.tensorsAfter.join("/")}`,
+      `CPU ${(med("cpu") / 1000).toFixed(2)} s; fwd ${(med("fwd") / 1000).toFixed(2)} s, bwd ${(med("bwd") / 1000).toFixed(2)} s, ` +
+        `clip ${med("clip").toFixed(0)} ms, adam ${med("adam").toFixed(0)} ms; loss ${run.phases[0].loss.toFixed(3)}; rounds ` +
+        `${counted.map((p) => (p.total / 1000).toFixed(2)).join("/")} s; live tensors after each round ${run.tensorsAfter.join("/")}`,
     ]);
   }
   for (const run of runs.filter(() => profile)) {
@@ -524,7 +526,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       `${run.variant}: peak tensor bytes in a step ${(run.peakBytes / 2 ** 20).toFixed(0)} MiB (tfjs-tracked; the heap adds fragmentation)`,
     );
     console.log(
-      `kernels of ${run.variant} (ms per step, calls per step): ${top.map(([k, [ms, c]]) => `${k} ${(ms / n).toFixed(1)}/${Math.round(c / n)}`).join(", ")}`,
+      `kernels of ${run.variant} (ms per step, calls per step): ` +
+        `${top.map(([k, [ms, c]]) => `${k} ${(ms / n).toFixed(1)}/${Math.round(c / n)}`).join(", ")}`,
     );
   }
   // float32 losses to 9 significant digits tell any two bit patterns apart (to compare builds).
@@ -533,7 +536,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   if (peakDetail) console.log((alloc as unknown as { snap: string }).snap);
   if (mod) console.log(`tensor allocations: peak ${(alloc.peak / 2 ** 30).toFixed(2)} GiB live at once (wasm heap: see below)`);
   console.log(
-    `memory at the end: rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB${wasmHeap()} (all variants' models and optimizer states are alive)`,
+    `memory at the end: rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB${wasmHeap()} (all variants' models and optimizer ` +
+      `states are alive)`,
   );
   for (const run of runs) run.model.dispose();
   console.log("\n| variant | step (s, median) | vs PyTorch | detail |\n|---|---|---|---|");
@@ -552,10 +556,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       const s = median(w.times.slice(1));
       const vsTorch = Number.isFinite(torchMedian) ? (s / torchMedian).toFixed(2) + "×" : "n/a";
       console.log(
-        `| ${w.t} | ${w.stepper.threads} | ${s.toFixed(2)} | ${vsTorch} | ${(first / s).toFixed(2)}× | loss ${w.loss.toFixed(3)}; rounds ${w.times
-          .slice(1)
-          .map((t) => t.toFixed(2))
-          .join("/")} s |`,
+        `| ${w.t} | ${w.stepper.threads} | ${s.toFixed(2)} | ${vsTorch} | ${(first / s).toFixed(2)}× | loss ${w.loss.toFixed(3)}; ` +
+          `rounds ${w.times
+            .slice(1)
+            .map((t) => t.toFixed(2))
+            .join("/")} s |`,
       );
       record({
         bench: "seq2seq",

@@ -182,7 +182,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     const torchEpoch = torch.s * loader.length;
     console.log(`\n## PyTorch ${torch.version} (${torch.threads} threads, logits for every pair) at batch ${H.batchSize}`);
     console.log(
-      `  ${(torch.s * 1000).toFixed(0)} ms/batch (median of ${steps}) → ~${fmt(torchEpoch)} per epoch, ~${fmt(H.epochs * torchEpoch)} for ${H.epochs} epochs`,
+      `  ${(torch.s * 1000).toFixed(0)} ms/batch (median of ${steps}) → ~${fmt(torchEpoch)} per epoch, ` +
+        `~${fmt(H.epochs * torchEpoch)} for ${H.epochs} epochs`,
     );
     const ratio = total / (H.epochs * torchEpoch);
     console.log(`  ours / PyTorch for ${H.epochs} epochs: ${ratio.toFixed(2)} (target ≤ 0.50: ${ratio <= 0.5 ? "met" : "NOT met"})`);

@@ -26,7 +26,8 @@ function ownKit(): { pkgRoot: string; nodeModules: string } {
   const nodeModules = path.dirname(pkgRoot);
   if (path.basename(nodeModules) !== "node_modules" || !fs.existsSync(path.join(pkgRoot, CHECK_NOTEBOOK)))
     throw new UsageError(
-      `lab4 check: esto no es un kit de estudiante instalado (${pkgRoot}); use el kit que publicó su curso: npm install en su carpeta y luego npx lab4 check lab4.ipynb`,
+      `lab4 check: esto no es un kit de estudiante instalado (${pkgRoot}); use el kit que publicó su curso: npm install en su ` +
+        `carpeta y luego npx lab4 check lab4.ipynb`,
     );
   return { pkgRoot, nodeModules };
 }

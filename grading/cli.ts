@@ -16,7 +16,8 @@
  *              [--sandbox auto|bwrap|none] [--source NB] [--no-feedback] [--keep-work]
  *              [--assignment NAME] [--roster CSV]
  *       grades submissions (flat, per-student, nbgrader, Canvas or Moodle downloads, zips; see
- *       grade/collect.ts); every file under the input is accounted for in files.csv. It on the released kit (default out/release/lab4-kit, installed once into
+ *       grade/collect.ts); every file under the input is accounted for in files.csv. It runs them
+ *       on the released kit (default out/release/lab4-kit, installed once into
  *       --kit-install, default beside it) into DIR (default out/grades): gradebook.csv/json,
  *       autograded/ (for the instructor: contains hidden tests), feedback/ (HTML for students)
  *   lab4 grade ... --slurm N [--slurm-time T] [--slurm-mem MB] [--slurm-cpus C] [--slurm-opt=OPT ...]
@@ -37,7 +38,7 @@ import * as path from "node:path";
 import { MarkerError } from "./notebook/regions";
 import { SourceValidationError, validateSource } from "./grade/validate";
 import { gradeBatch, lab4Settings, UsageError, type GradeOptions } from "./grade/run";
-import { FILES_CSV, GradebookError, mergeGradebooks } from "./gradebook";
+import { FILES_CSV, GradebookError, mergeGradebooks } from "./grade/gradebook";
 import { accountLine } from "./grade/run";
 import { CollectError } from "./grade/collect";
 import { readRoster, RosterError } from "./grade/roster";
@@ -180,7 +181,8 @@ function exportCommand(argv: readonly string[], log: (s: string) => void): numbe
     feedbackZip: p.options.get("--feedback-zip") ?? null,
   });
   log(
-    `lab4 gradebook export: ${r.exported.length} student(s) -> ${out}${r.zipEntries.length > 0 ? `; ${r.zipEntries.length} feedback file(s) -> ${p.options.get("--feedback-zip")}` : ""}`,
+    `lab4 gradebook export: ${r.exported.length} student(s) -> ` +
+      `${out}${r.zipEntries.length > 0 ? `; ${r.zipEntries.length} feedback file(s) -> ${p.options.get("--feedback-zip")}` : ""}`,
   );
   if (r.noSubmission.length > 0) log(`  on the roster, no submission (left out): ${r.noSubmission.join(", ")}`);
   if (r.unmatched.length > 0)
@@ -203,7 +205,8 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
     const checks = v.gradeCells.reduce((s, g) => s + g.compiled.checks.length, 0);
     const hidden = v.gradeCells.reduce((s, g) => s + g.compiled.checks.filter((c) => c.hidden).length, 0);
     log(
-      `${file}: ok — ${v.gradeCells.length} test cells, ${checks} checks (${hidden} hidden), ${v.gradeCells.reduce((s, g) => s + g.points, 0)} points; parts: ${v.parts.join(", ")}`,
+      `${file}: ok — ${v.gradeCells.length} test cells, ${checks} checks (${hidden} hidden), ` +
+        `${v.gradeCells.reduce((s, g) => s + g.points, 0)} points; parts: ${v.parts.join(", ")}`,
     );
     return 0;
   }
@@ -293,7 +296,8 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
         s.rows.filter((r) => r.status === "failed").map((r) => r.student),
       );
     log(
-      `lab4 grade: ${s.graded} graded, ${s.refused} refused, ${s.failed} failed, ${s.skipped} skipped in ${s.seconds.toFixed(1)} s -> ${path.join(opts.outDir, "gradebook.csv")}`,
+      `lab4 grade: ${s.graded} graded, ${s.refused} refused, ${s.failed} failed, ${s.skipped} skipped in ${s.seconds.toFixed(1)} s ` +
+        `-> ${path.join(opts.outDir, "gradebook.csv")}`,
     );
     log(`lab4 grade: ${accountLine(s.files)} (each file's fate: ${path.join(opts.outDir, FILES_CSV)})`);
     return s.failed > 0 ? 1 : 0;
@@ -310,7 +314,8 @@ export async function main(argv: readonly string[], log: (s: string) => void = (
       .filter((r) => r.status === "failed")
       .map((r) => r.student);
     log(
-      `merged ${p.positional.length} gradebook(s): ${Object.keys(data.students).length} students -> ${path.join(out, "gradebook.csv")}${failed.length ? `; ${failed.length} row(s) "failed", grade them again: ${failed.join(", ")}` : ""}`,
+      `merged ${p.positional.length} gradebook(s): ${Object.keys(data.students).length} students -> ${path.join(out, "gradebook.csv")}` +
+        (failed.length ? `; ${failed.length} row(s) "failed", grade them again: ${failed.join(", ")}` : ""),
     );
     return 0;
   }

@@ -1,12 +1,13 @@
 /**
  * Executes a notebook with the real Jupyter machinery: nbclient on the tslab kernel (registered by
- * scripts/setup.sh), through grading/nbexec.py, which works around tslab issue #19 (cells sent
- * within 200 ms after a failing cell are silently aborted). One stage, no scoring: callers read
- * the outputs.
+ * scripts/setup.sh), through the notebook driver (grading/grade/driver.py, mode "run"), which works
+ * around tslab issue #19 (cells sent within 200 ms after a failing cell are silently aborted). One
+ * stage, no scoring: callers read the outputs.
  */
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { driverScript } from "./grade/driver";
 
 export interface ExecuteOptions {
   /** Default per-cell timeout in seconds; a cell's `metadata.lab4.timeout` overrides it. */
@@ -29,22 +30,26 @@ export interface ExecuteResult {
   seconds: number;
 }
 
-const DRIVER = path.resolve(__dirname, "nbexec.py");
-
-function driverArgs(source: string, output: string, opts: ExecuteOptions): string[] {
-  // Compiled to dist/grading/, the driver stays beside the source file in grading/.
-  const driver = fs.existsSync(DRIVER) ? DRIVER : path.resolve(__dirname, "../../grading/nbexec.py");
-  const args = [driver, source, output, "--timeout", String(opts.timeoutCellSeconds ?? 600), "--kernel", opts.kernelName ?? "tslab"];
-  if (opts.allowErrors) args.push("--allow-errors");
-  if (opts.cwd) args.push("--cwd", opts.cwd);
+/** The driver's job for mode "run" (see driver.py), read from its stdin. */
+function runJob(source: string, output: string, opts: ExecuteOptions, progressFd?: number): string {
   fs.mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
-  return args;
+  return JSON.stringify({
+    mode: "run",
+    notebook: source,
+    output,
+    kernel_name: opts.kernelName ?? "tslab",
+    timeout: opts.timeoutCellSeconds ?? 600,
+    allow_errors: opts.allowErrors ?? false,
+    cwd: opts.cwd ?? null,
+    progress_fd: progressFd ?? null,
+  });
 }
 
 export function executeNotebook(source: string, output: string, opts: ExecuteOptions = {}): ExecuteResult {
-  const args = driverArgs(source, output, opts);
+  const job = runJob(source, output, opts);
   const t0 = Date.now();
-  const r = spawnSync(opts.python ?? "/usr/bin/python3", args, {
+  const r = spawnSync(opts.python ?? "/usr/bin/python3", [driverScript(), "-"], {
+    input: job,
     encoding: "utf8",
     env: { ...process.env, ...opts.env },
     maxBuffer: 64 * 1024 * 1024,
@@ -55,7 +60,7 @@ export function executeNotebook(source: string, output: string, opts: ExecuteOpt
   return { ok: true, message: "", seconds };
 }
 
-/** What the driver reports while it runs (grading/nbexec.py --progress-fd). */
+/** What the driver reports while it runs (driver.py, mode "run", on its progress_fd). */
 export type DriverEvent =
   | { event: "start"; cells: number }
   /** Code cell `n` of `total` starts; `section` is the nearest Markdown heading above it. */
@@ -97,12 +102,14 @@ export function startNotebook(
   output: string,
   opts: ExecuteOptions & { onEvent?: (e: DriverEvent) => void } = {},
 ): RunningNotebook {
-  const args = [...driverArgs(source, output, opts), "--progress-fd", "3"];
+  const job = runJob(source, output, opts, 3);
   const t0 = Date.now();
-  const child = spawn(opts.python ?? "/usr/bin/python3", args, {
+  const child = spawn(opts.python ?? "/usr/bin/python3", [driverScript(), "-"], {
     env: { ...process.env, ...opts.env },
-    stdio: ["ignore", "ignore", "pipe", "pipe"],
+    stdio: ["pipe", "ignore", "pipe", "pipe"],
   });
+  child.stdin?.on("error", () => {}); // a driver that died at once is reported by its exit status
+  child.stdin?.end(job);
   let stderr = "";
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (s: string) => {

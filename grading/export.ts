@@ -19,7 +19,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { zipSync } from "fflate";
-import { readGradebook, type GradebookData, type GradeRow } from "./gradebook";
+import { readGradebook, type GradebookData, type GradeRow } from "./grade/gradebook";
 import { writeFileAtomic } from "./notebook/release";
 import type { RosterEntry } from "./grade/roster";
 

@@ -23,6 +23,9 @@ import * as path from "node:path";
 import { readNotebook } from "./notebook";
 import { releaseNotebook, serializeNotebook, writeFileAtomic } from "./notebook/release";
 import { validateSource } from "./grade/validate";
+import type { InstalledKit } from "./grade/sandbox";
+
+export type { InstalledKit };
 
 /** Where `lab4 check` finds the released notebook's test cells inside the runtime package. */
 export const CHECK_NOTEBOOK = path.join("check", "lab4.ipynb");
@@ -156,12 +159,8 @@ function stageRuntime(repoRoot: string, studentNotebook: string, dir: string): v
     if (!fs.existsSync(path.join(dist, part, "index.js"))) throw new KitError(`${path.join(dist, part)} is not built: run npm run build`);
     copyTree(path.join(dist, part), path.join(dir, "dist", part), (r) => r.endsWith(".js") || r.endsWith(".d.ts"));
   }
-  // the Jupyter driver `lab4 check` runs, and what it imports
-  copyTree(
-    path.join(repoRoot, "grading"),
-    path.join(dir, "grading"),
-    (r) => r === "kernelproc.py" || (r.startsWith(`grade${path.sep}`) && r.endsWith(".py")),
-  );
+  // the notebook driver `lab4 check` runs (grade/driver.py), what it imports and the HTML renderer
+  copyTree(path.join(repoRoot, "grading"), path.join(dir, "grading"), (r) => r.startsWith(`grade${path.sep}`) && r.endsWith(".py"));
   copyTree(path.join(repoRoot, "data"), path.join(dir, "data"), () => true);
   copyTree(
     path.join(repoRoot, "native", "sgemm"),
@@ -256,14 +255,6 @@ export function kitSha256(kitDir: string): string {
   const h = createHash("sha256");
   for (const f of kitFiles(kitDir)) h.update(fs.readFileSync(path.join(kitDir, f)));
   return h.digest("hex");
-}
-
-export interface InstalledKit {
-  /** The install's node_modules (mounted read-only into kernels). */
-  nodeModules: string;
-  /** The runtime package inside it (node_modules/lab4). */
-  packageRoot: string;
-  sha256: string;
 }
 
 /** An installed kit found at `dir` (its node_modules/lab4 must be a real folder, not a link). */

@@ -30,7 +30,8 @@ export function labProfile(env: NodeJS.ProcessEnv = process.env): LabProfile {
 export function describeProfile(p: LabProfile): string {
   return p.name === "full"
     ? "Perfil: full (el laboratorio completo)"
-    : `Perfil: ${p.name} (REDUCIDO para pruebas: ${+(p.seq2seqTrainFraction * 100).toFixed(2)}% de los pares de entrenamiento de Seq2Seq y ${p.seq2seqEvalLimit} de validación y de prueba; los resultados NO son los de una corrida real)`;
+    : `Perfil: ${p.name} (REDUCIDO para pruebas: ${+(p.seq2seqTrainFraction * 100).toFixed(2)}% de los pares de ` +
+        `entrenamiento de Seq2Seq y ${p.seq2seqEvalLimit} de validación y de prueba; los resultados NO son los de una corrida real)`;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * What `npm run lab` shows while the notebook runs: the cell (n of N), its section (the nearest
  * Markdown heading above it), the time, and the kernel's own progress line (a progress bar's
- * text: epoch, batch of total, ETA, loss) relayed from grading/nbexec.py.
+ * text: epoch, batch of total, ETA, loss) relayed from the notebook driver (grading/grade/driver.py).
  *
  * On a terminal: one status line redrawn in place (\r + clear to end of line), cut to its width.
  * Otherwise (a pipe, a file, a CI log): one line per cell start, and between them a status line
@@ -75,7 +75,9 @@ export class LabProgress {
   private status(t: number): string {
     if (!this.cell) return `lab: iniciando el kernel · ${formatDuration(t - this.start)}`;
     const c = this.cell;
-    const head = `lab: celda ${c.n}/${c.total}${c.section ? ` · ${c.section}` : ""} · ${formatDuration(t - c.start)} (total ${formatDuration(t - this.start)})`;
+    const head =
+      `lab: celda ${c.n}/${c.total}${c.section ? ` · ${c.section}` : ""} · ${formatDuration(t - c.start)} (total ` +
+      `${formatDuration(t - this.start)})`;
     return this.kernelLine ? `${head} · ${this.kernelLine}` : head;
   }
 

@@ -120,7 +120,7 @@ export interface ReportData {
   times: CellTime[];
   totalSeconds: number;
   started: Date | null;
-  /** The kernel's peak resident memory (grading/nbexec.py), if it was measured. */
+  /** The kernel's peak resident memory (the notebook driver, grading/grade/driver.py), if it was measured. */
   peakRssBytes: number | null;
 }
 
@@ -223,7 +223,8 @@ dl.facts{display:grid;grid-template-columns:max-content auto;gap:.3em 1.2em}dl.f
 table{border-collapse:collapse;margin:.6em 0}th,td{border:1px solid #d1d5db;padding:.3em .7em;text-align:left}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}tr.failed td{background:#fef2f2}
 figure{margin:1.2em 0;padding:.6em;border:1px solid #e5e7eb;border-radius:6px}figure img{max-width:100%;height:auto;display:block}
-figcaption{color:#4b5563;font-size:.9em;margin-top:.4em}pre{background:#f9fafb;border:1px solid #e5e7eb;padding:.6em;overflow-x:auto;font-size:.85em;white-space:pre-wrap}
+figcaption{color:#4b5563;font-size:.9em;margin-top:.4em}
+pre{background:#f9fafb;border:1px solid #e5e7eb;padding:.6em;overflow-x:auto;font-size:.85em;white-space:pre-wrap}
 .total{font-size:1.3em;font-weight:bold}code{font-size:.9em}`;
 
 /** The report's HTML. */
@@ -238,14 +239,16 @@ export function reportHtml(d: ReportData, opts: { notebook?: string; command?: s
   const broken = d.errors.filter((e) => !e.failedCheck);
   if (d.profile === "quick")
     out.push(
-      `<div class="banner quick" id="profile">Perfil REDUCIDO (quick): menos datos y épocas en la Parte 2, solo para una revisión rápida. Los resultados y puntos NO son los de una corrida completa.</div>`,
+      `<div class="banner quick" id="profile">Perfil REDUCIDO (quick): menos datos y épocas en la Parte 2, solo para una revisión ` +
+        `rápida. Los resultados y puntos NO son los de una corrida completa.</div>`,
     );
   else if (d.profile === "full")
     out.push(`<div class="banner full" id="profile">Perfil completo (full): el laboratorio tal como está escrito.</div>`);
   else out.push(`<div class="banner quick" id="profile">Perfil: ${esc(d.profile)}</div>`);
   if (broken.length)
     out.push(
-      `<div class="banner bad">La ejecución falló en ${broken.length} celda(s) (no son verificaciones): ver <a href="#errors">Errores</a>.</div>`,
+      `<div class="banner bad">La ejecución falló en ${broken.length} celda(s) (no son verificaciones): ver <a ` +
+        `href="#errors">Errores</a>.</div>`,
     );
   out.push(`<dl class="facts">`);
   const fact = (k: string, v: string) => out.push(`<dt>${k}</dt><dd>${v}</dd>`);
@@ -273,29 +276,36 @@ export function reportHtml(d: ReportData, opts: { notebook?: string; command?: s
   try {
     const r = renderPng(marksSummarySpec(d.parts));
     out.push(
-      `<figure class="chart" data-chart="marks"><img alt="${esc(`Puntos por parte: ${d.earned} / ${d.possible}`)}" width="${Math.round(r.width)}" height="${Math.round(r.height)}" src="data:image/png;base64,${r.png.toString("base64")}"></figure>`,
+      `<figure class="chart" data-chart="marks"><img alt="${esc(`Puntos por parte: ${d.earned} / ${d.possible}`)}" ` +
+        `width="${Math.round(r.width)}" height="${Math.round(r.height)}" src="data:image/png;base64,${r.png.toString("base64")}"></figure>`,
     );
   } catch (e) {
     out.push(`<p>(No se pudo dibujar la gráfica de puntos: ${esc(e instanceof Error ? e.message : String(e))})</p>`);
   }
   out.push(
-    `<table id="marks-table"><thead><tr><th>Parte</th><th class="num">Obtenidos</th><th class="num">Posibles</th><th class="num">Verificaciones</th><th class="num">Fallidas</th></tr></thead><tbody>`,
+    `<table id="marks-table"><thead><tr><th>Parte</th><th class="num">Obtenidos</th><th class="num">Posibles</th><th ` +
+      `class="num">Verificaciones</th><th class="num">Fallidas</th></tr></thead><tbody>`,
   );
   for (const p of d.parts)
     out.push(
-      `<tr${p.failed ? ' class="failed"' : ""}><td>${esc(p.name)}</td><td class="num">${p.earned}</td><td class="num">${p.possible}</td><td class="num">${p.checks}</td><td class="num">${p.failed}</td></tr>`,
+      `<tr${p.failed ? ' class="failed"' : ""}><td>${esc(p.name)}</td><td class="num">${p.earned}</td><td ` +
+        `class="num">${p.possible}</td><td class="num">${p.checks}</td><td class="num">${p.failed}</td></tr>`,
     );
   out.push(
-    `<tr><th>Total</th><th class="num">${d.earned}</th><th class="num">${d.possible}</th><th class="num">${d.parts.reduce((s, p) => s + p.checks, 0)}</th><th class="num">${d.parts.reduce((s, p) => s + p.failed, 0)}</th></tr></tbody></table>`,
+    `<tr><th>Total</th><th class="num">${d.earned}</th><th class="num">${d.possible}</th><th ` +
+      `class="num">${d.parts.reduce((s, p) => s + p.checks, 0)}</th><th ` +
+      `class="num">${d.parts.reduce((s, p) => s + p.failed, 0)}</th></tr></tbody></table>`,
   );
   if (withMarks.length === 0) out.push(`<p>No se encontró ninguna verificación con puntos en el notebook.</p>`);
   if (d.failed.length) {
     out.push(
-      `<h3>Verificaciones fallidas</h3><table id="failed"><thead><tr><th>Celda</th><th>Parte</th><th class="num">Puntos</th><th>Error</th></tr></thead><tbody>`,
+      `<h3>Verificaciones fallidas</h3><table id="failed"><thead><tr><th>Celda</th><th>Parte</th><th ` +
+        `class="num">Puntos</th><th>Error</th></tr></thead><tbody>`,
     );
     for (const f of d.failed)
       out.push(
-        `<tr class="failed"><td><code>${esc(f.cellId)}</code></td><td>${esc(f.part)}</td><td class="num">${f.marks}</td><td>${esc(f.error)}</td></tr>`,
+        `<tr class="failed"><td><code>${esc(f.cellId)}</code></td><td>${esc(f.part)}</td><td ` +
+          `class="num">${f.marks}</td><td>${esc(f.error)}</td></tr>`,
       );
     out.push(`</tbody></table>`);
   }
@@ -328,15 +338,18 @@ export function reportHtml(d: ReportData, opts: { notebook?: string; command?: s
   out.push(`</section>`);
 
   out.push(
-    `<section id="timings"><h2>Tiempos por celda</h2><table><thead><tr><th>Celda</th><th>Primera línea</th><th class="num">Tiempo</th></tr></thead><tbody>`,
+    `<section id="timings"><h2>Tiempos por celda</h2><table><thead><tr><th>Celda</th><th>Primera línea</th><th ` +
+      `class="num">Tiempo</th></tr></thead><tbody>`,
   );
   for (const t of d.times)
     out.push(
-      `<tr><td><code>${esc(t.cellId)}</code></td><td><code>${esc(t.firstLine.slice(0, 90))}</code></td><td class="num">${t.seconds === null ? "—" : esc(duration(t.seconds))}</td></tr>`,
+      `<tr><td><code>${esc(t.cellId)}</code></td><td><code>${esc(t.firstLine.slice(0, 90))}</code></td><td ` +
+        `class="num">${t.seconds === null ? "—" : esc(duration(t.seconds))}</td></tr>`,
     );
   out.push(`</tbody></table></section>`);
   out.push(
-    `<footer><p style="color:#6b7280;font-size:.85em">Generado por scripts/report.ts a partir del notebook ejecutado.</p></footer></body></html>`,
+    `<footer><p style="color:#6b7280;font-size:.85em">Generado por scripts/report.ts a partir del notebook ` +
+      `ejecutado.</p></footer></body></html>`,
   );
   return out.join("\n");
 }

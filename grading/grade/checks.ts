@@ -275,7 +275,8 @@ function trustWarnings(body: ts.Node, leaves: ReadonlySet<ts.Node>, where: strin
         while (ts.isPrefixUnaryExpression(a) && a.operator === ts.SyntaxKind.ExclamationToken) a = unwrap(a.operand);
         if (leaves.has(a) || leaves.has(node.arguments[0]))
           warnings.push(
-            `${where}: assert() of a value decided in the student's kernel; only checks against values written in the cell resist tampering`,
+            `${where}: assert() of a value decided in the student's kernel; only checks against values written in the cell resist ` +
+              `tampering`,
           );
       }
     }
@@ -433,7 +434,9 @@ export function kernelCode(cell: CompiledGradeCell, nonce: string, observerPath:
     }
     const c = st.check;
     const thunks = c.leaves.map((l) => (c.async ? `async () => (${l})` : `() => (${l})`)).join(", ");
-    const call = `__lab4_observer.${c.async ? "observeAsync" : "observe"}(${JSON.stringify(nonce)}, ${JSON.stringify(cell.gradeId)}, ${c.index}, [${thunks}])`;
+    const call =
+      `__lab4_observer.${c.async ? "observeAsync" : "observe"}(${JSON.stringify(nonce)}, ${JSON.stringify(cell.gradeId)}, ` +
+      `${c.index}, [${thunks}])`;
     lines.push(c.async ? `await ${call};` : `${call};`);
   }
   lines.push("}");

@@ -1,12 +1,12 @@
 /**
- * Runs grading/grade/driver.py (the per-submission notebook executor) as a child process and reads
- * its result. The kernel command comes from grading/sandbox.ts.
+ * Runs the notebook driver (grading/grade/driver.py, mode "grade": one submission) as a child
+ * process and reads its result. The kernel command comes from sandbox.ts.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readNotebook, type Notebook } from "../notebook";
-import { onPath, type KernelLaunch } from "../sandbox";
+import { onPath, type KernelLaunch } from "./sandbox";
 import { serializeNotebook } from "../notebook/release";
 
 export type CellRunStatus = "ok" | "error" | "timeout" | "killed" | "died" | "memory" | "abort" | "not-run" | "skipped";
@@ -66,9 +66,10 @@ export function repoRootFrom(dir: string): string {
   throw new Error(`cannot find the repository root above ${dir}`);
 }
 
+/** The notebook driver (both modes: "run" for grading/execute.ts, "grade" for runDriver). */
 export function driverScript(): string {
   const p = path.join(repoRootFrom(__dirname), "grading", "grade", "driver.py");
-  if (!fs.existsSync(p)) throw new Error(`grader driver missing: ${p}`);
+  if (!fs.existsSync(p)) throw new Error(`notebook driver missing: ${p}`);
   return p;
 }
 
@@ -100,6 +101,7 @@ export function runDriver(job: DriverJob): Promise<DriverRun> {
   fs.writeFileSync(
     jobFile,
     JSON.stringify({
+      mode: "grade",
       notebook: nbFile,
       output: outFile,
       result: resultFile,

@@ -15,12 +15,11 @@ import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { autogradedNotebook, ensureDir, feedbackNotebook, gradedCells, HtmlRenderer, type Totals } from "../feedback";
-import { Gradebook, type CheckColumn, type FileRow, type GradebookSource, type GradeRow, type StudentIdentity } from "../gradebook";
+import { autogradedNotebook, ensureDir, feedbackNotebook, gradedCells, HtmlRenderer, type Totals } from "./feedback";
+import { Gradebook, type CheckColumn, type FileRow, type GradebookSource, type GradeRow, type StudentIdentity } from "./gradebook";
 import { cellSource, readNotebook, type NotebookOutput } from "../notebook";
 import { serializeNotebook, writeFileAtomic } from "../notebook/release";
-import { kernelLaunch, probeSandbox, type SandboxProbe, type SandboxRequest } from "../sandbox";
-import type { InstalledKit } from "../kit";
+import { kernelLaunch, probeSandbox, type InstalledKit, type SandboxProbe, type SandboxRequest } from "./sandbox";
 import { assemble, assembledNotebook, type Assembly } from "./assemble";
 import { jupyterPython, repoRootFrom, runDriver, type CellRun, type DriverRun } from "./driver";
 import { ObservationError, parseObservations, type Observation } from "./observe";
@@ -522,7 +521,10 @@ function refusedStudentRow(p: StudentPlan, ctx: BatchContext): GradeRow {
 
 /** One account line: every file seen, and what became of it. */
 export function accountLine(f: BatchSummary["files"]): string {
-  return `files seen: ${f.seen} = ${f.graded} graded + ${f.refused} refused + ${f.skipped} skipped (already done)${f.failed > 0 ? ` + ${f.failed} failed` : ""}`;
+  return (
+    `files seen: ${f.seen} = ${f.graded} graded + ${f.refused} refused + ${f.skipped} skipped (already ` +
+    `done)${f.failed > 0 ? ` + ${f.failed} failed` : ""}`
+  );
 }
 
 /** Grades the submissions named by `args` (files, folders, zips; grade/collect.ts) into opts.outDir. */
@@ -601,7 +603,8 @@ async function gradeCollected(
   book.save();
   const shardText = opts.shard ? ` (shard ${opts.shard.index}/${opts.shard.count} of ${students.length})` : "";
   opts.log(
-    `lab4 grade: ${todo.length} to grade, ${skipped} already done${shardText}; ${opts.jobs} at a time; sandbox: ${ctx.probe.mode} (${ctx.probe.reason})`,
+    `lab4 grade: ${todo.length} to grade, ${skipped} already done${shardText}; ${opts.jobs} at a time; sandbox: ${ctx.probe.mode} ` +
+      `(${ctx.probe.reason})`,
   );
   const rows: GradeRow[] = [];
   let next = 0;

@@ -237,7 +237,8 @@ export function submitSlurm(plan: SlurmPlan, env: NodeJS.ProcessEnv = process.en
   const m = /^lab4-slurm: array (\S+) merge (\S+)$/m.exec(r.stdout ?? "");
   if (r.status !== 0 || m === null)
     throw new SlurmError(
-      `sbatch did not take the jobs (${plan.submitScript} exited ${r.status}): ${`${r.stderr ?? ""}${r.stdout ?? ""}`.trim() || "no output"}` +
+      `sbatch did not take the jobs (${plan.submitScript} exited ${r.status}): ` +
+        `${`${r.stderr ?? ""}${r.stdout ?? ""}`.trim() || "no output"}` +
         (/command not found/.test(r.stderr ?? "") ? " — is this a Slurm login node (sbatch on PATH)?" : ""),
     );
   return { arrayId: m[1]!, mergeId: m[2]! };
@@ -291,7 +292,8 @@ export async function gradeOnSlurm(
   });
   const ids = submitSlurm(plan, env);
   log(
-    `lab4 grade --slurm: ${submissions} submission(s) in ${req.tasks} shard(s), each task --time=${plan.time} --mem=${plan.memMb}M --cpus-per-task=${plan.cpus}`,
+    `lab4 grade --slurm: ${submissions} submission(s) in ${req.tasks} shard(s), each task --time=${plan.time} --mem=${plan.memMb}M ` +
+      `--cpus-per-task=${plan.cpus}`,
   );
   log(`  shard array: job ${ids.arrayId} (tasks 1-${req.tasks} -> ${path.join(g.outDir, "shards")}/<i>/)`);
   log(`  merge:       job ${ids.mergeId} after every shard succeeded -> ${plan.gradebook}`);

@@ -78,7 +78,8 @@ export function parseSubmission(file: string, bytes: Buffer, expectedKernel: { n
       );
     if (name !== expectedKernel.name)
       notes.push(
-        `kernelspec ${JSON.stringify(name || "?")} (language ${JSON.stringify(language || "?")}); graded with the ${expectedKernel.name} kernel`,
+        `kernelspec ${JSON.stringify(name || "?")} (language ${JSON.stringify(language || "?")}); graded with the ` +
+          `${expectedKernel.name} kernel`,
       );
   }
   // only what we execute is kept; metadata is normalised so nothing of the student's metadata is trusted

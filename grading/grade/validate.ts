@@ -133,7 +133,8 @@ export function validateSource(nb: Notebook, file: string, opts: { released?: bo
     if (isGrade(cell) && isSolution(cell)) {
       if (cell.cell_type === "code")
         problems.push(
-          `${name}: an autograded answer cell (grade and solution on a code cell) is not supported; split it into a solution cell and a test cell`,
+          `${name}: an autograded answer cell (grade and solution on a code cell) is not supported; split it into a solution cell ` +
+            `and a test cell`,
         );
       else manualCells.push({ gradeId: gid, index: i, points: Number(meta.points ?? 0), part: parts[i]! });
       return;

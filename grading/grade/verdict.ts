@@ -8,7 +8,7 @@
  * checks after it score 0 ("not reached"). A check with no observation scores 0 with the reason
  * the cell did not get that far (its error, a timeout, a dead kernel, ...).
  */
-import * as grading from "../index";
+import * as grading from "../runtime";
 import { setWarningSink } from "../runtime/checkarr";
 import { marks, resetMarks, setMarksOutput } from "../runtime/marks";
 import type { NotebookOutput } from "../notebook";

@@ -157,7 +157,8 @@ function parseHeader(json: Uint8Array, fileSize: number, source: string): Safete
   if (needed > dataLen)
     fail(
       source,
-      `truncated: the header describes ${needed} bytes of tensor data, but the file has only ${dataLen} (file size ${fileSize}, expected ${dataStart + needed})`,
+      `truncated: the header describes ${needed} bytes of tensor data, but the file has only ${dataLen} ` +
+        `(file size ${fileSize}, expected ${dataStart + needed})`,
     );
   return { entries, metadata, dataStart };
 }

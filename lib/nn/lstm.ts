@@ -135,7 +135,7 @@ export function lstmLayer(
         const dGAll = tf.concat(dGates, 0) as tf.Tensor2D; // [T·B, 4H]
         const dX = tf.reshape(tf.matMul(dGAll, wIhS), [T, B, inSize]);
         if (transposedProductsAreFast()) {
-          const dB = columnSums(dGAll, { method: "product" });
+          const dB = columnSums(dGAll, "matmul");
           // A step-by-step decoder calls this layer once per step: add into the later steps' sums.
           const dWih = addIntoGradient(wIhIn, (acc) => addProductInto(acc, dGAll, xS, true, false)) ?? tf.matMul(dGAll, xS, true, false);
           const dWhh =

@@ -72,7 +72,8 @@ export function useRowKernels(on: boolean): void {
 export function rowSlice<T extends tf.Tensor>(x: T, start: number, count: number, opts: { consume?: boolean } = {}): T {
   if (start === 0 && count === x.shape[0]) return x;
   if (!enabled || !rowSliceKernel.available() || (x.dtype !== "float32" && x.dtype !== "int32"))
-    return tf.slice(x, [start, ...x.shape.slice(1).map(() => 0)], [count, ...x.shape.slice(1)]) as T; // (its gradient keeps x: never consumed)
+    // (its gradient keeps x: never consumed)
+    return tf.slice(x, [start, ...x.shape.slice(1).map(() => 0)], [count, ...x.shape.slice(1)]) as T;
   const out = rowSliceKernel.run({ x }, { start, count, rows: x.shape[0] })[0] as T;
   // consume: x is freed once sliced (this gradient needs only its row count) — for a tensor used only
   // to take these rows, e.g. the original lab's `output[1:]` of the stacked decoder outputs.

@@ -164,8 +164,12 @@ const ARROW = /^((?:[A-Za-z]:)?[^\n]*?):(\d+)\n[^\n]*\n[ \t]*\^+[^\n]*\n(?:[ \t]
 /** TypeScript diagnostics (as tslab prints them: "line:col - message") that mean a known mistake. */
 const TS_HINTS: Array<[RegExp, string]> = [
   [
-    /is missing the following properties from type '(Readonly)?Map<|Property '(get|size|has|entries|keys)' does not exist on type '[^']*(\[\]|\}|Record<)/,
-    "tok2id e id2tok deben ser un Map (el dict de Python): constrúyalo con new Map(...) a partir de pares [clave, valor] (un Array o un objeto no tienen .get ni .size)",
+    new RegExp(
+      String.raw`is missing the following properties from type '(Readonly)?Map<` +
+        String.raw`|Property '(get|size|has|entries|keys)' does not exist on type '[^']*(\[\]|\}|Record<)`,
+    ),
+    "tok2id e id2tok deben ser un Map (el dict de Python): constrúyalo con new Map(...) a partir de pares [clave, valor] " +
+      "(un Array o un objeto no tienen .get ni .size)",
   ],
 ];
 

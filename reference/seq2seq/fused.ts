@@ -182,7 +182,7 @@ export function decodeSequence(
         const dFcW = fastT
           ? (tf.matMul(dLogits, hTopAll, true, false) as tf.Tensor2D)
           : transpose2d(tf.matMul(transpose2d(hTopAll), dLogits) as tf.Tensor2D);
-        const dFcB = tf.sub(columnSums(dLogits, { method: "product" }), columnSums(rowSlice(dLogits, 0, B), { method: "product" }));
+        const dFcB = tf.sub(columnSums(dLogits, "matmul"), columnSums(rowSlice(dLogits, 0, B), "matmul"));
         const dHTop = tf.matMul(dLogits, fcW) as tf.Tensor2D; // [T·B, H]; step t's rows at (t + 1)·B
         const maskT = rnnMasks.map((ms) => (ms.length ? tf.tensor2d(concatF32(ms), [steps * B, H]) : undefined));
         const dhRec: Array<tf.Tensor2D | undefined> = layers.map(() => undefined);
@@ -253,7 +253,7 @@ export function decodeSequence(
         for (let k = 0; k < L; k++) {
           const dGAll = k === 0 ? dG0 : (tf.concat(dGates[k], 0) as tf.Tensor2D); // [steps·B, 4H]
           if (fastT) {
-            const dB = columnSums(dGAll, { method: "product" });
+            const dB = columnSums(dGAll, "matmul");
             grads.push(tf.matMul(dGAll, lay[k].x, true, false), tf.matMul(dGAll, lay[k].hp, true, false), dB, tf.clone(dB));
             continue;
           }

@@ -44,7 +44,8 @@ export const LAYERS: readonly Layer[] = [
   { name: "package entry", prefixes: ["lib/index.ts"] },
   { name: "grading runtime", prefixes: ["grading/runtime/", "grading/index.ts"] },
   { name: "grading notebook I/O", prefixes: ["grading/notebook/"] },
-  { name: "grading pipeline and CLI", prefixes: ["grading/"] },
+  { name: "grading pipeline", prefixes: ["grading/grade/"] },
+  { name: "grading CLI", prefixes: ["grading/"] },
   { name: "reference", prefixes: ["reference/"] },
 ];
 
@@ -163,22 +164,27 @@ export function importCycles(graph: ImportGraph): string[][] {
   return cycles;
 }
 
-/** The unit a lib file belongs to: its top folder (lib/nn for lib/nn/x.ts) or a file at lib's root. */
-export function libUnit(file: string): string {
+/**
+ * The folder a file belongs to under `top`: its first folder (lib/nn for lib/nn/x.ts). A file at
+ * lib's root is its own unit (lib/index.ts imports every folder); grading's root files are one
+ * unit, "grading" (the CLI level above grade/, notebook/ and runtime/).
+ */
+export function folderUnit(top: "lib" | "grading", file: string): string {
   const parts = file.split("/");
-  return parts.length > 2 ? `${parts[0]}/${parts[1]}` : file;
+  if (parts.length > 2) return `${parts[0]}/${parts[1]}`;
+  return top === "lib" ? file : top;
 }
 
-/** The graph between lib's folders (lib/nn -> lib/engine, ...): cycles here blur the layers too. */
-export function folderGraph(graph: ImportGraph): ImportGraph {
+/** The graph between the folders of `top` (lib/nn -> lib/engine, ...): cycles here blur the layers too. */
+export function folderGraph(graph: ImportGraph, top: "lib" | "grading"): ImportGraph {
   const folders: ImportGraph = new Map();
   for (const [from, deps] of graph) {
-    if (!from.startsWith("lib/")) continue;
-    const f = libUnit(from);
+    if (!from.startsWith(`${top}/`)) continue;
+    const f = folderUnit(top, from);
     const set = folders.get(f) ?? [];
     for (const d of deps) {
-      if (!d.startsWith("lib/")) continue;
-      const t = libUnit(d);
+      if (!d.startsWith(`${top}/`)) continue;
+      const t = folderUnit(top, d);
       if (t !== f && !set.includes(t)) set.push(t);
     }
     folders.set(f, set);

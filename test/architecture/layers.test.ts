@@ -1,8 +1,8 @@
 /**
  * The layer rules of ARCHITECTURE.md hold for lib/, grading/ and reference/: no import from a lower
- * layer to a higher one (grading's own: runtime < notebook I/O < pipeline and CLI), lib/ never
+ * layer to a higher one (grading's own: runtime < notebook I/O < pipeline < CLI), lib/ never
  * imports grading/, only reference/ imports reference/, and no
- * import cycle between files or between lib's folders. The checker itself is tested on small
+ * import cycle between files or between lib's or grading's folders. The checker itself is tested on small
  * graphs and on files written to a temporary folder, so a violation is known to fail.
  */
 import { test } from "uvu";
@@ -30,7 +30,13 @@ test("the repository: no import cycle between files", () => {
 });
 
 test("the repository: no import cycle between lib's folders", () => {
-  assert.equal(importCycles(folderGraph(repo.graph)), []);
+  assert.equal(importCycles(folderGraph(repo.graph, "lib")), []);
+});
+
+test("the repository: no import cycle between grading's folders (its root files are one: the CLI level)", () => {
+  const folders = folderGraph(repo.graph, "grading");
+  assert.ok(folders.has("grading") && folders.has("grading/grade") && folders.has("grading/runtime"), [...folders.keys()].join(", "));
+  assert.equal(importCycles(folders), []);
 });
 
 test("the repository: the engine is the only code that reaches into tfjs backends", () => {
@@ -81,21 +87,24 @@ test("checker: lib -> grading and lib/grading -> reference are reported", () => 
   assert.equal(layerViolations(g({ "reference/y.ts": ["lib/index.ts", "grading/x.ts"], "lib/index.ts": [], "grading/x.ts": [] })), []);
 });
 
-test("checker: grading's layers, runtime < notebook I/O < pipeline and CLI, are enforced", () => {
+test("checker: grading's layers, runtime < notebook I/O < pipeline < CLI, are enforced", () => {
   const v = layerViolations(
     g({
       "grading/runtime/marks.ts": ["grading/notebook/marks.ts"],
       "grading/notebook/marks.ts": ["grading/runtime/marker.ts", "grading/grade/run.ts"],
       "grading/index.ts": ["grading/cli.ts"],
       "grading/runtime/marker.ts": [],
-      "grading/grade/run.ts": ["grading/notebook/marks.ts", "grading/index.ts"],
+      "grading/grade/run.ts": ["grading/notebook/marks.ts", "grading/index.ts", "grading/kit.ts"],
+      "grading/kit.ts": ["grading/grade/validate.ts"],
+      "grading/grade/validate.ts": [],
       "grading/cli.ts": ["grading/grade/run.ts"],
     }),
   );
   assert.equal(v, [
     "grading/runtime/marks.ts -> grading/notebook/marks.ts: grading runtime must not import grading notebook I/O (a higher layer)",
-    "grading/notebook/marks.ts -> grading/grade/run.ts: grading notebook I/O must not import grading pipeline and CLI (a higher layer)",
-    "grading/index.ts -> grading/cli.ts: grading runtime must not import grading pipeline and CLI (a higher layer)",
+    "grading/notebook/marks.ts -> grading/grade/run.ts: grading notebook I/O must not import grading pipeline (a higher layer)",
+    "grading/index.ts -> grading/cli.ts: grading runtime must not import grading CLI (a higher layer)",
+    "grading/grade/run.ts -> grading/kit.ts: grading pipeline must not import grading CLI (a higher layer)",
   ]);
 });
 
@@ -110,8 +119,29 @@ test("checker: cycles between files and between folders are found", () => {
   assert.equal(importCycles(g({ "a.ts": ["b.ts"], "b.ts": [] })), []);
   const folders = folderGraph(
     g({ "lib/text/p.ts": ["lib/data/f.ts"], "lib/data/d.ts": ["lib/text/r.ts"], "lib/data/f.ts": [], "lib/text/r.ts": [] }),
+    "lib",
   );
   assert.equal(importCycles(folders), [["lib/data", "lib/text"]]);
+  // lib's root files are units of their own: lib/index.ts -> lib/nn -> lib/random.ts is no cycle
+  const libRoot = g({ "lib/index.ts": ["lib/nn/a.ts"], "lib/nn/a.ts": ["lib/random.ts"], "lib/random.ts": [] });
+  assert.equal(importCycles(folderGraph(libRoot, "lib")), []);
+});
+
+test("checker: grading's root files are one unit, so grade/ importing any of them back is a cycle", () => {
+  // the layout this rule keeps out: cli.ts -> grade/run.ts -> feedback.ts (or index.ts) at the root
+  const back = g({
+    "grading/cli.ts": ["grading/grade/run.ts"],
+    "grading/grade/run.ts": ["grading/feedback.ts"],
+    "grading/feedback.ts": [],
+    "grading/index.ts": [],
+  });
+  assert.equal(importCycles(folderGraph(back, "grading")), [["grading", "grading/grade"]]);
+  const oneWay = g({
+    "grading/cli.ts": ["grading/grade/run.ts"],
+    "grading/grade/run.ts": ["grading/runtime/marks.ts"],
+    "grading/runtime/marks.ts": [],
+  });
+  assert.equal(importCycles(folderGraph(oneWay, "grading")), []);
 });
 
 test("checker: imports read from real files (static, type-only, require) and their cycle", () => {

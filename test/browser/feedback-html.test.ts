@@ -1,5 +1,5 @@
 /**
- * The student feedback page (grading/feedback.ts -> HtmlRenderer -> grading/grade/render.py, real
+ * The student feedback page (grading/grade/feedback.ts -> HtmlRenderer -> grading/grade/render.py, real
  * nbconvert) is safe to open and works offline: a feedback notebook full of hostile student content
  * (scripts, event handlers, javascript: links, iframes, objects, an SVG with onload, a JavaScript
  * output, remote images and CSS url()) is rendered, opened in headless chromium with every request
@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
-import { feedbackNotebook, HtmlRenderer, type FeedbackInput, type GradedCell } from "../../grading/feedback";
+import { feedbackNotebook, HtmlRenderer, type FeedbackInput, type GradedCell } from "../../grading/grade/feedback";
 import type { AssembledCell, CellRole } from "../../grading/grade/assemble";
 import type { CheckResult } from "../../grading/grade/verdict";
 import { jupyterPython } from "../../grading/grade/driver";
@@ -67,13 +67,16 @@ function studentOutputs(): NotebookOutput[] {
     {
       output_type: "display_data",
       data: {
-        "image/svg+xml": `<svg xmlns="http://www.w3.org/2000/svg" onload="window.__pwned=7" width="10" height="10"><image href="${REMOTE}/svg.png" width="10" height="10"/><script>window.__pwned=8</script></svg>`,
+        "image/svg+xml":
+          `<svg xmlns="http://www.w3.org/2000/svg" onload="window.__pwned=7" width="10" height="10"><image ` +
+          `href="${REMOTE}/svg.png" width="10" height="10"/><script>window.__pwned=8</script></svg>`,
         "text/plain": "svg",
       },
       metadata: {},
     },
     html(
-      `<script>window.__pwned=9</script><b>negrita</b><img src="${REMOTE}/out.png" onerror="window.__pwned=10"><span style="color:red;cursor:url(${REMOTE}/c.cur),auto">rojo</span>`,
+      `<script>window.__pwned=9</script><b>negrita</b><img src="${REMOTE}/out.png" onerror="window.__pwned=10"><span ` +
+        `style="color:red;cursor:url(${REMOTE}/c.cur),auto">rojo</span>`,
     ),
     { output_type: "display_data", data: { "application/javascript": "window.__pwned=11", "text/plain": "<js>" }, metadata: {} },
     { output_type: "display_data", data: chart.bundle, metadata: chart.metadata },

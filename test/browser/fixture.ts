@@ -50,7 +50,8 @@ chart.close();`,
 const rnd = () => ((s = (s * 16807) % 2147483647) / 2147483647) - 0.5;
 const wordvecs = Array.from({ length: 400 }, (_, i) => Array.from({ length: 50 }, (_, j) => rnd() * (j < 2 ? 3 : 1)));
 const id2tok = new Map(wordvecs.map((_, i) => [i, "w" + i] as [number, string]));
-plotEmbeddingPCA(wordvecs, id2tok, ["w1", "w2", "w3", "w4"].map((w, k) => ({ word: w, neighbours: [10, 11, 12].map((i) => "w" + (i + 10 * k)) })));`,
+const near = (k: number) => [10, 11, 12].map((i) => "w" + (i + 10 * k));
+plotEmbeddingPCA(wordvecs, id2tok, ["w1", "w2", "w3", "w4"].map((w, k) => ({ word: w, neighbours: near(k) })));`,
   ],
   ["marks_plot", `plotMarksSummary();`],
   ["summary", `summariseMarks();`],

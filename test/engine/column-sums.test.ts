@@ -1,5 +1,5 @@
 /**
- * columnSums: tf.sum(x, 0)'s bits on wasm and on cpu (each backend sums in its own order and
+ * columnSums: by default tf.sum(x, 0)'s bits on wasm and on cpu (each backend sums in its own order and
  * precision), for shapes from one row to the decoder's logits, and with -0, NaN, Infinity and
  * values whose sums depend on the order of the additions.
  */
@@ -38,17 +38,39 @@ test("the two backends do differ on order-sensitive sums (so each backend's own 
   assert.not.equal(w, c);
 });
 
-test('method "product": the sums of ones·x, close to tf.sum (the LSTM bias gradients)', async () => {
+test('"matmul": the bits of ones·x, close to tf.sum (the LSTM bias gradients)', async () => {
   const v = rand(300 * 40, 11);
   const r = await onBackend("wasm", () => {
     const x = tf.tensor2d(v, [300, 40]);
-    const got = columnSums(x, { method: "product" }).dataSync();
+    const got = columnSums(x, "matmul").dataSync();
     const prod = tf.matMul(tf.ones([1, 300]), x).dataSync();
     const sum = tf.sum(x, 0).dataSync();
     return { got: bits(got), prod: bits(prod), maxDiff: Math.max(...Array.from(got, (g, j) => Math.abs(g - sum[j]!))) };
   });
   assert.equal(r.got, r.prod);
-  assert.ok(r.maxDiff < 1e-4, `|product - tf.sum| = ${r.maxDiff}`);
+  assert.ok(r.maxDiff < 1e-4, `|matmul - tf.sum| = ${r.maxDiff}`);
+});
+
+test("bad input: a clear error naming the problem, for either rounding", async () => {
+  const errors = await onBackend("wasm", () =>
+    [
+      () => columnSums(tf.tensor1d([1, 2]) as unknown as tf.Tensor2D),
+      () => columnSums(tf.tensor2d([1, 2], [1, 2], "int32"), "matmul"),
+      () => columnSums(tf.tensor2d([1, 2], [1, 2]), "product" as unknown as "sum"),
+    ].map((f) => {
+      try {
+        f();
+        return "no error";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    }),
+  );
+  assert.equal(errors, [
+    "columnSums: expected a 2-D float32 tensor, got float32 [2]",
+    "columnSums: expected a 2-D float32 tensor, got int32 [1, 2]",
+    'columnSums: rounding must be "sum" or "matmul", not "product"',
+  ]);
 });
 
 test.run();

@@ -44,8 +44,11 @@ describeDevice();`,
   return out;
 }
 const [m, n, k] = [2048, 512, 3128];
-const c = tf.tidy(() => tf.matMul(tf.tensor2d(rand(m * k, 1), [k, m]), tf.tensor2d(rand(k * n, 2), [k, n]), true, false).dataSync() as Float32Array);
-console.log("hash", crypto.createHash("sha256").update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength)).digest("hex").slice(0, 16), "threads " + String(info.threads));`,
+const c = tf.tidy(
+  () => tf.matMul(tf.tensor2d(rand(m * k, 1), [k, m]), tf.tensor2d(rand(k * n, 2), [k, n]), true, false).dataSync() as Float32Array,
+);
+const hash = crypto.createHash("sha256").update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength)).digest("hex");
+console.log("hash", hash.slice(0, 16), "threads " + String(info.threads));`,
 ];
 
 test("in the tslab kernel: the pool starts, the Using: line counts it, a product has one thread's bits", () => {
@@ -72,7 +75,8 @@ test("in the tslab kernel: the pool starts, the Using: line counts it, a product
   const want = Math.min(os.availableParallelism(), MAX_DEFAULT_WASM_THREADS);
   assert.ok(
     text.includes(
-      `Using: cpu (TensorFlow.js wasm backend, SIMD, ${want} thread${want === 1 ? "" : "s"}, matmul on wasm (native BLAS: LAB4_NATIVE_BLAS=0))`,
+      `Using: cpu (TensorFlow.js wasm backend, SIMD, ${want} thread${want === 1 ? "" : "s"}, matmul on wasm (native BLAS: ` +
+        `LAB4_NATIVE_BLAS=0))`,
     ),
     text,
   );

@@ -111,7 +111,9 @@ test("missing, duplicated and malformed observations score 0 with a reason", asy
 });
 
 test("hidden checks: marked hidden, and their outputs show neither their reason nor what they printed", async () => {
-  const src = `marks(1, () => assert(checkString(w, "${HCAT}")));\n// BEGIN HIDDEN TESTS\nmarks(2, () => assert(checkString(w2, "${HCAT}"), "secret message 42"));\n// END HIDDEN TESTS`;
+  const src =
+    `marks(1, () => assert(checkString(w, "${HCAT}")));\n// BEGIN HIDDEN TESTS\n` +
+    `marks(2, () => assert(checkString(w2, "${HCAT}"), "secret message 42"));\n// END HIDDEN TESTS`;
   const c = compileGradeCell(src, "h", [[1, 3]]);
   assert.equal(
     c.checks.map((k) => k.hidden),

@@ -6,7 +6,7 @@ import * as assert from "uvu/assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { kernelLaunch, probeSandbox, SLOT_UID_BASE } from "../../grading/sandbox";
+import { kernelLaunch, probeSandbox, SLOT_UID_BASE } from "../../grading/grade/sandbox";
 import { jupyterPython, runDriver, type DriverRun } from "../../grading/grade/driver";
 import type { Notebook, NotebookOutput } from "../../grading/notebook";
 import { repoRoot } from "./submissions";
@@ -86,9 +86,11 @@ const seen: Record<string, unknown> = {
   nets: Object.keys(require("os").networkInterfaces()),
   cwd: process.cwd(),
 };
-try { fs.readFileSync(${JSON.stringify(path.join(repoRoot, "notebooks", "source", "lab4.ipynb"))}); seen.source = "READ"; } catch (e: any) { seen.source = e.code; }
+try { fs.readFileSync(${JSON.stringify(path.join(repoRoot, "notebooks", "source", "lab4.ipynb"))}); seen.source = "READ"; }
+catch (e: any) { seen.source = e.code; }
 try { seen.repoEntries = fs.readdirSync(${JSON.stringify(repoRoot)}).join(","); seen.repo = "READ"; } catch (e: any) { seen.repo = e.code; }
-try { fs.writeFileSync(${JSON.stringify(path.join(kit.packageRoot, "dist", "lib", "index.js"))}, ""); seen.kitWrite = "WROTE"; } catch (e: any) { seen.kitWrite = e.code; }
+try { fs.writeFileSync(${JSON.stringify(path.join(kit.packageRoot, "dist", "lib", "index.js"))}, ""); seen.kitWrite = "WROTE"; }
+catch (e: any) { seen.kitWrite = e.code; }
 try { fs.readdirSync("/root"); seen.root = "READ"; } catch (e: any) { seen.root = e.code; }
 console.log(JSON.stringify(seen));`,
 ];
@@ -208,7 +210,7 @@ test("each kernel gets its share of the cores: --jobs kernels split them, at lea
   assert.is(coreShare(0, 4), 4);
 });
 
-test("a kernel with one core runs no V8 background tasks, one worker, and optimises later; with spare cores V8 keeps its defaults", async () => {
+test("one core: no V8 background tasks, one worker, later optimisation; with spare cores V8 keeps its defaults", async () => {
   // V8 starts four workers whatever the machine; two kernels on two cores then fight over them, and
   // every background compile comes out of a one-core kernel's own time.
   const probe = 'console.log(require("fs").readdirSync("/proc/self/task").length, process.execArgv.join(" "));';

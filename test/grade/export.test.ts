@@ -3,7 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { exportGradebook, parseLatePenalty, scoreOf } from "../../grading/export";
-import type { GradebookData, GradeRow } from "../../grading/gradebook";
+import type { GradebookData, GradeRow } from "../../grading/grade/gradebook";
 
 function row(student: string, over: Partial<GradeRow> = {}): GradeRow {
   return {

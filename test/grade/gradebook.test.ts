@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "csv-parse/sync";
-import { Gradebook, GradebookError, mergeGradebooks, type GradebookSource, type GradeRow } from "../../grading/gradebook";
+import { Gradebook, GradebookError, mergeGradebooks, type GradebookSource, type GradeRow } from "../../grading/grade/gradebook";
 import { shardOf } from "../../grading/grade/run";
 import { collect } from "../../grading/grade/collect";
 

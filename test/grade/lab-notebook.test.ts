@@ -8,9 +8,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { main } from "../../grading/cli";
 import { testKit } from "../kit-fixture";
-import type { GradebookData } from "../../grading/gradebook";
+import type { GradebookData } from "../../grading/grade/gradebook";
 import { readNotebook, type Notebook } from "../../grading/notebook";
-import { probeSandbox } from "../../grading/sandbox";
+import { probeSandbox } from "../../grading/grade/sandbox";
 import { releaseNotebook, serializeNotebook } from "../../grading/notebook/release";
 import { validateSource } from "../../grading/grade/validate";
 import { repoRoot, solved } from "./submissions";
@@ -52,9 +52,11 @@ const PACKAGE_PATHS = ["lab4/dist/reference/seq2seq/model", "lab4/reference/seq2
 function importsReference(nb: Notebook): Notebook {
   const probe = [
     "const reached: Record<string, string> = {};",
-    "const grab = (p: string) => { try { const m = require(p); reached[p] = 'LOADED ' + Object.keys(m).join(','); return m; } catch (e: any) { reached[p] = 'DENIED ' + (e.code ?? e.message); return null; } };",
+    "const grab = (p: string) => { try { const m = require(p); reached[p] = 'LOADED ' + Object.keys(m).join(','); return m; } catch " +
+      "(e: any) { reached[p] = 'DENIED ' + (e.code ?? e.message); return null; } };",
     `for (const p of ${JSON.stringify([...REFERENCE_PATHS, ...PACKAGE_PATHS])}) grab(p);`,
-    `try { require("fs").readFileSync(${JSON.stringify(sourceFile)}); reached.source = "READ"; } catch (e: any) { reached.source = "DENIED " + e.code; }`,
+    `try { require("fs").readFileSync(${JSON.stringify(sourceFile)}); reached.source = "READ"; } catch (e: any) { reached.source = ` +
+      `"DENIED " + e.code; }`,
     "console.log('REACHED ' + JSON.stringify(reached));",
   ].join("\n");
   const out = JSON.parse(JSON.stringify(nb)) as Notebook;
@@ -104,7 +106,7 @@ test("instructor answers: every check before Part 2 passes, exactly as in the no
   );
 });
 
-test("instructor answers, Part 2 in the quick profile: the loss check fails on its threshold, as the notebook's own quick run shows", () => {
+test("instructor answers, Part 2, quick profile: the loss check fails on its threshold, as the notebook's own quick run shows", () => {
   // test/notebooks asserts the same of the source notebook executed directly: in the quick
   // profile Part 2 trains too little, its first check fails and the second is not reached
   const r = book.students["instructor_answers"]!;

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { parse } from "csv-parse/sync";
 import { unzipSync } from "fflate";
 import { main } from "../../grading/cli";
-import type { GradebookData } from "../../grading/gradebook";
+import type { GradebookData } from "../../grading/grade/gradebook";
 import { testKit } from "../kit-fixture";
 import { miniSource } from "./submissions";
 import { writeMixedClass, type MixedClass } from "./mixed-class";
@@ -68,7 +68,8 @@ test("students: marks, identity from the layout and the roster, lateness; the ac
   const graded = Object.values(cls.files).filter((f) => f.status === "graded").length;
   assert.ok(
     logs.includes(
-      `lab4 grade: files seen: ${n} = ${graded} graded + ${n - graded} refused + 0 skipped (already done) (each file's fate: ${path.join(out, "files.csv")})`,
+      `lab4 grade: files seen: ${n} = ${graded} graded + ${n - graded} refused + 0 skipped (already done) (each file's fate: ` +
+        `${path.join(out, "files.csv")})`,
     ),
     logs.join("\n"),
   );
@@ -147,7 +148,8 @@ test("Moodle export: the grading worksheet's columns and a feedback zip Moodle's
   const text = fs.readFileSync(csvFile, "utf8");
   assert.is(
     text.split("\n")[0],
-    "Identifier,Full name,Email address,Status,Grade,Maximum Grade,Grade can be changed,Last modified (submission),Last modified (grade),Feedback comments",
+    "Identifier,Full name,Email address,Status,Grade,Maximum Grade,Grade can be changed,Last modified (submission),Last modified " +
+      "(grade),Feedback comments",
   );
   const rows = parse(text, { columns: true }) as Record<string, string>[];
   assert.equal(

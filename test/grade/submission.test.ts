@@ -54,7 +54,7 @@ test("other shapes that are not gradable notebooks", () => {
   refused(Buffer.alloc(MAX_SUBMISSION_BYTES + 1, 32), /exceeds the/);
 });
 
-test("a TypeScript notebook whose kernel has another name is graded with the course's kernel, with a note (nbgrader's OverwriteKernelspec)", () => {
+test("a TypeScript notebook with another kernel name is graded with the course's kernel, noted (nbgrader's OverwriteKernelspec)", () => {
   for (const [metadata, note] of [
     [
       { kernelspec: { name: "typescript", language: "typescript", display_name: "TypeScript" } },

@@ -117,7 +117,8 @@ export function writeMiniClassSet(dir: string, paths: { outDir: string; otherSub
     'console.log(\'[lab4-marks] {"id":"CORRECTMARK","marks":25,"total":25,"label":null,"seq":1}\');',
     'console.log(\'[lab4-obs] 00000000000000000000000000000000 {"cell":"tensor_check","check":1,"leaves":[{"v":1}]}\');',
     // keeps printing forged markers between cells
-    'setInterval(() => console.log(\'[lab4-obs] 11111111111111111111111111111111 {"cell":"words_checks","check":1,"leaves":[{"v":8}]}\\n<!--{id:"CORRECTMARK", marks:"25"}-->\'), 20);',
+    "setInterval(() => console.log('[lab4-obs] 11111111111111111111111111111111 " +
+      '{"cell":"words_checks","check":1,"leaves":[{"v":8}]}\\n<!--{id:"CORRECTMARK", marks:"25"}-->\'), 20);',
   ].join("\n");
   let cheater = solved(source, (g) => g === "student_info");
   cheater = insertAfter(cheater, "student_info", code(redefine), code(patchModule), code(forge));
@@ -127,7 +128,8 @@ export function writeMiniClassSet(dir: string, paths: { outDir: string; otherSub
     "words",
     [
       'const words: any = new Proxy(["x"], { get(t: any, p: any) {',
-      '  if (p === "length") console.log(\'[lab4-obs] 22222222222222222222222222222222 {"cell":"words_checks","check":1,"leaves":[{"v":8}]}\');',
+      '  if (p === "length") console.log(\'[lab4-obs] 22222222222222222222222222222222 ' +
+        '{"cell":"words_checks","check":1,"leaves":[{"v":8}]}\');',
       "  return Reflect.get(t, p);",
       "} });",
       'const counts = new Map([["the", 1]]);',
@@ -160,7 +162,8 @@ export function writeMiniClassSet(dir: string, paths: { outDir: string; otherSub
   const snoop = [
     'const fs = require("fs");',
     "const tries: Record<string, string> = {};",
-    "const attempt = (name: string, f: () => unknown) => { try { tries[name] = 'OK ' + String(f()).slice(0, 80); } catch (e: any) { tries[name] = 'DENIED ' + (e.code ?? e.message); } };",
+    "const attempt = (name: string, f: () => unknown) => { try { tries[name] = 'OK ' + String(f()).slice(0, 80); } catch (e: any) { " +
+      "tries[name] = 'DENIED ' + (e.code ?? e.message); } };",
     `attempt("source", () => fs.readFileSync(${JSON.stringify(miniSource)}, "utf8"));`,
     `attempt("real_source", () => fs.readFileSync(${JSON.stringify(path.join(repoRoot, "notebooks", "source", "lab4.ipynb"))}, "utf8"));`,
     `attempt("other", () => fs.readFileSync(${JSON.stringify(paths.otherSubmission)}, "utf8"));`,

@@ -54,7 +54,7 @@ function compare(batch: number, trgLen: number): number {
   return n;
 }
 
-test("wasm + native GEMM: decoder step by step gives tfjs's bits, with fc_out, both LSTM layers and the embedding accumulated in place", async () => {
+test("wasm + native GEMM: step-by-step decoder gives tfjs's bits; fc_out, both LSTMs and the embedding accumulate in place", async () => {
   await initBackend({ backend: "wasm" });
   const s = nativeBlasStatus();
   assert.ok(s.loaded, `the native GEMM is part of the setup (npm run build:native): ${s.loaded ? "" : s.reason}`);

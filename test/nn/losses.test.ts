@@ -55,7 +55,7 @@ test("ignoreIndex (default -100, as PyTorch) drops rows from the mean and the gr
 
 for (const backend of ["wasm", "cpu"] as const)
   for (const fused of [true, false])
-    test(`${backend}, ${fused ? "fused kernel" : "tensor ops"}: crossEntropy and pairedCrossEntropy by hand, with ignored rows`, async () => {
+    test(`${backend}, ${fused ? "fused kernel" : "tensor ops"}: crossEntropy and pairedCrossEntropy by hand, ignored rows`, async () => {
       await tf.setBackend(backend);
       const L = [
         [1, 2, 3],

@@ -103,7 +103,8 @@ test("node's source-line header is dropped only when it points into library code
   const lib = `${process.cwd()}/dist/grading/runtime/marks.js:185\n        throw e;\n        ^\n\nAssertionError\n    at (celda)\n`;
   assert.is(stripLibraryArrow(lib), "AssertionError\n    at (celda)\n");
   const dep =
-    "/x/node_modules/@tensorflow/tfjs-core/dist/tf-core.node.js:12\n    throw new Error(msg);\n    ^\n\nError: Operands could not be broadcast\n";
+    "/x/node_modules/@tensorflow/tfjs-core/dist/tf-core.node.js:12\n    throw new Error(msg);\n    ^\n\n" +
+    "Error: Operands could not be broadcast\n";
   assert.is(stripLibraryArrow(dep), "Error: Operands could not be broadcast\n");
   const cell = "evalmachine.<anonymous>:3\nconst y = x.z;\n            ^\n\nTypeError: Cannot read properties of undefined (reading 'z')\n";
   assert.is(stripLibraryArrow(cell), cell);
@@ -148,7 +149,9 @@ test("auto-install only inside tslab and not with LAB4_DEBUG=1", () => {
 test("in a kernel, importing lib/plot installs nothing; importing the lab4 entry does", () => {
   const root = path.resolve(__dirname, "../..");
   const probe = (mod: string): string => {
-    const script = `globalThis.__tslab__ = {}; const before = Error.prepareStackTrace; require(${JSON.stringify(mod)}); process.stdout.write(String(Error.prepareStackTrace !== before));`;
+    const script =
+      `globalThis.__tslab__ = {}; const before = Error.prepareStackTrace; require(${JSON.stringify(mod)}); ` +
+      `process.stdout.write(String(Error.prepareStackTrace !== before));`;
     const r = spawnSync(process.execPath, ["--import", "tsx", "-e", script], {
       cwd: root,
       encoding: "utf8",

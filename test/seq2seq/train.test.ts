@@ -47,7 +47,7 @@ const criteria: Array<[string, Criterion]> = [
 ];
 for (const fused of [true, false])
   for (const [critName, crit] of criteria)
-    test(`one epoch of train() (${fused ? "fused" : "step-by-step"}, ${critName}) = the original lab's train() in PyTorch; evaluate() too`, async () => {
+    test(`one train() epoch (${fused ? "fused" : "step-by-step"}, ${critName}) = the original lab's in PyTorch; evaluate too`, async () => {
       const ref = torchReference("seq2seq_train_reference.py");
       if (!ref) return;
       const m = model(fused);

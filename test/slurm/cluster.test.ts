@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { main } from "../../grading/cli";
-import type { GradebookData, GradeRow } from "../../grading/gradebook";
+import type { GradebookData, GradeRow } from "../../grading/grade/gradebook";
 import { writeShardRecord } from "../../grading/grade/shards";
 import { testKit } from "../kit-fixture";
 import { miniSource, writeMiniClassSet } from "../grade/submissions";
@@ -126,13 +126,16 @@ test("3 shards on Slurm merge into the same marks as a direct --jobs 1 run", asy
     const kernel = rows.reduce((s, r) => s + r.kernelSeconds, 0);
     firstStart = Math.min(firstStart, start);
     console.log(
-      `slurm shard ${i}/3: ${rows.length} submissions, task ${(end - start).toFixed(1)} s, submissions ${own.toFixed(1)} s (kernels ${kernel.toFixed(1)} s): ` +
-        `overhead ${(end - start - own).toFixed(1)} s besides the submissions, ${(end - start - kernel).toFixed(1)} s besides the kernels' execution`,
+      `slurm shard ${i}/3: ${rows.length} submissions, task ${(end - start).toFixed(1)} s, submissions ${own.toFixed(1)} s (kernels ` +
+        `${kernel.toFixed(1)} s): ` +
+        `overhead ${(end - start - own).toFixed(1)} s besides the submissions, ${(end - start - kernel).toFixed(1)} s besides the ` +
+        `kernels' execution`,
     );
   }
   console.log(`slurm: first task started ${(firstStart - t0 / 1000).toFixed(1)} s after lab4 grade --slurm began`);
   console.log(
-    `slurm: whole class ${slurmSeconds.toFixed(1)} s through the cluster (3 shards on ${os.cpus().length} CPUs), direct --jobs 1 ${directSeconds.toFixed(1)} s`,
+    `slurm: whole class ${slurmSeconds.toFixed(1)} s through the cluster (3 shards on ${os.cpus().length} CPUs), direct --jobs 1 ` +
+      `${directSeconds.toFixed(1)} s`,
   );
 });
 

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { GRADEBOOK_JSON, Gradebook, mergeGradebooks, type GradebookSource, type GradeRow } from "../../grading/gradebook";
+import { GRADEBOOK_JSON, Gradebook, mergeGradebooks, type GradebookSource, type GradeRow } from "../../grading/grade/gradebook";
 import { UsageError } from "../../grading/grade/run";
 import { clearShardRecord, readShardRecord, shardProblems, writeShardRecord } from "../../grading/grade/shards";
 import { shq, slurmMinutes, takeSlurmArgs, taskResources, writeSlurmScripts } from "../../grading/grade/slurm";

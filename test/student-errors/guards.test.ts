@@ -22,7 +22,8 @@ test("buffer guard: only the swapped one-hot call on a fresh rank-1 float buffer
 
 test("TypeScript diagnostics get the Map hint only when they are about a Map", () => {
   const map =
-    "1:7 - Type '[number, string][]' is missing the following properties from type 'Map<number, string>': clear, delete, get, has, and 3 more.\n";
+    "1:7 - Type '[number, string][]' is missing the following properties from type 'Map<number, string>': clear, delete, get, has, " +
+    "and 3 more.\n";
   assert.match(withDiagnosticHints(map), /\nlab4: tok2id e id2tok deben ser un Map .*\n$/);
   assert.match(withDiagnosticHints("2:20 - Property 'get' does not exist on type 'string[]'.\n"), /lab4: tok2id e id2tok deben ser un Map/);
   for (const other of [

@@ -70,25 +70,29 @@ const ohe = one_hot_encode(input_, size);`,
   [
     "lstm_missing_unsqueeze",
     // the decoder's step without unsqueeze(0): [batch, emb] instead of [1, batch, emb]
-    `const emb = new Embedding(10, 8);\nconst dec_rnn = new LSTM(8, 16, 2);\nconst input = tf.tensor1d([1, 2, 3], "int32");\nconst h = tf.zeros([2, 3, 16]) as tf.Tensor3D;\ndec_rnn.forward(emb.forward(input) as tf.Tensor3D, [h, h]);`,
+    `const emb = new Embedding(10, 8);\nconst dec_rnn = new LSTM(8, 16, 2);\nconst input = tf.tensor1d([1, 2, 3], "int32");\n` +
+      `const h = tf.zeros([2, 3, 16]) as tf.Tensor3D;\ndec_rnn.forward(emb.forward(input) as tf.Tensor3D, [h, h]);`,
     [/LSTM: la entrada debe ser \[largo, batch, 8\] y es \[3, 8\]: agregue el eje del largo con tf\.expandDims\(input, 0\)/],
   ],
   [
     "lstm_wrong_input_size",
     // LSTM(hid_dim, ...) where emb_dim belongs
-    `const emb2 = new Embedding(10, 8);\nconst rnn2 = new LSTM(16, 16, 2);\nrnn2.forward(emb2.forward(tf.tensor2d([[1, 2]], [1, 2], "int32")) as tf.Tensor3D);`,
+    `const emb2 = new Embedding(10, 8);\nconst rnn2 = new LSTM(16, 16, 2);\n` +
+      `rnn2.forward(emb2.forward(tf.tensor2d([[1, 2]], [1, 2], "int32")) as tf.Tensor3D);`,
     [
       /LSTM: la entrada tiene 8 features por paso y este LSTM espera 16: el primer argumento de LSTM\(\.\.\.\) es el tamaño del embedding \(emb_dim\)/,
     ],
   ],
   [
     "loss_not_flattened",
-    `const output = tf.randomNormal([4, 3, 10]);\nconst trg = tf.tensor2d([[1, 2, 3], [4, 5, 6], [7, 8, 9], [1, 1, 1]], [4, 3], "int32");\ncrossEntropy(output as any, trg.slice(1) as any);`,
+    `const output = tf.randomNormal([4, 3, 10]);\nconst trg = tf.tensor2d([[1, 2, 3], [4, 5, 6], [7, 8, 9], [1, 1, 1]], [4, 3], ` +
+      `"int32");\ncrossEntropy(output as any, trg.slice(1) as any);`,
     [/crossEntropy: las predicciones deben ser \[N, clases\] y son \[4, 3, 10\]: aplánelas con tf\.reshape\(output, \[-1, output_dim\]\)/],
   ],
   [
     "loss_arguments_swapped",
-    `const logits = tf.randomNormal([6, 10]) as tf.Tensor2D;\nconst targets = tf.tensor1d([1, 2, 3, 4, 5, 6], "int32");\ncrossEntropy(targets as any, logits as any);`,
+    `const logits = tf.randomNormal([6, 10]) as tf.Tensor2D;\nconst targets = tf.tensor1d([1, 2, 3, 4, 5, 6], "int32");\n` +
+      `crossEntropy(targets as any, logits as any);`,
     [
       /crossEntropy: los argumentos están invertidos .*: primero las predicciones \(float32 \[N, clases\]\) y después los objetivos \(índices int32 \[N\]\)/,
     ],

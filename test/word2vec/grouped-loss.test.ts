@@ -50,7 +50,7 @@ function reference(model: Word2Vec, b: { center: Int32Array; context: Int32Array
 
 for (const backend of ["wasm", "cpu"] as const)
   for (const fused of [true, false])
-    test(`${backend}, ${fused ? "fused JS kernel" : "tensor ops"}: grouped batch loss and its gradients equal the per-pair computation`, async () => {
+    test(`${backend}, ${fused ? "fused JS kernel" : "tensor ops"}: batch loss and gradients = the per-pair computation`, async () => {
       await initBackend({ backend: "wasm" });
       await tf.setBackend(backend);
       const model = new Word2Vec(23, 5, { rng: new Random(7) });

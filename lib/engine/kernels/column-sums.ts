@@ -2,12 +2,13 @@ import * as tf from "@tensorflow/tfjs-core";
 import { defineKernel } from "./define";
 
 /**
- * `tf.sum(x, 0)` of a 2-D float32 tensor with the very bits of the backend's own `Sum`, in one pass.
+ * Column sums, one helper: `columnSums(x)` is `tf.sum(x, 0)` of a 2-D float32 tensor with the very
+ * bits of the backend's own `Sum`, in one pass; `columnSums(x, "matmul")` is ones·x, the GEMM's bits.
  *
- * Why: a Linear layer's bias gradient is the column sums of dy, and wasm's `Sum` over axis 0 first
- * transposes the whole [rows, cols] tensor and then sums each (now contiguous) column: ~3 ms for the
- * original lab's [128, 5893] decoder logits, 34 times a training step (~0.1 s of a 1.1 s step). Summing the
- * rows in place of the transpose reads x once. The order and rounding of each backend's Sum are kept
+ * Why a kernel: a Linear layer's bias gradient is the column sums of dy, and wasm's `Sum` over axis
+ * 0 first transposes the whole [rows, cols] tensor and then sums each (now contiguous) column, once
+ * per layer and step on the decoder's large logits. Summing the rows in place of the transpose
+ * reads x once. The order and rounding of each backend's Sum are kept
  * (tfjs-backend-wasm src/cc/kernels/Sum.cc: a float32 running sum from 0 per output; the cpu
  * backend: a JS double running sum rounded once), so the results are identical, not just close.
  */
@@ -15,7 +16,7 @@ const KERNEL = "Lab4ColumnSums";
 
 function shapeOf(x: tf.TensorInfo): [number, number] {
   if (x.shape.length !== 2 || x.dtype !== "float32")
-    throw new Error(`${KERNEL}: expected a 2-D float32 tensor, got ${x.dtype} [${x.shape.join(", ")}]`);
+    throw new Error(`columnSums: expected a 2-D float32 tensor, got ${x.dtype} [${x.shape.join(", ")}]`);
   return x.shape as [number, number];
 }
 
@@ -51,18 +52,22 @@ const kernel = defineKernel({
   },
 });
 
-export interface ColumnSumsOptions {
-  /**
-   * "exact" (default): tf.sum(x, 0)'s bits, by the one-pass kernel above. "product": ones[1, R]·x
-   * as a matrix product, several times faster for tall x on the native GEMM but rounded in the
-   * GEMM's order (the LSTM layers' bias gradients use it).
-   */
-  method?: "exact" | "product";
-}
+/**
+ * Whose rounding the sums reproduce (the sums are the same numbers added in another order):
+ * - "sum": tf.sum(x, 0)'s bits on this backend, in one pass over x (the kernel above);
+ * - "matmul": tf.matMul(ones[1, R], x)'s bits, the GEMM's order: several times faster for a tall x
+ *   on the native GEMM (the LSTM layers' bias gradients, one per step).
+ */
+export type ColumnSumsRounding = "sum" | "matmul";
 
-/** Column sums of 2-D x [R, C] -> [C] (not differentiable: for hand-written gradients). */
-export function columnSums(x: tf.Tensor2D, opts: ColumnSumsOptions = {}): tf.Tensor1D {
-  if (opts.method === "product") return tf.tidy(() => tf.reshape(tf.matMul(tf.ones([1, x.shape[0]]), x), [x.shape[1]]) as tf.Tensor1D);
-  if (x.rank !== 2 || x.dtype !== "float32" || !kernel.available()) return tf.sum(x, 0);
+/**
+ * Column sums of a 2-D float32 x [R, C] -> [C], rounded as `rounding` says (default "sum").
+ * Not differentiable: it is for hand-written gradients (a layer's bias gradient is dy's column sums).
+ */
+export function columnSums(x: tf.Tensor2D, rounding: ColumnSumsRounding = "sum"): tf.Tensor1D {
+  shapeOf(x);
+  if (rounding === "matmul") return tf.tidy(() => tf.reshape(tf.matMul(tf.ones([1, x.shape[0]]), x), [x.shape[1]]) as tf.Tensor1D);
+  if (rounding !== "sum") throw new Error(`columnSums: rounding must be "sum" or "matmul", not ${JSON.stringify(rounding)}`);
+  if (!kernel.available()) return tf.sum(x, 0);
   return kernel.run({ x })[0] as tf.Tensor1D;
 }

@@ -17,7 +17,7 @@ export { fastBatchMatMul, fastFusedMatMul, IN_PLACE_MAX_K } from "./matmul";
 export { nativeBlas, nativeBlasStatus, nativeBlasFile } from "./native-blas";
 export type { NativeBlas, NativeBlasStatus } from "./native-blas";
 export { zeroCopyIdentity } from "./identity";
-export { columnSums, type ColumnSumsOptions } from "./column-sums";
+export { columnSums, type ColumnSumsRounding } from "./column-sums";
 export { fastUnpack } from "./unpack";
 
 /** The native GEMM behind the wasm products, when installed (installWasmKernelFixes). */

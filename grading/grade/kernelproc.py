@@ -1,13 +1,30 @@
-"""What both notebook drivers (grading/nbexec.py, grading/grade/driver.py) need to know about a
-tslab kernel: its process tree in /proc (memory, CPU, signals) and tslab's abort window.
+"""What the notebook driver (driver.py) needs to know about a tslab kernel: its process tree in
+/proc (memory, CPU, signals) and tslab's abort window, with the one loop that waits it out.
 Without /proc (macOS, Windows: `lab4 check` on a student's machine) the tree is the kernel process
 alone and its memory and CPU read as 0 (no memory watch; the time limits still hold).
 """
+import asyncio
 import os
 
 # tslab answers "abort" to every request that arrives within 200 ms after a failing cell and runs
-# nothing (tslab #19); the drivers wait this long after an error before sending the next cell.
+# nothing (tslab #19); the driver waits this long after an error before sending the next cell.
 TSLAB_ABORT_WINDOW_S = 0.3
+
+
+async def until_not_aborted(run_once, tries):
+    """Runs a cell until tslab answers something other than "abort" (tslab #19), at most `tries` times.
+
+    run_once() -> (status, value) sends the cell once. After an "error" or "abort" reply the loop
+    waits out the abort window, so the next request (a retry or the next cell) is not aborted too.
+    Returns (status, value, attempts); status is "abort" only when every try was aborted.
+    """
+    for attempt in range(1, tries + 1):
+        status, value = await run_once()
+        if status in ("error", "abort"):
+            await asyncio.sleep(TSLAB_ABORT_WINDOW_S)
+        if status != "abort":
+            break
+    return status, value, attempt
 
 
 def _children_map():

@@ -13,12 +13,12 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cellSource, type Notebook, type NotebookCell, type NotebookOutput } from "./notebook";
-import type { AssembledCell, Assembly } from "./grade/assemble";
-import type { CellRun } from "./grade/driver";
-import { OBSERVATION_PREFIX } from "./grade/observe";
-import type { CheckResult } from "./grade/verdict";
-import { marks, resetMarks, setMarksOutput, summariseMarks } from "./runtime/marks";
+import { cellSource, type Notebook, type NotebookCell, type NotebookOutput } from "../notebook";
+import type { AssembledCell, Assembly } from "./assemble";
+import type { CellRun } from "./driver";
+import { OBSERVATION_PREFIX } from "./observe";
+import type { CheckResult } from "./verdict";
+import { marks, resetMarks, setMarksOutput, summariseMarks } from "../runtime/marks";
 
 export interface GradedCell {
   assembled: AssembledCell;

@@ -10,8 +10,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeFileAtomic } from "./notebook/release";
-import { shardProblems } from "./grade/shards";
+import { writeFileAtomic } from "../notebook/release";
+import { shardProblems } from "./shards";
 
 export type RowStatus = "graded" | "refused" | "failed";
 
@@ -225,7 +225,8 @@ export class Gradebook {
       const old = readData(file);
       if (old.source.sha256 !== source.sha256 && !force)
         throw new GradebookError(
-          `${file} was made with another version of the instructor notebook (${old.source.sha256.slice(0, 12)} vs ${source.sha256.slice(0, 12)}); ` +
+          `${file} was made with another version of the instructor notebook (${old.source.sha256.slice(0, 12)} vs ` +
+            `${source.sha256.slice(0, 12)}); ` +
             "use --force to regrade everything into it, or another --out folder",
         );
       this.data = old.source.sha256 === source.sha256 ? { ...old, source } : { version: 1, source, students: {} };

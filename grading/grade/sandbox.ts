@@ -105,6 +105,15 @@ export interface KernelLaunch {
   uid: number | null;
 }
 
+/** An installed student kit (grading/kit.ts installs it): what every kernel runs on. */
+export interface InstalledKit {
+  /** The install's node_modules (mounted read-only into kernels). */
+  nodeModules: string;
+  /** The runtime package inside it (node_modules/lab4). */
+  packageRoot: string;
+  sha256: string;
+}
+
 export interface LaunchOptions {
   probe: SandboxProbe;
   /** The kit the kernel runs on: its node_modules (with lab4 and tslab inside). */
@@ -232,7 +241,8 @@ export function kernelLaunch(o: LaunchOptions): KernelLaunch {
     for (let d = path.dirname(nodeModules); d !== path.dirname(d); d = path.dirname(d))
       if ((fs.statSync(d).mode & 0o001) === 0)
         throw new Error(
-          `the kit install ${path.dirname(nodeModules)} is out of reach of the sandbox's unprivileged user: ${d} is not searchable by others (chmod o+x it, or install the kit elsewhere with --kit-install DIR)`,
+          `the kit install ${path.dirname(nodeModules)} is out of reach of the sandbox's unprivileged user: ${d} is not searchable ` +
+            `by others (chmod o+x it, or install the kit elsewhere with --kit-install DIR)`,
         );
   }
   const args: string[] = [
