@@ -517,10 +517,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     const kernelMs = [...run.kernels.values()].reduce((a, [ms]) => a + ms, 0) / n;
     if (gemm)
       console.log(
-        `${run.variant}: step ${stepMs.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU; native GEMM ${(run.gemm.ms / n).toFixed(0)} ms ` +
-          `(${Math.round(run.gemm.calls / n)} calls, ${(run.gemm.gflop / n).toFixed(1)} GFLOP, ${(run.gemm.gflop / (run.gemm.ms / 1000)).toFixed(0)} GFLOP/s); ` +
+        `${run.variant}: step ${stepMs.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU; ` +
+          `native GEMM ${(run.gemm.ms / n).toFixed(0)} ms (${Math.round(run.gemm.calls / n)} calls, ` +
+          `${(run.gemm.gflop / n).toFixed(1)} GFLOP, ${(run.gemm.gflop / (run.gemm.ms / 1000)).toFixed(0)} GFLOP/s); ` +
           `CPU in the GEMM ${(run.gemm.cpuMs / n).toFixed(0)} ms, CPU elsewhere ${(cpuMs - run.gemm.cpuMs / n).toFixed(0)} ms; ` +
-          `everything else ${(stepMs - run.gemm.ms / n).toFixed(0)} ms wall (top-level kernels sum to ${kernelMs.toFixed(0)} ms, nested ones counted twice)`,
+          `everything else ${(stepMs - run.gemm.ms / n).toFixed(0)} ms wall ` +
+          `(top-level kernels sum to ${kernelMs.toFixed(0)} ms, nested ones counted twice)`,
       );
     console.log(
       `${run.variant}: peak tensor bytes in a step ${(run.peakBytes / 2 ** 20).toFixed(0)} MiB (tfjs-tracked; the heap adds fragmentation)`,

@@ -142,7 +142,8 @@ export function bindingPrebuilds(repoRoot: string): string[] {
       const made = fs.existsSync(shaFile) ? fs.readFileSync(shaFile, "utf8").trim() : "unknown sources";
       if (made !== want)
         throw new KitError(
-          `native/sgemm/${rel} was built from other sources than native/sgemm's (${made.slice(0, 12)} ≠ ${want.slice(0, 12)}): run npm run build:native -- --prebuild`,
+          `native/sgemm/${rel} was built from other sources than native/sgemm's (${made.slice(0, 12)} ≠ ${want.slice(0, 12)}): ` +
+            "run npm run build:native -- --prebuild",
         );
       found.push(rel);
     }
