@@ -511,7 +511,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     );
   }
   if (peakDetail) console.log((alloc as unknown as { snap: string }).snap);
-  if (mod) console.log(`tensor allocations: peak ${(Math.max(allocPeakEver, alloc.peak) / 2 ** 30).toFixed(2)} GiB live at once (wasm heap: see below)`);
+  if (mod)
+    console.log(
+      `tensor allocations: peak ${(Math.max(allocPeakEver, alloc.peak) / 2 ** 30).toFixed(2)} GiB live at once (wasm heap: see below)`,
+    );
   console.log(
     `memory at the end: rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB${wasmHeap()} (all variants' models and optimizer states are alive)`,
   );

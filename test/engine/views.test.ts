@@ -66,8 +66,16 @@ test("a contiguous slice shares its input's memory: no allocation, offset into t
 test("slices equal the stock kernel's bit for bit (float32, int32, bool; views and copies)", () => {
   const cases = (): tf.Tensor[] => {
     const x = tf.tensor3d(rand(6 * 4 * 5, 7), [6, 4, 5]);
-    const i = tf.tensor2d(Array.from({ length: 24 }, (_, k) => k * 7 - 50), [6, 4], "int32");
-    const b = tf.tensor2d(Array.from({ length: 24 }, (_, k) => k % 3 === 0), [6, 4], "bool");
+    const i = tf.tensor2d(
+      Array.from({ length: 24 }, (_, k) => k * 7 - 50),
+      [6, 4],
+      "int32",
+    );
+    const b = tf.tensor2d(
+      Array.from({ length: 24 }, (_, k) => k % 3 === 0),
+      [6, 4],
+      "bool",
+    );
     return [
       tf.slice(x, 1),
       tf.slice(x, 2, 3),
@@ -82,7 +90,10 @@ test("slices equal the stock kernel's bit for bit (float32, int32, bool; views a
       tf.slice(b, [0, 1], [6, 1]),
     ];
   };
-  assert.equal(values(cases), stock(() => values(cases)));
+  assert.equal(
+    values(cases),
+    stock(() => values(cases)),
+  );
 });
 
 test("tf.stack leaves one copy: the parts then read their rows of it, values equal stock", () => {
@@ -97,10 +108,12 @@ test("tf.stack leaves one copy: the parts then read their rows of it, values equ
     );
     assert.is(meter.live, 4 * 15 * 4, "one copy: the parts' own memory is freed");
     const got = values(() => [s, ...parts, ...tf.unstack(s)]);
-    const want = stock(() => values(() => {
-      const ps = make();
-      return [tf.stack(ps), ...ps, ...tf.unstack(tf.stack(ps))];
-    }));
+    const want = stock(() =>
+      values(() => {
+        const ps = make();
+        return [tf.stack(ps), ...ps, ...tf.unstack(tf.stack(ps))];
+      }),
+    );
     assert.equal(got, want);
     tf.dispose([s, ...parts]);
   } finally {
@@ -122,7 +135,10 @@ test("tf.stack leaves one copy: the parts then read their rows of it, values equ
       tf.unstack(one, 1)[1],
     ];
   };
-  assert.equal(values(cases), stock(() => values(cases)));
+  assert.equal(
+    values(cases),
+    stock(() => values(cases)),
+  );
 });
 
 test("stack of a repeated part and of a variable: values right, the variable keeps its memory", () => {
@@ -199,7 +215,10 @@ test("views survive heap growth: the C++ kernels and readSync read the right byt
   x.dispose(); // the view holds the memory now
   assert.equal(Array.from(v.dataSync()), before);
   const doubled = tf.mul(v, 2); // a C++ kernel reading the view through its tensor id
-  assert.equal(Array.from(doubled.dataSync()), before.map((a) => Math.fround(a * 2)));
+  assert.equal(
+    Array.from(doubled.dataSync()),
+    before.map((a) => Math.fround(a * 2)),
+  );
   tf.dispose([big, v, doubled]);
 });
 
@@ -215,7 +234,9 @@ test("gradients through tf.slice, tf.stack and tf.unstack equal the stock kernel
         const tail = tf.reshape(tf.slice(out, 1), [-1, 4]);
         return tf.add(tf.sum(tf.mul(out, w)), tf.sum(tf.square(tail))) as tf.Scalar;
       };
-      return tf.grads(f)([a, b]).map((g) => bits(g.dataSync()));
+      return tf
+        .grads(f)([a, b])
+        .map((g) => bits(g.dataSync()));
     });
   assert.equal(grads(), stock(grads));
 });

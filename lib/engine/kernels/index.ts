@@ -66,7 +66,14 @@ let viewNotice: string | undefined;
  * registered). Idempotent. Returns the kernels now overridden.
  */
 export function installWasmKernelFixes(fixes: WasmKernelFixes = {}): string[] {
-  const { segmentSum = true, matMul = true, nativeBlas: useNative = true, zeroCopyIdentity: zci = true, unpack = true, views = true } = fixes;
+  const {
+    segmentSum = true,
+    matMul = true,
+    nativeBlas: useNative = true,
+    zeroCopyIdentity: zci = true,
+    unpack = true,
+    views = true,
+  } = fixes;
   const installed: string[] = [];
   if (segmentSum) {
     overrideKernel("UnsortedSegmentSum", "wasm", "JS single-pass segment sum", () => wasmUnsortedSegmentSum);
