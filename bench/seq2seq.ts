@@ -28,7 +28,10 @@
  *             (the fallback for backends without our kernels), decoder step by step
  *   stepwise  our LSTM op with the in-place step kernels, decoder step by step (the original lab's loop)
  *   fused     additionally the whole decoding loop as one op (Seq2Seq's default)
- *   notebook  the solution notebook's Seq2Seq.forward (step by step, stackRows of the outputs)
+ *   notebook  the solution notebook's Seq2Seq.forward and train() (step by step, tf.stack of the
+ *             outputs, tf.slice(output, 1): views on wasm, lib/engine/views.ts)
+ *   consume   the notebook variant as its cells were before views: stackRows and rowSlice, each
+ *             input disposed by hand once stacked or sliced (for the memory comparison)
  * A "+tfjs" suffix (e.g. notebook+tfjs) runs that variant with tfjs's own backpropagation (see --tfjs-backprop);
  * "+fix", the engine's, is the default and accepted for older command lines.
  *
@@ -60,14 +63,15 @@ import { dropout } from "../lib/nn/dropout";
 import { installTapeMemoryFix, uninstallTapeMemoryFix } from "../lib/engine/tape-memory";
 import { nativeBlas, type NativeBlas } from "../lib/engine/kernels";
 
-const KNOWN = ["taped", "ops", "stepwise", "fused", "notebook"];
+const KNOWN = ["taped", "ops", "stepwise", "fused", "notebook", "consume"];
 
 /**
  * The original lab's Seq2Seq.forward as the solution notebook writes it (notebooks/source/lab4.ipynb):
- * decoder called step by step, `tf.argMax`, outputs collected with `stackRows` (the "notebook"
- * variant; everything else is our Encoder/Decoder).
+ * decoder called step by step, `tf.argMax`, outputs collected with `tf.stack` (the "notebook"
+ * variant; everything else is our Encoder/Decoder). `oldCells`: stackRows, then the parts disposed.
  */
 class NotebookSeq2Seq extends Seq2Seq {
+  oldCells = false;
   override forward(src: tf.Tensor2D, trg: tf.Tensor2D, ratio = 0.5): tf.Tensor3D {
     const [trgLen, batch] = trg.shape;
     const outputs: tf.Tensor2D[] = [tf.zeros([batch, this.decoder.outputDim])];
@@ -82,7 +86,10 @@ class NotebookSeq2Seq extends Seq2Seq {
       const top1 = tf.argMax(output, 1) as tf.Tensor1D;
       input = teacherForce ? steps[t] : top1;
     }
-    return stackRows(outputs, { consume: true }) as tf.Tensor3D;
+    if (!this.oldCells) return tf.stack(outputs) as tf.Tensor3D;
+    const stacked = stackRows<tf.Tensor3D>(outputs);
+    tf.dispose(outputs);
+    return stacked;
   }
 }
 
@@ -269,9 +276,17 @@ function step(model: Seq2Seq, opt: Adam, batch: Batch, pad: number): Phase {
   const { value, grads } = tf.variableGrads(() => {
     const output = model.forward(batch.src, batch.trg);
     const [len, , dim] = output.shape;
-    // output[1:], trg[1:] as the notebook's train() writes them (rowSlice: no full copy on wasm)
-    const out = tf.reshape(rowSlice(output, 1, len - 1, { consume: true }), [-1, dim]) as tf.Tensor2D;
-    const tgt = tf.reshape(rowSlice(batch.trg, 1, len - 1), [-1]) as tf.Tensor1D;
+    // output[1:], trg[1:] as the notebook's train() writes them (before views: rowSlice, output freed)
+    let out: tf.Tensor2D;
+    let tgt: tf.Tensor1D;
+    if (model instanceof NotebookSeq2Seq && model.oldCells) {
+      out = tf.reshape(rowSlice(output, 1, len - 1), [-1, dim]) as tf.Tensor2D;
+      output.dispose();
+      tgt = tf.reshape(rowSlice(batch.trg, 1, len - 1), [-1]) as tf.Tensor1D;
+    } else {
+      out = tf.reshape(tf.slice(output, 1), [-1, dim]) as tf.Tensor2D;
+      tgt = tf.reshape(tf.slice(batch.trg, 1), [-1]) as tf.Tensor1D;
+    }
     const loss = crossEntropy(out, tgt, { ignoreIndex: pad });
     loss.dataSync();
     tFwd = performance.now();
@@ -361,6 +376,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   // Live/peak bytes of the tensor allocations (the backend's _malloc/_free), to tell the tensors'
   // own peak from the heap's growth (fragmentation).
   const alloc = { live: 0, peak: 0, sizes: new Map<number, number>() };
+  let allocPeakEver = 0; // (alloc.peak is reset at each step)
   const mod = (tf.backend() as unknown as { wasm?: { _malloc(n: number): number; _free(p: number): void } }).wasm;
   if (mod) {
     const malloc = mod._malloc.bind(mod);
@@ -434,11 +450,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const runs = VARIANTS.map((variant) => {
     configure(variant);
     manualSeed(1234);
-    const Model = variant.startsWith("notebook") ? NotebookSeq2Seq : Seq2Seq;
+    const Model = variant.startsWith("notebook") || variant.startsWith("consume") ? NotebookSeq2Seq : Seq2Seq;
     const model = new Model(new Encoder(inputDim, 256, 512, 2, 0.5), new Decoder(outputDim, 256, 512, 2, 0.5), {
       fused: variant.startsWith("fused"),
     });
     model.apply((m) => initWeights(m));
+    if (model instanceof NotebookSeq2Seq) model.oldCells = variant.startsWith("consume");
     return {
       variant,
       model,
@@ -448,6 +465,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       kernels: new Map<string, [number, number]>(),
       gemm: { ms: 0, cpuMs: 0, calls: 0, gflop: 0 },
       peakBytes: 0,
+      heapPeaks: [] as number[],
     };
   });
   console.log(`parameters: ${countParameters(runs[0].model).toLocaleString("en-US")}`);
@@ -479,7 +497,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
         }
         run.phases.push(phase as Phase);
         if (gemm && g0) for (const k of ["ms", "cpuMs", "calls", "gflop"] as const) run.gemm[k] += gemm[k] - g0[k];
-      } else run.phases.push(step(run.model, run.opt, batches[i % batches.length], pad));
+      } else {
+        // The step's high-water mark of live tensor allocations on the wasm heap, over its start.
+        const base = alloc.live;
+        allocPeakEver = Math.max(allocPeakEver, alloc.peak);
+        alloc.peak = base;
+        run.phases.push(step(run.model, run.opt, batches[i % batches.length], pad));
+        run.heapPeaks.push(alloc.peak - base);
+      }
       run.tensorsAfter.push(tf.memory().numTensors);
     }
   }
@@ -506,7 +531,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       med("total") / 1000,
       `CPU ${(med("cpu") / 1000).toFixed(2)} s; fwd ${(med("fwd") / 1000).toFixed(2)} s, bwd ${(med("bwd") / 1000).toFixed(2)} s, ` +
         `clip ${med("clip").toFixed(0)} ms, adam ${med("adam").toFixed(0)} ms; loss ${run.phases[0].loss.toFixed(3)}; rounds ` +
-        `${counted.map((p) => (p.total / 1000).toFixed(2)).join("/")} s; live tensors after each round ${run.tensorsAfter.join("/")}`,
+        `${counted.map((p) => (p.total / 1000).toFixed(2)).join("/")} s; live tensors after each round ${run.tensorsAfter.join("/")}` +
+        (mod ? `; wasm allocations' peak over the step's start ${run.heapPeaks.map((b) => (b / 2 ** 20).toFixed(0)).join("/")} MiB` : ""),
     ]);
   }
   for (const run of runs.filter(() => profile)) {
@@ -536,7 +562,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   if (argv.includes("--losses"))
     for (const run of runs) console.log(`losses of ${run.variant}: ${run.phases.map((p) => p.loss.toPrecision(9)).join(" ")}`);
   if (peakDetail) console.log((alloc as unknown as { snap: string }).snap);
-  if (mod) console.log(`tensor allocations: peak ${(alloc.peak / 2 ** 30).toFixed(2)} GiB live at once (wasm heap: see below)`);
+  if (mod)
+    console.log(
+      `tensor allocations: peak ${(Math.max(allocPeakEver, alloc.peak) / 2 ** 30).toFixed(2)} GiB live at once (wasm heap: see below)`,
+    );
   console.log(
     `memory at the end: rss ${(process.memoryUsage().rss / 2 ** 30).toFixed(2)} GiB${wasmHeap()} (all variants' models and optimizer ` +
       `states are alive)`,

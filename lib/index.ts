@@ -16,9 +16,6 @@ export { Dropout, dropout } from "./nn/dropout";
 export { uniform_ } from "./nn/init";
 export { argmaxNoGrad } from "./nn/functional";
 
-// Tensor helpers the notebook's Seq2Seq uses (torch.stack, x[1:] without wasm's full copies)
-export { rowSlice, stackRows } from "./nn/rows";
-
 // Losses (nn.CrossEntropyLoss; its targets may be Word2Vec's centers grouped by context)
 export { crossEntropy, type CrossEntropyOptions } from "./nn/losses";
 export { GroupedTargets } from "./nn/grouped-targets";

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { sharesMemory } from "./views";
 
 /*
  * Lower peak memory for tfjs backpropagation (opt-in; the maths is unchanged).
@@ -164,6 +165,7 @@ export function installTapeMemoryFix(): boolean {
           if (refs.get(cur) !== 1 || protectedTensors.has(cur) || cur.dtype !== "float32") return undefined;
           // One tensor object on the data (a reshape or clone would share it).
           if (typeof backend.refCount !== "function" || backend.refCount(cur.dataId) !== 1) return undefined;
+          if (sharesMemory(cur.dataId, backend)) return undefined; // (a view, or viewed: ./views.ts)
           return cur;
         },
       };

@@ -69,23 +69,18 @@ export function useRowKernels(on: boolean): void {
 }
 
 /** Rows [start, start + count) along the first axis (a contiguous copy, no full-input read). */
-export function rowSlice<T extends tf.Tensor>(x: T, start: number, count: number, opts: { consume?: boolean } = {}): T {
+export function rowSlice<T extends tf.Tensor>(x: T, start: number, count: number): T {
   if (start === 0 && count === x.shape[0]) return x;
   if (!enabled || !rowSliceKernel.available() || (x.dtype !== "float32" && x.dtype !== "int32"))
-    // (its gradient keeps x: never consumed)
     return tf.slice(x, [start, ...x.shape.slice(1).map(() => 0)], [count, ...x.shape.slice(1)]) as T;
-  const out = rowSliceKernel.run({ x }, { start, count, rows: x.shape[0] })[0] as T;
-  // consume: x is freed once sliced (this gradient needs only its row count) — for a tensor used only
-  // to take these rows, e.g. the original lab's `output[1:]` of the stacked decoder outputs.
-  if (opts.consume && !x.isDisposed) x.dispose();
-  return out;
+  return rowSliceKernel.run({ x }, { start, count, rows: x.shape[0] })[0] as T;
 }
 
 /**
  * `tf.stack(parts)` (axis 0) whose gradient hands each part its rows of dy with `rowSlice`. tfjs's
  * Pack gradient is Unpack, which on wasm copies the whole dy once per part (quadratic).
  */
-export function stackRows<T extends tf.Tensor>(parts: tf.Tensor[], opts: { consume?: boolean } = {}): T {
+export function stackRows<T extends tf.Tensor>(parts: tf.Tensor[]): T {
   if (parts.length === 0) throw new Error("stackRows: nothing to stack");
   const shape = parts[0].shape;
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
@@ -95,12 +90,7 @@ export function stackRows<T extends tf.Tensor>(parts: tf.Tensor[], opts: { consu
       gradFunc: (dy: tf.Tensor) => xs.map((_, i) => tf.reshape(rowSlice(dy, i, 1), shape)),
     };
   });
-  const out = op(...parts) as T;
-  // consume: the parts are freed once stacked (their gradients need only their shapes). For loops
-  // that collect per-step outputs only to stack them: one copy of them less alive. A part still
-  // needed elsewhere — saved by another op for its gradient, or used afterwards — must not be consumed.
-  if (opts.consume) for (const p of parts) if (!p.isDisposed) p.dispose();
-  return out;
+  return op(...parts) as T;
 }
 
 /** xᵀ for a 2-D float32 tensor (not differentiable: for use inside hand-written backwards). */

@@ -2,6 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { addProductInPlace, fastBatchMatMul, fastFusedMatMul } from "./matmul";
 import { zeroCopyIdentity } from "./identity";
 import { fastUnpack } from "./unpack";
+import { packAdopting, sliceView } from "./views";
+import { installViews, viewSupportProblem, wasmBackendVersion } from "../views";
 import { overrideKernel, restoreKernel } from "./registry";
 import { cpuUnsortedSegmentSum, wasmUnsortedSegmentSum } from "./segment-sum";
 import { nativeBlas, type NativeBlas } from "./native-blas";
@@ -53,14 +55,25 @@ export interface WasmKernelFixes {
   zeroCopyIdentity?: boolean;
   /** `Unpack` as block copies (the gradient of `tf.stack`). */
   unpack?: boolean;
+  /** `Slice`/`Pack`/`Unpack` share heap memory (views, ../views.ts) when the internals are the pinned ones. */
+  views?: boolean;
 }
+
+let viewNotice: string | undefined;
 
 /**
  * Installs the wasm kernel fixes (tfjs-backend-wasm must already be loaded, so its kernels are
  * registered). Idempotent. Returns the kernels now overridden.
  */
 export function installWasmKernelFixes(fixes: WasmKernelFixes = {}): string[] {
-  const { segmentSum = true, matMul = true, nativeBlas: useNative = true, zeroCopyIdentity: zci = true, unpack = true } = fixes;
+  const {
+    segmentSum = true,
+    matMul = true,
+    nativeBlas: useNative = true,
+    zeroCopyIdentity: zci = true,
+    unpack = true,
+    views = true,
+  } = fixes;
   const installed: string[] = [];
   if (segmentSum) {
     overrideKernel("UnsortedSegmentSum", "wasm", "JS single-pass segment sum", () => wasmUnsortedSegmentSum);
@@ -86,12 +99,35 @@ export function installWasmKernelFixes(fixes: WasmKernelFixes = {}): string[] {
     overrideKernel("Unpack", "wasm", "block copies", fastUnpack);
     installed.push("Unpack");
   } else restoreKernel("Unpack", "wasm");
+  if (views && installWasmViews(tf.findBackend("wasm"))) {
+    overrideKernel("Slice", "wasm", "views for contiguous slices", sliceView);
+    overrideKernel("Pack", "wasm", "one copy shared by the parts", packAdopting);
+    installed.push("Slice", "Pack");
+  } else {
+    restoreKernel("Slice", "wasm");
+    restoreKernel("Pack", "wasm");
+  }
   return installed;
+}
+
+/**
+ * Installs views on `backend` when its internals are the pinned ones; otherwise prints why, once
+ * per reason, and returns false (Slice and Pack stay stock: they copy).
+ */
+export function installWasmViews(backend: unknown, version: string | undefined = wasmBackendVersion()): boolean {
+  const problem = viewSupportProblem(backend, version);
+  if (problem === undefined) {
+    installViews(backend);
+    return true;
+  }
+  if (viewNotice !== problem) console.warn(`lab4: tf.slice/tf.stack copy on wasm (no views): ${problem}`);
+  viewNotice = problem;
+  return false;
 }
 
 /** Restores every stock wasm kernel (UnsortedSegmentSum becomes unregistered again). */
 export function removeWasmKernelFixes(): void {
-  installWasmKernelFixes({ segmentSum: false, matMul: false, zeroCopyIdentity: false, unpack: false });
+  installWasmKernelFixes({ segmentSum: false, matMul: false, zeroCopyIdentity: false, unpack: false, views: false });
 }
 
 /** Replaces the cpu backend's quadratic UnsortedSegmentSum. Idempotent. */
