@@ -6,9 +6,9 @@
  *     package.json, package-lock.json   `npm install` brings the runtime and its exact dependencies
  *     lab4-<version>.tgz                the runtime package `lab4`: built JS + types of lib/ and
  *                                       grading/, the data files, the native GEMM's sources, the
- *                                       Jupyter drivers and a pristine copy of the notebook for
- *                                       `lab4 check`; nothing of reference/, test/ or the instructor
- *                                       notebook
+ *                                       WebAssembly loops (native/loops), the Jupyter drivers and
+ *                                       a pristine copy of the notebook for `lab4 check`; nothing
+ *                                       of reference/, test/ or the instructor notebook
  *     LEEME.md, README.md               how to install and work, in Spanish and English
  *
  * The grader installs the same kit (`installKit`: `npm ci` from its lock) and mounts that install,
@@ -133,6 +133,8 @@ function stageRuntime(repoRoot: string, studentNotebook: string, dir: string): v
     path.join(dir, "native", "sgemm"),
     (r) => !r.startsWith("build") && /\.(c|h|gyp)$/.test(r),
   );
+  // the loops' C (sgemm.c includes it) and its committed WebAssembly build, used without the binding
+  copyTree(path.join(repoRoot, "native", "loops"), path.join(dir, "native", "loops"), (r) => /\.(c|h|wasm)$/.test(r));
   fs.mkdirSync(path.join(dir, "scripts"), { recursive: true });
   fs.copyFileSync(path.join(repoRoot, "scripts", "build-native.js"), path.join(dir, "scripts", "build-native.js"));
   writeFileAtomic(path.join(dir, CHECK_NOTEBOOK), studentNotebook);
