@@ -270,7 +270,10 @@ test("when the module cannot load: the reason, one notice, and the JS loops", ()
     const r2 = wasmLoopsFor({ wasm: { asm: { memory: new WebAssembly.Memory({ initial: 1 }) } } }); // no allocator
     assert.equal(r1, { loaded: false, reason: "the tfjs-wasm module's WebAssembly.Memory is not where expected" });
     assert.equal(r2, { loaded: false, reason: "the tfjs-wasm module has no _malloc/_free" });
+    process.env.LAB4_WASM_LOOPS = "0"; // turned off on purpose: the reason, no notice
+    assert.equal(wasmLoopsFor({ wasm: { asm: {} } }), { loaded: false, reason: "LAB4_WASM_LOOPS=0" });
   } finally {
+    delete process.env.LAB4_WASM_LOOPS;
     console.warn = warn;
   }
   assert.equal(warned, [
