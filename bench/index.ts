@@ -14,6 +14,7 @@ const benches: Record<string, Bench> = {
   grade: () => import("./grade"),
   seq2seq: () => import("./seq2seq"),
   checkpoint: () => import("./checkpoint"),
+  loops: () => import("./loops"),
 };
 
 /** Splits `a --x 1 b --y` into [["a", ["--x", "1"]], ["b", ["--y"]]]; no name means every bench. */

@@ -7,9 +7,9 @@
  *     lab4-<version>.tgz                the runtime package `lab4`: built JS + types of lib/ and
  *                                       grading/, the data files, the native GEMM's sources and
  *                                       its linux-x64 prebuild (OpenBLAS linked in), the
- *                                       Jupyter drivers and a pristine copy of the notebook for
- *                                       `lab4 check`; nothing of reference/, test/ or the instructor
- *                                       notebook
+ *                                       WebAssembly loops (native/loops), the Jupyter drivers and
+ *                                       a pristine copy of the notebook for `lab4 check`; nothing
+ *                                       of reference/, test/ or the instructor notebook
  *     LEEME.md, README.md               how to install and work, in Spanish and English
  *
  * The grader installs the same kit (`installKit`: `npm ci` from its lock) and mounts that install,
@@ -116,10 +116,16 @@ function runtimeManifest(root: RootPackage): Record<string, unknown> {
   };
 }
 
-/** sha256 over the native binding's sources, as scripts/build-native.js records it beside a prebuild. */
+/**
+ * sha256 over the native binding's sources — native/sgemm's .c/.h/.gyp files and the native/loops C
+ * it includes, by "folder/name" and bytes — as scripts/build-native.js records it beside a prebuild.
+ */
 function bindingSourcesSha256(sgemmDir: string): string {
   const h = createHash("sha256");
-  for (const f of fs.readdirSync(sgemmDir).sort()) if (/\.(c|h|gyp)$/.test(f)) h.update(f).update(fs.readFileSync(path.join(sgemmDir, f)));
+  const native = path.dirname(sgemmDir);
+  for (const sub of ["sgemm", "loops"])
+    for (const f of fs.readdirSync(path.join(native, sub)).sort())
+      if (/\.(c|h|gyp)$/.test(f)) h.update(`${sub}/${f}`).update(fs.readFileSync(path.join(native, sub, f)));
   return h.digest("hex");
 }
 
@@ -172,6 +178,8 @@ function stageRuntime(repoRoot: string, studentNotebook: string, dir: string): v
     fs.mkdirSync(path.dirname(path.join(dir, "native", "sgemm", rel)), { recursive: true });
     fs.copyFileSync(path.join(repoRoot, "native", "sgemm", rel), path.join(dir, "native", "sgemm", rel));
   }
+  // the loops' C (sgemm.c includes it) and its committed WebAssembly build, used without the binding
+  copyTree(path.join(repoRoot, "native", "loops"), path.join(dir, "native", "loops"), (r) => /\.(c|h|wasm)$/.test(r));
   fs.mkdirSync(path.join(dir, "scripts"), { recursive: true });
   fs.copyFileSync(path.join(repoRoot, "scripts", "build-native.js"), path.join(dir, "scripts", "build-native.js"));
   writeFileAtomic(path.join(dir, CHECK_NOTEBOOK), studentNotebook);

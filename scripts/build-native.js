@@ -45,10 +45,22 @@ function fail(why) {
   process.exit(required ? 1 : 0);
 }
 
-/** sha256 over the binding's sources (the .c/.h/.gyp files of native/sgemm, by name and bytes). */
+/** The binding's sources: native/sgemm's .c/.h/.gyp files and the native/loops C it includes, as "folder/name". */
+function sourceFiles() {
+  const native = path.dirname(dir);
+  return ["sgemm", "loops"].flatMap((sub) =>
+    fs
+      .readdirSync(path.join(native, sub))
+      .sort()
+      .filter((f) => /\.(c|h|gyp)$/.test(f))
+      .map((f) => `${sub}/${f}`),
+  );
+}
+
+/** sha256 over the binding's sources, by name and bytes (grading/kit.ts computes the same). */
 function sourcesSha256() {
   const h = createHash("sha256");
-  for (const f of fs.readdirSync(dir).sort()) if (/\.(c|h|gyp)$/.test(f)) h.update(f).update(fs.readFileSync(path.join(dir, f)));
+  for (const rel of sourceFiles()) h.update(rel).update(fs.readFileSync(path.join(path.dirname(dir), rel)));
   return h.digest("hex");
 }
 
@@ -90,8 +102,12 @@ function buildPrebuild() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-prebuild-"));
   try {
     const sha = sourcesSha256();
-    for (const f of fs.readdirSync(dir)) if (/\.(c|h|gyp)$/.test(f)) fs.copyFileSync(path.join(dir, f), path.join(tmp, f));
-    const built = gypRebuild(tmp, [`--openblas_static=${lib}`]);
+    // The same layout as native/: sgemm.c includes ../loops/*.c.
+    for (const rel of sourceFiles()) {
+      fs.mkdirSync(path.join(tmp, path.dirname(rel)), { recursive: true });
+      fs.copyFileSync(path.join(path.dirname(dir), rel), path.join(tmp, rel));
+    }
+    const built = gypRebuild(path.join(tmp, "sgemm"), [`--openblas_static=${lib}`]);
     const out = path.join(dir, PREBUILD);
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.copyFileSync(built, out);

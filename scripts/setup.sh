@@ -11,6 +11,7 @@ apt_packages=(
   python3-torch libopenblas0-pthread                    # reference numbers (tests, bench)
   libopenblas-dev pkg-config                            # native GEMM for training (npm run build:native)
   libopenblas-pthread-dev binutils                      # the kit's prebuild links libopenblas.a (--prebuild); readelf
+  clang-14 lld-14 wabt                                  # WebAssembly loops (npm run build:wasm; wasm-objdump in tests)
   fonts-dejavu-core                                     # text in rendered charts
   chromium                                              # browser tests of what a person sees
   bubblewrap                                            # sandbox for `lab4 grade`

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { installCpuKernelFixes, installWasmKernelFixes, nativeBlasStatus } from "./kernels";
+import { installCpuKernelFixes, installWasmKernelFixes, nativeBlasStatus, wasmLoopsFor } from "./kernels";
 import { selfTest } from "./self-test";
 import { installHeapGrowth, wasmHeapMemory } from "./heap-growth";
 import { enableWasmThreads, finishWasmThreads, wantedWasmThreads } from "./wasm-threads";
@@ -132,6 +132,9 @@ function wasmCandidate(): Candidate {
         if (!refused) finishWasmThreads();
       }
       const kernelFixes = installWasmKernelFixes();
+      // Without the binding, Adam and the cross-entropy run the WebAssembly loops: loaded now, so a
+      // notice (if they cannot load) comes with the backend, not in the middle of training.
+      if (!blas.loaded) wasmLoopsFor(tf.backend());
       // Fewer, larger heap growths: each one costs a full GC of the JS heap (heap-growth.ts).
       const heap = wasmHeapMemory();
       if (heap) installHeapGrowth(heap);

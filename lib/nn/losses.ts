@@ -1,6 +1,6 @@
 import "../engine/setup";
 import * as tf from "@tensorflow/tfjs-core";
-import { defineKernel, nativeBlas } from "../engine/kernels";
+import { defineKernel } from "../engine/kernels";
 import { GroupedTargets, isGroupInput } from "./grouped-targets";
 
 export interface CrossEntropyOptions {
@@ -109,12 +109,6 @@ function describe(x: unknown): string {
 
 const KERNEL = "Lab4PairedSoftmaxCE";
 
-let useNativeCE = true;
-/** Whether the wasm kernel uses the native loops when they are built (tests compare both). */
-export function useNativeCrossEntropyKernel(on: boolean): void {
-  useNativeCE = on;
-}
-
 /**
  * Loss and d(loss)/d(logits) of the mean over pairs i of −log softmax(z[rows[i]])[targets[i]], in
  * three passes over z (row max; exp and sum; pair terms). Rows no pair uses get zero gradient and
@@ -179,11 +173,11 @@ const kernel = defineKernel({
     const rv = ctx.view(rows);
     const tv = ctx.view(targets);
     const gv = grad ? (ctx.view(grad) as Float32Array) : null;
-    // On wasm, the same loops in C (native/sgemm) when built, with a vectorised exp.
-    const native = ctx.backend === "wasm" && useNativeCE ? nativeBlas() : undefined;
+    // On wasm, the same loops in C (native/loops: the binding or the WebAssembly module), with a vectorised exp.
+    const loops = ctx.loops();
     const value =
-      native && rv instanceof Int32Array && tv instanceof Int32Array
-        ? native.pairedSoftmaxCE(z, U, C, rv, tv, gv)
+      loops && rv instanceof Int32Array && tv instanceof Int32Array
+        ? loops.pairedSoftmaxCE(z, U, C, rv, tv, gv)
         : pairedSoftmaxCE(z, U, C, rv, tv, gv);
     (ctx.view(loss) as Float32Array)[0] = value;
     return grad ? [loss, grad] : [loss];

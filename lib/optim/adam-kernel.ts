@@ -4,16 +4,10 @@
  * torch 1.13's single-tensor path (see there).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { defineKernel, nativeBlas } from "../engine/kernels";
+import { defineKernel } from "../engine/kernels";
 
 /** The tfjs kernel name; registered for wasm and cpu when this module loads. */
 export const KERNEL = "Lab4AdamStep";
-
-let useNativeAdam = true;
-/** Whether the wasm kernel uses the native loop when it is built (tests compare both). */
-export function useNativeAdamKernel(on: boolean): void {
-  useNativeAdam = on;
-}
 
 /** The kernel's attributes: the optimizer's settings and this step's bias corrections. */
 export interface StepAttrs {
@@ -69,10 +63,10 @@ const kernel = defineKernel({
     const outs = [param, m, v, ...(vmax ? [vmax] : [])].map((t) => ctx.alloc(t.shape));
     const view = (t: tf.TensorInfo) => ctx.view(t) as Float32Array; // after all allocations
     const a = stepAttrs(attrs);
-    const native = ctx.backend === "wasm" && useNativeAdam ? nativeBlas() : undefined;
-    if (native) {
-      // The same loop in C (native/sgemm), vectorised, same bits.
-      native.adam(
+    const loops = ctx.loops();
+    if (loops) {
+      // The same loop in C (native/loops: the binding or the WebAssembly module), vectorised, same bits.
+      loops.adam(
         view(param),
         view(grad),
         view(m),

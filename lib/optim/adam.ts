@@ -36,8 +36,6 @@ import { gradNormOf, lossOfGrads, trackVariableGrads } from "./grad-owner";
 
 trackVariableGrads();
 
-export { useNativeAdamKernel } from "./adam-kernel";
-
 export interface AdamOptions {
   lr?: number;
   betas?: [number, number];

@@ -12,8 +12,9 @@
  * caller's mistake throws instead of writing outside them. The bits do not depend on the thread
  * count (setThreads): the binding threads a product itself, OpenBLAS runs on one thread (see plan).
  *
- * Two more loops of a training step live here because JS runs them 3-4x slower than C and they
- * touch every parameter / every logit (measured in bench/seq2seq.ts --profile): the Adam update
+ * Two more loops of a training step run here because JS runs them 3-4x slower than C and they
+ * touch every parameter / every logit (measured in bench/seq2seq.ts --profile; their C is in
+ * native/loops, shared with the WebAssembly build used where this binding is not): the Adam update
  * (lib/optim/adam.ts: same arithmetic, rounding where the JS version rounds, so results are
  * identical) and the softmax cross-entropy with its gradient (lib/nn/losses.ts; a vectorised float
  * exp instead of a double one: agrees to float precision).
@@ -29,13 +30,9 @@
 
 /* openblas_* are OpenBLAS extensions, declared in its cblas.h. */
 
-/* One build per instruction set, picked when the module loads (GCC function multi-versioning).
- * binding.gyp sets -ffp-contract=off: no clone fuses a*b+c, so every clone rounds like the JS loops. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define LAB4_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define LAB4_CLONES
-#endif
+/* The Adam and softmax cross-entropy loops, shared with the WebAssembly build (native/loops). */
+#include "../loops/adam.c"
+#include "../loops/softmax_ce.c"
 
 #define CHECK(call)                                                   \
   do {                                                                \
@@ -262,29 +259,6 @@ static int get_num(napi_env env, napi_value v, double *out, const char *name) {
 }
 
 /*
- * The Adam loop without L2 and amsgrad (the lab's Adam and AdamW) on arrays that do not overlap:
- * the same operations as the general loop below in the same order (decay = 1 rounds to p itself),
- * so the same bits, but vectorised per instruction set (4-8 parameters at a time).
- */
-LAB4_CLONES static void adam_plain(size_t n, const float *restrict p, const float *restrict g, const float *restrict m,
-                                   const float *restrict v, float *restrict po, float *restrict mo, float *restrict vo,
-                                   double beta1, double beta2, double eps, double stepSize, double bc2Sqrt, double decay) {
-  for (size_t i = 0; i < n; i++) {
-    double pi = (float)((double)p[i] * decay);
-    double gi = g[i];
-    float mi = (float)((double)(float)((double)m[i] * beta1) + (1 - beta1) * gi);
-    float vi = (float)((double)(float)((double)v[i] * beta2) + (1 - beta2) * gi * gi);
-    mo[i] = mi;
-    vo[i] = vi;
-    po[i] = (float)(pi - (stepSize * mi) / (sqrt((double)vi) / bc2Sqrt + eps));
-  }
-}
-
-static int overlaps(const float *a, const float *b, size_t n) {
-  return (uintptr_t)a < (uintptr_t)(b + n) && (uintptr_t)b < (uintptr_t)(a + n);
-}
-
-/*
  * adam(p, g, m, v, vmax, pOut, mOut, vOut, vmaxOut, beta1, beta2, eps, stepSize, bc2Sqrt, decay, l2)
  * vmax/vmaxOut: Float32Array or null (amsgrad off). Mirrors adamUpdate in lib/optim/adam.ts.
  */
@@ -313,93 +287,8 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "lab4_sgemm: adam arrays must all have the parameter's length (vmax and vmaxOut both or neither)");
     return NULL;
   }
-  const float *ins[4] = {p, g, m, v};
-  float *outs[3] = {po, mo, vo};
-  int disjoint = 1;
-  for (int a = 0; a < 4; a++)
-    for (int b = 0; b < 3; b++) disjoint &= !overlaps(ins[a], outs[b], n);
-  disjoint &= !overlaps(po, mo, n) && !overlaps(po, vo, n) && !overlaps(mo, vo, n);
-  if (l2 == 0 && !vmax && disjoint) {
-    adam_plain(n, p, g, m, v, po, mo, vo, beta1, beta2, eps, stepSize, bc2Sqrt, decay);
-    return NULL;
-  }
-  for (size_t i = 0; i < n; i++) {
-    double pi = p[i];
-    double gi = l2 != 0 ? (double)g[i] + l2 * pi : (double)g[i];
-    if (decay != 1) pi = (float)(pi * decay);
-    float mi = (float)((double)(float)((double)m[i] * beta1) + (1 - beta1) * gi);
-    float vi = (float)((double)(float)((double)v[i] * beta2) + (1 - beta2) * gi * gi);
-    double vUse = vi;
-    if (vmo) {
-      float vm = vmax[i] > vi ? vmax[i] : vi;
-      vmo[i] = vm;
-      vUse = vm;
-    }
-    mo[i] = mi;
-    vo[i] = vi;
-    po[i] = (float)(pi - (stepSize * mi) / (sqrt(vUse) / bc2Sqrt + eps));
-  }
+  lab4_adam(n, p, g, m, v, vmax, po, mo, vo, vmo, beta1, beta2, eps, stepSize, bc2Sqrt, decay, l2);
   return NULL;
-}
-
-/*
- * Vectorised exp for the softmax. Why our own: glibc's expf is scalar, and on Word2Vec's 3085 x 3085
- * logits a batch the softmax spent ~35 ms a call in it (3.1 s of Part 1's ~5 s of training, --cpu-prof);
- * GCC vectorises this polynomial (Cephes' expf: relative error <= 2e-7, about 1 ulp, as PyTorch's
- * vectorised exp) but never a libm call without -ffast-math, which we do not use.
- * x <= 0 only (logit minus its row's maximum). Below -87.34 the true value is under FLT_MIN
- * (subnormal): 0 is returned, a difference of < 1.2e-38 in a probability.
- */
-static inline float exp_nonpositive(float x) {
-  const float lo = -87.3365479f;
-  float xc = x < lo ? lo : x;
-  float t = xc * 1.44269504088896341f;
-  float n = (t + 12582912.0f) - 12582912.0f; /* round to nearest: |t| < 2^22 */
-  float r = xc - n * 0.693359375f;            /* ln 2 in two parts (Cody-Waite) */
-  r = r - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  float y = (p * r) * r + r + 1.0f;
-  int32_t bits = ((int32_t)n + 127) << 23; /* 2^n, n in [-126, 0] */
-  float scale;
-  memcpy(&scale, &bits, sizeof scale);
-  float v = y * scale;
-  return x < lo ? 0.0f : v;
-}
-
-/*
- * Maximum of z[0..n), n >= 1. On the bit patterns as integers, mapped so that their order is the
- * floats' order: GCC vectorises an integer max, not a float one (without -ffinite-math-only).
- * NaN and infinities need no care here: they make z[k] - max NaN for some k, so the sum and the
- * loss are NaN, as with expf (-Infinity alone gives exp 0, also as expf).
- */
-LAB4_CLONES static float row_max(const float *z, int64_t n) {
-  int32_t kmax = INT32_MIN;
-  for (int64_t k = 0; k < n; k++) {
-    int32_t b;
-    memcpy(&b, &z[k], sizeof b);
-    int32_t key = b ^ ((b >> 31) & 0x7fffffff);
-    kmax = key > kmax ? key : kmax;
-  }
-  int32_t b = kmax ^ ((kmax >> 31) & 0x7fffffff); /* the mapping is its own inverse */
-  float mx;
-  memcpy(&mx, &b, sizeof mx);
-  return mx;
-}
-
-/* e[k] = exp(z[k] - mx) for k < n (mx >= every z[k]); returns the sum, accumulated in double. */
-LAB4_CLONES static double exp_shifted_sum(const float *z, float mx, float *e, int64_t n) {
-  for (int64_t k = 0; k < n; k++) e[k] = exp_nonpositive(z[k] - mx);
-  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t k = 0;
-  for (; k + 8 <= n; k += 8)
-    for (int j = 0; j < 8; j++) acc[j] += e[k + j];
-  for (; k < n; k++) acc[0] += e[k];
-  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
 /*
@@ -443,32 +332,12 @@ static napi_value PairedSoftmaxCE(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "lab4_sgemm: out of memory");
     return NULL;
   }
-  for (size_t i = 0; i < B; i++) cnt[rows[i]] += 1;
-  for (int64_t u = 0; u < U; u++) {
-    float *zr = z + u * C, *gr = grad ? grad + u * C : NULL;
-    if (cnt[u] == 0) {
-      if (gr) memset(gr, 0, (size_t)C * sizeof(float));
-      continue;
-    }
-    float mx = row_max(zr, C);
-    double s = exp_shifted_sum(zr, mx, gr ? gr : tmp, C);
-    lse[u] = mx + log(s);
-    if (gr) {
-      float scale = (float)(cnt[u] / ((double)B * s));
-      for (int64_t k = 0; k < C; k++) gr[k] *= scale;
-    }
-  }
-  double loss = 0;
-  for (size_t i = 0; i < B; i++) {
-    size_t k = (size_t)rows[i] * (size_t)C + (size_t)targets[i];
-    loss += lse[rows[i]] - z[k];
-    if (grad) grad[k] -= (float)(1.0 / (double)B);
-  }
+  double loss = lab4_paired_softmax_ce(z, U, C, rows, targets, B, grad, cnt, lse, tmp);
   free(cnt);
   free(lse);
   free(tmp);
   napi_value out;
-  CHECK(napi_create_double(env, B > 0 ? loss / (double)B : NAN, &out));
+  CHECK(napi_create_double(env, loss, &out));
   return out;
 }
 

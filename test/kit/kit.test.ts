@@ -85,10 +85,29 @@ test("the kit holds the student notebook, the runtime package, its lock and the 
   assert.ok(runtime.includes(path.join("package", "dist", "lib", "index.d.ts")));
   assert.ok(runtime.includes(path.join("package", "data", "multi30k", "train.de")));
   assert.ok(runtime.includes(path.join("package", "native", "sgemm", "sgemm.c")));
+  for (const f of ["adam.c", "softmax_ce.c", "loops.h", "lab4-loops.wasm", "lab4-loops-shared.wasm"])
+    assert.ok(runtime.includes(path.join("package", "native", "loops", f)), `native/loops/${f} in the runtime package`);
   for (const f of runtime) {
     assert.not.match(f, /(^|\/)(reference|test|bench|notebooks|source)\//, `instructor-only file in the kit: ${f}`);
     assert.ok(!f.endsWith(".ts") || f.endsWith(".d.ts"), `TypeScript source in the kit: ${f}`);
   }
+});
+
+test("without the native binding, the installed runtime runs Adam on its WebAssembly loops (no fallback notice)", () => {
+  const script = `const tf = require("@tensorflow/tfjs-core");
+const { initBackend, Adam } = require("lab4");
+(async () => {
+  await initBackend({ backend: "wasm" });
+  const p = tf.variable(tf.tensor1d([1, -2, 3]));
+  new Adam([p], { lr: 0.1 }).step({ [p.name]: tf.tensor1d([0.5, -4, 1e-3]) });
+  console.log(JSON.stringify(Array.from(p.dataSync())));
+})();`;
+  const r = sh("node", ["-e", script], student, { LAB4_NATIVE_BLAS: "0", LAB4_WASM_THREADS: "1" });
+  assert.is(r.status, 0, said(r));
+  assert.not.match(r.stderr, /loops run in JS/, said(r));
+  // Adam's first step moves each weight by lr·g/(|g| + eps): ≈ lr against the gradient's sign.
+  const got = JSON.parse(r.stdout.trim().split("\n").pop() ?? "[]") as number[];
+  [0.9, -1.9, 3 - 0.1 * (1e-3 / (1e-3 + 1e-8))].forEach((w, i) => assert.ok(Math.abs(got[i] - w) < 1e-6, `${got[i]} vs ${w}`));
 });
 
 test("no file of the packed kit contains a line of a solution or a hidden test", () => {

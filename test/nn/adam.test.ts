@@ -4,8 +4,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { initBackend } from "../../lib/engine";
-import { Adam, AdamW, useNativeAdamKernel, type AdamOptions } from "../../lib/optim/adam";
-import { nativeBlasStatus } from "../../lib/engine";
+import { Adam, AdamW, type AdamOptions } from "../../lib/optim/adam";
+import { forceHeapLoops, nativeBlasStatus, type HeapLoopsKind } from "../../lib/engine";
 
 // Expected values come from PyTorch 1.13 (test/fixtures/adam/make_adam_fixture.py).
 interface Fixture {
@@ -51,13 +51,15 @@ function replay(c: Fixture["cases"][number], fused: boolean): number[][][] {
   return after;
 }
 
-// wasm's fused kernel runs the native loop (native/sgemm) when built, else the JS loop: both tested.
+// wasm's fused kernel runs the C loop (native/loops) in the native binding when built, else in the
+// WebAssembly module, else the JS loop: all three tested.
 const variants = [
-  { backend: "cpu", fused: true, native: false, label: "cpu, fused kernel" },
-  { backend: "cpu", fused: false, native: false, label: "cpu, tensor ops" },
-  { backend: "wasm", fused: true, native: true, label: "wasm, fused kernel in C" },
-  { backend: "wasm", fused: true, native: false, label: "wasm, fused kernel in JS" },
-  { backend: "wasm", fused: false, native: false, label: "wasm, tensor ops" },
+  { backend: "cpu", fused: true, loops: "js", label: "cpu, fused kernel" },
+  { backend: "cpu", fused: false, loops: "js", label: "cpu, tensor ops" },
+  { backend: "wasm", fused: true, loops: "native", label: "wasm, fused kernel in native C" },
+  { backend: "wasm", fused: true, loops: "wasm", label: "wasm, fused kernel in WebAssembly C" },
+  { backend: "wasm", fused: true, loops: "js", label: "wasm, fused kernel in JS" },
+  { backend: "wasm", fused: false, loops: "js", label: "wasm, tensor ops" },
 ] as const;
 for (const vr of variants)
   for (const c of fx.cases)
@@ -65,10 +67,10 @@ for (const vr of variants)
       const { backend, fused } = vr;
       await initBackend({ backend: "wasm" });
       await tf.setBackend(backend);
-      useNativeAdamKernel(vr.native);
+      forceHeapLoops(vr.loops);
       const before = tf.memory().numTensors;
       const got = replay(c, fused);
-      useNativeAdamKernel(true);
+      forceHeapLoops(undefined);
       assert.is(tf.memory().numTensors, before, "no leaked tensors");
       for (let t = 0; t < fx.steps; t++)
         for (let k = 0; k < got[t].length; k++)
@@ -79,31 +81,37 @@ for (const vr of variants)
       await tf.setBackend("wasm");
     });
 
-test("the C and JS Adam loops give bit-identical parameters (every torch case, every step)", async () => {
+const replayWith = (c: Fixture["cases"][number], loops: HeapLoopsKind) => {
+  forceHeapLoops(loops);
+  try {
+    return replay(c, true);
+  } finally {
+    forceHeapLoops(undefined);
+  }
+};
+
+test("the native, WebAssembly and JS Adam loops give bit-identical parameters (every torch case, every step)", async () => {
   const st = nativeBlasStatus();
   assert.ok(st.loaded, st.loaded ? "" : `native kernels not built: ${st.reason}`);
   await initBackend({ backend: "wasm" });
   for (const c of fx.cases) {
-    useNativeAdamKernel(true);
-    const native = replay(c, true);
-    useNativeAdamKernel(false);
-    const js = replay(c, true);
-    useNativeAdamKernel(true);
-    assert.equal(native, js, c.name);
+    const js = replayWith(c, "js");
+    assert.equal(replayWith(c, "native"), js, `${c.name}: native`);
+    assert.equal(replayWith(c, "wasm"), js, `${c.name}: WebAssembly`);
   }
 });
 
-test("the C and JS Adam loops give bit-identical parameters on 10,007 random weights (vector body and tail)", async () => {
+test("the native, WebAssembly and JS Adam loops give bit-identical parameters on 10,007 random weights (vector body and tail)", async () => {
   await initBackend({ backend: "wasm" });
   const n = 10007;
   let s = 12345;
   const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5;
   const init = Array.from({ length: n }, () => rnd() * 2);
   const grads = Array.from({ length: 4 }, () => Array.from({ length: n }, () => rnd() * 10 ** Math.floor(rnd() * 8)));
-  const run = (cls: typeof Adam | typeof AdamW, native: boolean) => {
-    useNativeAdamKernel(native);
+  const run = (cls: typeof Adam | typeof AdamW, loops: HeapLoopsKind, opts: AdamOptions) => {
+    forceHeapLoops(loops);
     const p = mkVar(init, [n]);
-    const opt = new cls([p], { lr: 0.01 });
+    const opt = new cls([p], { lr: 0.01, ...opts });
     for (const g of grads) {
       const gt = tf.tensor1d(g);
       opt.step(new Map([[p.name, gt]]));
@@ -112,15 +120,19 @@ test("the C and JS Adam loops give bit-identical parameters on 10,007 random wei
     const out = Array.from(p.dataSync());
     opt.dispose();
     p.dispose();
-    useNativeAdamKernel(true);
+    forceHeapLoops(undefined);
     return out;
   };
-  for (const cls of [Adam, AdamW]) {
-    const c = run(cls, true),
-      js = run(cls, false);
-    const diff = c.findIndex((v, i) => !Object.is(v, js[i]));
-    assert.is(diff, -1, `${cls.name}: weight ${diff} differs: ${c[diff]} vs ${js[diff]}`);
-  }
+  const settings: AdamOptions[] = [{}, { weightDecay: 0.1 }, { amsgrad: true }, { weightDecay: 0.01, amsgrad: true }];
+  for (const cls of [Adam, AdamW])
+    for (const opts of settings) {
+      const js = run(cls, "js", opts);
+      for (const loops of ["native", "wasm"] as const) {
+        const c = run(cls, loops, opts);
+        const diff = c.findIndex((v, i) => !Object.is(v, js[i]));
+        assert.is(diff, -1, `${cls.name} ${JSON.stringify(opts)} ${loops}: weight ${diff} differs: ${c[diff]} vs JS ${js[diff]}`);
+      }
+    }
 });
 
 test("hand-derived first step: Adam moves each weight by ≈ lr·sign(g) (bias-corrected m/√v = g/|g|)", async () => {

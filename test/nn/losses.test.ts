@@ -2,8 +2,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/engine";
-import { countsCrossEntropy, crossEntropy, pairedCrossEntropy, useNativeCrossEntropyKernel } from "../../lib/nn/losses";
-import { nativeBlasStatus } from "../../lib/engine";
+import { countsCrossEntropy, crossEntropy, pairedCrossEntropy } from "../../lib/nn/losses";
+import { forceHeapLoops, nativeBlasStatus, type HeapLoopsKind } from "../../lib/engine";
 
 test.before(async () => {
   await initBackend({ backend: "wasm" });
@@ -114,25 +114,32 @@ test("crossEntropy bad input: out-of-range target, float targets, mismatched len
   );
 });
 
-/** Value and gradient of pairedCrossEntropy on the C loop (`native`) or the JS one. */
+/** Value and gradient of pairedCrossEntropy on the C loops (native or WebAssembly) or the JS ones. */
 function pairedCE(
   z: ArrayLike<number>,
   shape: [number, number],
   rows: number[],
   targets: number[],
-  native: boolean,
+  loops: HeapLoopsKind,
 ): { value: number; grad: Float32Array } {
-  useNativeCrossEntropyKernel(native);
+  forceHeapLoops(loops);
   try {
     const f = (l: tf.Tensor) => pairedCrossEntropy(l as tf.Tensor2D, Int32Array.from(rows), Int32Array.from(targets));
     const r = tf.valueAndGrad(f)(tf.tensor2d(Float32Array.from(z), shape));
     return { value: r.value.dataSync()[0]!, grad: r.grad.dataSync() as Float32Array };
   } finally {
-    useNativeCrossEntropyKernel(true);
+    forceHeapLoops(undefined);
   }
 }
 
-test("the C and JS cross-entropy loops agree to float precision (value and gradient), large logits included", () => {
+/** The native and WebAssembly builds of the same C: the same bits, value and gradient. */
+function sameBits(a: { value: number; grad: Float32Array }, b: { value: number; grad: Float32Array }, what: string): void {
+  assert.ok(Object.is(a.value, b.value), `${what}: loss ${a.value} (native) vs ${b.value} (WebAssembly)`);
+  const diff = a.grad.findIndex((v, i) => !Object.is(v, b.grad[i]));
+  assert.is(diff, -1, `${what}: gradient ${diff} differs: ${a.grad[diff]} (native) vs ${b.grad[diff]} (WebAssembly)`);
+}
+
+test("the C cross-entropy loops (native = WebAssembly, bit for bit) and JS agree to float precision, large logits included", () => {
   const st = nativeBlasStatus();
   assert.ok(st.loaded, st.loaded ? "" : `native kernels not built: ${st.reason}`);
   const U = 300,
@@ -144,8 +151,9 @@ test("the C and JS cross-entropy loops agree to float precision (value and gradi
   for (let i = 0; i < z.length; i++) z[i] = (rnd() - 0.5) * (i < C ? 2000 : 8); // row 0: logits in ±1000
   const rows = Array.from({ length: N }, (_, i) => (i === 0 ? 0 : Math.floor(rnd() * (U - 10)))); // last rows unused
   const targets = Array.from({ length: N }, () => Math.floor(rnd() * C));
-  const c = pairedCE(z, [U, C], rows, targets, true),
-    js = pairedCE(z, [U, C], rows, targets, false);
+  const c = pairedCE(z, [U, C], rows, targets, "native"),
+    js = pairedCE(z, [U, C], rows, targets, "js");
+  sameBits(c, pairedCE(z, [U, C], rows, targets, "wasm"), "random logits");
   assert.ok(Number.isFinite(c.value));
   close(c.value, js.value, 1e-6);
   let worst = 0;
@@ -159,19 +167,21 @@ test("the C loop takes non-finite logits like the JS one: -Infinity is a zero pr
   assert.ok(st.loaded, st.loaded ? "" : `native kernels not built: ${st.reason}`);
   const C = 37; // not a multiple of the vector width: the tail loop runs too
   const base = Array.from({ length: 3 * C }, (_, i) => Math.sin(i) * 3);
-  const run = (z: number[], native: boolean) => pairedCE(z, [3, C], [0, 1, 2], [4, 5, 6], native);
+  const run = (z: number[], loops: HeapLoopsKind) => pairedCE(z, [3, C], [0, 1, 2], [4, 5, 6], loops);
   const masked = [...base];
   for (let k = 10; k < 20; k++) masked[C + k] = -Infinity; // row 1: ten masked classes
-  const c = run(masked, true),
-    js = run(masked, false);
+  const c = run(masked, "native"),
+    js = run(masked, "js");
+  sameBits(c, run(masked, "wasm"), "masked logits");
   assert.ok(Number.isFinite(c.value), `loss ${c.value}`);
   close(c.value, js.value, 1e-6);
   for (let k = 10; k < 20; k++) assert.is(c.grad[C + k], 0, "a masked class gets no gradient");
   c.grad.forEach((v, i) => close(v, js.grad[i]!, 1e-6));
   const nan = [...base];
   nan[2 * C + 3] = NaN;
-  assert.ok(Number.isNaN(run(nan, true).value), "NaN logit -> NaN loss (native)");
-  assert.ok(Number.isNaN(run(nan, false).value), "NaN logit -> NaN loss (JS)");
+  assert.ok(Number.isNaN(run(nan, "native").value), "NaN logit -> NaN loss (native)");
+  assert.ok(Number.isNaN(run(nan, "wasm").value), "NaN logit -> NaN loss (WebAssembly: no trap converting NaN)");
+  assert.ok(Number.isNaN(run(nan, "js").value), "NaN logit -> NaN loss (JS)");
 });
 
 test("countsCrossEntropy over count rows = crossEntropy over the expanded pairs (value and gradient)", () => {

@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { asCpuBackend, asWasmBackend, ensureOnWasm } from "./backend-access";
 import type { KernelArgs, KernelFunc } from "./registry";
+import { heapLoops } from "./heap-loops";
+import type { HeapLoops } from "./wasm-loops";
 
 /**
  * The one way lab4 defines a JS kernel for the wasm and cpu backends.
@@ -27,6 +29,11 @@ export interface KernelContext {
   view(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   /** A new output tensor (float32 unless said); its contents are unset until written. */
   alloc(shape: number[], dtype?: "float32" | "int32"): tf.TensorInfo;
+  /**
+   * The C loops (Adam, softmax cross-entropy) on this backend's views: native or WebAssembly on
+   * wasm (./heap-loops.ts), undefined on cpu or when neither loads (the kernel's JS loop runs).
+   */
+  loops(): HeapLoops | undefined;
 }
 
 export type KernelBody = (ctx: KernelContext, args: KernelArgs) => KernelOutput;
@@ -59,7 +66,12 @@ function context(backend: KernelBackend, raw: unknown, inputs: KernelArgs["input
     const w = asWasmBackend(raw);
     // Inputs still on another backend move on first access: do it before any allocation.
     ensureOnWasm(w, ...Object.values(inputs).filter((t): t is tf.TensorInfo => t !== undefined));
-    return { backend, view: (t) => w.typedArrayFromHeap(t), alloc: (shape, dtype = "float32") => w.makeOutput(shape, dtype) };
+    return {
+      backend,
+      view: (t) => w.typedArrayFromHeap(t),
+      alloc: (shape, dtype = "float32") => w.makeOutput(shape, dtype),
+      loops: () => heapLoops(raw)?.loops,
+    };
   }
   const b = asCpuBackend(raw);
   const made = new Map<tf.DataId, Float32Array | Int32Array>();
@@ -73,6 +85,7 @@ function context(backend: KernelBackend, raw: unknown, inputs: KernelArgs["input
       made.set(info.dataId, values);
       return info;
     },
+    loops: () => undefined,
   };
 }
 

@@ -18,6 +18,8 @@ export { segmentSum, wasmUnsortedSegmentSum, cpuUnsortedSegmentSum, addRowSumsIn
 export { fastBatchMatMul, fastFusedMatMul, IN_PLACE_MAX_K } from "./matmul";
 export { nativeBlas, nativeBlasStatus, nativeBlasFile } from "./native-blas";
 export type { NativeBlas, NativeBlasStatus } from "./native-blas";
+export { forceHeapLoops, heapLoops, type HeapLoopsKind } from "./heap-loops";
+export { wasmLoopsFor, wasmLoopsFile, instantiateLoops, type HeapLoops, type WasmLoopsStatus } from "./wasm-loops";
 export { zeroCopyIdentity } from "./identity";
 export { columnSums, type ColumnSumsRounding } from "./column-sums";
 export { fastUnpack } from "./unpack";

@@ -1,0 +1,191 @@
+import * as fs from "fs";
+import * as path from "path";
+import { repoRoot } from "../repo-root";
+import { wasmHeapMemory, type WasmMemory } from "../heap-growth";
+import type { NativeBlas } from "./native-blas";
+
+/**
+ * The training loops that JS runs slowly (the Adam update, the softmax cross-entropy), compiled
+ * from native/loops/*.c to a small WebAssembly SIMD module (scripts/build-wasm.js; the .wasm files
+ * are committed and shipped, so no student needs a compiler). It runs where the native binding is
+ * not (macOS, Windows, LAB4_NATIVE_BLAS=0), on the tfjs-wasm heap in place: instantiated against
+ * the backend's own `WebAssembly.Memory` and given the tensors' byte offsets, so nothing is copied.
+ * Same C as the binding, so the same bits. LAB4_WASM_LOOPS=0 turns it off (the JS loops run).
+ */
+
+/** The loops a kernel runs on heap views: the native binding and this module both provide them. */
+export type HeapLoops = Pick<NativeBlas, "adam" | "pairedSoftmaxCE">;
+
+export type WasmLoopsStatus = { loaded: true; loops: HeapLoops; file: string } | { loaded: false; reason: string };
+
+/** The module's exports (native/loops/wasm.c): byte offsets for pointers, 0 for none. */
+interface LoopExports {
+  adam(
+    n: number,
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    vmax: number,
+    po: number,
+    mo: number,
+    vo: number,
+    vmo: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    stepSize: number,
+    bc2Sqrt: number,
+    decay: number,
+    l2: number,
+  ): void;
+  pairedSoftmaxCE(
+    z: number,
+    U: number,
+    C: number,
+    rows: number,
+    targets: number,
+    B: number,
+    grad: number,
+    cnt: number,
+    lse: number,
+    tmp: number,
+  ): number;
+}
+
+/** The WebAssembly JS API used here (the project's `lib` is ES2022 without the DOM, which declares it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (m: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** What tfjs-backend-wasm 4.22's Emscripten module exposes that this uses. */
+interface EmscriptenHeap {
+  memory: WasmMemory;
+  malloc(bytes: number): number;
+  free(ptr: number): void;
+}
+
+/** `<repo>/native/loops/lab4-loops.wasm`, or the shared-memory variant (tfjs-wasm's threaded build). */
+export function wasmLoopsFile(sharedMemory: boolean): string {
+  return path.join(repoRoot(), "native", "loops", sharedMemory ? "lab4-loops-shared.wasm" : "lab4-loops.wasm");
+}
+
+/** The wasm backend's heap and allocator (tfjs passes kernels `backend`), or why they cannot be found. */
+export function emscriptenHeap(backend: unknown): EmscriptenHeap | string {
+  const memory = wasmHeapMemory(backend);
+  if (!memory) return "the tfjs-wasm module's WebAssembly.Memory is not where expected";
+  const m = (backend as { wasm?: { _malloc?: unknown; _free?: unknown } }).wasm;
+  const malloc = m?._malloc,
+    free = m?._free;
+  if (typeof malloc !== "function" || typeof free !== "function") return "the tfjs-wasm module has no _malloc/_free";
+  return { memory, malloc: (n) => malloc.call(m, n) as number, free: (p) => void free.call(m, p) };
+}
+
+function isSharedMemory(memory: WasmMemory): boolean {
+  return typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+}
+
+const compiled = new Map<string, object>();
+
+/** Instantiates the module on `heap`'s memory and wraps its exports with the binding's signatures. */
+export function instantiateLoops(heap: EmscriptenHeap): { loops: HeapLoops; file: string } {
+  const shared = isSharedMemory(heap.memory);
+  const file = wasmLoopsFile(shared);
+  let module = compiled.get(file);
+  if (!module) compiled.set(file, (module = new WA.Module(fs.readFileSync(file))));
+  const instance = new WA.Instance(module, { env: { memory: heap.memory, log: Math.log } });
+  const x = instance.exports as unknown as LoopExports;
+  if (typeof x.adam !== "function" || typeof x.pairedSoftmaxCE !== "function")
+    throw new Error(`${file} lacks the adam/pairedSoftmaxCE exports`);
+
+  /** The byte offset of a view of the heap (taken before any allocation: growing detaches views). */
+  const at = (a: Float32Array | Int32Array, name: string): number => {
+    const buf = heap.memory.buffer;
+    // A shared memory hands out a new SharedArrayBuffer after growing; tfjs's views may be on an older one.
+    const onHeap = shared ? a.buffer instanceof SharedArrayBuffer && a.byteOffset + a.byteLength <= buf.byteLength : a.buffer === buf;
+    if (!onHeap) throw new Error(`lab4 wasm loops: ${name} is not a view of the tfjs-wasm heap`);
+    return a.byteOffset;
+  };
+  const opt = (a: Float32Array | null, name: string): number => (a ? at(a, name) : 0);
+
+  const adam: HeapLoops["adam"] = (p, g, m, v, vmax, po, mo, vo, vmo, beta1, beta2, eps, stepSize, bc2Sqrt, decay, l2) => {
+    const n = p.length;
+    if ([g, m, v, po, mo, vo].some((a) => a.length !== n) || !vmax !== !vmo || (vmax && vmax.length !== n) || (vmo && vmo.length !== n))
+      throw new RangeError("lab4 wasm loops: adam arrays must all have the parameter's length (vmax and vmaxOut both or neither)");
+    x.adam(
+      n,
+      at(p, "p"),
+      at(g, "g"),
+      at(m, "m"),
+      at(v, "v"),
+      opt(vmax, "vmax"),
+      at(po, "pOut"),
+      at(mo, "mOut"),
+      at(vo, "vOut"),
+      opt(vmo, "vmaxOut"),
+      beta1,
+      beta2,
+      eps,
+      stepSize,
+      bc2Sqrt,
+      decay,
+      l2,
+    );
+  };
+
+  const pairedSoftmaxCE: HeapLoops["pairedSoftmaxCE"] = (z, U, C, rows, targets, grad) => {
+    if (z.length < U * C || (grad && grad.length < U * C) || rows.length !== targets.length)
+      throw new RangeError("lab4 wasm loops: pairedSoftmaxCE sizes do not match (z, grad: numRows*numClasses; rows, targets: same length)");
+    const B = rows.length;
+    for (let i = 0; i < B; i++)
+      if (!(rows[i] >= 0 && rows[i] < U && targets[i] >= 0 && targets[i] < C))
+        throw new RangeError("lab4 wasm loops: pairedSoftmaxCE row or target index out of range");
+    const zp = at(z, "z"),
+      rp = at(rows, "rows"),
+      tp = at(targets, "targets"),
+      gp = opt(grad, "grad");
+    // Scratch from tfjs's own allocator (the module has no memory of its own): counts and
+    // log-sum-exps, U doubles each, and a row of exp values when no gradient is asked.
+    const bytes = 16 * U + (grad ? 0 : 4 * C);
+    const raw = heap.malloc(bytes + 8);
+    if (raw === 0) throw new Error(`lab4 wasm loops: out of memory (${bytes} bytes of scratch)`);
+    try {
+      const cnt = (raw + 7) & ~7;
+      return x.pairedSoftmaxCE(zp, U, C, rp, tp, B, gp, cnt, cnt + 8 * U, grad ? 0 : cnt + 16 * U);
+    } finally {
+      heap.free(raw);
+    }
+  };
+  return { loops: { adam, pairedSoftmaxCE }, file };
+}
+
+const cache = new WeakMap<object, WasmLoopsStatus>();
+let noticed = false;
+
+/**
+ * The loops on the heap of a wasm backend (what tfjs passes kernels), loaded once per Emscripten
+ * module; when they cannot load, the reason (printed once: the JS loops run instead).
+ */
+export function wasmLoopsFor(backend: unknown): WasmLoopsStatus {
+  const off = process.env.LAB4_WASM_LOOPS?.trim();
+  if (off === "0" || off === "false") return { loaded: false, reason: `LAB4_WASM_LOOPS=${off}` };
+  const mod = (backend as { wasm?: unknown } | null)?.wasm;
+  const key = typeof mod === "object" && mod !== null ? mod : cache;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  let status: WasmLoopsStatus;
+  const heap = emscriptenHeap(backend);
+  try {
+    status = typeof heap === "string" ? { loaded: false, reason: heap } : { loaded: true, ...instantiateLoops(heap) };
+  } catch (e) {
+    status = { loaded: false, reason: (e as Error).message.split("\n")[0] };
+  }
+  if (!status.loaded && !noticed) {
+    noticed = true;
+    console.warn(`lab4: the Adam and cross-entropy loops run in JS (slower): ${status.reason}`);
+  }
+  cache.set(key, status);
+  return status;
+}
