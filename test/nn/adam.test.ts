@@ -101,7 +101,7 @@ test("the native, WebAssembly and JS Adam loops give bit-identical parameters (e
   }
 });
 
-test("the native, WebAssembly and JS Adam loops give bit-identical parameters on 10,007 random weights (vector body and tail)", async () => {
+test("the native, WebAssembly and JS Adam loops give bit-identical parameters on 10,007 random weights (vector body, tail)", async () => {
   await initBackend({ backend: "wasm" });
   const n = 10007;
   let s = 12345;
