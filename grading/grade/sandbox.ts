@@ -166,14 +166,9 @@ function v8Knows(flag: string): boolean {
  * `--jobs` as cores), V8's background work (GC, optimising compiler) only takes time from the
  * kernel's own run: no background tasks at all (`--single-threaded`: GC and compiles on the main
  * thread, nothing to contend with or synchronise), one platform worker, and a 15x larger tier-up
- * budget so that only really hot code is compiled. Two lab kernels (reduced profile) sharing two
- * cores, when measured: 37.2 s with V8's defaults, 34.3 s with one worker, 31.8 s with the tier-up
- * budget too; later (faster kernels) adding `--single-threaded`: 28.1 / 27.2 s against 28.9 / 28.8 s
- * in two interleaved runs, CPU per kernel 26.6 / 25.7 s against 27.4 / 27.2 s; through the grader,
- * 6 lab submissions with `--jobs 2` took 88.6 / 91.8 s against 89.7 / 94.0 s (interleaved). Full-size
- * Seq2Seq steps of two processes at once: 1.87 s default, 1.86 s with the first two flags (no loss).
- * With spare cores V8's defaults stay: there the background threads run beside the kernel (a lone
- * kernel's full-size step measured 1.33 s default vs 1.40 s with a 2-worker pool).
+ * budget so that only really hot code is compiled: kernels that share the cores this way finish
+ * sooner than with V8's defaults (`npm run bench -- grade`). With spare cores V8's defaults stay:
+ * there the background threads run beside the kernel, and limiting them slowed a lone kernel down.
  */
 export function kernelNodeFlags(helperThreads: number): string[] {
   if (Math.floor(helperThreads) > 1) return [];

@@ -9,8 +9,8 @@
  *
  * A column whose every value is a list of integer pairs (the windowizer's `moving_window`) is kept
  * packed, as HF keeps every column in Arrow: each row access builds fresh `[a, b]` arrays, like HF's
- * `ds[i]`. Why: as JS arrays the tweets' 1.3M pairs were ~110 MB of objects that every full GC of the
- * kernel marks again, for the rest of the notebook; packed they are 10 MB of Int32Array.
+ * `ds[i]`. Why: as JS arrays the tweets' 1.3M pairs are millions of small objects that every full GC
+ * of the kernel marks again, for the rest of the notebook; packed they are one Int32Array.
  */
 import { inspect } from "node:util";
 import { pyStrRepr } from "../python/repr";

@@ -4,8 +4,8 @@
  *
  * Why: each growth of a WebAssembly.Memory hands V8 a new ArrayBuffer of the whole heap, which V8
  * counts as new external memory, and 64 MiB of that starts a full mark-compact GC of the JS heap.
- * With Emscripten's steps, the first Seq2Seq training steps (heap 16 MiB -> ~1 GiB) cost a full GC
- * of the notebook's 300 MB JS heap every few hundred milliseconds (`--trace-gc`: "external memory
+ * With Emscripten's steps, the first Seq2Seq training steps (a heap that grows to about 1 GiB) cost
+ * a full GC of the notebook's whole JS heap again and again (`--trace-gc`: "external memory
  * pressure"). Fewer, larger growths mean fewer of those GCs; the arithmetic is untouched.
  *
  * Memory reserved by a growth but never written costs no RAM (Linux maps it on first touch), only

@@ -70,8 +70,8 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
     throw e;
   }
   silenceCpuNodeHint();
-  // tfjs 4.22 keeps every intermediate gradient until a backward pass ends (3.7 GiB of wasm heap
-  // for the original lab's Seq2Seq on the longest Multi30k batch); this frees each one when it is dead.
+  // tfjs 4.22 keeps every intermediate gradient until a backward pass ends (past the lab's memory
+  // budget for the original lab's Seq2Seq on the longest Multi30k batches); this frees each when dead.
   // Gradients are unchanged (test/nn/tape-memory.test.ts); false (no-op) if tfjs internals differ.
   installTapeMemoryFix();
   return current;

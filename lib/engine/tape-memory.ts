@@ -11,18 +11,18 @@ import { sharesMemory } from "./views";
  *     fc_out [5893, 512] that is 12 MB × every decoder step;
  *   - every intermediate gradient (the dy of each node) after its node has consumed it;
  *   - every node's saved activations after its gradient has run.
- * Measured on the original lab's Seq2Seq with a step-by-step decoder, longest Multi30k batch: wasm heap
- * 3.7 GiB. This replaces `engine.gradients` with the same algorithm that frees each of those as
- * soon as it is dead (reference-counted, so tensors returned by several gradient functions or
- * owned by the caller are never freed). First-order gradients only free saved activations early;
+ * On the original lab's Seq2Seq with a step-by-step decoder that is far more wasm heap than the
+ * lab's 2 GiB kernel budget on the longest Multi30k batches. This replaces `engine.gradients` with
+ * the same algorithm that frees each of those as soon as it is dead (reference-counted, so tensors
+ * returned by several gradient functions or owned by the caller are never freed). First-order gradients only free saved activations early;
  * higher-order use (gradientDepth > 0) keeps tfjs's behaviour for them.
  *
  * In-place accumulation: a weight used once per timestep gets one gradient contribution per step,
  * and tfjs sums them pairwise (`add(cur, dx)`: a full read-read-write pass over the weight each
- * time; ~170 ms of a 1.2 s Seq2Seq step with the original lab's step-by-step decoder). Our own ops' gradient
- * functions (Linear, LSTM, Embedding) may instead add their contribution straight into the sum
- * accumulated so far (`addIntoGradient`: a GEMM with beta = 1, or only the rows an embedding lookup
- * touched), with the same bits as the pairwise sums (see the callers for why).
+ * time, once per decoder step for every weight the decoder uses). Our own ops' gradient functions
+ * (Linear, LSTM, Embedding) may instead add their contribution straight into the sum accumulated so
+ * far (`addIntoGradient`: a GEMM with beta = 1, or only the rows an embedding lookup touched), with
+ * the same bits as the pairwise sums (see the callers for why).
  *
  * It relies on tfjs-core 4.22 engine internals (state.activeTape, startTape/endTape,
  * scopedRun); `installTapeMemoryFix()` checks them and returns false if they differ.
@@ -146,7 +146,8 @@ export function installTapeMemoryFix(): boolean {
     const tape = filteredNodes(this.state.activeTape ?? [], xs, y);
     if (!allowNoGradients && tape.length === 0 && xs.length > 0)
       throw new Error(
-        "Cannot compute gradient of y=f(x) with respect to x. Make sure that the f you passed encloses all operations that lead from x to y.",
+        "Cannot compute gradient of y=f(x) with respect to x. " +
+          "Make sure that the f you passed encloses all operations that lead from x to y.",
       );
     const firstOrder = this.state.gradientDepth === 0;
     return this.tidy("backward", () => {
@@ -210,11 +211,13 @@ export function installTapeMemoryFix(): boolean {
           }
           if (dx.dtype !== "float32")
             throw new Error(
-              `Error in gradient for op ${node.kernelName}. The gradient of input ${inputName} must have 'float32' dtype, but has '${dx.dtype}'`,
+              `Error in gradient for op ${node.kernelName}. ` +
+                `The gradient of input ${inputName} must have 'float32' dtype, but has '${dx.dtype}'`,
             );
           if (dx.shape.join(",") !== x.shape.join(","))
             throw new Error(
-              `Error in gradient for op ${node.kernelName}. The gradient of input '${inputName}' has shape '${dx.shape}', which does not match the shape of the input '${x.shape}'`,
+              `Error in gradient for op ${node.kernelName}. The gradient of input '${inputName}' has shape '${dx.shape}', ` +
+                `which does not match the shape of the input '${x.shape}'`,
             );
           const cur = acc.get(x.id);
           if (cur === undefined) set(x.id, dx);

@@ -123,8 +123,8 @@ export class Linear extends Module {
 /**
  * x·Wᵀ + b as one fused product whose gradient keeps only x and W. tf.add's gradient would keep
  * the un-biased product alive, and tf.fused.matMul's keeps its output (for activations we do not
- * use): either way one more [batch, out] tensor per call lives until the backward pass — 118 MB over
- * the original lab's decoder steps on its longest batch — and the output could not be freed after use.
+ * use): either way one more [batch, out] tensor per call lives until the backward pass — one per
+ * decoder step of the original lab's loop — and the output could not be freed after use.
  */
 function affine(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {

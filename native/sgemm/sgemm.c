@@ -2,9 +2,8 @@
  * lab4_sgemm: OpenBLAS's single-precision GEMM for Node, on Float32Arrays that may be views of
  * the tfjs wasm heap (no copies).
  *
- * Why: a Seq2Seq training step is ~85% matrix products. WebAssembly SIMD is 128-bit without FMA
- * and tfjs runs it on one thread (~28 GFLOP/s measured here), while OpenBLAS uses AVX2/AVX-512
- * and both cores. tfjs-node (TensorFlow's own kernels) cannot be installed offline. This binding
+ * Why: a Seq2Seq training step is mostly matrix products. WebAssembly SIMD is 128-bit without FMA,
+ * while OpenBLAS uses AVX2/AVX-512 and every core. tfjs-node (TensorFlow's own kernels) cannot be installed offline. This binding
  * is the thin part we own; the GEMM is OpenBLAS (Debian's libopenblas).
  *
  * sgemm(a, b, c, m, n, k, transA, transB, beta): c[m,n] = op(a)[m,k] . op(b)[k,n] + beta*c,
@@ -12,8 +11,8 @@
  * caller's mistake throws instead of writing outside them. The bits do not depend on the thread
  * count (setThreads): the binding threads a product itself, OpenBLAS runs on one thread (see plan).
  *
- * Two more loops of a training step run here because JS runs them 3-4x slower than C and they
- * touch every parameter / every logit (measured in bench/seq2seq.ts --profile; their C is in
+ * Two more loops of a training step run here because JS runs them several times slower than C and
+ * they touch every parameter / every logit (`npm run bench -- loops`; their C is in
  * native/loops, shared with the WebAssembly build used where this binding is not): the Adam update
  * (lib/optim/adam.ts: same arithmetic, rounding where the JS version rounds, so results are
  * identical) and the softmax cross-entropy with its gradient (lib/nn/losses.ts; a vectorised float

@@ -9,13 +9,13 @@ import type { NativeBlas } from "./native-blas";
  * tfjs-backend-wasm 4.22 hands `BatchMatMul` / `_FusedMatMul` to XNNPACK only when neither
  * operand is transposed and the batch is 1 (`src/cc/batch_mat_mul_impl.cc`); everything else
  * runs a naive triple loop. Every matmul gradient uses a transposed operand, so training hits
- * the slow path constantly. Measured here (1 thread): [3085,50]·[3085,50]ᵀ 415 ms vs 50 ms via
- * an explicit transpose; 8 × [128,256]·[256,256] batched 54 ms vs 8 × 2-D 6 ms.
+ * the slow path constantly: a transposed product is several times slower than an explicit
+ * transpose followed by the fast path, and so is a batched product than its 2-D products one by one.
  *
  * The wrappers below transpose explicitly with the wasm `Transpose` kernel, run batches as
  * separate 2-D products, call the stock kernel only on its fast path, and free the temporaries.
  * When the native OpenBLAS binding is loaded (native-blas.ts), float32 products go to it instead,
- * on the wasm heap in place: transposes are free there, and it is 5–10× faster.
+ * on the wasm heap in place: transposes are free there, and it is several times faster.
  */
 
 function swapLastTwo(rank: number): number[] {
@@ -134,7 +134,8 @@ function nativeProduct(
   const n = tB ? b.shape[rb - 2] : b.shape[rb - 1];
   if (k !== kb)
     throw new Error(
-      `Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${tA} and transposeB=${tB} must match.`,
+      `Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} ` +
+        `and transposeA=${tA} and transposeB=${tB} must match.`,
     );
   const batchA = prod(a.shape.slice(0, -2));
   const batchB = prod(b.shape.slice(0, -2));
@@ -200,7 +201,8 @@ export function fastBatchMatMul(original: KernelFunc | undefined, blas?: NativeB
         const outShape = [...outer, a2.shape[a2.shape.length - 2], b2.shape[b2.shape.length - 1]];
         if (a2.shape[a2.shape.length - 1] !== b2.shape[b2.shape.length - 2])
           throw new Error(
-            `Error in matMul: inner shapes of [${a.shape}] and [${b.shape}] (transposeA=${transposeA}, transposeB=${transposeB}) must match`,
+            `Error in matMul: inner shapes of [${a.shape}] and [${b.shape}] ` +
+              `(transposeA=${transposeA}, transposeB=${transposeB}) must match`,
           );
         const r = batchedAsSeparate2D(a2, b2, outShape, args.backend, original);
         if (r) return r;

@@ -6,10 +6,10 @@ import { repoRoot } from "../repo-root";
 /**
  * The optional native GEMM (native/sgemm: a thin N-API binding to Debian's OpenBLAS).
  *
- * Why: on tfjs-wasm a Seq2Seq step is ~85% matrix products, and WebAssembly SIMD on one thread
- * reaches ~30 GFLOP/s here, while OpenBLAS (AVX-512, both cores) reaches 150–300 GFLOP/s on the same
- * shapes. tfjs-node, which would bring TensorFlow's own kernels, cannot be installed offline. The
- * binding works directly on views of the wasm heap, so nothing is copied.
+ * Why: on tfjs-wasm a Seq2Seq step is mostly matrix products, and OpenBLAS (AVX2/AVX-512, every
+ * core) runs them several times faster than WebAssembly SIMD (docs/performance.md). tfjs-node,
+ * which would bring TensorFlow's own kernels, cannot be installed offline. The binding works
+ * directly on views of the wasm heap, so nothing is copied.
  *
  * Which binding loads, first found: a source build in native/sgemm/build/Release (`npm run
  * build:native`, a developer's machine: needs libopenblas-dev, pkg-config and a C compiler), else

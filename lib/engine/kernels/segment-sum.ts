@@ -40,9 +40,9 @@ function plan(x: tf.TensorInfo, segmentIds: tf.TensorInfo, numSegments: unknown)
 }
 
 // Scratch kept between calls. The embedding gradient is taken at every training step, and a fresh
-// float64 accumulator for the whole table per call (16 MB for Seq2Seq's 7853x256 encoder embedding,
-// ~150 MB per step in the original lab's step-by-step decoder) made V8 collect garbage every ~200 ms
-// ("external memory pressure") and the kernel zero fresh pages. Only the rows the ids touch need one.
+// float64 accumulator for the whole table per call (8 bytes × 7853 × 256 for Seq2Seq's encoder
+// embedding, once per decoder step in the original lab's step-by-step decoder) made V8 collect
+// garbage again and again ("external memory pressure") and the kernel zero fresh pages. Only the rows the ids touch need one.
 let slotOf = new Int32Array(0); // segment -> its row in `acc`; -1 when not touched (reset after use)
 let touched = new Int32Array(0); // the touched segments, in first-seen order
 let acc = new Float64Array(0);
