@@ -12,12 +12,20 @@ const REL = path.join("prebuilds", "linux-x64", "lab4_sgemm.napi.glibc.node");
 const SHA = path.join("prebuilds", "linux-x64", "lab4_sgemm.sources.sha256");
 const real = path.join(repoRoot, "native", "sgemm");
 
-/** A repository holding copies of native/sgemm's sources and, optionally, of its prebuild and its record. */
+const realLoops = path.join(repoRoot, "native", "loops");
+
+/**
+ * A repository holding copies of the binding's sources (native/sgemm and the native/loops C it
+ * includes) and, optionally, of its prebuild and its record.
+ */
 function fakeRepo(withPrebuild: boolean, withRecord = withPrebuild): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-stale-"));
   const sgemm = path.join(root, "native", "sgemm");
+  const loops = path.join(root, "native", "loops");
   fs.mkdirSync(path.join(sgemm, "prebuilds", "linux-x64"), { recursive: true });
+  fs.mkdirSync(loops, { recursive: true });
   for (const f of fs.readdirSync(real)) if (/\.(c|h|gyp)$/.test(f)) fs.copyFileSync(path.join(real, f), path.join(sgemm, f));
+  for (const f of fs.readdirSync(realLoops)) if (/\.(c|h)$/.test(f)) fs.copyFileSync(path.join(realLoops, f), path.join(loops, f));
   if (withPrebuild) fs.writeFileSync(path.join(sgemm, REL), "not really a binding");
   if (withRecord) fs.copyFileSync(path.join(real, SHA), path.join(sgemm, SHA));
   return root;
@@ -32,11 +40,13 @@ test("a prebuild recorded from the same sources is shipped; none is none", () =>
   for (const d of [same, none]) fs.rmSync(d, { recursive: true, force: true });
 });
 
-test("a prebuild from changed sources, or with no record, is refused with the command that remakes it", () => {
+test("a prebuild from changed sources (its own or its loops), or with no record, is refused with the command that remakes it", () => {
   const changed = fakeRepo(true);
   fs.appendFileSync(path.join(changed, "native", "sgemm", "sgemm.c"), "\n/* changed */\n");
+  const loopChanged = fakeRepo(true); // sgemm.c includes native/loops: a changed loop is a changed binding
+  fs.appendFileSync(path.join(loopChanged, "native", "loops", "adam.c"), "\n/* changed */\n");
   const unrecorded = fakeRepo(true, false);
-  for (const d of [changed, unrecorded]) {
+  for (const d of [changed, loopChanged, unrecorded]) {
     assert.throws(
       () => bindingPrebuilds(d),
       (e: Error) =>
