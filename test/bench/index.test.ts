@@ -13,7 +13,7 @@ test("options go to the bench named before them, values included", () => {
 test("no name runs every bench; an option before any name is refused with the list", () => {
   assert.equal(
     parseArgs([]).map(([name]) => name),
-    ["word2vec", "plot", "grade", "seq2seq", "checkpoint"],
+    ["word2vec", "plot", "grade", "seq2seq", "checkpoint", "loops"],
   );
   assert.throws(() => parseArgs(["--steps", "5"]), /"--steps" is not a bench: name one first \(word2vec, plot/);
   assert.throws(() => parseArgs(["toString"]), /"toString" is not a bench/);
