@@ -24,6 +24,7 @@ import { readNotebook } from "./notebook";
 import { releaseNotebook, serializeNotebook, writeFileAtomic } from "./notebook/release";
 import { validateSource } from "./grade/validate";
 import type { InstalledKit } from "./grade/sandbox";
+import { repoRoot as repoRootOfCode } from "../lib/engine/repo-root";
 
 export type { InstalledKit };
 
@@ -116,17 +117,11 @@ function runtimeManifest(root: RootPackage): Record<string, unknown> {
   };
 }
 
-/**
- * sha256 over the native binding's sources — native/sgemm's .c/.h/.gyp files and the native/loops C
- * it includes, by "folder/name" and bytes — as scripts/build-native.js records it beside a prebuild.
- */
-function bindingSourcesSha256(sgemmDir: string): string {
-  const h = createHash("sha256");
-  const native = path.dirname(sgemmDir);
-  for (const sub of ["sgemm", "loops"])
-    for (const f of fs.readdirSync(path.join(native, sub)).sort())
-      if (/\.(c|h|gyp)$/.test(f)) h.update(`${sub}/${f}`).update(fs.readFileSync(path.join(native, sub, f)));
-  return h.digest("hex");
+/** sha256 over the native binding's sources: scripts/native-sources.js, which build-native.js records with. */
+function bindingSourcesSha256(nativeDir: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain CommonJS script shared with scripts/build-native.js
+  const sources = require(path.join(repoRootOfCode(), "scripts", "native-sources.js")) as { sourcesSha256(nativeDir: string): string };
+  return sources.sourcesSha256(nativeDir);
 }
 
 /**
@@ -138,7 +133,7 @@ export function bindingPrebuilds(repoRoot: string): string[] {
   const sgemm = path.join(repoRoot, "native", "sgemm");
   const root = path.join(sgemm, "prebuilds");
   if (!fs.existsSync(root)) return [];
-  const want = bindingSourcesSha256(sgemm);
+  const want = bindingSourcesSha256(path.dirname(sgemm));
   const found: string[] = [];
   for (const tuple of fs.readdirSync(root).sort())
     for (const f of fs.readdirSync(path.join(root, tuple)).sort()) {
@@ -181,7 +176,8 @@ function stageRuntime(repoRoot: string, studentNotebook: string, dir: string): v
   // the loops' C (sgemm.c includes it) and its committed WebAssembly build, used without the binding
   copyTree(path.join(repoRoot, "native", "loops"), path.join(dir, "native", "loops"), (r) => /\.(c|h|wasm)$/.test(r));
   fs.mkdirSync(path.join(dir, "scripts"), { recursive: true });
-  fs.copyFileSync(path.join(repoRoot, "scripts", "build-native.js"), path.join(dir, "scripts", "build-native.js"));
+  for (const f of ["build-native.js", "native-sources.js"])
+    fs.copyFileSync(path.join(repoRoot, "scripts", f), path.join(dir, "scripts", f));
   writeFileAtomic(path.join(dir, CHECK_NOTEBOOK), studentNotebook);
   writeFileAtomic(path.join(dir, "package.json"), JSON.stringify(runtimeManifest(readRootPackage(repoRoot)), null, 2) + "\n");
 }

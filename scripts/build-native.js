@@ -15,7 +15,7 @@
 // a failure is reported, and is an error only with --required or --prebuild.
 "use strict";
 const { spawnSync, execFileSync } = require("child_process");
-const { createHash } = require("crypto");
+const { sourceFiles, sourcesSha256 } = require("./native-sources");
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
@@ -43,25 +43,6 @@ function fail(why) {
   console.error(`build:native: ${why}`);
   if (!prebuild) console.error("build:native: matrix products will run on tfjs-wasm (correct, but several times slower).");
   process.exit(required ? 1 : 0);
-}
-
-/** The binding's sources: native/sgemm's .c/.h/.gyp files and the native/loops C it includes, as "folder/name". */
-function sourceFiles() {
-  const native = path.dirname(dir);
-  return ["sgemm", "loops"].flatMap((sub) =>
-    fs
-      .readdirSync(path.join(native, sub))
-      .sort()
-      .filter((f) => /\.(c|h|gyp)$/.test(f))
-      .map((f) => `${sub}/${f}`),
-  );
-}
-
-/** sha256 over the binding's sources, by name and bytes (grading/kit.ts computes the same). */
-function sourcesSha256() {
-  const h = createHash("sha256");
-  for (const rel of sourceFiles()) h.update(rel).update(fs.readFileSync(path.join(path.dirname(dir), rel)));
-  return h.digest("hex");
 }
 
 /** Loads `file` once and multiplies 2·3: a library that links but cannot load fails here, not in a notebook. */
@@ -101,9 +82,9 @@ function buildPrebuild() {
   // Built in a copy: node-gyp rebuild would wipe the developer's source build in native/sgemm/build.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-prebuild-"));
   try {
-    const sha = sourcesSha256();
+    const sha = sourcesSha256(path.dirname(dir));
     // The same layout as native/: sgemm.c includes ../loops/*.c.
-    for (const rel of sourceFiles()) {
+    for (const rel of sourceFiles(path.dirname(dir))) {
       fs.mkdirSync(path.join(tmp, path.dirname(rel)), { recursive: true });
       fs.copyFileSync(path.join(path.dirname(dir), rel), path.join(tmp, rel));
     }
