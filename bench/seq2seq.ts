@@ -14,6 +14,12 @@
  *   which `initBackend` installs, so the notebook trains with it: memory freed early, per-step gradients added in place).
  * --torch-threads N runs PyTorch with N intra-op threads (default: as many as our products use, the native
  *   GEMM's threads or else the wasm pool's).
+ * --torch tuned|stock|both (default both): PyTorch as tuned for this kind of machine, with its defaults, or
+ *   both (bench/torch-env.ts). Ratios are taken against "tuned" when it runs. Every row says its minor
+ *   page faults per step (first touches of memory, costly on a VM).
+ * OpenBLAS's kernels: PyTorch runs without OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE, this process with what it
+ *   was given; the bench prints both kernels' names. Compare alike: `env -u OPENBLAS_CORETYPE -u
+ *   OPENBLAS_L2_SIZE npm run bench -- seq2seq`.
  * --peak-detail prints the tensor sizes live at the allocation peak and where that allocation came from.
  * --losses prints every round's loss of each variant to the last bit (to compare two builds).
  * --longest takes the N longest training batches (the memory peak) instead of the first N.
@@ -62,6 +68,7 @@ import { rowSlice, stackRows } from "../lib/nn/rows";
 import { dropout } from "../lib/nn/dropout";
 import { installTapeMemoryFix, uninstallTapeMemoryFix } from "../lib/engine/tape-memory";
 import { nativeBlas, type NativeBlas } from "../lib/engine/kernels";
+import { torchEnv, kernelsLine, type TorchSetup } from "./torch-env";
 
 const KNOWN = ["taped", "ops", "stepwise", "fused", "notebook", "consume"];
 
@@ -104,6 +111,7 @@ interface Options {
   tfjsBackprop: boolean;
   profile: boolean;
   longest: boolean;
+  torchSetups: TorchSetup[];
 }
 
 function threadCount(s: string): number {
@@ -121,6 +129,8 @@ function parseArgs(argv: string[]): Options {
   for (const v of variants)
     if (!KNOWN.includes(v.replace(/\+(fix|tfjs)$/, "")))
       throw new Error(`unknown variant ${v}: use ${KNOWN.join(", ")} (optionally +tfjs)`);
+  const setup = arg("torch", "both");
+  if (!["tuned", "stock", "both"].includes(setup)) throw new Error(`--torch takes tuned, stock or both, not ${setup}`);
   const steps = Number(arg("steps", "4"));
   if (!(Number.isInteger(steps) && steps >= 2)) throw new Error(`--steps must be an integer >= 2 (the first is a warm-up), got ${steps}`);
   return {
@@ -132,6 +142,7 @@ function parseArgs(argv: string[]): Options {
     tfjsBackprop: argv.includes("--tfjs-backprop"),
     profile: argv.includes("--profile"),
     longest: argv.includes("--longest"),
+    torchSetups: setup === "both" ? ["tuned", "stock"] : [setup as TorchSetup],
   };
 }
 
@@ -227,11 +238,11 @@ class Stepper {
     return null;
   }
 
-  async step(i: number): Promise<{ s: number; loss: number }> {
+  async step(i: number): Promise<{ s: number; loss: number; faults: number }> {
     this.proc.stdin?.write(`${i}\n`);
     const m = await this.next();
     if (m.error) throw new Error(String(m.error));
-    return { s: Number(m.s), loss: Number(m.loss) };
+    return { s: Number(m.s), loss: Number(m.loss), faults: Number(m.faults) };
   }
 
   close(): void {
@@ -240,12 +251,9 @@ class Stepper {
 }
 
 /** PyTorch's step (threads: its intra-op threads; default its own choice). */
-function torchStepper(file: string, threads?: number): Stepper {
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
+function torchStepper(file: string, setup: TorchSetup, threads?: number): Stepper {
   const args = [path.join(__dirname, "seq2seq_torch.py"), file, "serve", ...(threads ? [String(threads)] : [])];
-  return new Stepper("/usr/bin/python3", args, env, "PyTorch");
+  return new Stepper("/usr/bin/python3", args, torchEnv(setup), `PyTorch (${setup})`);
 }
 
 /** The notebook variant on the wasm backend alone with `threads` wasm threads, same batches and weights. */
@@ -264,11 +272,14 @@ interface Phase {
   total: number;
   /** CPU time of this process in the step (ms, all its threads): less sensitive to other load than `total`. */
   cpu: number;
+  /** Minor page faults of this process in the step (first touches of memory). */
+  faults: number;
   loss: number;
 }
 
 /** One batch of the notebook's train(): zeroGrad, forward + CE, backward, clip, Adam (which owns grads and loss). */
 function step(model: Seq2Seq, opt: Adam, batch: Batch, pad: number): Phase {
+  const faults0 = process.resourceUsage().minorPageFault;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   opt.zeroGrad();
@@ -300,7 +311,17 @@ function step(model: Seq2Seq, opt: Adam, batch: Batch, pad: number): Phase {
   model.parameters()[0].dataSync();
   const t3 = performance.now();
   const cpu = process.cpuUsage(cpu0);
-  return { fwd: tFwd - t0, bwd: t1 - tFwd, clip: t2 - t1, adam: t3 - t2, total: t3 - t0, cpu: (cpu.user + cpu.system) / 1000, loss };
+  const faults = process.resourceUsage().minorPageFault - faults0;
+  return {
+    fwd: tFwd - t0,
+    bwd: t1 - tFwd,
+    clip: t2 - t1,
+    adam: t3 - t2,
+    total: t3 - t0,
+    cpu: (cpu.user + cpu.system) / 1000,
+    faults,
+    loss,
+  };
 }
 
 /** Counts the time and FLOPs of every product the native GEMM runs (for --profile). */
@@ -329,12 +350,24 @@ function wasmHeap(): string {
 
 /** `npm run bench seq2seq [-- --steps N --variants a,b --no-torch --scaling 1,2]`. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const { steps: STEPS, variants: VARIANTS, withTorch: WITH_TORCH, scaling, serve, tfjsBackprop, profile, longest } = parseArgs(argv);
+  const {
+    steps: STEPS,
+    variants: VARIANTS,
+    withTorch: WITH_TORCH,
+    scaling,
+    serve,
+    tfjsBackprop,
+    profile,
+    longest,
+    torchSetups,
+  } = parseArgs(argv);
   const peakDetail = argv.includes("--peak-detail");
   const tt = argv.indexOf("--torch-threads");
   const torchThreadsArg = tt >= 0 ? Number(argv[tt + 1]) : undefined;
   // The scaling table's servers start first: they build their batches while we build ours.
-  const wasmOnly = serve ? [] : scaling.map((t) => ({ t, stepper: wasmOnlyStepper(argv, t), times: [] as number[], loss: NaN }));
+  const wasmOnly = serve
+    ? []
+    : scaling.map((t) => ({ t, stepper: wasmOnlyStepper(argv, t), times: [] as number[], faults: [] as number[], loss: NaN }));
   const info = await initBackend();
   // PyTorch gets as many threads as our products use (the native GEMM's, else the wasm pool's).
   const blas = nativeBlas();
@@ -413,7 +446,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   }
   const rows: Array<[string, number, string]> = [];
   let torchMedian = NaN;
-  let torch: Stepper | null = null;
+  const torches: Array<{ setup: TorchSetup; stepper: Stepper; times: number[]; faults: number[]; loss: number }> = [];
   let dir = "";
   if (WITH_TORCH) {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "lab4-bench-"));
@@ -424,12 +457,13 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       m.set(`trg_${i}`, b.trg);
     });
     writeSafetensors(file, m, { input_dim: String(inputDim), output_dim: String(outputDim), pad: String(pad) });
-    torch = torchStepper(file, torchThreads);
-    const problem = await torch.ready();
-    if (problem) {
-      console.log(`PyTorch not measured: ${problem}`);
-      torch = null;
+    for (const setup of torchSetups) {
+      const stepper = torchStepper(file, setup, torchThreads);
+      const problem = await stepper.ready();
+      if (problem) console.log(`PyTorch (${setup}) not measured: ${problem}`);
+      else torches.push({ setup, stepper, times: [], faults: [], loss: NaN });
     }
+    if (torches.length) console.log(kernelsLine(blas?.config(), torches[0].stepper.detail));
   }
   for (const w of wasmOnly.splice(0)) {
     const problem = await w.stepper.ready();
@@ -469,17 +503,17 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     };
   });
   console.log(`parameters: ${countParameters(runs[0].model).toLocaleString("en-US")}`);
-  const torchTimes: number[] = [];
-  let torchLoss = NaN;
   for (let i = 0; i < STEPS; i++) {
-    if (torch) {
-      const r = await torch.step(i % batches.length);
-      torchTimes.push(r.s);
-      if (i === 0) torchLoss = r.loss;
+    for (const t of torches) {
+      const r = await t.stepper.step(i % batches.length);
+      t.times.push(r.s);
+      t.faults.push(r.faults);
+      if (i === 0) t.loss = r.loss;
     }
     for (const w of wasmOnly) {
       const r = await w.stepper.step(i % batches.length);
       w.times.push(r.s);
+      w.faults.push(r.faults);
       if (i === 0) w.loss = r.loss;
     }
     for (const run of runs) {
@@ -509,15 +543,17 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     }
   }
   configure("fused");
-  if (torch) {
-    torch.close();
-    torchMedian = median(torchTimes.slice(1));
+  for (const t of torches) {
+    t.stepper.close();
+    const s = median(t.times.slice(1));
+    if (t === torches[0]) torchMedian = s;
+    const threads = `${t.stepper.threads} intra-op thread${t.stepper.threads > 1 ? "s" : ""}`;
     rows.push([
-      `PyTorch 1.13 CPU (${torch.threads} intra-op thread${torch.threads > 1 ? "s" : ""})`,
-      torchMedian,
-      `loss ${torchLoss.toFixed(3)}; rounds ${torchTimes
+      `PyTorch 1.13 CPU (${threads}, ${t.setup})`,
+      s,
+      `loss ${t.loss.toFixed(3)}; page faults ${Math.round(median(t.faults.slice(1))).toLocaleString("en-US")}; rounds ${t.times
         .slice(1)
-        .map((t) => t.toFixed(2))
+        .map((x) => x.toFixed(2))
         .join("/")} s`,
     ]);
   }
@@ -530,7 +566,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       `tfjs ${info.name}, ${run.variant}${tfjsBackprop ? " (tfjs backprop)" : ""}`,
       med("total") / 1000,
       `CPU ${(med("cpu") / 1000).toFixed(2)} s; fwd ${(med("fwd") / 1000).toFixed(2)} s, bwd ${(med("bwd") / 1000).toFixed(2)} s, ` +
-        `clip ${med("clip").toFixed(0)} ms, adam ${med("adam").toFixed(0)} ms; loss ${run.phases[0].loss.toFixed(3)}; rounds ` +
+        `clip ${med("clip").toFixed(0)} ms, adam ${med("adam").toFixed(0)} ms; loss ${run.phases[0].loss.toFixed(3)}; ` +
+        `page faults ${Math.round(med("faults")).toLocaleString("en-US")}; rounds ` +
         `${counted.map((p) => (p.total / 1000).toFixed(2)).join("/")} s; live tensors after each round ${run.tensorsAfter.join("/")}` +
         (mod ? `; wasm allocations' peak over the step's start ${run.heapPeaks.map((b) => (b / 2 ** 20).toFixed(0)).join("/")} MiB` : ""),
     ]);
@@ -588,6 +625,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       const vsTorch = Number.isFinite(torchMedian) ? (s / torchMedian).toFixed(2) + "×" : "n/a";
       console.log(
         `| ${w.t} | ${w.stepper.threads} | ${s.toFixed(2)} | ${vsTorch} | ${(first / s).toFixed(2)}× | loss ${w.loss.toFixed(3)}; ` +
+          `page faults ${Math.round(median(w.faults.slice(1))).toLocaleString("en-US")}; ` +
           `rounds ${w.times
             .slice(1)
             .map((t) => t.toFixed(2))
@@ -624,7 +662,7 @@ async function serveSteps(
   for await (const line of rl) {
     const i = Number(line.trim());
     const r = step(model, opt, batches[i % batches.length], pad);
-    console.log(JSON.stringify({ s: r.total / 1000, loss: r.loss }));
+    console.log(JSON.stringify({ s: r.total / 1000, loss: r.loss, faults: r.faults }));
   }
   model.dispose();
 }

@@ -5,11 +5,15 @@ usage: seq2seq_torch.py BATCHES.safetensors STEPS [THREADS]
        seq2seq_torch.py BATCHES.safetensors serve [THREADS]
 The batch file holds src_<i> / trg_<i> int32 tensors [len, batch] and __metadata__ {input_dim, output_dim, pad}.
 Prints one JSON line: {"threads", "step_s": [...], "loss": [...]}.
-In "serve" mode it prints {"ready": true, "threads": n}, then for each stdin line "<i>" runs one step on
-batch i and prints {"s": seconds, "loss": value}, so the caller can interleave PyTorch's steps with its own.
+In "serve" mode it prints {"ready": true, "threads": n, "detail": OpenBLAS's configuration}, then for each stdin line "<i>" runs one step on
+batch i and prints {"s": seconds, "loss": value, "faults": minor page faults in the step}, so the caller
+can interleave PyTorch's steps with its own.
 """
+import ctypes
 import json
 import os
+import re
+import resource
 import sys
 import time
 
@@ -21,6 +25,17 @@ import torch.optim as optim  # noqa: E402
 
 import safetensors_io  # noqa: E402
 from seed_model import Decoder, Encoder, Seq2Seq, init_weights  # noqa: E402
+
+
+def openblas_config():
+    """The configuration line of the OpenBLAS this process loaded (its kernels' name included)."""
+    with open("/proc/self/maps") as f:
+        paths = sorted(set(re.findall(r"/\S*libopenblas\S*\.so\S*", f.read())))
+    if not paths:
+        return "no OpenBLAS"
+    lib = ctypes.CDLL(paths[0])
+    lib.openblas_get_config.restype = ctypes.c_char_p
+    return lib.openblas_get_config().decode()
 
 
 def main():
@@ -44,6 +59,7 @@ def main():
     def step(i):
         src = tensors[f"src_{i % nb}"].long()
         trg = tensors[f"trg_{i % nb}"].long()
+        f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         t0 = time.perf_counter()
         optimizer.zero_grad()
         output = model(src, trg)
@@ -52,19 +68,21 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1)
         optimizer.step()
-        return time.perf_counter() - t0, loss.item()
+        s = time.perf_counter() - t0
+        return s, loss.item(), resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
 
     if steps == "serve":
-        print(json.dumps({"ready": True, "threads": torch.get_num_threads()}), flush=True)
+        ready = {"ready": True, "threads": torch.get_num_threads(), "detail": openblas_config()}
+        print(json.dumps(ready), flush=True)
         for line in sys.stdin:
             if not line.strip():
                 continue
-            s, loss = step(int(line))
-            print(json.dumps({"s": s, "loss": loss}), flush=True)
+            s, loss, faults = step(int(line))
+            print(json.dumps({"s": s, "loss": loss, "faults": faults}), flush=True)
         return
     times, losses = [], []
     for i in range(int(steps)):
-        s, loss = step(i)
+        s, loss, _ = step(i)
         times.append(s)
         losses.append(loss)
     print(json.dumps({"threads": torch.get_num_threads(), "step_s": times, "loss": losses}))

@@ -26,6 +26,7 @@ import { groupedPairLoss } from "../lib/word2vec/loss";
 import { WORD2VEC_HYPERPARAMETERS as H, trainWord2Vec } from "../reference/word2vec/train";
 import { AdamW } from "../lib/optim/adam";
 import { manualSeed } from "../lib/random";
+import { torchEnv } from "./torch-env";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (s: number) => `${s.toFixed(2)} s`;
@@ -96,14 +97,11 @@ function torchBatchSeconds(batches: PairBatch[], nV: number): { s: number; threa
     context.set(b.context, i * H.batchSize);
   });
   fs.writeFileSync(file, Buffer.concat([Buffer.from(center.buffer), Buffer.from(context.buffer)]));
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE; // Debian's OpenBLAS misreads these on this machine
-  delete env.OPENBLAS_L2_SIZE;
   const r = spawnSync(
     py,
     [path.join(__dirname, "word2vec_torch.py"), file, String(nV), String(H.batchSize), String(H.lr), String(batches.length - 1), "2"],
     {
-      env,
+      env: torchEnv("tuned"),
       encoding: "utf8",
       timeout: 120_000,
     },
@@ -180,7 +178,10 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     console.log(`\nPyTorch comparison skipped: ${torch}`);
   } else {
     const torchEpoch = torch.s * loader.length;
-    console.log(`\n## PyTorch ${torch.version} (${torch.threads} threads, logits for every pair) at batch ${H.batchSize}`);
+    console.log(
+      `\n## PyTorch ${torch.version} (${torch.threads} threads, logits for every pair, tuned: bench/torch-env.ts) ` +
+        `at batch ${H.batchSize}`,
+    );
     console.log(
       `  ${(torch.s * 1000).toFixed(0)} ms/batch (median of ${steps}) → ~${fmt(torchEpoch)} per epoch, ` +
         `~${fmt(H.epochs * torchEpoch)} for ${H.epochs} epochs`,
@@ -189,7 +190,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     console.log(`  ours / PyTorch for ${H.epochs} epochs: ${ratio.toFixed(2)} (target ≤ 0.50: ${ratio <= 0.5 ? "met" : "NOT met"})`);
     record({
       bench: "word2vec",
-      measure: `PyTorch ${torch.version}, ${torch.threads} threads, same batches`,
+      measure: `PyTorch ${torch.version}, ${torch.threads} threads, tuned, same batches`,
       value: `~${fmt(H.epochs * torchEpoch)}`,
       compare: `ours ${ratio.toFixed(2)}× PyTorch (target ≤ 0.50)`,
     });
