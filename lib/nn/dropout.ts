@@ -38,8 +38,7 @@ const maskKernel = defineKernel({
 });
 
 function fillMask(mask: Float32Array, p: number, r: Random): void {
-  const keep = 1 / (1 - p);
-  for (let i = 0; i < mask.length; i++) mask[i] = r.random() < p ? 0 : keep;
+  r.fillMask(mask, p, 1 / (1 - p));
 }
 
 /**

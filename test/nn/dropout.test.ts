@@ -38,6 +38,42 @@ test("masks are reproducible from the original lab and differ between draws", ()
   assert.not.equal(Array.from(c), Array.from(e));
 });
 
+test("Random keeps its sequence: Mulberry32's first draws for two seeds", () => {
+  // Drawn with the generator as it stood before its state became an int32 (same bits by design).
+  for (const [seed, first] of [
+    [2023, [1487584115, 2166194330, 3680356959]],
+    [2 ** 32 - 1, [3850105811, 813802916, 3073704848]],
+  ] as const) {
+    const r = new Random(seed);
+    assert.equal(
+      [r.random(), r.random(), r.random()].map((x) => x * 2 ** 32),
+      [...first],
+      `seed ${seed}`,
+    );
+  }
+});
+
+test("fillMask draws what random() draws: 0 exactly where random() < p, and the same state after", () => {
+  for (const seed of [0, 5, 2023, 2 ** 31, -7])
+    for (const p of [0.5, 0.25, 1 / 3, 0.999, 1e-9, 0.7]) {
+      const a = new Random(seed);
+      const b = new Random(seed);
+      const scale = 1 / (1 - p);
+      const mask = new Float32Array(1001);
+      a.fillMask(mask, p, scale);
+      const want = Array.from({ length: mask.length }, () => (b.random() < p ? 0 : Math.fround(scale)));
+      assert.equal(Array.from(mask), want, `seed ${seed}, p ${p}`);
+      assert.is(a.random(), b.random(), "the generators are at the same place");
+    }
+  const r = new Random(3);
+  const edge = new Float32Array(64);
+  r.fillMask(edge, 0, 2);
+  assert.ok(
+    edge.every((v) => v === 2),
+    "p = 0 keeps everything",
+  );
+});
+
 test("gradient is the mask", () => {
   const x = tf.tensor([1, 2, 3, 4, 5, 6]);
   const r1 = new Random(9);
