@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { addProductInPlace, fastBatchMatMul, fastFusedMatMul } from "./matmul";
 import { zeroCopyIdentity } from "./identity";
 import { fastUnpack } from "./unpack";
+import { fastGather } from "./gather";
 import { packAdopting, sliceView } from "./views";
 import { installViews, viewSupportProblem, wasmBackendVersion } from "../views";
 import { overrideKernel, restoreKernel } from "./registry";
@@ -57,6 +58,8 @@ export interface WasmKernelFixes {
   zeroCopyIdentity?: boolean;
   /** `Unpack` as block copies (the gradient of `tf.stack`). */
   unpack?: boolean;
+  /** `GatherV2` as block copies (embedding lookups). */
+  gather?: boolean;
   /** `Slice`/`Pack`/`Unpack` share heap memory (views, ../views.ts) when the internals are the pinned ones. */
   views?: boolean;
 }
@@ -74,6 +77,7 @@ export function installWasmKernelFixes(fixes: WasmKernelFixes = {}): string[] {
     nativeBlas: useNative = true,
     zeroCopyIdentity: zci = true,
     unpack = true,
+    gather = true,
     views = true,
   } = fixes;
   const installed: string[] = [];
@@ -101,6 +105,10 @@ export function installWasmKernelFixes(fixes: WasmKernelFixes = {}): string[] {
     overrideKernel("Unpack", "wasm", "block copies", fastUnpack);
     installed.push("Unpack");
   } else restoreKernel("Unpack", "wasm");
+  if (gather) {
+    overrideKernel("GatherV2", "wasm", "block copies", fastGather);
+    installed.push("GatherV2");
+  } else restoreKernel("GatherV2", "wasm");
   if (views && installWasmViews(tf.findBackend("wasm"))) {
     overrideKernel("Slice", "wasm", "views for contiguous slices", sliceView);
     overrideKernel("Pack", "wasm", "one copy shared by the parts", packAdopting);
@@ -129,7 +137,7 @@ export function installWasmViews(backend: unknown, version: string | undefined =
 
 /** Restores every stock wasm kernel (UnsortedSegmentSum becomes unregistered again). */
 export function removeWasmKernelFixes(): void {
-  installWasmKernelFixes({ segmentSum: false, matMul: false, zeroCopyIdentity: false, unpack: false, views: false });
+  installWasmKernelFixes({ segmentSum: false, matMul: false, zeroCopyIdentity: false, unpack: false, gather: false, views: false });
 }
 
 /** Replaces the cpu backend's quadratic UnsortedSegmentSum. Idempotent. */
