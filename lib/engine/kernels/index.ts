@@ -3,6 +3,7 @@ import { addProductInPlace, fastBatchMatMul, fastFusedMatMul } from "./matmul";
 import { zeroCopyIdentity } from "./identity";
 import { fastUnpack } from "./unpack";
 import { fastGather } from "./gather";
+import { fastPad } from "./pad";
 import { packAdopting, sliceView } from "./views";
 import { installViews, viewSupportProblem, wasmBackendVersion } from "../views";
 import { overrideKernel, restoreKernel } from "./registry";
@@ -60,6 +61,8 @@ export interface WasmKernelFixes {
   unpack?: boolean;
   /** `GatherV2` as block copies (embedding lookups). */
   gather?: boolean;
+  /** `PadV2` along one axis as block fills and copies (the gradient of tf.slice). */
+  pad?: boolean;
   /** `Slice`/`Pack`/`Unpack` share heap memory (views, ../views.ts) when the internals are the pinned ones. */
   views?: boolean;
 }
@@ -78,6 +81,7 @@ export function installWasmKernelFixes(fixes: WasmKernelFixes = {}): string[] {
     zeroCopyIdentity: zci = true,
     unpack = true,
     gather = true,
+    pad = true,
     views = true,
   } = fixes;
   const installed: string[] = [];
@@ -109,6 +113,10 @@ export function installWasmKernelFixes(fixes: WasmKernelFixes = {}): string[] {
     overrideKernel("GatherV2", "wasm", "block copies", fastGather);
     installed.push("GatherV2");
   } else restoreKernel("GatherV2", "wasm");
+  if (pad) {
+    overrideKernel("PadV2", "wasm", "block fills and copies along one axis", fastPad);
+    installed.push("PadV2");
+  } else restoreKernel("PadV2", "wasm");
   if (views && installWasmViews(tf.findBackend("wasm"))) {
     overrideKernel("Slice", "wasm", "views for contiguous slices", sliceView);
     overrideKernel("Pack", "wasm", "one copy shared by the parts", packAdopting);
@@ -137,7 +145,15 @@ export function installWasmViews(backend: unknown, version: string | undefined =
 
 /** Restores every stock wasm kernel (UnsortedSegmentSum becomes unregistered again). */
 export function removeWasmKernelFixes(): void {
-  installWasmKernelFixes({ segmentSum: false, matMul: false, zeroCopyIdentity: false, unpack: false, gather: false, views: false });
+  installWasmKernelFixes({
+    segmentSum: false,
+    matMul: false,
+    zeroCopyIdentity: false,
+    unpack: false,
+    gather: false,
+    pad: false,
+    views: false,
+  });
 }
 
 /** Replaces the cpu backend's quadratic UnsortedSegmentSum. Idempotent. */
