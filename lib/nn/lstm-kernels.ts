@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { defineKernel, numAttr } from "../engine/kernels";
-import { useRowKernels } from "./rows";
+import { rowSlice, useRowKernels } from "./rows";
 
 /*
  * Element-wise LSTM step kernels for the hand-written LSTM layers (lstm.ts, reference/seq2seq/fused.ts).
@@ -144,6 +144,53 @@ const bwdCell = defineKernel({
   },
 });
 
+/**
+ * A layer's packed result [T + 1, B, H] (rows h_1..h_T, then c_T: see lstm.ts's lstmLayer) as its
+ * three uses: outputs [T, B, H], h_T [B, H] and c_T [B, H], copied. Backward, one kernel puts the
+ * three gradients back into one [T + 1, B, H] (h_T's added to the outputs' last row), where slicing
+ * each use out would pad each gradient to the whole tensor and add them.
+ */
+const layerOutputs = defineKernel({
+  name: "Lab4LstmLayerOutputs",
+  run: (ax, a) => {
+    const packed = a.inputs.packed as tf.TensorInfo;
+    const [T1, B, H] = packed.shape;
+    const T = T1 - 1;
+    const n = B * H;
+    const outs = ax.alloc([T, B, H]);
+    const hT = ax.alloc([B, H]);
+    const cT = ax.alloc([B, H]);
+    const pv = ax.view(packed) as F32;
+    (ax.view(outs) as F32).set(pv.subarray(0, T * n));
+    (ax.view(hT) as F32).set(pv.subarray((T - 1) * n, T * n));
+    (ax.view(cT) as F32).set(pv.subarray(T * n, T1 * n));
+    return [outs, hT, cT];
+  },
+  gradient: (dy) => {
+    const [dOuts, dhT, dcT] = dy as tf.Tensor[];
+    return { packed: () => layerOutputsGrad.run({ dOuts, dhT, dcT })[0] };
+  },
+});
+
+/** d(packed) [T + 1, B, H] from d(outputs) [T, B, H], d(h_T) and d(c_T) [B, H]. */
+const layerOutputsGrad = defineKernel({
+  name: "Lab4LstmLayerOutputsGrad",
+  run: (ax, a) => {
+    const dOutsT = a.inputs.dOuts as tf.TensorInfo;
+    const [T, B, H] = dOutsT.shape;
+    const n = B * H;
+    const d = ax.alloc([T + 1, B, H]);
+    const dOuts = ax.view(dOutsT) as F32;
+    const dhT = ax.view(a.inputs.dhT as tf.TensorInfo) as F32;
+    const dv = ax.view(d) as F32;
+    dv.set(dOuts);
+    dv.set(ax.view(a.inputs.dcT as tf.TensorInfo) as F32, T * n);
+    const last = (T - 1) * n;
+    for (let j = 0; j < n; j++) dv[last + j] = dOuts[last + j] + dhT[j];
+    return d;
+  },
+});
+
 let enabled = true;
 
 /** Turns these kernels and rows.ts's off (true tf-op formulation everywhere), e.g. to test the fallback. */
@@ -155,6 +202,18 @@ export function useLstmKernels(on: boolean): void {
 /** Whether the active backend runs these kernels (wasm, cpu); otherwise use plain tf ops. */
 export function lstmKernelsAvailable(): boolean {
   return enabled && fwdCell.available() && fwdOut.available() && bwdCell.available();
+}
+
+/** A layer's packed [T + 1, B, H] as [outputs [T, B, H], h_T [B, H], c_T [B, H]] (see `layerOutputs`). */
+export function lstmLayerOutputs(packed: tf.Tensor3D): [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D] {
+  const [T1, B, H] = packed.shape;
+  const T = T1 - 1;
+  if (!lstmKernelsAvailable() || !layerOutputs.available()) {
+    const row = (k: number) => tf.reshape(rowSlice(packed, k, 1), [B, H]) as tf.Tensor2D;
+    return [rowSlice(packed, 0, T), row(T - 1), row(T)];
+  }
+  const [outs, hT, cT] = layerOutputs.run({ packed });
+  return [outs as tf.Tensor3D, hT as tf.Tensor2D, cT as tf.Tensor2D];
 }
 
 /** c_t and 2c_t from σ-gates `s` [B,4H] and c_{t−1} (read at `cPrevOff` elements into `cPrev`). */

@@ -6,8 +6,8 @@ import { Random, globalRandom } from "../random";
 import { scaledBias, stepWeights } from "./lstm-ops";
 import { addProductInto, columnSums, transposedProductsAreFast } from "../engine/kernels";
 import { addIntoGradient } from "../engine/tape-memory";
-import { lstmBwdCell, lstmFwdCell, lstmFwdOut } from "./lstm-kernels";
-import { rowSlice, stackRows, transpose2d } from "./rows";
+import { lstmBwdCell, lstmFwdCell, lstmFwdOut, lstmLayerOutputs } from "./lstm-kernels";
+import { rowSlice, stackRows, transpose2d, unstackRows } from "./rows";
 
 /*
  * Multi-layer LSTM with PyTorch's semantics (torch.nn.LSTM, batch_first=False, unidirectional):
@@ -253,11 +253,8 @@ export class LSTM extends Module {
           );
     }
     return tf.tidy(() => {
-      // Not tf.unstack: its gradient breaks when there is a single piece (numLayers = 1: tfjs hands
-      // Unpack's gradient one tensor instead of a list), and wasm's Unpack copies the input per piece.
-      const layerState = (s: tf.Tensor3D, k: number) => tf.reshape(rowSlice(s, k, 1), [B, H]) as tf.Tensor2D;
-      const h0s = state ? Array.from({ length: L }, (_, k) => layerState(state[0], k)) : null;
-      const c0s = state ? Array.from({ length: L }, (_, k) => layerState(state[1], k)) : null;
+      const h0s = state ? unstackRows<tf.Tensor2D>(state[0]) : null;
+      const c0s = state ? unstackRows<tf.Tensor2D>(state[1]) : null;
       const zeros = state ? null : tf.zeros([B, H]);
       let input = x;
       const hT: tf.Tensor2D[] = [];
@@ -267,10 +264,9 @@ export class LSTM extends Module {
         const h0 = h0s ? h0s[k] : (zeros as tf.Tensor2D);
         const c0 = c0s ? c0s[k] : (zeros as tf.Tensor2D);
         const packed = lstmLayer(input, h0, c0, wIh as tf.Tensor2D, wHh as tf.Tensor2D, bIh as tf.Tensor1D, bHh as tf.Tensor1D);
-        const T = packed.shape[0] - 1;
-        const out = rowSlice(packed, 0, T);
-        hT.push(tf.reshape(rowSlice(packed, T - 1, 1), [B, H]));
-        cT.push(tf.reshape(rowSlice(packed, T, 1), [B, H]));
+        const [out, h, c] = lstmLayerOutputs(packed);
+        hT.push(h);
+        cT.push(c);
         input = k < L - 1 && this.training && this.dropout > 0 ? dropout(out, this.dropout, this.rng) : out;
       }
       return [input, [stackRows<tf.Tensor3D>(hT), stackRows<tf.Tensor3D>(cT)]] as [tf.Tensor3D, [tf.Tensor3D, tf.Tensor3D]];

@@ -37,6 +37,23 @@ const rowSliceKernel = defineKernel({
   },
 });
 
+/** Each row of x (first axis) as its own tensor, copied; its gradient stacks the rows' gradients. */
+const unstackRowsKernel = defineKernel({
+  name: "Lab4UnstackRows",
+  run: (ctx, a) => {
+    const x = a.inputs.x as tf.TensorInfo;
+    if (x.dtype !== "float32") throw new Error(`unstackRows: unsupported dtype ${x.dtype}`);
+    const shape = x.shape.slice(1);
+    const inner = shape.reduce((p, c) => p * c, 1);
+    const outs = Array.from({ length: x.shape[0] }, () => ctx.alloc(shape));
+    const xv = ctx.view(x) as Float32Array;
+    outs.forEach((o, i) => (ctx.view(o) as Float32Array).set(xv.subarray(i * inner, (i + 1) * inner)));
+    return outs;
+  },
+  // tfjs hands a one-output kernel's gradient a tensor, not a list (why not tf.unstack, see unstackRows).
+  gradient: (dy) => ({ x: () => tf.stack(Array.isArray(dy) ? dy : [dy]) }),
+});
+
 /** 2-D transpose, cache-blocked (faster than wasm's Transpose kernel). */
 const transposeKernel = defineKernel({
   name: "Lab4Transpose2D",
@@ -74,6 +91,19 @@ export function rowSlice<T extends tf.Tensor>(x: T, start: number, count: number
   if (!enabled || !rowSliceKernel.available() || (x.dtype !== "float32" && x.dtype !== "int32"))
     return tf.slice(x, [start, ...x.shape.slice(1).map(() => 0)], [count, ...x.shape.slice(1)]) as T;
   return rowSliceKernel.run({ x }, { start, count, rows: x.shape[0] })[0] as T;
+}
+
+/**
+ * `tf.unstack(x)` along the first axis, differentiable for any number of rows (tfjs 4.22's Unpack
+ * gradient breaks on a single piece) and in one step both ways: a copy per row forward, one stack
+ * of the rows' gradients backward.
+ */
+export function unstackRows<T extends tf.Tensor>(x: tf.Tensor): T[] {
+  if (!enabled || !unstackRowsKernel.available() || x.dtype !== "float32") {
+    const shape = x.shape.slice(1);
+    return Array.from({ length: x.shape[0] }, (_, i) => tf.reshape(rowSlice(x, i, 1), shape) as T);
+  }
+  return unstackRowsKernel.run({ x }) as T[];
 }
 
 /**

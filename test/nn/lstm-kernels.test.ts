@@ -6,8 +6,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/engine";
-import { lstmBwdCell, lstmFwdCell, lstmFwdOut, useLstmKernels } from "../../lib/nn/lstm-kernels";
-import { rowSlice, stackRows, transpose2d } from "../../lib/nn/rows";
+import { lstmBwdCell, lstmFwdCell, lstmFwdOut, lstmLayerOutputs, useLstmKernels } from "../../lib/nn/lstm-kernels";
+import { rowSlice, stackRows, transpose2d, unstackRows } from "../../lib/nn/rows";
 import { maxAbsDiff } from "../fixtures/torch/run";
 
 const r = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, "float32", seed);
@@ -41,6 +41,57 @@ for (const backend of ["cpu", "wasm"] as const) {
     const gs = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(stackRows([a, b, c]), wp)))(parts);
     gs.forEach((gi, i) => assert.is(maxAbsDiff(gi, tf.reshape(tf.slice(wp, [i, 0, 0], [1, 2, 3]), [2, 3])), 0));
     await initBackend({ backend: "cpu" });
+  });
+
+  test(`${backend}: unstackRows and lstmLayerOutputs give the slices' values and gradients, bit for bit`, async () => {
+    await initBackend({ backend });
+    const bitsOf = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
+    // unstackRows, with one row (tfjs's own Unpack gradient breaks there) and with three.
+    for (const L of [1, 3]) {
+      const x = r([L, 2, 5], 20 + L);
+      const ws = Array.from({ length: L }, (_, k) => r([2, 5], 30 + k));
+      const loss = (rows: (v: tf.Tensor) => tf.Tensor[]) => (v: tf.Tensor) =>
+        tf.addN(rows(v).map((row, k) => tf.sum(tf.mul(row, ws[k])))) as tf.Scalar;
+      const bySlices = (v: tf.Tensor) => Array.from({ length: L }, (_, k) => tf.reshape(tf.slice(v, [k, 0, 0], [1, -1, -1]), [2, 5]));
+      const rows = unstackRows<tf.Tensor2D>(x);
+      assert.is(rows.length, L);
+      rows.forEach((row, k) => assert.equal(bitsOf(row), bitsOf(bySlices(x)[k]), `row ${k}`));
+      const g = tf.grad(loss((v) => unstackRows(v)))(x);
+      assert.equal(bitsOf(g), bitsOf(tf.grad(loss(bySlices))(x)), `gradient, ${L} rows`);
+      assert.equal(
+        bitsOf(g),
+        bitsOf(
+          tf.concat(
+            ws.map((w) => tf.expandDims(w, 0)),
+            0,
+          ),
+        ),
+      );
+    }
+    // lstmLayerOutputs: outputs = rows 0..T-1, h_T = row T-1 (its gradient adds to the outputs' last row), c_T = row T.
+    for (const T of [1, 4]) {
+      const packed = r([T + 1, 3, 2], 40 + T) as tf.Tensor3D;
+      const [wo, wh, wc] = [r([T, 3, 2], 50), r([3, 2], 51), r([3, 2], 52)];
+      const [outs, hT, cT] = lstmLayerOutputs(packed);
+      assert.equal(bitsOf(outs), bitsOf(tf.slice(packed, 0, T)));
+      assert.equal(bitsOf(hT), bitsOf(tf.reshape(tf.slice(packed, T - 1, 1), [3, 2])));
+      assert.equal(bitsOf(cT), bitsOf(tf.reshape(tf.slice(packed, T, 1), [3, 2])));
+      const f = (split: (p: tf.Tensor3D) => tf.Tensor[]) => (p: tf.Tensor) => {
+        const [o, h, c] = split(p as tf.Tensor3D);
+        return tf.addN([tf.sum(tf.mul(o, wo)), tf.sum(tf.mul(h, wh)), tf.sum(tf.mul(c, wc))]) as tf.Scalar;
+      };
+      const bySlices = (p: tf.Tensor3D) => [
+        tf.slice(p, 0, T),
+        tf.reshape(tf.slice(p, T - 1, 1), [3, 2]),
+        tf.reshape(tf.slice(p, T, 1), [3, 2]),
+      ];
+      const g = tf.grad(f(lstmLayerOutputs))(packed);
+      assert.equal(bitsOf(g), bitsOf(tf.grad(f(bySlices))(packed)), `gradient, T = ${T}`);
+      // Only h_T used: the outputs' and c_T's gradients are zeros made by tfjs.
+      const onlyH = tf.grad((p: tf.Tensor) => tf.sum(tf.mul(lstmLayerOutputs(p as tf.Tensor3D)[1], wh)))(packed);
+      const want = tf.concat([tf.zeros([T - 1, 3, 2]), tf.expandDims(wh, 0), tf.zeros([1, 3, 2])], 0);
+      assert.equal(bitsOf(onlyH), bitsOf(want));
+    }
   });
 
   test(`${backend}: forward and backward step kernels = the tf-op formulation (offsets, strides, masks)`, async () => {
