@@ -63,16 +63,20 @@ LAB4_CLONES static double exp_shifted_sum(const float *z, float mx, float *e, in
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-/*
- * The mean over pairs i < B of -log softmax(z[rows[i]])[targets[i]] (z: U x C row-major; indices
- * already checked to be in range), and its gradient into grad (U x C, fully overwritten) unless
- * grad is NULL. Scratch: cnt and lse, U doubles each; tmp, C floats (used only when grad is NULL).
- */
-static double lab4_paired_softmax_ce(const float *z, int64_t U, int64_t C, const int32_t *rows, const int32_t *targets, size_t B,
-                                     float *grad, double *cnt, double *lse, float *tmp) {
+/* cnt[u] = how many of the B pairs use row u (U doubles). */
+static void lab4_ce_counts(double *cnt, int64_t U, const int32_t *rows, size_t B) {
   for (int64_t u = 0; u < U; u++) cnt[u] = 0;
   for (size_t i = 0; i < B; i++) cnt[rows[i]] += 1;
-  for (int64_t u = 0; u < U; u++) {
+}
+
+/*
+ * Rows [u0, u1) of z (C classes each): lse[u] = log-sum-exp of the row and, into grad unless NULL,
+ * softmax(z[u]) * cnt[u] / B (rows no pair uses: zeros). Each row depends on nothing but itself,
+ * so the rows can be split among threads (tmp: C floats of scratch per caller, when grad is NULL).
+ */
+static void lab4_ce_rows(const float *z, int64_t u0, int64_t u1, int64_t C, size_t B, float *grad, const double *cnt, double *lse,
+                         float *tmp) {
+  for (int64_t u = u0; u < u1; u++) {
     const float *zr = z + u * C;
     float *gr = grad ? grad + u * C : NULL;
     if (cnt[u] == 0) {
@@ -87,6 +91,11 @@ static double lab4_paired_softmax_ce(const float *z, int64_t U, int64_t C, const
       for (int64_t k = 0; k < C; k++) gr[k] *= scale;
     }
   }
+}
+
+/* The mean of lse[rows[i]] - z[rows[i], targets[i]] over the pairs, in their order; the targets' -1/B into grad. */
+static double lab4_ce_loss(const float *z, int64_t C, const int32_t *rows, const int32_t *targets, size_t B, float *grad,
+                           const double *lse) {
   double loss = 0;
   for (size_t i = 0; i < B; i++) {
     size_t k = (size_t)rows[i] * (size_t)C + (size_t)targets[i];
@@ -94,4 +103,16 @@ static double lab4_paired_softmax_ce(const float *z, int64_t U, int64_t C, const
     if (grad) grad[k] -= (float)(1.0 / (double)B);
   }
   return B > 0 ? loss / (double)B : __builtin_nan("");
+}
+
+/*
+ * The mean over pairs i < B of -log softmax(z[rows[i]])[targets[i]] (z: U x C row-major; indices
+ * already checked to be in range), and its gradient into grad (U x C, fully overwritten) unless
+ * grad is NULL. Scratch: cnt and lse, U doubles each; tmp, C floats (used only when grad is NULL).
+ */
+static double lab4_paired_softmax_ce(const float *z, int64_t U, int64_t C, const int32_t *rows, const int32_t *targets, size_t B,
+                                     float *grad, double *cnt, double *lse, float *tmp) {
+  lab4_ce_counts(cnt, U, rows, B);
+  lab4_ce_rows(z, 0, U, C, B, grad, cnt, lse, tmp);
+  return lab4_ce_loss(z, C, rows, targets, B, grad, lse);
 }

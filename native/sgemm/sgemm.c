@@ -99,14 +99,20 @@ static int get_dim(napi_env env, napi_value v, int64_t *out, const char *name) {
 #endif
 #define THREADS_MAX 64
 
+/* Work for the pool: parts 0..parts-1, each run once by some thread (run receives the task itself). */
+typedef struct pool_task {
+  void (*run)(const struct pool_task *t, int part);
+  int parts, helpers;
+} pool_task;
+
 typedef struct {
+  pool_task task; /* first: a gemm_job is a pool_task */
   const float *a, *b;
   float *c;
   int64_t m, n, k;
   bool ta, tb, by_rows;
   float beta;
   int64_t step; /* rows (by_rows) or columns in a strip; the last may be shorter */
-  int parts, helpers;
 } gemm_job;
 
 /* The strips of a product: a function of m, n and k only, never of the thread count. */
@@ -119,10 +125,11 @@ static void plan(gemm_job *j) {
   int64_t step = (side + parts - 1) / parts;
   if (parts > 1) step = (step + PART_ALIGN - 1) / PART_ALIGN * PART_ALIGN;
   j->step = step;
-  j->parts = (int)((side + step - 1) / step);
+  j->task.parts = (int)((side + step - 1) / step);
 }
 
-static void run_part(const gemm_job *j, int p) {
+static void run_part(const pool_task *t, int p) {
+  const gemm_job *j = (const gemm_job *)t;
   int64_t s = p * j->step, m = j->m, n = j->n;
   const float *a = j->a, *b = j->b;
   float *c = j->c;
@@ -144,7 +151,7 @@ static void run_part(const gemm_job *j, int p) {
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_wake = PTHREAD_COND_INITIALIZER; /* workers: a job is posted */
 static pthread_cond_t pool_done = PTHREAD_COND_INITIALIZER; /* caller: its last part is done */
-static const gemm_job *pool_job;                            /* the posted job, or NULL */
+static const pool_task *pool_job;                           /* the posted task, or NULL */
 static int pool_next, pool_finished, pool_workers;
 static int pool_threads = 1; /* the setting (threads()), the calling thread included */
 
@@ -153,23 +160,23 @@ static void *pool_worker(void *arg) {
   pthread_mutex_lock(&pool_mu);
   for (;;) {
     while (!pool_job || pool_next >= pool_job->parts || id > pool_job->helpers) pthread_cond_wait(&pool_wake, &pool_mu);
-    const gemm_job *j = pool_job;
+    const pool_task *j = pool_job;
     int p = pool_next++;
     pthread_mutex_unlock(&pool_mu);
-    run_part(j, p);
+    j->run(j, p);
     pthread_mutex_lock(&pool_mu);
     if (++pool_finished == j->parts) pthread_cond_signal(&pool_done);
   }
   return NULL;
 }
 
-static void run_job(gemm_job *j, int threads) {
+static void run_job(pool_task *j, int threads) {
   int want = (threads < j->parts ? threads : j->parts) - 1;
   pthread_mutex_lock(&pool_mu);
   /* Another caller's job in flight (Node worker threads): compute this one here, same parts. */
   if (want <= 0 || pool_job) {
     pthread_mutex_unlock(&pool_mu);
-    for (int p = 0; p < j->parts; p++) run_part(j, p);
+    for (int p = 0; p < j->parts; p++) j->run(j, p);
     return;
   }
   while (pool_workers < want) {
@@ -189,13 +196,64 @@ static void run_job(gemm_job *j, int threads) {
   while (pool_next < j->parts) {
     int p = pool_next++;
     pthread_mutex_unlock(&pool_mu);
-    run_part(j, p);
+    j->run(j, p);
     pthread_mutex_lock(&pool_mu);
     pool_finished++;
   }
   while (pool_finished < j->parts) pthread_cond_wait(&pool_done, &pool_mu);
   pool_job = NULL;
   pthread_mutex_unlock(&pool_mu);
+}
+
+/*
+ * The Adam update and the softmax cross-entropy's rows on the pool. Each element (Adam) or row (CE)
+ * is computed by the same code whatever part it falls in, so the bits do not depend on the split,
+ * and the split may follow the thread count. Small inputs stay whole (waking a thread costs more).
+ */
+#define LOOP_PART_MIN (1 << 15) /* least elements in a part */
+
+/* Parts for `n` items of `work` elements each on `threads` threads; *step: items per part (a multiple of `align`). */
+static int loop_parts(int64_t n, int64_t work, int threads, int64_t align, int64_t *step) {
+  int64_t parts = n * work / LOOP_PART_MIN;
+  if (parts > 4 * (int64_t)threads) parts = 4 * (int64_t)threads;
+  if (parts > n) parts = n;
+  if (parts < 1) parts = 1;
+  int64_t st = (n + parts - 1) / parts;
+  st = (st + align - 1) / align * align;
+  *step = st < 1 ? 1 : st;
+  return n == 0 ? 0 : (int)((n + *step - 1) / *step);
+}
+
+typedef struct {
+  pool_task task;
+  int64_t n, step;
+  const float *p, *g, *m, *v, *vmax;
+  float *po, *mo, *vo, *vmo;
+  double beta1, beta2, eps, stepSize, bc2Sqrt, decay, l2;
+} adam_job;
+
+static void adam_part(const pool_task *t, int part) {
+  const adam_job *j = (const adam_job *)t;
+  int64_t s = part * j->step, n = j->n - s < j->step ? j->n - s : j->step;
+  lab4_adam((size_t)n, j->p + s, j->g + s, j->m + s, j->v + s, j->vmax ? j->vmax + s : NULL, j->po + s, j->mo + s, j->vo + s,
+            j->vmo ? j->vmo + s : NULL, j->beta1, j->beta2, j->eps, j->stepSize, j->bc2Sqrt, j->decay, j->l2);
+}
+
+typedef struct {
+  pool_task task;
+  const float *z;
+  int64_t U, C, step;
+  size_t B;
+  float *grad;
+  const double *cnt;
+  double *lse;
+  float *tmp; /* C floats per part, when grad is NULL */
+} ce_job;
+
+static void ce_part(const pool_task *t, int part) {
+  const ce_job *j = (const ce_job *)t;
+  int64_t u0 = part * j->step, u1 = u0 + j->step < j->U ? u0 + j->step : j->U;
+  lab4_ce_rows(j->z, u0, u1, j->C, j->B, j->grad, j->cnt, j->lse, j->tmp ? j->tmp + (size_t)part * (size_t)j->C : NULL);
 }
 
 static napi_value Sgemm(napi_env env, napi_callback_info info) {
@@ -227,9 +285,9 @@ static napi_value Sgemm(napi_env env, napi_callback_info info) {
     for (int64_t i = 0; i < m * n; i++) c[i] = beta == 0.0 ? 0.0f : (float)beta * c[i];
     return NULL;
   }
-  gemm_job j = {.a = a, .b = b, .c = c, .m = m, .n = n, .k = k, .ta = ta, .tb = tb, .beta = (float)beta};
+  gemm_job j = {.task = {.run = run_part}, .a = a, .b = b, .c = c, .m = m, .n = n, .k = k, .ta = ta, .tb = tb, .beta = (float)beta};
   plan(&j);
-  run_job(&j, pool_threads);
+  run_job(&j.task, pool_threads);
   return NULL;
 }
 
@@ -286,7 +344,11 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "lab4_sgemm: adam arrays must all have the parameter's length (vmax and vmaxOut both or neither)");
     return NULL;
   }
-  lab4_adam(n, p, g, m, v, vmax, po, mo, vo, vmo, beta1, beta2, eps, stepSize, bc2Sqrt, decay, l2);
+  adam_job j = {.task = {.run = adam_part}, .n = (int64_t)n, .p = p, .g = g, .m = m, .v = v, .vmax = vmax, .po = po, .mo = mo,
+               .vo = vo, .vmo = vmo, .beta1 = beta1, .beta2 = beta2, .eps = eps, .stepSize = stepSize, .bc2Sqrt = bc2Sqrt,
+               .decay = decay, .l2 = l2};
+  j.task.parts = loop_parts((int64_t)n, 1, pool_threads, 16, &j.step);
+  run_job(&j.task, pool_threads);
   return NULL;
 }
 
@@ -321,9 +383,12 @@ static napi_value PairedSoftmaxCE(napi_env env, napi_callback_info info) {
       napi_throw_range_error(env, NULL, "lab4_sgemm: pairedSoftmaxCE row or target index out of range");
       return NULL;
     }
+  ce_job j = {.task = {.run = ce_part}, .z = z, .U = U, .C = C, .B = B, .grad = grad};
+  j.task.parts = loop_parts(U, C, pool_threads, 1, &j.step);
   double *cnt = calloc((size_t)U, sizeof(double));
   double *lse = calloc((size_t)U, sizeof(double));
-  float *tmp = grad ? NULL : malloc((size_t)C * sizeof(float) + 1); /* exp values when no gradient is asked */
+  /* exp values when no gradient is asked: C floats per part */
+  float *tmp = grad ? NULL : malloc((size_t)(j.task.parts > 0 ? j.task.parts : 1) * (size_t)C * sizeof(float) + 1);
   if ((U > 0 && (!cnt || !lse)) || (!grad && !tmp)) {
     free(cnt);
     free(lse);
@@ -331,7 +396,12 @@ static napi_value PairedSoftmaxCE(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "lab4_sgemm: out of memory");
     return NULL;
   }
-  double loss = lab4_paired_softmax_ce(z, U, C, rows, targets, B, grad, cnt, lse, tmp);
+  j.cnt = cnt;
+  j.lse = lse;
+  j.tmp = tmp;
+  lab4_ce_counts(cnt, U, rows, B);
+  if (j.task.parts > 0) run_job(&j.task, pool_threads);
+  double loss = lab4_ce_loss(z, C, rows, targets, B, grad, lse);
   free(cnt);
   free(lse);
   free(tmp);

@@ -67,6 +67,75 @@ test("the native GEMM gives the same bits with 1, 2 and 3 threads", () => {
   }
 });
 
+/** `f` with the binding on `threads` threads, then its thread count as it was. */
+function withThreads<T>(b: NativeBlas, threads: number, f: () => T): T {
+  const before = b.threads();
+  b.setThreads(threads);
+  try {
+    return f();
+  } finally {
+    b.setThreads(before);
+  }
+}
+
+const sameBits = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+
+test("the native Adam update gives the same bits with 1, 2 and 3 threads (in place, amsgrad, L2, a tail)", () => {
+  const b = blas();
+  const n = 3 * 2 ** 17 + 37; // split into parts, with a last part that is not a multiple of 16
+  const p = rand(n, 1);
+  const g = rand(n, 2);
+  const m = rand(n, 3).map((x) => x * 0.1);
+  const v = rand(n, 4).map((x) => x * x * 0.01);
+  const vmax = v.map((x, i) => (i % 3 === 0 ? x * 2 : x));
+  for (const [name, amsgrad, l2, decay, inPlace] of [
+    ["Adam", false, 0, 1, false],
+    ["AdamW", false, 0, 0.99, false],
+    ["Adam, L2 and amsgrad", true, 0.01, 1, false],
+    ["Adam in place", false, 0, 1, true],
+  ] as const) {
+    const run = (threads: number) =>
+      withThreads(b, threads, () => {
+        const [po, mo, vo] = inPlace ? [p.slice(), m.slice(), v.slice()] : [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+        const vmo = amsgrad ? new Float32Array(n) : null;
+        const [pi, mi, vi] = inPlace ? [po, mo, vo] : [p, m, v];
+        b.adam(pi, g, mi, vi, amsgrad ? vmax : null, po, mo, vo, vmo, 0.9, 0.999, 1e-8, 1e-3 / 0.1, Math.sqrt(0.001), decay, l2);
+        return [po, mo, vo, vmo ?? new Float32Array(0)];
+      });
+    const one = run(1);
+    assert.ok(!sameBits(one[0], p), `${name}: the parameters moved`);
+    for (const t of [2, 3]) {
+      const other = run(t);
+      one.forEach((x, k) => assert.ok(sameBits(x, other[k]), `${name}: output ${k} differs between 1 and ${t} threads`));
+    }
+  }
+});
+
+test("the native softmax cross-entropy gives the same loss and gradient bits with 1, 2 and 3 threads", () => {
+  const b = blas();
+  const [U, C] = [1664, 5893]; // the loss slice of a Seq2Seq batch
+  const z = rand(U * C, 5).map((x) => x * 8);
+  const pairs = 3000;
+  const rows = Int32Array.from({ length: pairs }, (_, i) => (i * 7) % (U - 5)); // the last rows unused
+  const targets = Int32Array.from({ length: pairs }, (_, i) => (i * 131) % C);
+  const run = (threads: number, withGrad: boolean) =>
+    withThreads(b, threads, () => {
+      const grad = withGrad ? new Float32Array(U * C).fill(NaN) : null;
+      const loss = b.pairedSoftmaxCE(z, U, C, rows, targets, grad);
+      return { loss, grad };
+    });
+  for (const withGrad of [true, false]) {
+    const one = run(1, withGrad);
+    assert.ok(Number.isFinite(one.loss) && one.loss > 0, `loss ${one.loss}`);
+    if (one.grad) assert.ok(one.grad.every(Number.isFinite), "the gradient is written everywhere, unused rows as zeros");
+    for (const t of [2, 3]) {
+      const other = run(t, withGrad);
+      assert.ok(Object.is(one.loss, other.loss), `loss with 1 and ${t} threads: ${one.loss} vs ${other.loss}`);
+      if (one.grad && other.grad) assert.ok(sameBits(one.grad, other.grad), `gradient differs between 1 and ${t} threads`);
+    }
+  }
+});
+
 // K is handed to OpenBLAS in slices; each transpose layout addresses a slice differently.
 test("the native GEMM = float64 sums within float32 rounding for every transpose, K cut in slices", () => {
   const b = blas();
