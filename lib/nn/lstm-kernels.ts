@@ -41,6 +41,11 @@ const fwdCell = defineKernel({
     const cp = ax.view(cPrevT) as F32;
     const cv = ax.view(c) as F32;
     const c2v = ax.view(c2) as F32;
+    const loops = ax.loops();
+    if (loops?.lstmFwdCell) {
+      loops.lstmFwdCell(B, H, sv, cp, cOff, cv, c2v);
+      return [c, c2];
+    }
     for (let b = 0; b < B; b++) {
       const r = b * H4;
       const o = b * H;
@@ -68,6 +73,11 @@ const fwdOut = defineKernel({
     const uv = ax.view(u) as F32;
     const hv = ax.view(h) as F32;
     const tv = ax.view(tc) as F32;
+    const loops = ax.loops();
+    if (loops?.lstmFwdOut) {
+      loops.lstmFwdOut(B, H, sv, uv, hv, tv);
+      return [h, tc];
+    }
     for (let b = 0; b < B; b++) {
       const r = b * H4 + 3 * H;
       const o = b * H;
@@ -118,6 +128,11 @@ const bwdCell = defineKernel({
     const dcRec = inp.dcRec ? (ax.view(inp.dcRec) as F32) : null;
     const g = ax.view(dG) as F32;
     const dcp = ax.view(dcPrev) as F32;
+    const loops = ax.loops();
+    if (loops?.lstmBwdCell) {
+      loops.lstmBwdCell(B, H, sv, sOff, cp, cOff, tcv, tcOff, dA, dAOff, dAStride, mask, mOff, dhRec, rOff, rStride, dcRec, dcOff, g, dcp);
+      return [dG, dcPrev];
+    }
     for (let b = 0; b < B; b++) {
       const r = sOff + b * H4;
       const o = b * H;

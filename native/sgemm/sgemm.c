@@ -32,6 +32,7 @@
 /* The Adam and softmax cross-entropy loops, shared with the WebAssembly build (native/loops). */
 #include "../loops/adam.c"
 #include "../loops/softmax_ce.c"
+#include "../loops/lstm_cell.c"
 
 #define CHECK(call)                                                   \
   do {                                                                \
@@ -410,6 +411,129 @@ static napi_value PairedSoftmaxCE(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* The element-wise LSTM step (native/loops/lstm_cell.c) by blocks of batch rows on the pool. */
+typedef struct {
+  pool_task task;
+  int kind; /* 0 fwd cell, 1 fwd out, 2 bwd cell */
+  int64_t B, H, step, dAStride, rStride;
+  const float *s, *x, *tc, *dA, *mask, *dhRec, *dcRec; /* x: cPrev (fwd cell, bwd cell) or u (fwd out) */
+  float *o1, *o2;
+} lstm_job;
+
+static void lstm_part(const pool_task *t, int part) {
+  const lstm_job *j = (const lstm_job *)t;
+  int64_t b0 = part * j->step, b1 = b0 + j->step < j->B ? b0 + j->step : j->B;
+  if (j->kind == 0) lab4_lstm_fwd_cell(b0, b1, j->H, j->s, j->x, j->o1, j->o2);
+  else if (j->kind == 1) lab4_lstm_fwd_out(b0, b1, j->H, j->s, j->x, j->o1, j->o2);
+  else
+    lab4_lstm_bwd_cell(b0, b1, j->H, j->s, j->x, j->tc, j->dA, j->dAStride, j->mask, j->dhRec, j->rStride, j->dcRec, j->o1, j->o2);
+}
+
+/*
+ * A Float32Array (or null when `optional`) and an element offset into it, checked so that `rows` rows of
+ * `width` elements, `stride` apart, starting at the offset, lie inside it: the pointer at the offset.
+ */
+static int get_rows(napi_env env, napi_value arr, napi_value offv, int64_t rows, int64_t width, int64_t stride, bool optional,
+                    const float **out, const char *name) {
+  float *data;
+  size_t len;
+  int64_t off = 0;
+  if (optional ? !get_f32_opt(env, arr, &data, &len, name) : !get_f32(env, arr, &data, &len, name)) return 0;
+  if (!data) {
+    *out = NULL;
+    return 1;
+  }
+  if (offv && !get_dim(env, offv, &off, name)) return 0;
+  if (rows > 0 && (uint64_t)off + (uint64_t)(rows - 1) * (uint64_t)stride + (uint64_t)width > len) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "lab4_sgemm: %s is too short for its offset, rows and stride", name);
+    napi_throw_range_error(env, NULL, msg);
+    return 0;
+  }
+  *out = data + off;
+  return 1;
+}
+
+static napi_value run_lstm(lstm_job *j) {
+  j->task.run = lstm_part;
+  j->task.parts = loop_parts(j->B, j->kind == 2 ? 8 * j->H : 4 * j->H, pool_threads, 1, &j->step);
+  if (j->task.parts > 0) run_job(&j->task, pool_threads);
+  return NULL;
+}
+
+/* lstmFwdCell(B, H, s, cPrev, cPrevOff, c, c2): see lab4_lstm_fwd_cell. */
+static napi_value LstmFwdCell(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value a[7];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 7) {
+    napi_throw_type_error(env, NULL, "lab4_sgemm: lstmFwdCell(B, H, s, cPrev, cPrevOff, c, c2)");
+    return NULL;
+  }
+  lstm_job j = {.kind = 0};
+  const float *c, *c2;
+  if (!get_dim(env, a[0], &j.B, "B") || !get_dim(env, a[1], &j.H, "H") ||
+      !get_rows(env, a[2], NULL, j.B, 4 * j.H, 4 * j.H, false, &j.s, "s") ||
+      !get_rows(env, a[3], a[4], j.B, j.H, j.H, false, &j.x, "cPrev") || !get_rows(env, a[5], NULL, j.B, j.H, j.H, false, &c, "c") ||
+      !get_rows(env, a[6], NULL, j.B, j.H, j.H, false, &c2, "c2"))
+    return NULL;
+  j.o1 = (float *)c;
+  j.o2 = (float *)c2;
+  return run_lstm(&j);
+}
+
+/* lstmFwdOut(B, H, s, u, h, tc): see lab4_lstm_fwd_out. */
+static napi_value LstmFwdOut(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value a[6];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 6) {
+    napi_throw_type_error(env, NULL, "lab4_sgemm: lstmFwdOut(B, H, s, u, h, tc)");
+    return NULL;
+  }
+  lstm_job j = {.kind = 1};
+  const float *h, *tc;
+  if (!get_dim(env, a[0], &j.B, "B") || !get_dim(env, a[1], &j.H, "H") ||
+      !get_rows(env, a[2], NULL, j.B, 4 * j.H, 4 * j.H, false, &j.s, "s") ||
+      !get_rows(env, a[3], NULL, j.B, j.H, j.H, false, &j.x, "u") || !get_rows(env, a[4], NULL, j.B, j.H, j.H, false, &h, "h") ||
+      !get_rows(env, a[5], NULL, j.B, j.H, j.H, false, &tc, "tc"))
+    return NULL;
+  j.o1 = (float *)h;
+  j.o2 = (float *)tc;
+  return run_lstm(&j);
+}
+
+/*
+ * lstmBwdCell(B, H, s, sOff, cPrev, cPrevOff, tc, tcOff, dA, dAOff, dAStride, mask, maskOff, dhRec, dhRecOff,
+ * dhRecStride, dcRec, dcRecOff, dG, dcPrev): see lab4_lstm_bwd_cell; dA, mask, dhRec, dcRec may be null.
+ */
+static napi_value LstmBwdCell(napi_env env, napi_callback_info info) {
+  size_t argc = 20;
+  napi_value a[20];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 20) {
+    napi_throw_type_error(env, NULL, "lab4_sgemm: lstmBwdCell needs 20 arguments");
+    return NULL;
+  }
+  lstm_job j = {.kind = 2};
+  const float *dG, *dcPrev;
+  if (!get_dim(env, a[0], &j.B, "B") || !get_dim(env, a[1], &j.H, "H") || !get_dim(env, a[10], &j.dAStride, "dAStride") ||
+      !get_dim(env, a[15], &j.rStride, "dhRecStride"))
+    return NULL;
+  if (!get_rows(env, a[2], a[3], j.B, 4 * j.H, 4 * j.H, false, &j.s, "s") ||
+      !get_rows(env, a[4], a[5], j.B, j.H, j.H, false, &j.x, "cPrev") || !get_rows(env, a[6], a[7], j.B, j.H, j.H, false, &j.tc, "tc") ||
+      !get_rows(env, a[8], a[9], j.B, j.H, j.dAStride, true, &j.dA, "dA") ||
+      !get_rows(env, a[11], a[12], j.B, j.H, j.H, true, &j.mask, "mask") ||
+      !get_rows(env, a[13], a[14], j.B, j.H, j.rStride, true, &j.dhRec, "dhRec") ||
+      !get_rows(env, a[16], a[17], j.B, j.H, j.H, true, &j.dcRec, "dcRec") ||
+      !get_rows(env, a[18], NULL, j.B, 4 * j.H, 4 * j.H, false, &dG, "dG") ||
+      !get_rows(env, a[19], NULL, j.B, j.H, j.H, false, &dcPrev, "dcPrev"))
+    return NULL;
+  j.o1 = (float *)dG;
+  j.o2 = (float *)dcPrev;
+  return run_lstm(&j);
+}
+
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -449,6 +573,9 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"sgemm", NULL, Sgemm, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, Adam, NULL, NULL, NULL, napi_default, NULL},
       {"pairedSoftmaxCE", NULL, PairedSoftmaxCE, NULL, NULL, NULL, napi_default, NULL},
+      {"lstmFwdCell", NULL, LstmFwdCell, NULL, NULL, NULL, napi_default, NULL},
+      {"lstmFwdOut", NULL, LstmFwdOut, NULL, NULL, NULL, napi_default, NULL},
+      {"lstmBwdCell", NULL, LstmBwdCell, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, Threads, NULL, NULL, NULL, napi_default, NULL},
       {"config", NULL, Config, NULL, NULL, NULL, napi_default, NULL},

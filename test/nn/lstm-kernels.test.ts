@@ -5,7 +5,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../../lib/engine";
+import { forceHeapLoops, initBackend, nativeBlasStatus } from "../../lib/engine";
 import { lstmBwdCell, lstmFwdCell, lstmFwdOut, lstmLayerOutputs, useLstmKernels } from "../../lib/nn/lstm-kernels";
 import { rowSlice, stackRows, transpose2d, unstackRows } from "../../lib/nn/rows";
 import { maxAbsDiff } from "../fixtures/torch/run";
@@ -150,5 +150,61 @@ for (const backend of ["cpu", "wasm"] as const) {
     await initBackend({ backend: "cpu" });
   });
 }
+
+test("wasm: the native LSTM step loops give the JS loops' bits (offsets, strides, every optional input, split rows)", async () => {
+  await initBackend({ backend: "wasm" });
+  const st = nativeBlasStatus();
+  assert.ok(st.loaded, st.loaded ? "" : `native binding not loaded: ${st.reason}`);
+  const bitsOf = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
+  const both = (f: () => tf.Tensor[]) =>
+    (["js", "native"] as const).map((kind) => {
+      forceHeapLoops(kind);
+      try {
+        return tf.tidy(() => f().map(bitsOf));
+      } finally {
+        forceHeapLoops(undefined);
+      }
+    });
+  for (const [B, H] of [
+    [3, 4],
+    [128, 512], // a decoder step: split among the binding's threads
+  ]) {
+    const s = tf.sigmoid(r2([2 * B, 4 * H], 60));
+    const cBig = r([3 * B, H], 61);
+    const tc = tf.tanh(r([2 * B, H], 62));
+    const wide = r([B, 7 + H], 63);
+    const mask = tf.tensor2d(
+      Array.from({ length: 2 * B * H }, (_, i) => (i % 3 ? 2 : 0)),
+      [2 * B, H],
+    );
+    const dcRec = r([B, H], 64);
+    const sStep = tf.slice(s, [B, 0], [B, 4 * H]) as tf.Tensor2D;
+    const [js, native] = both(() => {
+      const [c, c2] = lstmFwdCell(sStep, cBig, 2 * B * H);
+      return [c, c2, ...lstmFwdOut(sStep, tf.sigmoid(c2) as tf.Tensor2D)];
+    });
+    assert.equal(native, js, `forward, B ${B}, H ${H}`);
+    const base = { B, H, s, sOff: B * 4 * H, cPrev: cBig, cPrevOff: 2 * B * H, tc, tcOff: B * H };
+    const optional = {
+      dA: { dA: wide, dAOff: 0, dAStride: 7 + H },
+      mask: { mask, maskOff: B * H },
+      dhRec: { dhRec: wide, dhRecOff: 7, dhRecStride: 7 + H },
+      dcRec: { dcRec },
+    };
+    for (const keys of [["dA", "mask", "dhRec", "dcRec"], ["dA"], ["dhRec", "dcRec"], []] as const) {
+      const args = Object.assign({}, base, ...keys.map((k) => optional[k]));
+      const [jsB, nativeB] = both(() => lstmBwdCell(args));
+      assert.equal(nativeB, jsB, `backward with ${keys.join(", ") || "no optional input"}, B ${B}, H ${H}`);
+    }
+  }
+  // The binding checks sizes itself: an offset past the end is a RangeError, not a stray read.
+  if (st.loaded) {
+    const a = new Float32Array(4 * 8);
+    assert.throws(
+      () => st.blas.lstmFwdCell(2, 4, a, new Float32Array(8), 1, new Float32Array(8), new Float32Array(8)),
+      /cPrev is too short/,
+    );
+  }
+});
 
 test.run();

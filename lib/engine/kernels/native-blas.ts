@@ -60,6 +60,33 @@ export interface NativeBlas {
     targets: Int32Array,
     grad: Float32Array | null,
   ): number;
+  /** lib/nn/lstm-kernels.ts's forward cell: c, c2 [B, H] from s [B, 4H] and cPrev (from cPrevOff). Same bits. */
+  lstmFwdCell(B: number, H: number, s: Float32Array, cPrev: Float32Array, cPrevOff: number, c: Float32Array, c2: Float32Array): void;
+  /** lib/nn/lstm-kernels.ts's forward output: h, tc [B, H] from s [B, 4H] and u [B, H]. Same bits. */
+  lstmFwdOut(B: number, H: number, s: Float32Array, u: Float32Array, h: Float32Array, tc: Float32Array): void;
+  /** lib/nn/lstm-kernels.ts's backward cell (offsets in elements; optional inputs null). Same bits. */
+  lstmBwdCell(
+    B: number,
+    H: number,
+    s: Float32Array,
+    sOff: number,
+    cPrev: Float32Array,
+    cPrevOff: number,
+    tc: Float32Array,
+    tcOff: number,
+    dA: Float32Array | null,
+    dAOff: number,
+    dAStride: number,
+    mask: Float32Array | null,
+    maskOff: number,
+    dhRec: Float32Array | null,
+    dhRecOff: number,
+    dhRecStride: number,
+    dcRec: Float32Array | null,
+    dcRecOff: number,
+    dG: Float32Array,
+    dcPrev: Float32Array,
+  ): void;
   /** The binding's threads for a product (the caller's included); OpenBLAS itself runs on one. */
   setThreads(n: number): void;
   threads(): number;
@@ -100,13 +127,14 @@ export function nativeBlasFile(): string | undefined {
   }
 }
 
-function isNativeBlas(x: unknown): x is NativeBlas {
+const FUNCTIONS = ["sgemm", "adam", "pairedSoftmaxCE", "setThreads", "threads", "config"] as const;
+const LATER_FUNCTIONS = ["lstmFwdCell", "lstmFwdOut", "lstmBwdCell"] as const;
+
+/** Whether `x` has the functions of the binding (`all`: also those added since its first release). */
+function isNativeBlas(x: unknown, all: boolean): x is NativeBlas {
   const o = x as Record<string, unknown> | null;
-  return (
-    typeof o === "object" &&
-    o !== null &&
-    ["sgemm", "adam", "pairedSoftmaxCE", "setThreads", "threads", "config"].every((k) => typeof o[k] === "function")
-  );
+  const names: readonly string[] = all ? [...FUNCTIONS, ...LATER_FUNCTIONS] : FUNCTIONS;
+  return typeof o === "object" && o !== null && names.every((k) => typeof o[k] === "function");
 }
 
 /** Loads the binding once (or not, with the reason). */
@@ -135,10 +163,12 @@ export function nativeBlasStatus(): NativeBlasStatus {
     if (userThreads === undefined) delete process.env.OPENBLAS_NUM_THREADS;
     else process.env.OPENBLAS_NUM_THREADS = userThreads;
   }
-  if (!isNativeBlas(mod)) return (status = { loaded: false, reason: `${file} is not the lab4_sgemm binding` });
+  if (!isNativeBlas(mod, false)) return (status = { loaded: false, reason: `${file} is not the lab4_sgemm binding` });
+  if (!isNativeBlas(mod, true))
+    return (status = { loaded: false, reason: `${file} is an older build of lab4_sgemm: rebuild it (npm run build:native)` });
   // A plain object over the module's read-only exports, so a profiler (bench --profile) can wrap one.
-  const { sgemm, adam, pairedSoftmaxCE, setThreads, threads, config } = mod;
-  const blas: NativeBlas = { sgemm, adam, pairedSoftmaxCE, setThreads, threads, config };
+  const { sgemm, adam, pairedSoftmaxCE, setThreads, threads, config, lstmFwdCell, lstmFwdOut, lstmBwdCell } = mod;
+  const blas: NativeBlas = { sgemm, adam, pairedSoftmaxCE, setThreads, threads, config, lstmFwdCell, lstmFwdOut, lstmBwdCell };
   blas.setThreads(want);
   const version = /OpenBLAS\s+\S+/.exec(blas.config())?.[0] ?? "BLAS";
   const t = blas.threads();
