@@ -33,6 +33,7 @@
 #include "../loops/adam.c"
 #include "../loops/softmax_ce.c"
 #include "../loops/lstm_cell.c"
+#include "../loops/column_sums.c"
 
 #define CHECK(call)                                                   \
   do {                                                                \
@@ -534,6 +535,40 @@ static napi_value LstmBwdCell(napi_env env, napi_callback_info info) {
   return run_lstm(&j);
 }
 
+/* Column sums (native/loops/column_sums.c) by blocks of columns on the pool. */
+typedef struct {
+  pool_task task;
+  const float *x;
+  int64_t rows, cols, step;
+  float *out;
+} colsum_job;
+
+static void colsum_part(const pool_task *t, int part) {
+  const colsum_job *j = (const colsum_job *)t;
+  int64_t j0 = part * j->step, j1 = j0 + j->step < j->cols ? j0 + j->step : j->cols;
+  lab4_column_sums(j->x, j->rows, j->cols, j0, j1, j->out);
+}
+
+/* columnSums(x, rows, cols, out): out[j] = the float32 running sum of column j of x [rows, cols]. */
+static napi_value ColumnSums(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value a[4];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  if (argc < 4) {
+    napi_throw_type_error(env, NULL, "lab4_sgemm: columnSums(x, rows, cols, out)");
+    return NULL;
+  }
+  colsum_job j = {.task = {.run = colsum_part}};
+  const float *out;
+  if (!get_dim(env, a[1], &j.rows, "rows") || !get_dim(env, a[2], &j.cols, "cols") ||
+      !get_rows(env, a[0], NULL, j.rows, j.cols, j.cols, false, &j.x, "x") || !get_rows(env, a[3], NULL, 1, j.cols, j.cols, false, &out, "out"))
+    return NULL;
+  j.out = (float *)out;
+  j.task.parts = loop_parts(j.cols, j.rows, pool_threads, 16, &j.step);
+  if (j.task.parts > 0) run_job(&j.task, pool_threads);
+  return NULL;
+}
+
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -576,6 +611,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"lstmFwdCell", NULL, LstmFwdCell, NULL, NULL, NULL, napi_default, NULL},
       {"lstmFwdOut", NULL, LstmFwdOut, NULL, NULL, NULL, napi_default, NULL},
       {"lstmBwdCell", NULL, LstmBwdCell, NULL, NULL, NULL, napi_default, NULL},
+      {"columnSums", NULL, ColumnSums, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, Threads, NULL, NULL, NULL, napi_default, NULL},
       {"config", NULL, Config, NULL, NULL, NULL, napi_default, NULL},

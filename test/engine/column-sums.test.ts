@@ -6,7 +6,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
-import { columnSums } from "../../lib/engine/kernels";
+import { columnSums, forceHeapLoops, nativeBlasStatus } from "../../lib/engine/kernels";
 import { bits, onBackend, rand } from "./helpers";
 
 function cases(): Array<[string, Float32Array, [number, number]]> {
@@ -30,6 +30,25 @@ for (const backend of ["wasm", "cpu"] as const)
     );
     for (const r of results) assert.equal(r.got, r.want, `${backend}: ${r.name}`);
   });
+
+test("wasm: the native loop and the JS loop both give tf.sum(x, 0)'s bits (the native one split among threads)", async () => {
+  await onBackend("wasm", () => tf.scalar(0));
+  assert.ok(nativeBlasStatus().loaded, "the native binding is built (npm run build:native)");
+  for (const kind of ["native", "js"] as const) {
+    forceHeapLoops(kind);
+    try {
+      const results = await onBackend("wasm", () =>
+        cases().map(([name, v, shape]) => {
+          const x = tf.tensor2d(v, shape);
+          return { name, want: bits(tf.sum(x, 0).dataSync()), got: bits(columnSums(x).dataSync()) };
+        }),
+      );
+      for (const r of results) assert.equal(r.got, r.want, `${kind} loop, ${r.name}`);
+    } finally {
+      forceHeapLoops(undefined);
+    }
+  }
+});
 
 test("the two backends do differ on order-sensitive sums (so each backend's own rounding is what is matched)", async () => {
   const [, v, shape] = cases()[2]!;

@@ -29,6 +29,11 @@ const kernel = defineKernel({
     const out = ctx.alloc([cols]);
     const xv = ctx.view(x) as Float32Array; // views after alloc
     const ov = ctx.view(out) as Float32Array;
+    const loops = ctx.loops();
+    if (loops?.columnSums) {
+      loops.columnSums(xv, rows, cols, ov);
+      return out;
+    }
     ov.fill(0); // from +0 as Sum.cc does (0 + -0 is +0: copying the first row would keep -0)
     for (let i = 0; i < rows; i++) {
       const o = i * cols;

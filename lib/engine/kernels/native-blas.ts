@@ -87,6 +87,8 @@ export interface NativeBlas {
     dG: Float32Array,
     dcPrev: Float32Array,
   ): void;
+  /** out[j] = the float32 running sum of column j of x [rows, cols]: ./column-sums.ts's wasm bits. */
+  columnSums(x: Float32Array, rows: number, cols: number, out: Float32Array): void;
   /** The binding's threads for a product (the caller's included); OpenBLAS itself runs on one. */
   setThreads(n: number): void;
   threads(): number;
@@ -128,7 +130,7 @@ export function nativeBlasFile(): string | undefined {
 }
 
 const FUNCTIONS = ["sgemm", "adam", "pairedSoftmaxCE", "setThreads", "threads", "config"] as const;
-const LATER_FUNCTIONS = ["lstmFwdCell", "lstmFwdOut", "lstmBwdCell"] as const;
+const LATER_FUNCTIONS = ["lstmFwdCell", "lstmFwdOut", "lstmBwdCell", "columnSums"] as const;
 
 /** Whether `x` has the functions of the binding (`all`: also those added since its first release). */
 function isNativeBlas(x: unknown, all: boolean): x is NativeBlas {
@@ -167,8 +169,8 @@ export function nativeBlasStatus(): NativeBlasStatus {
   if (!isNativeBlas(mod, true))
     return (status = { loaded: false, reason: `${file} is an older build of lab4_sgemm: rebuild it (npm run build:native)` });
   // A plain object over the module's read-only exports, so a profiler (bench --profile) can wrap one.
-  const { sgemm, adam, pairedSoftmaxCE, setThreads, threads, config, lstmFwdCell, lstmFwdOut, lstmBwdCell } = mod;
-  const blas: NativeBlas = { sgemm, adam, pairedSoftmaxCE, setThreads, threads, config, lstmFwdCell, lstmFwdOut, lstmBwdCell };
+  const { sgemm, adam, pairedSoftmaxCE, setThreads, threads, config, lstmFwdCell, lstmFwdOut, lstmBwdCell, columnSums } = mod;
+  const blas: NativeBlas = { sgemm, adam, pairedSoftmaxCE, setThreads, threads, config, lstmFwdCell, lstmFwdOut, lstmBwdCell, columnSums };
   blas.setThreads(want);
   const version = /OpenBLAS\s+\S+/.exec(blas.config())?.[0] ?? "BLAS";
   const t = blas.threads();

@@ -15,7 +15,7 @@ import type { NativeBlas } from "./native-blas";
 
 /** The loops a kernel runs on heap views: the native binding and this module both provide them. */
 export type HeapLoops = Pick<NativeBlas, "adam" | "pairedSoftmaxCE"> &
-  Partial<Pick<NativeBlas, "lstmFwdCell" | "lstmFwdOut" | "lstmBwdCell">>; // the LSTM step: native only for now
+  Partial<Pick<NativeBlas, "lstmFwdCell" | "lstmFwdOut" | "lstmBwdCell" | "columnSums">>; // native only for now
 
 export type WasmLoopsStatus = { loaded: true; loops: HeapLoops; file: string } | { loaded: false; reason: string };
 
