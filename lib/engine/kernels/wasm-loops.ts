@@ -3,6 +3,7 @@ import * as path from "path";
 import { repoRoot } from "../repo-root";
 import { wasmHeapMemory, type WasmMemory } from "../heap-growth";
 import type { NativeBlas } from "./native-blas";
+import { LoopThreads, splitRange } from "./loop-threads";
 
 /**
  * The training loops that JS runs slowly (the Adam update, the softmax cross-entropy), compiled
@@ -11,12 +12,37 @@ import type { NativeBlas } from "./native-blas";
  * not (macOS, Windows, LAB4_NATIVE_BLAS=0), on the tfjs-wasm heap in place: instantiated against
  * the backend's own `WebAssembly.Memory` and given the tensors' byte offsets, so nothing is copied.
  * Same C as the binding, so the same bits. LAB4_WASM_LOOPS=0 turns it off (the JS loops run).
+ * On tfjs-wasm's threaded (shared) heap, the Adam update is split across as many threads as the
+ * backend's pool (./loop-threads.ts; LAB4_WASM_THREADS): elementwise, so the same bits.
  */
 
 /** The loops a kernel runs on heap views: the native binding and this module both provide them. */
 export type HeapLoops = Pick<NativeBlas, "adam" | "pairedSoftmaxCE">;
 
-export type WasmLoopsStatus = { loaded: true; loops: HeapLoops; file: string } | { loaded: false; reason: string };
+export type WasmLoopsStatus =
+  | {
+      loaded: true;
+      loops: HeapLoops;
+      file: string;
+      /** Resolves to the threads the loops run on, once their workers started (1 when none). */
+      ready: Promise<number>;
+      /** The worker threads, on tfjs-wasm's threaded heap. */
+      pool?: LoopThreads;
+    }
+  | { loaded: false; reason: string };
+
+/** Elements per thread below which the Adam update stays on the calling thread (hand-off costs more). */
+export const MIN_ADAM_PER_THREAD = 16384;
+
+let threadLimit = Infinity;
+
+/** At most `n` threads for the loops from now on (bench, tests); undefined: as many as the pool has. */
+export function limitWasmLoopThreads(n: number | undefined): void {
+  threadLimit = n === undefined ? Infinity : Math.max(1, n);
+}
+
+/** The exports the worker threads call, by index (LoopThreads.run's `fn`). */
+const THREADED = ["adam"];
 
 /** The module's exports (native/loops/wasm.c): byte offsets for pointers, 0 for none. */
 interface LoopExports {
@@ -89,8 +115,24 @@ function isSharedMemory(memory: WasmMemory): boolean {
 
 const compiled = new Map<string, object>();
 
-/** Instantiates the module on `heap`'s memory and wraps its exports with the binding's signatures. */
-export function instantiateLoops(heap: EmscriptenHeap): { loops: HeapLoops; file: string } {
+/** True when no range overlaps another that is an output (byte offsets and lengths; offset 0: none). */
+function outputsDisjoint(ins: number[], outs: number[], bytes: number): boolean {
+  const all = [...outs, ...ins].filter((o) => o !== 0);
+  const nOut = outs.filter((o) => o !== 0).length;
+  for (let i = 0; i < nOut; i++)
+    for (let j = 0; j < all.length; j++) if (i !== j && all[i] < all[j] + bytes && all[j] < all[i] + bytes) return false;
+  return true;
+}
+
+/**
+ * Instantiates the module on `heap`'s memory and wraps its exports with the binding's signatures.
+ * With `threads` >= 2 on a shared memory, the Adam update runs on that many threads once their
+ * workers started (`ready`).
+ */
+export function instantiateLoops(
+  heap: EmscriptenHeap,
+  threads = 1,
+): { loops: HeapLoops; file: string; ready: Promise<number>; pool?: LoopThreads } {
   const shared = isSharedMemory(heap.memory);
   const file = wasmLoopsFile(shared);
   let module = compiled.get(file);
@@ -99,6 +141,7 @@ export function instantiateLoops(heap: EmscriptenHeap): { loops: HeapLoops; file
   const x = instance.exports as unknown as LoopExports;
   if (typeof x.adam !== "function" || typeof x.pairedSoftmaxCE !== "function")
     throw new Error(`${file} lacks the adam/pairedSoftmaxCE exports`);
+  const pool = threads >= 2 && shared ? new LoopThreads({ threads, module, memory: heap.memory, names: THREADED }) : undefined;
 
   /** The byte offset of a view of the heap (taken before any allocation: growing detaches views). */
   const at = (a: Float32Array | Int32Array, name: string): number => {
@@ -114,25 +157,20 @@ export function instantiateLoops(heap: EmscriptenHeap): { loops: HeapLoops; file
     const n = p.length;
     if ([g, m, v, po, mo, vo].some((a) => a.length !== n) || !vmax !== !vmo || (vmax && vmax.length !== n) || (vmo && vmo.length !== n))
       throw new RangeError("lab4 wasm loops: adam arrays must all have the parameter's length (vmax and vmaxOut both or neither)");
-    x.adam(
-      n,
-      at(p, "p"),
-      at(g, "g"),
-      at(m, "m"),
-      at(v, "v"),
-      opt(vmax, "vmax"),
-      at(po, "pOut"),
-      at(mo, "mOut"),
-      at(vo, "vOut"),
-      opt(vmo, "vmaxOut"),
-      beta1,
-      beta2,
-      eps,
-      stepSize,
-      bc2Sqrt,
-      decay,
-      l2,
-    );
+    const ins = [at(p, "p"), at(g, "g"), at(m, "m"), at(v, "v"), opt(vmax, "vmax")];
+    const outs = [at(po, "pOut"), at(mo, "mOut"), at(vo, "vOut"), opt(vmo, "vmaxOut")];
+    const scalars = [beta1, beta2, eps, stepSize, bc2Sqrt, decay, l2];
+    const ranges = pool ? splitRange(n, Math.min(pool.threads(), threadLimit), MIN_ADAM_PER_THREAD) : [];
+    const args = ([s, e]: [number, number]) => [
+      e - s,
+      ...ins.map((o) => (o ? o + 4 * s : 0)),
+      ...outs.map((o) => (o ? o + 4 * s : 0)),
+      ...scalars,
+    ];
+    // Ranges only when outputs overlap nothing: the elements are then independent.
+    if (pool && ranges.length > 1 && outputsDisjoint(ins, outs, 4 * n))
+      pool.run(0, ranges.map(args), (a) => void (x.adam as (...a: number[]) => void)(...a));
+    else (x.adam as (...a: number[]) => void)(...args([0, n]));
   };
 
   const pairedSoftmaxCE: HeapLoops["pairedSoftmaxCE"] = (z, U, C, rows, targets, grad) => {
@@ -158,7 +196,18 @@ export function instantiateLoops(heap: EmscriptenHeap): { loops: HeapLoops; file
       heap.free(raw);
     }
   };
-  return { loops: { adam, pairedSoftmaxCE }, file };
+  return { loops: { adam, pairedSoftmaxCE }, file, ready: pool ? pool.ready : Promise.resolve(1), pool };
+}
+
+/** The threads of tfjs-wasm's XNNPACK pool (lib/engine/wasm-threads.ts), which the loops follow; 1 if unknown. */
+function backendThreads(mod: unknown): number {
+  const get = (mod as { tfjs?: { getThreadsCount?: unknown } } | undefined)?.tfjs?.getThreadsCount;
+  try {
+    const n = typeof get === "function" ? (get() as unknown) : 1;
+    return typeof n === "number" && Number.isInteger(n) && n >= 1 ? n : 1;
+  } catch {
+    return 1;
+  }
 }
 
 const cache = new WeakMap<object, WasmLoopsStatus>();
@@ -178,7 +227,7 @@ export function wasmLoopsFor(backend: unknown): WasmLoopsStatus {
   let status: WasmLoopsStatus;
   const heap = emscriptenHeap(backend);
   try {
-    status = typeof heap === "string" ? { loaded: false, reason: heap } : { loaded: true, ...instantiateLoops(heap) };
+    status = typeof heap === "string" ? { loaded: false, reason: heap } : { loaded: true, ...instantiateLoops(heap, backendThreads(mod)) };
   } catch (e) {
     status = { loaded: false, reason: (e as Error).message.split("\n")[0] };
   }

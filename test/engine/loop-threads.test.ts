@@ -1,0 +1,213 @@
+/**
+ * The WebAssembly loops on several threads (lib/engine/kernels/loop-threads.ts) over a shared
+ * memory, outside tfjs: the Adam update split across threads gives the bits of one thread and of the
+ * native binding on the Seq2Seq model's parameter shapes, with and without weight decay; the work is
+ * really shared; a worker that cannot start, a memory that is not shared, or a worker's call that
+ * traps leave one thread with at most one notice. (The kernels on tfjs-wasm's threaded heap, and
+ * the process exiting by itself: test/engine/wasm-loops.test.ts's child.)
+ */
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import * as fs from "fs";
+import {
+  instantiateLoops,
+  limitWasmLoopThreads,
+  LoopThreads,
+  MIN_ADAM_PER_THREAD,
+  nativeBlasStatus,
+  splitRange,
+  wasmLoopsFile,
+  type NativeBlas,
+} from "../../lib/engine";
+import type { WasmMemory } from "../../lib/engine/heap-growth";
+import { rand } from "./helpers";
+
+interface WasmApi {
+  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+// reference/seq2seq/model.ts's Seq2Seq at the original lab's sizes (vocabularies 7853/5893, 256, 512, 2 layers).
+const SEQ2SEQ_SHAPES = [
+  [7853, 256], [2048, 256], [2048, 512], [2048], [2048], [2048, 512], [2048, 512], [2048], [2048],
+  [5893, 256], [2048, 256], [2048, 512], [2048], [2048], [2048, 512], [2048, 512], [2048], [2048], [5893, 512], [5893],
+]; // prettier-ignore
+const sizes = SEQ2SEQ_SHAPES.map((s) => s.reduce((a, b) => a * b, 1));
+
+test("splitRange: whole groups of four, every element once, nothing split below the threshold", () => {
+  for (const [n, t, min] of [
+    [10, 2, 4],
+    [1_000_003, 2, 16384],
+    [1_000_003, 3, 16384],
+    [5893, 2, 16384],
+    [32768, 2, 16384],
+    [32767, 2, 16384],
+    [0, 2, 16],
+    [17, 8, 1],
+  ]) {
+    const r = splitRange(n, t, min);
+    assert.ok(r.length <= Math.max(1, t), `${n}/${t}: ${r.length} ranges`);
+    let at = 0;
+    for (const [s, e] of r) {
+      assert.is(s, at, `${n}/${t}: contiguous`);
+      assert.is(s % 4, 0, `${n}/${t}: starts at a multiple of 4`);
+      assert.ok(e > s || n === 0, `${n}/${t}: not empty`);
+      at = e;
+    }
+    assert.is(at, n, `${n}/${t}: covers [0, n)`);
+    if (n < 2 * min) assert.is(r.length, 1, `${n}/${t}: below the threshold, one range`);
+  }
+  assert.is(splitRange(1_000_000, 2, 16384).length, 2);
+});
+
+/** A shared memory holding every array of an Adam step over `sizes`, with a bump allocator. */
+function sharedHeap(bytes: number) {
+  const memory = new WA.Memory({ initial: Math.ceil(bytes / 65536) + 1, maximum: 65536, shared: true });
+  let next = 16;
+  const heap = {
+    memory,
+    malloc: (n: number) => {
+      const p = next;
+      next += (n + 15) & ~15;
+      return p;
+    },
+    free: () => undefined,
+  };
+  const f32 = (src: Float32Array | number) => {
+    const n = typeof src === "number" ? src : src.length;
+    const a = new Float32Array(memory.buffer, heap.malloc(4 * n), n);
+    if (typeof src === "number") a.fill(NaN);
+    else a.set(src);
+    return a;
+  };
+  return { heap, f32 };
+}
+
+function native(): NativeBlas {
+  const st = nativeBlasStatus();
+  assert.ok(st.loaded, st.loaded ? "" : `native loops not built: ${st.reason}`);
+  return (st as { blas: NativeBlas }).blas;
+}
+
+for (const threads of [2, 3])
+  test(`Adam on ${threads} threads: the bits of one thread and of the native binding, on the Seq2Seq shapes`, async () => {
+    const blas = native();
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const { heap, f32 } = sharedHeap(4 * (total * 9 + sizes.length * 64));
+    const { loops, ready, pool } = instantiateLoops(heap, threads);
+    assert.is(await ready, threads, pool?.problem());
+    const settings = [
+      { name: "Adam", decay: 1, l2: 0, ams: false },
+      { name: "AdamW (weight decay 0.01)", decay: 1 - 1e-3 * 0.01, l2: 0, ams: false },
+      { name: "Adam with L2 (weight decay 0.01)", decay: 1, l2: 0.01, ams: false },
+      { name: "Adam, amsgrad", decay: 1, l2: 0, ams: true },
+    ];
+    // One parameter at a time (the heap holds one set of arrays per shape, reused by each setting).
+    for (const [k, n] of sizes.entries()) {
+      const p = f32(rand(n, 10 + k)),
+        g = f32(rand(n, 20 + k).map((x) => x * 1e-2)),
+        m = f32(rand(n, 30 + k).map((x) => x * 1e-3)),
+        v = f32(rand(n, 40 + k).map((x) => x * x * 1e-5)),
+        vmax = f32(v.map((x) => x * 1.25));
+      const [po, mo, vo, vmo] = [f32(n), f32(n), f32(n), f32(n)];
+      for (const s of settings) {
+        const run = (l: "threads" | "one" | "native") => {
+          const outs = l === "native" ? [0, 1, 2, 3].map(() => new Float32Array(n)) : [po, mo, vo, vmo];
+          for (const o of outs) o.fill(NaN);
+          const args = [p, g, m, v, s.ams ? vmax : null, outs[0], outs[1], outs[2], s.ams ? outs[3] : null] as const;
+          const hp = [0.9, 0.999, 1e-8, 1e-3 / 0.1, Math.sqrt(1 - 0.999), s.decay, s.l2] as const;
+          limitWasmLoopThreads(l === "one" ? 1 : undefined);
+          try {
+            (l === "native" ? blas : loops).adam(...args, ...hp);
+          } finally {
+            limitWasmLoopThreads(undefined);
+          }
+          return Buffer.concat(outs.slice(0, s.ams ? 4 : 3).map((o) => Buffer.from(o.buffer, o.byteOffset, o.byteLength)));
+        };
+        const before = pool?.handedOff ?? 0;
+        const many = run("threads");
+        const shared = (pool?.handedOff ?? 0) - before;
+        const expected = Math.min(threads, Math.floor(n / MIN_ADAM_PER_THREAD)) - 1;
+        assert.is(shared, Math.max(0, expected), `${s.name}, [${SEQ2SEQ_SHAPES[k]}]: ranges handed to workers`);
+        assert.ok(many.equals(run("one")), `${s.name}, [${SEQ2SEQ_SHAPES[k]}]: threads vs one thread`);
+        assert.ok(many.equals(run("native")), `${s.name}, [${SEQ2SEQ_SHAPES[k]}]: threads vs the native binding`);
+      }
+    }
+    pool?.close();
+  });
+
+test("outputs that overlap an input stay on one thread (the elements would not be independent)", async () => {
+  const n = 4 * MIN_ADAM_PER_THREAD;
+  const { heap, f32 } = sharedHeap(4 * n * 8);
+  const { loops, ready, pool } = instantiateLoops(heap, 2);
+  assert.is(await ready, 2);
+  const p = f32(rand(n, 1)),
+    g = f32(rand(n, 2)),
+    m = f32(n).fill(0),
+    v = f32(n).fill(0);
+  const before = pool?.handedOff;
+  loops.adam(p, g, m, v, null, p, m, v, null, 0.9, 0.999, 1e-8, 1e-3, 0.1, 1, 0); // in place
+  assert.is(pool?.handedOff, before, "nothing handed off");
+  assert.ok(p.every((x) => Number.isFinite(x)));
+  pool?.close();
+});
+
+const shared = () => new WA.Memory({ initial: 1, maximum: 16, shared: true });
+const adamModule = () => new WA.Module(fs.readFileSync(wasmLoopsFile(true)));
+
+test("a worker that cannot start, or a heap that is not shared: one thread, at most one notice", async () => {
+  const warned: string[] = [];
+  const warn = console.warn;
+  console.warn = (...a: unknown[]) => void warned.push(a.join(" "));
+  try {
+    const plain = new LoopThreads({ threads: 2, module: adamModule(), memory: new WA.Memory({ initial: 1 }), names: ["adam"] });
+    assert.is(await plain.ready, 1);
+    assert.is(plain.problem(), "the tfjs-wasm heap is not a shared memory");
+    const broken = () =>
+      new LoopThreads({ threads: 3, module: adamModule(), memory: shared(), names: ["adam"], workerSource: "throw new Error('no start')" });
+    const a = broken(),
+      b = broken();
+    assert.is(await a.ready, 1);
+    assert.is(await b.ready, 1);
+    assert.is(a.threads(), 1);
+    assert.is(a.problem(), "a worker thread failed: no start");
+    // A module without the export asked for: the real worker script refuses to start.
+    const c = new LoopThreads({ threads: 2, module: adamModule(), memory: shared(), names: ["nope"] });
+    assert.is(await c.ready, 1);
+    assert.match(c.problem() ?? "", /a worker thread failed: the module lacks one of nope/);
+    // A pool on one thread runs its jobs here.
+    let ran = 0;
+    a.run(0, [[1]], () => ran++);
+    assert.is(ran, 1);
+    assert.throws(() => a.run(0, [[1], [2]], () => ran++), /2 jobs for 1 threads/);
+  } finally {
+    console.warn = warn;
+  }
+  assert.is(warned.length, 1, warned.join("\n"));
+  assert.match(warned[0], /^lab4: the WebAssembly loops run on 1 thread, not 3: a worker thread failed: no start$/);
+});
+
+test("a worker's call that traps: its range re-runs on the calling thread (which reports the trap), the pool stops", async () => {
+  const memory = shared();
+  const pool = new LoopThreads({ threads: 2, module: adamModule(), memory, names: ["adam"] });
+  assert.is(await pool.ready, 2);
+  const warn = console.warn;
+  const warned: string[] = [];
+  console.warn = (...a: unknown[]) => void warned.push(a.join(" "));
+  const here: number[][] = [];
+  try {
+    // The worker's range points past the memory's end: a trap there.
+    const far = memory.buffer.byteLength;
+    const job = (at: number) => [4, at, at, at, at, 0, at, at, at, 0, 0.9, 0.999, 1e-8, 1, 1, 1, 0];
+    pool.run(0, [job(0), job(far)], (a) => void here.push(a));
+  } finally {
+    console.warn = warn;
+  }
+  assert.is(here.length, 2, "both ranges ran here");
+  assert.is(pool.problem(), "a worker thread's call failed");
+  assert.is(pool.threads(), 1);
+  assert.ok(warned.length <= 1);
+});
+
+test.run();
