@@ -18,7 +18,7 @@ import { record } from "./results";
 import {
   forceHeapLoops,
   initBackend,
-  limitWasmLoopThreads,
+  singleThreadWasmLoops,
   nativeBlasStatus,
   wantedWasmThreads,
   wasmLoopsFor,
@@ -68,7 +68,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   for (let i = 0; i <= reps; i++)
     for (const k of variants) {
       forceHeapLoops(k.kind);
-      limitWasmLoopThreads(k.threads);
+      singleThreadWasmLoops(k.threads === 1);
       opt.zeroGrad(); // frees the previous step's gradients: the optimizer owns what it is given
       const g = new Map([...grads].map(([name, t]) => [name, tf.clone(t)]));
       let t0 = performance.now();
@@ -82,7 +82,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       value.dataSync();
       const ce = performance.now() - t0;
       tf.dispose([value, grad]);
-      limitWasmLoopThreads(undefined);
+      singleThreadWasmLoops(false);
       forceHeapLoops(undefined);
       if (i === 0) continue; // warm-up
       times.get(k)!.adam.push(adam);

@@ -11,11 +11,10 @@ import * as assert from "uvu/assert";
 import * as fs from "fs";
 import {
   instantiateLoops,
-  limitWasmLoopThreads,
+  singleThreadWasmLoops,
   LoopThreads,
-  MIN_ADAM_PER_THREAD,
+  ADAM_CHUNK,
   nativeBlasStatus,
-  splitRange,
   wasmLoopsFile,
   type NativeBlas,
 } from "../../lib/engine";
@@ -35,30 +34,41 @@ const SEQ2SEQ_SHAPES = [
 ]; // prettier-ignore
 const sizes = SEQ2SEQ_SHAPES.map((s) => s.reduce((a, b) => a * b, 1));
 
-test("splitRange: whole groups of four, every element once, nothing split below the threshold", () => {
-  for (const [n, t, min] of [
-    [10, 2, 4],
-    [1_000_003, 2, 16384],
-    [1_000_003, 3, 16384],
-    [5893, 2, 16384],
-    [32768, 2, 16384],
-    [32767, 2, 16384],
-    [0, 2, 16],
-    [17, 8, 1],
-  ]) {
-    const r = splitRange(n, t, min);
-    assert.ok(r.length <= Math.max(1, t), `${n}/${t}: ${r.length} ranges`);
-    let at = 0;
-    for (const [s, e] of r) {
-      assert.is(s, at, `${n}/${t}: contiguous`);
-      assert.is(s % 4, 0, `${n}/${t}: starts at a multiple of 4`);
-      assert.ok(e > s || n === 0, `${n}/${t}: not empty`);
-      at = e;
-    }
-    assert.is(at, n, `${n}/${t}: covers [0, n)`);
-    if (n < 2 * min) assert.is(r.length, 1, `${n}/${t}: below the threshold, one range`);
+const shared = () => new WA.Memory({ initial: 1, maximum: 16, shared: true });
+const adamModule = () => new WA.Module(fs.readFileSync(wasmLoopsFile(true)));
+/** adam's arguments (native/loops/wasm.c) for n elements with every array at byte offset `at`. */
+const adamArgs = (n: number, at: number) => [n, at, at, at, at, 0, at, at, at, 0, 0.9, 0.999, 1e-8, 1, 1, 1, 0];
+const busy = (ms: number) => {
+  const t = performance.now() + ms;
+  while (performance.now() < t);
+};
+
+test("chunks: whole groups of four, each element once, arrays advanced and absent ones left at 0", async () => {
+  const pool = new LoopThreads({ threads: 2, module: adamModule(), memory: shared(), names: ["adam"] });
+  assert.is(await pool.ready, 2, pool.problem());
+  const n = 10 * 1024 + 3,
+    chunk = 1024;
+  const mine: number[][] = [];
+  // Slow chunks here, so the worker (running real ones on zeros at offset 64) takes some.
+  pool.run({ fn: 0, args: adamArgs(n, 64), count: 0, pointers: [1, 2, 3, 4, 5, 6, 7, 8, 9], n, chunk }, (a) => {
+    mine.push(a);
+    busy(5);
+  });
+  assert.ok(pool.handedOff > 0, "the worker took chunks");
+  assert.is(mine.length + pool.handedOff, 11, "chunks here + chunks there");
+  for (const a of mine) {
+    const start = (a[1] - 64) / 4;
+    assert.is(start % 4, 0, "starts at a multiple of 4");
+    assert.is(a[0], Math.min(chunk, n - start), "length");
+    assert.equal([a[2], a[3], a[4], a[6], a[7], a[8]], Array(6).fill(a[1]), "every array advanced alike");
+    assert.equal([a[5], a[9]], [0, 0], "absent arrays stay 0");
+    assert.equal(a.slice(10), adamArgs(n, 64).slice(10), "scalars untouched");
   }
-  assert.is(splitRange(1_000_000, 2, 16384).length, 2);
+  // Below two chunks: the whole range here, once.
+  const whole: number[][] = [];
+  pool.run({ fn: 0, args: adamArgs(chunk, 64), count: 0, pointers: [1], n: chunk, chunk }, (a) => void whole.push(a));
+  assert.equal(whole, [adamArgs(chunk, 64)]);
+  pool.close();
 });
 
 /** A shared memory holding every array of an Adam step over `sizes`, with a bump allocator. */
@@ -117,28 +127,27 @@ for (const threads of [2, 3])
           for (const o of outs) o.fill(NaN);
           const args = [p, g, m, v, s.ams ? vmax : null, outs[0], outs[1], outs[2], s.ams ? outs[3] : null] as const;
           const hp = [0.9, 0.999, 1e-8, 1e-3 / 0.1, Math.sqrt(1 - 0.999), s.decay, s.l2] as const;
-          limitWasmLoopThreads(l === "one" ? 1 : undefined);
+          singleThreadWasmLoops(l === "one");
           try {
             (l === "native" ? blas : loops).adam(...args, ...hp);
           } finally {
-            limitWasmLoopThreads(undefined);
+            singleThreadWasmLoops(false);
           }
           return Buffer.concat(outs.slice(0, s.ams ? 4 : 3).map((o) => Buffer.from(o.buffer, o.byteOffset, o.byteLength)));
         };
         const before = pool?.handedOff ?? 0;
         const many = run("threads");
-        const shared = (pool?.handedOff ?? 0) - before;
-        const expected = Math.min(threads, Math.floor(n / MIN_ADAM_PER_THREAD)) - 1;
-        assert.is(shared, Math.max(0, expected), `${s.name}, [${SEQ2SEQ_SHAPES[k]}]: ranges handed to workers`);
+        if (n <= ADAM_CHUNK) assert.is(pool?.handedOff, before, `${s.name}, [${SEQ2SEQ_SHAPES[k]}]: one chunk, here`);
         assert.ok(many.equals(run("one")), `${s.name}, [${SEQ2SEQ_SHAPES[k]}]: threads vs one thread`);
         assert.ok(many.equals(run("native")), `${s.name}, [${SEQ2SEQ_SHAPES[k]}]: threads vs the native binding`);
       }
     }
+    assert.ok((pool?.handedOff ?? 0) > 0, "workers took chunks");
     pool?.close();
   });
 
 test("outputs that overlap an input stay on one thread (the elements would not be independent)", async () => {
-  const n = 4 * MIN_ADAM_PER_THREAD;
+  const n = 4 * ADAM_CHUNK;
   const { heap, f32 } = sharedHeap(4 * n * 8);
   const { loops, ready, pool } = instantiateLoops(heap, 2);
   assert.is(await ready, 2);
@@ -152,9 +161,6 @@ test("outputs that overlap an input stay on one thread (the elements would not b
   assert.ok(p.every((x) => Number.isFinite(x)));
   pool?.close();
 });
-
-const shared = () => new WA.Memory({ initial: 1, maximum: 16, shared: true });
-const adamModule = () => new WA.Module(fs.readFileSync(wasmLoopsFile(true)));
 
 test("a worker that cannot start, or a heap that is not shared: one thread, at most one notice", async () => {
   const warned: string[] = [];
@@ -176,11 +182,10 @@ test("a worker that cannot start, or a heap that is not shared: one thread, at m
     const c = new LoopThreads({ threads: 2, module: adamModule(), memory: shared(), names: ["nope"] });
     assert.is(await c.ready, 1);
     assert.match(c.problem() ?? "", /a worker thread failed: the module lacks one of nope/);
-    // A pool on one thread runs its jobs here.
-    let ran = 0;
-    a.run(0, [[1]], () => ran++);
-    assert.is(ran, 1);
-    assert.throws(() => a.run(0, [[1], [2]], () => ran++), /2 jobs for 1 threads/);
+    // A pool on one thread runs a call here, whole.
+    const ran: number[][] = [];
+    a.run({ fn: 0, args: adamArgs(4096, 64), count: 0, pointers: [1], n: 4096, chunk: 4 }, (x) => void ran.push(x));
+    assert.equal(ran, [adamArgs(4096, 64)]);
   } finally {
     console.warn = warn;
   }
@@ -188,7 +193,7 @@ test("a worker that cannot start, or a heap that is not shared: one thread, at m
   assert.match(warned[0], /^lab4: the WebAssembly loops run on 1 thread, not 3: a worker thread failed: no start$/);
 });
 
-test("a worker's call that traps: its range re-runs on the calling thread (which reports the trap), the pool stops", async () => {
+test("a worker's chunk that traps: the whole call re-runs on the calling thread, the pool stops", async () => {
   const memory = shared();
   const pool = new LoopThreads({ threads: 2, module: adamModule(), memory, names: ["adam"] });
   assert.is(await pool.ready, 2);
@@ -196,15 +201,17 @@ test("a worker's call that traps: its range re-runs on the calling thread (which
   const warned: string[] = [];
   console.warn = (...a: unknown[]) => void warned.push(a.join(" "));
   const here: number[][] = [];
+  const n = 64 * 4,
+    far = memory.buffer.byteLength; // every array past the memory's end: a trap in the worker
   try {
-    // The worker's range points past the memory's end: a trap there.
-    const far = memory.buffer.byteLength;
-    const job = (at: number) => [4, at, at, at, at, 0, at, at, at, 0, 0.9, 0.999, 1e-8, 1, 1, 1, 0];
-    pool.run(0, [job(0), job(far)], (a) => void here.push(a));
+    pool.run({ fn: 0, args: adamArgs(n, far), count: 0, pointers: [1, 2, 3, 4, 6, 7, 8], n, chunk: 4 }, (a) => {
+      here.push(a);
+      busy(2);
+    });
   } finally {
     console.warn = warn;
   }
-  assert.is(here.length, 2, "both ranges ran here");
+  assert.equal(here[here.length - 1], adamArgs(n, far), "the whole call, last, here");
   assert.is(pool.problem(), "a worker thread's call failed");
   assert.is(pool.threads(), 1);
   assert.ok(warned.length <= 1);

@@ -56,11 +56,11 @@ import { Adam } from "lab4";
 const status = engine.wasmLoopsFor(tf.backend());
 const pool = status.loaded ? status.pool : undefined;
 const adamBits = (threads: number | undefined) => {
-  engine.limitWasmLoopThreads(threads);
+  engine.singleThreadWasmLoops(threads === 1);
   const p = tf.variable(tf.tensor2d(rand(5893 * 512, 3), [5893, 512]));
   const opt = new Adam([p], { lr: 1e-3 });
   opt.step(new Map([[p.name, tf.tensor2d(rand(5893 * 512, 4), [5893, 512])]]));
-  engine.limitWasmLoopThreads(undefined);
+  engine.singleThreadWasmLoops(false);
   const out = Buffer.from((p.dataSync() as Float32Array).buffer).toString("hex");
   opt.zeroGrad();
   opt.dispose();

@@ -23,12 +23,12 @@ export {
   wasmLoopsFor,
   wasmLoopsFile,
   instantiateLoops,
-  limitWasmLoopThreads,
-  MIN_ADAM_PER_THREAD,
+  singleThreadWasmLoops,
+  ADAM_CHUNK,
   type HeapLoops,
   type WasmLoopsStatus,
 } from "./wasm-loops";
-export { LoopThreads, splitRange, WORKER_SOURCE } from "./loop-threads";
+export { LoopThreads, WORKER_SOURCE, type ElementwiseCall } from "./loop-threads";
 export { zeroCopyIdentity } from "./identity";
 export { columnSums, type ColumnSumsRounding } from "./column-sums";
 export { fastUnpack } from "./unpack";

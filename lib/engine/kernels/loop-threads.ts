@@ -3,35 +3,75 @@ import type { WasmMemory } from "../heap-growth";
 
 /**
  * A pool of Node worker_threads that run the WebAssembly loops (native/loops, lab4-loops-shared.wasm)
- * on tfjs-wasm's shared heap beside the calling thread: a loop over n elements is split into ranges,
- * the caller runs the first and each worker one of the others, and the call returns when all are
- * done. Each worker instantiates the same module against the same shared `WebAssembly.Memory`; the
- * module has no globals, stack or data (test/engine/wasm-loops.test.ts reads the binary), so calls
- * on disjoint ranges at the same time are safe.
+ * on tfjs-wasm's shared heap beside the calling thread. An elementwise call over n elements is cut
+ * into chunks that the caller and the workers claim one at a time until none is left, so a thread
+ * the OS delays (a busy laptop) does less of the work instead of holding the others up. Each worker
+ * instantiates the same module against the same shared `WebAssembly.Memory`; the module has no
+ * globals, stack or data (test/engine/wasm-loops.test.ts reads the binary), so calls on disjoint
+ * ranges at the same time are safe.
  *
- * Hand-off: per worker, a few Int32 slots and a row of Float64 arguments on one SharedArrayBuffer;
- * the caller writes the arguments, bumps the worker's sequence number and notifies; the worker runs
- * the export, stores the number back as "done" and notifies; the caller waits for it (Atomics.wait,
- * allowed on Node's main thread). No message per call.
+ * Hand-off, on one SharedArrayBuffer (no message per call): the caller closes the claim word, writes
+ * the call, opens the word with the call's tag and chunk 0, bumps SEQ and notifies. Every thread
+ * claims chunk k by compare-exchange of (tag, k) for (tag, k + 1), then reads the call (a claim can
+ * only succeed while the call it read is the open one), runs it and counts it done; the caller
+ * waits for the count. Atomics.wait is allowed on Node's main thread.
  *
  * Workers are unref'd (never keep a process alive) and start asynchronously: until all have said
  * they are ready, every call runs on the calling thread alone; after one failed, too, with one notice
  * line per process.
  */
 
-/** The Int32 slots of one worker on the control buffer. */
-const SEQ = 0,
-  DONE = 1,
-  STATUS = 2,
-  FN = 3,
-  NARGS = 4,
-  SLOTS = 8;
+/** Int32 slots of the control buffer. */
+const SEQ = 0, // bumped per call: the workers wait on it
+  WORD = 1, // (tag << 16) | next chunk; tag 0: closed
+  DONE = 2, // chunks finished
+  FAILED = 3, // 1 when a worker's chunk threw (a trap)
+  FN = 4,
+  NARGS = 5,
+  COUNT = 6, // index of the element-count argument
+  N = 7,
+  CHUNK = 8,
+  NPTRS = 9,
+  PTRS = 10, // indices of the pointer arguments, MAX_PTRS of them
+  MAX_PTRS = 12,
+  SLOTS = PTRS + MAX_PTRS;
 /** Float64 arguments per call: enough for the module's longest signature (adam: 17). */
 export const MAX_ARGS = 24;
-/** How long the caller waits for a worker's range before running it itself (a worker that died). */
+/** Chunks per call at most (the low 16 bits of the claim word). */
+const MAX_CHUNKS = 0xffff;
+/** How long the caller waits for the workers' chunks before running the call itself (a worker that died). */
 const STUCK_MS = 30_000;
 /** How long workers may take to start before the pool gives up on them. */
 const START_MS = 20_000;
+
+/**
+ * The claim loop, the same text for the caller (as a function) and the workers: claims chunks of
+ * the call tagged `tag` until none is left; for each, `run(start, length)`.
+ */
+const CLAIM = `(c, tag, run) => {
+  for (;;) {
+    const w = Atomics.load(c, ${WORD});
+    if (w >>> 16 !== tag) return;
+    const k = w & 0xffff, n = Atomics.load(c, ${N}), chunk = Atomics.load(c, ${CHUNK});
+    if (k * chunk >= n) return;
+    if (Atomics.compareExchange(c, ${WORD}, w, w + 1) !== w) continue;
+    run(k * chunk, Math.min(chunk, n - k * chunk));
+  }
+}`;
+// Compiled from the same text as the workers' (one definition of the protocol).
+const claim = new Function(`return ${CLAIM}`)() as (c: Int32Array, tag: number, run: (start: number, len: number) => void) => void;
+
+/** The arguments of the chunk [start, start + len) of the call on the control buffer. */
+const CHUNK_ARGS = `(c, a, start, len) => {
+  const args = Array.from(a.subarray(0, Atomics.load(c, ${NARGS})));
+  args[Atomics.load(c, ${COUNT})] = len;
+  for (let i = 0, np = Atomics.load(c, ${NPTRS}); i < np; i++) {
+    const p = Atomics.load(c, ${PTRS} + i);
+    if (args[p] !== 0) args[p] += 4 * start;
+  }
+  return args;
+}`;
+const chunkArgs = new Function(`return ${CHUNK_ARGS}`)() as (c: Int32Array, a: Float64Array, start: number, len: number) => number[];
 
 /**
  * The worker's script (plain JS, run with `eval`: no file to find from tsx, dist or the notebook).
@@ -39,30 +79,48 @@ const START_MS = 20_000;
  */
 export const WORKER_SOURCE = `"use strict";
 const { workerData, parentPort } = require("worker_threads");
-const { module, memory, control, args, slot, names, slots, maxArgs } = workerData;
+const { module, memory, control, args, names } = workerData;
 const x = new WebAssembly.Instance(module, { env: { memory, log: Math.log } }).exports;
 const fns = names.map((n) => x[n]);
 if (fns.some((f) => typeof f !== "function")) throw new Error("the module lacks one of " + names.join(", "));
-const c = new Int32Array(control), base = slot * slots;
-const a = new Float64Array(args, slot * maxArgs * 8, maxArgs);
+const c = new Int32Array(control), a = new Float64Array(args);
+const claim = ${CLAIM};
+const chunkArgs = ${CHUNK_ARGS};
 parentPort.postMessage("ready");
 let seen = 0; // not read from SEQ: the caller may bump it as soon as "ready" arrives
 for (;;) {
-  Atomics.wait(c, base + ${SEQ}, seen);
-  const s = Atomics.load(c, base + ${SEQ});
-  if (s === seen) continue;
-  seen = s;
-  let status = 0;
-  try {
-    fns[Atomics.load(c, base + ${FN})](...a.subarray(0, Atomics.load(c, base + ${NARGS})));
-  } catch (e) {
-    status = 1;
-  }
-  Atomics.store(c, base + ${STATUS}, status);
-  Atomics.store(c, base + ${DONE}, s);
-  Atomics.notify(c, base + ${DONE});
+  Atomics.wait(c, ${SEQ}, seen);
+  seen = Atomics.load(c, ${SEQ});
+  claim(c, tagOf(seen >>> 0), (start, len) => {
+    try {
+      fns[Atomics.load(c, ${FN})](...chunkArgs(c, a, start, len));
+    } catch (e) {
+      Atomics.store(c, ${FAILED}, 1);
+    }
+    Atomics.add(c, ${DONE}, 1);
+    Atomics.notify(c, ${DONE});
+  });
 }
+function tagOf(seq) { return (seq % 0x7ffe) + 1; }
 `;
+
+/** The claim word's tag of call `seq`: 1..0x7ffe (0 is "closed"). */
+const tagOf = (seq: number) => (seq % 0x7ffe) + 1;
+
+/** One call of an elementwise export over n elements (every array argument advances 4 bytes an element). */
+export interface ElementwiseCall {
+  /** The export, by index in the pool's `names`. */
+  fn: number;
+  /** Its arguments for the whole range. */
+  args: number[];
+  /** Which argument is the element count. */
+  count: number;
+  /** Which arguments are float32 arrays (byte offsets; 0 for none stays 0). */
+  pointers: readonly number[];
+  n: number;
+  /** Elements per chunk, a multiple of 4 (the module's SIMD groups stay whole: each element takes one thread's path). */
+  chunk: number;
+}
 
 export interface LoopThreadsOptions {
   /** Threads in all, the calling one included (>= 2 to start workers). */
@@ -97,14 +155,14 @@ export class LoopThreads {
   private started = false;
   private failed: string | undefined;
   private seq = 0;
-  /** Jobs workers have finished (tests check the work was shared). */
+  /** Chunks workers have finished (tests check the work was shared). */
   handedOff = 0;
 
   constructor(o: LoopThreadsOptions) {
     this.wanted = Math.max(1, Math.floor(o.threads));
     const n = this.wanted - 1;
-    this.control = new Int32Array(new SharedArrayBuffer(4 * SLOTS * Math.max(1, n)));
-    this.args = new Float64Array(new SharedArrayBuffer(8 * MAX_ARGS * Math.max(1, n)));
+    this.control = new Int32Array(new SharedArrayBuffer(4 * SLOTS));
+    this.args = new Float64Array(new SharedArrayBuffer(8 * MAX_ARGS));
     if (n === 0) {
       this.ready = Promise.resolve(1);
       return;
@@ -120,16 +178,7 @@ export class LoopThreads {
         const w = new wt.Worker(o.workerSource ?? WORKER_SOURCE, {
           eval: true,
           name: `lab4-loops-${slot + 1}`,
-          workerData: {
-            module: o.module,
-            memory: o.memory,
-            control: this.control.buffer,
-            args: this.args.buffer,
-            slot,
-            names: o.names,
-            slots: SLOTS,
-            maxArgs: MAX_ARGS,
-          },
+          workerData: { module: o.module, memory: o.memory, control: this.control.buffer, args: this.args.buffer, names: o.names },
         });
         this.workers.push(w);
         waits.push(
@@ -177,46 +226,56 @@ export class LoopThreads {
   }
 
   /**
-   * Runs export `fn` once per argument list, in parallel: `jobs[0]` on the calling thread by `here`,
-   * the others on workers 1.. (at most `threads() - 1` of them). Returns when every job is done. A
-   * worker whose job fails (a trap) or is stuck has it re-run here; the pool then stops.
+   * Runs `call` in chunks on the calling thread (by `here`, given a chunk's arguments) and the
+   * workers; returns when every chunk is done. On one thread (or below two chunks), one call of
+   * `here` on the whole range. If a worker's chunk fails (a trap) or never finishes, the whole
+   * range is run again here (elementwise, outputs apart from inputs: the same values) and the pool
+   * stops.
    */
-  run(fn: number, jobs: number[][], here: (args: number[]) => void): void {
-    const others = jobs.length - 1;
-    if (others > this.threads() - 1) throw new RangeError(`lab4 loop threads: ${jobs.length} jobs for ${this.threads()} threads`);
-    const seq = (this.seq = (this.seq + 1) | 0 || 1);
-    for (let k = 0; k < others; k++) {
-      const job = jobs[k + 1],
-        base = k * SLOTS;
-      if (job.length > MAX_ARGS) throw new RangeError(`lab4 loop threads: ${job.length} arguments, at most ${MAX_ARGS}`);
-      this.args.set(job, k * MAX_ARGS);
-      Atomics.store(this.control, base + FN, fn);
-      Atomics.store(this.control, base + NARGS, job.length);
-      Atomics.store(this.control, base + SEQ, seq);
-      Atomics.notify(this.control, base + SEQ);
-    }
-    let error: unknown;
-    try {
-      here(jobs[0]);
-    } catch (e) {
-      error = e;
-    }
-    // Wait for every worker even when ours failed: their ranges are being written.
-    for (let k = 0; k < others; k++) {
-      const base = k * SLOTS,
-        t0 = Date.now();
-      let done: number;
-      while ((done = Atomics.load(this.control, base + DONE)) !== seq && Date.now() - t0 < STUCK_MS)
-        Atomics.wait(this.control, base + DONE, done, STUCK_MS);
-      if (done === seq && Atomics.load(this.control, base + STATUS) === 0) this.handedOff++;
-      else {
-        this.fail(done !== seq ? `a worker thread did not finish in ${STUCK_MS / 1000} s` : "a worker thread's call failed");
-        try {
-          here(jobs[k + 1]);
-        } catch (e) {
-          error ??= e;
-        }
+  run(call: ElementwiseCall, here: (args: number[]) => void): void {
+    const { n, args } = call;
+    const chunk = Math.max(call.chunk, Math.ceil(n / MAX_CHUNKS / 4) * 4);
+    if (this.threads() < 2 || n <= chunk) return here(args);
+    if (args.length > MAX_ARGS || call.pointers.length > MAX_PTRS || chunk % 4 !== 0)
+      throw new RangeError(`lab4 loop threads: at most ${MAX_ARGS} arguments, ${MAX_PTRS} arrays, chunks of a multiple of 4`);
+    const c = this.control;
+    const seq = (this.seq = (this.seq + 1) | 0);
+    const tag = tagOf(seq >>> 0);
+    Atomics.store(c, WORD, 0); // closed while the call is written
+    this.args.set(args);
+    Atomics.store(c, FN, call.fn);
+    Atomics.store(c, NARGS, args.length);
+    Atomics.store(c, COUNT, call.count);
+    Atomics.store(c, N, n);
+    Atomics.store(c, CHUNK, chunk);
+    Atomics.store(c, NPTRS, call.pointers.length);
+    call.pointers.forEach((p, i) => Atomics.store(c, PTRS + i, p));
+    Atomics.store(c, DONE, 0);
+    Atomics.store(c, FAILED, 0);
+    Atomics.store(c, WORD, tag << 16);
+    Atomics.store(c, SEQ, seq);
+    Atomics.notify(c, SEQ);
+    let mine = 0,
+      error: unknown;
+    claim(c, tag, (start, len) => {
+      try {
+        here(chunkArgs(c, this.args, start, len));
+      } catch (e) {
+        error ??= e;
       }
+      mine++;
+      Atomics.add(c, DONE, 1);
+    });
+    // Every chunk is claimed; wait for those the workers are running (their ranges are being written).
+    const chunks = Math.ceil(n / chunk),
+      t0 = Date.now();
+    let done: number;
+    while ((done = Atomics.load(c, DONE)) < chunks && Date.now() - t0 < STUCK_MS) Atomics.wait(c, DONE, done, STUCK_MS);
+    this.handedOff += chunks - mine;
+    if (done < chunks || Atomics.load(c, FAILED) !== 0) {
+      this.fail(done < chunks ? `a worker thread did not finish in ${STUCK_MS / 1000} s` : "a worker thread's call failed");
+      here(args);
+      return;
     }
     if (error !== undefined) throw error;
   }
@@ -227,17 +286,4 @@ export class LoopThreads {
     this.started = false;
     for (const w of this.workers) void w.terminate();
   }
-}
-
-/**
- * Splits [0, n) into at most `threads` ranges of at least `minPerThread` elements, each starting at
- * a multiple of 4 (the module's SIMD groups of four floats stay whole, so each element takes the
- * same path as on one thread). Returns [start, end) pairs; one range below the threshold.
- */
-export function splitRange(n: number, threads: number, minPerThread: number): Array<[number, number]> {
-  const t = Math.max(1, Math.min(threads, Math.floor(n / Math.max(1, minPerThread))));
-  const size = Math.ceil(n / t / 4) * 4;
-  const out: Array<[number, number]> = [];
-  for (let s = 0; s < n; s += size) out.push([s, Math.min(n, s + size)]);
-  return out.length > 0 ? out : [[0, n]];
 }

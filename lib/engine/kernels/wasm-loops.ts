@@ -3,7 +3,7 @@ import * as path from "path";
 import { repoRoot } from "../repo-root";
 import { wasmHeapMemory, type WasmMemory } from "../heap-growth";
 import type { NativeBlas } from "./native-blas";
-import { LoopThreads, splitRange } from "./loop-threads";
+import { LoopThreads } from "./loop-threads";
 
 /**
  * The training loops that JS runs slowly (the Adam update, the softmax cross-entropy), compiled
@@ -12,7 +12,7 @@ import { LoopThreads, splitRange } from "./loop-threads";
  * not (macOS, Windows, LAB4_NATIVE_BLAS=0), on the tfjs-wasm heap in place: instantiated against
  * the backend's own `WebAssembly.Memory` and given the tensors' byte offsets, so nothing is copied.
  * Same C as the binding, so the same bits. LAB4_WASM_LOOPS=0 turns it off (the JS loops run).
- * On tfjs-wasm's threaded (shared) heap, the Adam update is split across as many threads as the
+ * On tfjs-wasm's threaded (shared) heap, the Adam update runs in chunks on as many threads as the
  * backend's pool (./loop-threads.ts; LAB4_WASM_THREADS): elementwise, so the same bits.
  */
 
@@ -31,18 +31,20 @@ export type WasmLoopsStatus =
     }
   | { loaded: false; reason: string };
 
-/** Elements per thread below which the Adam update stays on the calling thread (hand-off costs more). */
-export const MIN_ADAM_PER_THREAD = 16384;
+/** Elements per chunk of the Adam update on threads; below two chunks it stays on the calling thread. */
+export const ADAM_CHUNK = 16384;
 
-let threadLimit = Infinity;
+let oneThread = false;
 
-/** At most `n` threads for the loops from now on (bench, tests); undefined: as many as the pool has. */
-export function limitWasmLoopThreads(n: number | undefined): void {
-  threadLimit = n === undefined ? Infinity : Math.max(1, n);
+/** true: the loops run on the calling thread only from now on (bench, tests); false: on the pool's. */
+export function singleThreadWasmLoops(on: boolean): void {
+  oneThread = on;
 }
 
 /** The exports the worker threads call, by index (LoopThreads.run's `fn`). */
 const THREADED = ["adam"];
+/** adam's array arguments (native/loops/wasm.c): p, g, m, v, vmax, po, mo, vo, vmo. */
+const ADAM_POINTERS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 
 /** The module's exports (native/loops/wasm.c): byte offsets for pointers, 0 for none. */
 interface LoopExports {
@@ -157,20 +159,30 @@ export function instantiateLoops(
     const n = p.length;
     if ([g, m, v, po, mo, vo].some((a) => a.length !== n) || !vmax !== !vmo || (vmax && vmax.length !== n) || (vmo && vmo.length !== n))
       throw new RangeError("lab4 wasm loops: adam arrays must all have the parameter's length (vmax and vmaxOut both or neither)");
-    const ins = [at(p, "p"), at(g, "g"), at(m, "m"), at(v, "v"), opt(vmax, "vmax")];
-    const outs = [at(po, "pOut"), at(mo, "mOut"), at(vo, "vOut"), opt(vmo, "vmaxOut")];
-    const scalars = [beta1, beta2, eps, stepSize, bc2Sqrt, decay, l2];
-    const ranges = pool ? splitRange(n, Math.min(pool.threads(), threadLimit), MIN_ADAM_PER_THREAD) : [];
-    const args = ([s, e]: [number, number]) => [
-      e - s,
-      ...ins.map((o) => (o ? o + 4 * s : 0)),
-      ...outs.map((o) => (o ? o + 4 * s : 0)),
-      ...scalars,
+    const args = [
+      n,
+      at(p, "p"),
+      at(g, "g"),
+      at(m, "m"),
+      at(v, "v"),
+      opt(vmax, "vmax"),
+      at(po, "pOut"),
+      at(mo, "mOut"),
+      at(vo, "vOut"),
+      opt(vmo, "vmaxOut"),
+      beta1,
+      beta2,
+      eps,
+      stepSize,
+      bc2Sqrt,
+      decay,
+      l2,
     ];
-    // Ranges only when outputs overlap nothing: the elements are then independent.
-    if (pool && ranges.length > 1 && outputsDisjoint(ins, outs, 4 * n))
-      pool.run(0, ranges.map(args), (a) => void (x.adam as (...a: number[]) => void)(...a));
-    else (x.adam as (...a: number[]) => void)(...args([0, n]));
+    const here = (a: number[]) => void (x.adam as (...a: number[]) => void)(...a);
+    // Chunks only when outputs overlap nothing: the elements are then independent.
+    if (pool && !oneThread && outputsDisjoint(args.slice(1, 6), args.slice(6, 10), 4 * n))
+      pool.run({ fn: 0, args, count: 0, pointers: ADAM_POINTERS, n, chunk: ADAM_CHUNK }, here);
+    else here(args);
   };
 
   const pairedSoftmaxCE: HeapLoops["pairedSoftmaxCE"] = (z, U, C, rows, targets, grad) => {
