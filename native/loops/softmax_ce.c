@@ -63,15 +63,18 @@ LAB4_CLONES static double exp_shifted_sum(const float *z, float mx, float *e, in
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-/*
- * The mean over pairs i < B of -log softmax(z[rows[i]])[targets[i]] (z: U x C row-major; indices
- * already checked to be in range), and its gradient into grad (U x C, fully overwritten) unless
- * grad is NULL. Scratch: cnt and lse, U doubles each; tmp, C floats (used only when grad is NULL).
- */
-static double lab4_paired_softmax_ce(const float *z, int64_t U, int64_t C, const int32_t *rows, const int32_t *targets, size_t B,
-                                     float *grad, double *cnt, double *lse, float *tmp) {
+/* cnt[u] = the number of pairs i < B with rows[i] = u, for u < U (as doubles: exact). */
+static void lab4_ce_count(int64_t U, const int32_t *rows, size_t B, double *cnt) {
   for (int64_t u = 0; u < U; u++) cnt[u] = 0;
   for (size_t i = 0; i < B; i++) cnt[rows[i]] += 1;
+}
+
+/*
+ * Rows u < U of z (C columns; rows apart, so callers may split them): lse[u] for each row with
+ * pairs (cnt[u] > 0), and unless grad is NULL its row of the gradient's softmax part,
+ * softmax(z[u]) * cnt[u] / B (zeros for a row without pairs). tmp: C floats, used when grad is NULL.
+ */
+static void lab4_ce_rows(int64_t U, const float *z, int64_t C, size_t B, float *grad, const double *cnt, double *lse, float *tmp) {
   for (int64_t u = 0; u < U; u++) {
     const float *zr = z + u * C;
     float *gr = grad ? grad + u * C : NULL;
@@ -87,6 +90,11 @@ static double lab4_paired_softmax_ce(const float *z, int64_t U, int64_t C, const
       for (int64_t k = 0; k < C; k++) gr[k] *= scale;
     }
   }
+}
+
+/* The mean of lse[rows[i]] - z[rows[i], targets[i]] over i < B, in order; grad (unless NULL) -= 1/B there. */
+static double lab4_ce_loss(const float *z, int64_t C, const int32_t *rows, const int32_t *targets, size_t B, float *grad,
+                           const double *lse) {
   double loss = 0;
   for (size_t i = 0; i < B; i++) {
     size_t k = (size_t)rows[i] * (size_t)C + (size_t)targets[i];
@@ -94,4 +102,16 @@ static double lab4_paired_softmax_ce(const float *z, int64_t U, int64_t C, const
     if (grad) grad[k] -= (float)(1.0 / (double)B);
   }
   return B > 0 ? loss / (double)B : __builtin_nan("");
+}
+
+/*
+ * The mean over pairs i < B of -log softmax(z[rows[i]])[targets[i]] (z: U x C row-major; indices
+ * already checked to be in range), and its gradient into grad (U x C, fully overwritten) unless
+ * grad is NULL. Scratch: cnt and lse, U doubles each; tmp, C floats (used only when grad is NULL).
+ */
+static double lab4_paired_softmax_ce(const float *z, int64_t U, int64_t C, const int32_t *rows, const int32_t *targets, size_t B,
+                                     float *grad, double *cnt, double *lse, float *tmp) {
+  lab4_ce_count(U, rows, B, cnt);
+  lab4_ce_rows(U, z, C, B, grad, cnt, lse, tmp);
+  return lab4_ce_loss(z, C, rows, targets, B, grad, lse);
 }

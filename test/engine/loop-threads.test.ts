@@ -1,9 +1,10 @@
 /**
  * The WebAssembly loops on several threads (lib/engine/kernels/loop-threads.ts) over a shared
  * memory, outside tfjs: the Adam update split across threads gives the bits of one thread and of the
- * native binding on the Seq2Seq model's parameter shapes, with and without weight decay; the work is
- * really shared; a worker that cannot start, a memory that is not shared, or a worker's call that
- * traps leave one thread with at most one notice. (The kernels on tfjs-wasm's threaded heap, and
+ * native binding on the Seq2Seq model's parameter shapes, with and without weight decay, and so does
+ * the cross-entropy on a Seq2Seq batch's logits; the work is really shared; a worker that cannot
+ * start, a memory that is not shared, or a worker's chunk that traps leave one thread with at most
+ * one notice. (The kernels on tfjs-wasm's threaded heap, and
  * the process exiting by itself: test/engine/wasm-loops.test.ts's child.)
  */
 import { test } from "uvu";
@@ -50,7 +51,7 @@ test("chunks: whole groups of four, each element once, arrays advanced and absen
     chunk = 1024;
   const mine: number[][] = [];
   // Slow chunks here, so the worker (running real ones on zeros at offset 64) takes some.
-  pool.run({ fn: 0, args: adamArgs(n, 64), count: 0, pointers: [1, 2, 3, 4, 5, 6, 7, 8, 9], n, chunk }, (a) => {
+  pool.run({ fn: 0, args: adamArgs(n, 64), count: 0, pointers: [1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => [i, 4] as const), n, chunk }, (a) => {
     mine.push(a);
     busy(5);
   });
@@ -66,7 +67,7 @@ test("chunks: whole groups of four, each element once, arrays advanced and absen
   }
   // Below two chunks: the whole range here, once.
   const whole: number[][] = [];
-  pool.run({ fn: 0, args: adamArgs(chunk, 64), count: 0, pointers: [1], n: chunk, chunk }, (a) => void whole.push(a));
+  pool.run({ fn: 0, args: adamArgs(chunk, 64), count: 0, pointers: [[1, 4]], n: chunk, chunk }, (a) => void whole.push(a));
   assert.equal(whole, [adamArgs(chunk, 64)]);
   pool.close();
 });
@@ -146,6 +147,56 @@ for (const threads of [2, 3])
     pool?.close();
   });
 
+test("the cross-entropy's rows on 2 threads: the loss and gradient of one thread and of the native binding", async () => {
+  const blas = native();
+  // A Seq2Seq batch's logits (29·128 positions, 5893 words) with the pad positions left out, a row
+  // without pairs, repeated pairs and a masked class.
+  const U = 29 * 128,
+    C = 5893;
+  const { heap, f32 } = sharedHeap(4 * (3 * U * C + 4 * U) + 16 * U + 8 * C + 4096);
+  const { loops, ready, pool } = instantiateLoops(heap, 2);
+  assert.is(await ready, 2, pool?.problem());
+  const z = f32(rand(U * C, 5).map((x) => x * 8));
+  z[7 * C + 3] = -Infinity;
+  const pairs = Array.from({ length: U }, (_, u) => u).filter((u) => u % 10 !== 1 && u !== 100);
+  pairs.push(5, 5, 6);
+  const ints = (a: number[]) => {
+    const v = new Int32Array(heap.memory.buffer, heap.malloc(4 * a.length), a.length);
+    v.set(a);
+    return v;
+  };
+  const rows = ints(pairs),
+    targets = ints(pairs.map((u) => (u * 7919) % C));
+  const grad = f32(U * C);
+  const run = (how: "threads" | "one" | "native", withGrad: boolean) => {
+    grad.fill(NaN);
+    singleThreadWasmLoops(how === "one");
+    try {
+      const g = withGrad ? (how === "native" ? new Float32Array(U * C) : grad) : null;
+      const args = [how === "native" ? Float32Array.from(z) : z, U, C, rows, targets, g] as const;
+      const loss = (how === "native" ? blas : loops).pairedSoftmaxCE(...args);
+      return { loss, grad: g ? Buffer.from(new Uint8Array(g.buffer, g.byteOffset, g.byteLength)) : null }; // a copy
+    } finally {
+      singleThreadWasmLoops(false);
+    }
+  };
+  for (const withGrad of [true, false]) {
+    const before = pool?.handedOff ?? 0;
+    const many = run("threads", withGrad);
+    assert.ok((pool?.handedOff ?? 0) > before, "the worker took rows");
+    assert.ok(Number.isFinite(many.loss));
+    const one = run("one", withGrad),
+      nat = run("native", withGrad);
+    assert.ok(Object.is(many.loss, one.loss), `loss ${many.loss} vs one thread's ${one.loss}`);
+    assert.ok(Object.is(many.loss, nat.loss), `loss ${many.loss} vs native ${nat.loss}`);
+    if (withGrad) {
+      assert.ok(many.grad?.equals(one.grad as Buffer), "gradient vs one thread");
+      assert.ok(many.grad?.equals(nat.grad as Buffer), "gradient vs native");
+    }
+  }
+  pool?.close();
+});
+
 test("outputs that overlap an input stay on one thread (the elements would not be independent)", async () => {
   const n = 4 * ADAM_CHUNK;
   const { heap, f32 } = sharedHeap(4 * n * 8);
@@ -184,7 +235,7 @@ test("a worker that cannot start, or a heap that is not shared: one thread, at m
     assert.match(c.problem() ?? "", /a worker thread failed: the module lacks one of nope/);
     // A pool on one thread runs a call here, whole.
     const ran: number[][] = [];
-    a.run({ fn: 0, args: adamArgs(4096, 64), count: 0, pointers: [1], n: 4096, chunk: 4 }, (x) => void ran.push(x));
+    a.run({ fn: 0, args: adamArgs(4096, 64), count: 0, pointers: [[1, 4]], n: 4096, chunk: 4 }, (x) => void ran.push(x));
     assert.equal(ran, [adamArgs(4096, 64)]);
   } finally {
     console.warn = warn;
@@ -204,7 +255,7 @@ test("a worker's chunk that traps: the whole call re-runs on the calling thread,
   const n = 64 * 4,
     far = memory.buffer.byteLength; // every array past the memory's end: a trap in the worker
   try {
-    pool.run({ fn: 0, args: adamArgs(n, far), count: 0, pointers: [1, 2, 3, 4, 6, 7, 8], n, chunk: 4 }, (a) => {
+    pool.run({ fn: 0, args: adamArgs(n, far), count: 0, pointers: [1, 2, 3, 4, 6, 7, 8].map((i) => [i, 4] as const), n, chunk: 4 }, (a) => {
       here.push(a);
       busy(2);
     });

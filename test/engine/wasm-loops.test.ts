@@ -70,7 +70,7 @@ for (const shared of [false, true])
       WebAssembly.Module.exports(mod)
         .map((e) => `${e.name}:${e.kind}`)
         .sort(),
-      ["adam:function", "pairedSoftmaxCE:function"],
+      ["adam:function", "ceCount:function", "ceLoss:function", "ceRows:function", "pairedSoftmaxCE:function"],
     );
     const ids = sectionIds(bytes);
     for (const [id, what] of [
@@ -303,6 +303,7 @@ test("tfjs-wasm's threaded heap, no native binding: the kernels run the shared-m
       grew: true,
       ceGradClose: true,
       ceLossClose: true,
+      ceThreadsSame: true,
       fallback: "js",
       notices: "one, at the fallback",
       loopThreads: 2,

@@ -31,10 +31,12 @@ const SEQ = 0, // bumped per call: the workers wait on it
   COUNT = 6, // index of the element-count argument
   N = 7,
   CHUNK = 8,
-  NPTRS = 9,
-  PTRS = 10, // indices of the pointer arguments, MAX_PTRS of them
+  SCRATCH = 9, // index of the per-thread scratch argument, or -1
+  SCRATCH_BYTES = 10, // its bytes per thread
+  NPTRS = 11,
+  PTRS = 12, // (argument index, bytes per element) of the array arguments, MAX_PTRS pairs
   MAX_PTRS = 12,
-  SLOTS = PTRS + MAX_PTRS;
+  SLOTS = PTRS + 2 * MAX_PTRS;
 /** Float64 arguments per call: enough for the module's longest signature (adam: 17). */
 export const MAX_ARGS = 24;
 /** Chunks per call at most (the low 16 bits of the claim word). */
@@ -61,17 +63,25 @@ const CLAIM = `(c, tag, run) => {
 // Compiled from the same text as the workers' (one definition of the protocol).
 const claim = new Function(`return ${CLAIM}`)() as (c: Int32Array, tag: number, run: (start: number, len: number) => void) => void;
 
-/** The arguments of the chunk [start, start + len) of the call on the control buffer. */
-const CHUNK_ARGS = `(c, a, start, len) => {
+/** The arguments of the chunk [start, start + len) of the call on the control buffer, on thread `t`. */
+const CHUNK_ARGS = `(c, a, start, len, t) => {
   const args = Array.from(a.subarray(0, Atomics.load(c, ${NARGS})));
   args[Atomics.load(c, ${COUNT})] = len;
   for (let i = 0, np = Atomics.load(c, ${NPTRS}); i < np; i++) {
-    const p = Atomics.load(c, ${PTRS} + i);
-    if (args[p] !== 0) args[p] += 4 * start;
+    const p = Atomics.load(c, ${PTRS} + 2 * i);
+    if (args[p] !== 0) args[p] += Atomics.load(c, ${PTRS} + 2 * i + 1) * start;
   }
+  const s = Atomics.load(c, ${SCRATCH});
+  if (s >= 0 && args[s] !== 0) args[s] += t * Atomics.load(c, ${SCRATCH_BYTES});
   return args;
 }`;
-const chunkArgs = new Function(`return ${CHUNK_ARGS}`)() as (c: Int32Array, a: Float64Array, start: number, len: number) => number[];
+const chunkArgs = new Function(`return ${CHUNK_ARGS}`)() as (
+  c: Int32Array,
+  a: Float64Array,
+  start: number,
+  len: number,
+  thread: number,
+) => number[];
 
 /**
  * The worker's script (plain JS, run with `eval`: no file to find from tsx, dist or the notebook).
@@ -79,7 +89,7 @@ const chunkArgs = new Function(`return ${CHUNK_ARGS}`)() as (c: Int32Array, a: F
  */
 export const WORKER_SOURCE = `"use strict";
 const { workerData, parentPort } = require("worker_threads");
-const { module, memory, control, args, names } = workerData;
+const { module, memory, control, args, names, thread } = workerData;
 const x = new WebAssembly.Instance(module, { env: { memory, log: Math.log } }).exports;
 const fns = names.map((n) => x[n]);
 if (fns.some((f) => typeof f !== "function")) throw new Error("the module lacks one of " + names.join(", "));
@@ -93,7 +103,7 @@ for (;;) {
   seen = Atomics.load(c, ${SEQ});
   claim(c, tagOf(seen >>> 0), (start, len) => {
     try {
-      fns[Atomics.load(c, ${FN})](...chunkArgs(c, a, start, len));
+      fns[Atomics.load(c, ${FN})](...chunkArgs(c, a, start, len, thread));
     } catch (e) {
       Atomics.store(c, ${FAILED}, 1);
     }
@@ -107,7 +117,7 @@ function tagOf(seq) { return (seq % 0x7ffe) + 1; }
 /** The claim word's tag of call `seq`: 1..0x7ffe (0 is "closed"). */
 const tagOf = (seq: number) => (seq % 0x7ffe) + 1;
 
-/** One call of an elementwise export over n elements (every array argument advances 4 bytes an element). */
+/** One call of an export over n independent elements (or rows), cut into chunks. */
 export interface ElementwiseCall {
   /** The export, by index in the pool's `names`. */
   fn: number;
@@ -115,8 +125,10 @@ export interface ElementwiseCall {
   args: number[];
   /** Which argument is the element count. */
   count: number;
-  /** Which arguments are float32 arrays (byte offsets; 0 for none stays 0). */
-  pointers: readonly number[];
+  /** The array arguments (byte offsets; 0 for none stays 0) and their bytes per element. */
+  pointers: ReadonlyArray<readonly [arg: number, bytesPerElement: number]>;
+  /** A scratch argument with `bytes` for each thread (thread t gets offset + t·bytes); 0 for none stays 0. */
+  scratch?: readonly [arg: number, bytes: number];
   n: number;
   /** Elements per chunk, a multiple of 4 (the module's SIMD groups stay whole: each element takes one thread's path). */
   chunk: number;
@@ -178,7 +190,14 @@ export class LoopThreads {
         const w = new wt.Worker(o.workerSource ?? WORKER_SOURCE, {
           eval: true,
           name: `lab4-loops-${slot + 1}`,
-          workerData: { module: o.module, memory: o.memory, control: this.control.buffer, args: this.args.buffer, names: o.names },
+          workerData: {
+            module: o.module,
+            memory: o.memory,
+            control: this.control.buffer,
+            args: this.args.buffer,
+            names: o.names,
+            thread: slot + 1,
+          },
         });
         this.workers.push(w);
         waits.push(
@@ -229,8 +248,8 @@ export class LoopThreads {
    * Runs `call` in chunks on the calling thread (by `here`, given a chunk's arguments) and the
    * workers; returns when every chunk is done. On one thread (or below two chunks), one call of
    * `here` on the whole range. If a worker's chunk fails (a trap) or never finishes, the whole
-   * range is run again here (elementwise, outputs apart from inputs: the same values) and the pool
-   * stops.
+   * range is run again here (independent elements, outputs apart from inputs: the same values) and
+   * the pool stops.
    */
   run(call: ElementwiseCall, here: (args: number[]) => void): void {
     const { n, args } = call;
@@ -248,8 +267,13 @@ export class LoopThreads {
     Atomics.store(c, COUNT, call.count);
     Atomics.store(c, N, n);
     Atomics.store(c, CHUNK, chunk);
+    Atomics.store(c, SCRATCH, call.scratch ? call.scratch[0] : -1);
+    Atomics.store(c, SCRATCH_BYTES, call.scratch ? call.scratch[1] : 0);
     Atomics.store(c, NPTRS, call.pointers.length);
-    call.pointers.forEach((p, i) => Atomics.store(c, PTRS + i, p));
+    call.pointers.forEach(([arg, bytes], i) => {
+      Atomics.store(c, PTRS + 2 * i, arg);
+      Atomics.store(c, PTRS + 2 * i + 1, bytes);
+    });
     Atomics.store(c, DONE, 0);
     Atomics.store(c, FAILED, 0);
     Atomics.store(c, WORD, tag << 16);
@@ -259,7 +283,7 @@ export class LoopThreads {
       error: unknown;
     claim(c, tag, (start, len) => {
       try {
-        here(chunkArgs(c, this.args, start, len));
+        here(chunkArgs(c, this.args, start, len, 0));
       } catch (e) {
         error ??= e;
       }

@@ -12,8 +12,9 @@ import { LoopThreads } from "./loop-threads";
  * not (macOS, Windows, LAB4_NATIVE_BLAS=0), on the tfjs-wasm heap in place: instantiated against
  * the backend's own `WebAssembly.Memory` and given the tensors' byte offsets, so nothing is copied.
  * Same C as the binding, so the same bits. LAB4_WASM_LOOPS=0 turns it off (the JS loops run).
- * On tfjs-wasm's threaded (shared) heap, the Adam update runs in chunks on as many threads as the
- * backend's pool (./loop-threads.ts; LAB4_WASM_THREADS): elementwise, so the same bits.
+ * On tfjs-wasm's threaded (shared) heap, the Adam update and the cross-entropy's rows run in chunks
+ * on as many threads as the backend's pool (./loop-threads.ts; LAB4_WASM_THREADS): each element or
+ * row is computed as on one thread, and the loss summed here in pair order, so the same bits.
  */
 
 /** The loops a kernel runs on heap views: the native binding and this module both provide them. */
@@ -42,9 +43,11 @@ export function singleThreadWasmLoops(on: boolean): void {
 }
 
 /** The exports the worker threads call, by index (LoopThreads.run's `fn`). */
-const THREADED = ["adam"];
-/** adam's array arguments (native/loops/wasm.c): p, g, m, v, vmax, po, mo, vo, vmo. */
-const ADAM_POINTERS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+const THREADED = ["adam", "ceRows"];
+/** adam's array arguments (native/loops/wasm.c): p, g, m, v, vmax, po, mo, vo, vmo, 4 bytes an element. */
+const ADAM_POINTERS = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((a) => [a, 4] as const);
+/** Logits (floats) per chunk of the cross-entropy's rows on threads, about. */
+export const CE_CHUNK_FLOATS = 32768;
 
 /** The module's exports (native/loops/wasm.c): byte offsets for pointers, 0 for none. */
 interface LoopExports {
@@ -79,6 +82,10 @@ interface LoopExports {
     lse: number,
     tmp: number,
   ): number;
+  /** pairedSoftmaxCE's passes apart (native/loops/softmax_ce.c): counts, rows (threads share them), loss. */
+  ceCount(U: number, rows: number, B: number, cnt: number): void;
+  ceRows(U: number, z: number, C: number, B: number, grad: number, cnt: number, lse: number, tmp: number): void;
+  ceLoss(z: number, C: number, rows: number, targets: number, B: number, grad: number, lse: number): number;
 }
 
 /** The WebAssembly JS API used here (the project's `lib` is ES2022 without the DOM, which declares it). */
@@ -141,8 +148,8 @@ export function instantiateLoops(
   if (!module) compiled.set(file, (module = new WA.Module(fs.readFileSync(file))));
   const instance = new WA.Instance(module, { env: { memory: heap.memory, log: Math.log } });
   const x = instance.exports as unknown as LoopExports;
-  if (typeof x.adam !== "function" || typeof x.pairedSoftmaxCE !== "function")
-    throw new Error(`${file} lacks the adam/pairedSoftmaxCE exports`);
+  if ((["adam", "pairedSoftmaxCE", "ceCount", "ceRows", "ceLoss"] as const).some((f) => typeof x[f] !== "function"))
+    throw new Error(`${file} lacks one of the adam/pairedSoftmaxCE/ceCount/ceRows/ceLoss exports`);
   const pool = threads >= 2 && shared ? new LoopThreads({ threads, module, memory: heap.memory, names: THREADED }) : undefined;
 
   /** The byte offset of a view of the heap (taken before any allocation: growing detaches views). */
@@ -181,7 +188,7 @@ export function instantiateLoops(
     const here = (a: number[]) => void (x.adam as (...a: number[]) => void)(...a);
     // Chunks only when outputs overlap nothing: the elements are then independent.
     if (pool && !oneThread && outputsDisjoint(args.slice(1, 6), args.slice(6, 10), 4 * n))
-      pool.run({ fn: 0, args, count: 0, pointers: ADAM_POINTERS, n, chunk: ADAM_CHUNK }, here);
+      pool.run({ fn: THREADED.indexOf("adam"), args, count: 0, pointers: ADAM_POINTERS, n, chunk: ADAM_CHUNK }, here);
     else here(args);
   };
 
@@ -196,14 +203,33 @@ export function instantiateLoops(
       rp = at(rows, "rows"),
       tp = at(targets, "targets"),
       gp = opt(grad, "grad");
+    // Rows in chunks on threads when there are two chunks or more and the gradient is apart from z;
+    // the counts and the loss (a sum in pair order) stay on this thread, so the same bits.
+    const chunk = Math.max(4, Math.ceil(CE_CHUNK_FLOATS / Math.max(1, C) / 4) * 4);
+    const threads = pool && !oneThread && U > chunk && (!gp || outputsDisjoint([zp], [gp], 4 * U * C)) ? pool.threads() : 1;
     // Scratch from tfjs's own allocator (the module has no memory of its own): counts and
-    // log-sum-exps, U doubles each, and a row of exp values when no gradient is asked.
-    const bytes = 16 * U + (grad ? 0 : 4 * C);
+    // log-sum-exps, U doubles each, and a row of exp values per thread when no gradient is asked.
+    const bytes = 16 * U + (grad ? 0 : 4 * C * threads);
     const raw = heap.malloc(bytes + 8);
     if (raw === 0) throw new Error(`lab4 wasm loops: out of memory (${bytes} bytes of scratch)`);
     try {
-      const cnt = (raw + 7) & ~7;
-      return x.pairedSoftmaxCE(zp, U, C, rp, tp, B, gp, cnt, cnt + 8 * U, grad ? 0 : cnt + 16 * U);
+      const cnt = (raw + 7) & ~7,
+        lse = cnt + 8 * U,
+        tmp = grad ? 0 : cnt + 16 * U;
+      if (!pool || threads < 2) return x.pairedSoftmaxCE(zp, U, C, rp, tp, B, gp, cnt, lse, tmp);
+      x.ceCount(U, rp, B, cnt);
+      const args = [U, zp, C, B, gp, cnt, lse, tmp];
+      const rowArrays = [
+        [1, 4 * C],
+        [4, 4 * C],
+        [5, 8],
+        [6, 8],
+      ] as const;
+      pool.run(
+        { fn: THREADED.indexOf("ceRows"), args, count: 0, pointers: rowArrays, scratch: [7, 4 * C], n: U, chunk },
+        (a) => void (x.ceRows as (...a: number[]) => void)(...a),
+      );
+      return x.ceLoss(zp, C, rp, tp, B, gp, lse);
     } finally {
       heap.free(raw);
     }
