@@ -8,12 +8,23 @@
  *
  * Sizes are the original lab's: Seq2Seq with vocabularies 7853/5893 (Multi30k, min_freq 2), embeddings
  * 256, hidden 512, 2 layers; logits of a batch of 128 with targets of 30 tokens ([29·128, 5893]).
- * Here the wasm backend runs on one thread (the native GEMM is loaded); a student without the binding
- * gets the threaded heap and the shared-memory module: the same code.
+ * The wasm backend runs on its threaded (shared) heap, as for a student without the binding, even when
+ * the binding is loaded here (it is then arranged before the backend starts), so the WebAssembly loops
+ * run on the pool's threads and on one beside the native ones. If another bench started the backend
+ * first in this process, the heap is what that one made.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { record } from "./results";
-import { forceHeapLoops, initBackend, nativeBlasStatus, type HeapLoopsKind } from "../lib/engine";
+import {
+  forceHeapLoops,
+  initBackend,
+  singleThreadWasmLoops,
+  nativeBlasStatus,
+  wantedWasmThreads,
+  wasmLoopsFor,
+  type HeapLoopsKind,
+} from "../lib/engine";
+import { enableWasmThreads, finishWasmThreads } from "../lib/engine/wasm-threads";
 import { Adam } from "../lib/optim/adam";
 import { crossEntropy } from "../lib/nn/losses";
 import { manualSeed } from "../lib/random";
@@ -24,8 +35,20 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   const r = argv.indexOf("--reps");
   const reps = r >= 0 ? Number(argv[r + 1]) : 7;
+  const native = nativeBlasStatus().loaded;
+  // With the binding, initBackend keeps the wasm heap single-threaded: arrange the threaded one here.
+  const arranged = native ? enableWasmThreads(wantedWasmThreads()) === undefined : false;
   await initBackend({ backend: "wasm" });
-  const kinds: HeapLoopsKind[] = nativeBlasStatus().loaded ? ["native", "wasm", "js"] : ["wasm", "js"];
+  if (arranged) finishWasmThreads();
+  const loopsStatus = wasmLoopsFor(tf.backend());
+  const threads = loopsStatus.loaded ? await loopsStatus.ready : 1;
+  type Variant = { kind: HeapLoopsKind; threads?: number; name: string };
+  const variants: Variant[] = [
+    ...(native ? [{ kind: "native", name: "native C (N-API)" } as const] : []),
+    ...(threads > 1 ? [{ kind: "wasm", name: `WebAssembly SIMD, ${threads} threads` } as const] : []),
+    { kind: "wasm", threads: 1, name: "WebAssembly SIMD, 1 thread" },
+    { kind: "js", name: "JS" },
+  ];
   manualSeed(1234);
   const model = new Seq2Seq(new Encoder(7853, 256, 512, 2, 0.5), new Decoder(5893, 256, 512, 2, 0.5));
   model.apply((m) => initWeights(m));
@@ -41,41 +64,44 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     return tf.where(tf.less(tf.randomUniform([U], 0, 1, "float32", 10), 0.1), tf.fill([U], pad, "int32"), t);
   }) as tf.Tensor1D;
   const lossAndGrad = tf.valueAndGrad((l: tf.Tensor) => crossEntropy(l as tf.Tensor2D, targets, { ignoreIndex: pad }));
-  const times = new Map(kinds.map((k) => [k, { adam: [] as number[], ce: [] as number[] }]));
+  const times = new Map(variants.map((k) => [k, { adam: [] as number[], ce: [] as number[] }]));
   for (let i = 0; i <= reps; i++)
-    for (const k of kinds) {
-      forceHeapLoops(k);
+    for (const k of variants) {
+      forceHeapLoops(k.kind);
+      singleThreadWasmLoops(k.threads === 1);
       opt.zeroGrad(); // frees the previous step's gradients: the optimizer owns what it is given
       const g = new Map([...grads].map(([name, t]) => [name, tf.clone(t)]));
       let t0 = performance.now();
       opt.step(g);
-      params[0].dataSync();
+      // wasm kernels finish before they return; reading a small parameter back keeps the timing honest
+      // elsewhere without counting an 8 MB copy (and its fresh pages) as part of the update.
+      params[params.length - 1].dataSync();
       const adam = performance.now() - t0;
       t0 = performance.now();
       const { value, grad } = lossAndGrad(logits);
       value.dataSync();
       const ce = performance.now() - t0;
       tf.dispose([value, grad]);
+      singleThreadWasmLoops(false);
       forceHeapLoops(undefined);
       if (i === 0) continue; // warm-up
       times.get(k)!.adam.push(adam);
       times.get(k)!.ce.push(ce);
     }
-  const names: Record<HeapLoopsKind, string> = { native: "native C (N-API)", wasm: "WebAssembly SIMD", js: "JS" };
   console.log(`Seq2Seq: ${countParameters(model).toLocaleString("en-US")} parameters; logits [${U}, ${C}]; ${reps} rounds after a warm-up`);
   console.log("\n| loops | Adam step (ms, median) | cross-entropy value + gradient (ms, median) |\n|---|---|---|");
-  for (const k of kinds) {
+  for (const k of variants) {
     const t = times.get(k)!;
     const adam = median(t.adam),
       ce = median(t.ce);
-    console.log(`| ${names[k]} | ${adam.toFixed(1)} | ${ce.toFixed(1)} |`);
+    console.log(`| ${k.name} | ${adam.toFixed(1)} | ${ce.toFixed(1)} |`);
     record({
       bench: "loops",
-      measure: `Seq2Seq Adam step, ${names[k]} (median)`,
+      measure: `Seq2Seq Adam step, ${k.name} (median)`,
       value: `${adam.toFixed(1)} ms`,
-      compare: k === "native" ? undefined : "target ≤ 40 ms without the binding",
+      compare: k.kind === "native" ? undefined : `target ≤ 40 ms without the binding${adam <= 40 ? ": met" : ""}`,
     });
-    record({ bench: "loops", measure: `Seq2Seq cross-entropy + gradient, ${names[k]} (median)`, value: `${ce.toFixed(1)} ms` });
+    record({ bench: "loops", measure: `Seq2Seq cross-entropy + gradient, ${k.name} (median)`, value: `${ce.toFixed(1)} ms` });
   }
   opt.zeroGrad();
   opt.dispose();

@@ -133,8 +133,12 @@ function wasmCandidate(): Candidate {
       }
       const kernelFixes = installWasmKernelFixes();
       // Without the binding, Adam and the cross-entropy run the WebAssembly loops: loaded now, so a
-      // notice (if they cannot load) comes with the backend, not in the middle of training.
-      if (!blas.loaded) wasmLoopsFor(tf.backend());
+      // notice (if they cannot load) comes with the backend, not in the middle of training; their
+      // worker threads (on the threaded heap) have started when the backend is ready.
+      if (!blas.loaded) {
+        const loops = wasmLoopsFor(tf.backend());
+        if (loops.loaded) await loops.ready;
+      }
       // Fewer, larger heap growths: each one costs a full GC of the JS heap (heap-growth.ts).
       const heap = wasmHeapMemory();
       if (heap) installHeapGrowth(heap);

@@ -63,20 +63,19 @@ LAB4_CLONES static double exp_shifted_sum(const float *z, float mx, float *e, in
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-/* cnt[u] = how many of the B pairs use row u (U doubles). */
-static void lab4_ce_counts(double *cnt, int64_t U, const int32_t *rows, size_t B) {
+/* cnt[u] = the number of pairs i < B with rows[i] = u, for u < U (as doubles: exact). */
+static void lab4_ce_count(int64_t U, const int32_t *rows, size_t B, double *cnt) {
   for (int64_t u = 0; u < U; u++) cnt[u] = 0;
   for (size_t i = 0; i < B; i++) cnt[rows[i]] += 1;
 }
 
 /*
- * Rows [u0, u1) of z (C classes each): lse[u] = log-sum-exp of the row and, into grad unless NULL,
- * softmax(z[u]) * cnt[u] / B (rows no pair uses: zeros). Each row depends on nothing but itself,
- * so the rows can be split among threads (tmp: C floats of scratch per caller, when grad is NULL).
+ * Rows u < U of z (C columns; rows apart, so callers may split them): lse[u] for each row with
+ * pairs (cnt[u] > 0), and unless grad is NULL its row of the gradient's softmax part,
+ * softmax(z[u]) * cnt[u] / B (zeros for a row without pairs). tmp: C floats, used when grad is NULL.
  */
-static void lab4_ce_rows(const float *z, int64_t u0, int64_t u1, int64_t C, size_t B, float *grad, const double *cnt, double *lse,
-                         float *tmp) {
-  for (int64_t u = u0; u < u1; u++) {
+static void lab4_ce_rows(int64_t U, const float *z, int64_t C, size_t B, float *grad, const double *cnt, double *lse, float *tmp) {
+  for (int64_t u = 0; u < U; u++) {
     const float *zr = z + u * C;
     float *gr = grad ? grad + u * C : NULL;
     if (cnt[u] == 0) {
@@ -93,7 +92,7 @@ static void lab4_ce_rows(const float *z, int64_t u0, int64_t u1, int64_t C, size
   }
 }
 
-/* The mean of lse[rows[i]] - z[rows[i], targets[i]] over the pairs, in their order; the targets' -1/B into grad. */
+/* The mean of lse[rows[i]] - z[rows[i], targets[i]] over i < B, in order; grad (unless NULL) -= 1/B there. */
 static double lab4_ce_loss(const float *z, int64_t C, const int32_t *rows, const int32_t *targets, size_t B, float *grad,
                            const double *lse) {
   double loss = 0;
@@ -112,7 +111,7 @@ static double lab4_ce_loss(const float *z, int64_t C, const int32_t *rows, const
  */
 static double lab4_paired_softmax_ce(const float *z, int64_t U, int64_t C, const int32_t *rows, const int32_t *targets, size_t B,
                                      float *grad, double *cnt, double *lse, float *tmp) {
-  lab4_ce_counts(cnt, U, rows, B);
-  lab4_ce_rows(z, 0, U, C, B, grad, cnt, lse, tmp);
+  lab4_ce_count(U, rows, B, cnt);
+  lab4_ce_rows(U, z, C, B, grad, cnt, lse, tmp);
   return lab4_ce_loss(z, C, rows, targets, B, grad, lse);
 }

@@ -24,3 +24,18 @@ double wasm_paired_softmax_ce(const float *z, uint32_t U, uint32_t C, const int3
                               float *grad, double *cnt, double *lse, float *tmp) {
   return lab4_paired_softmax_ce(z, U, C, rows, targets, B, grad, cnt, lse, tmp);
 }
+
+/* The three passes of pairedSoftmaxCE apart (softmax_ce.c), so that threads can share the rows. */
+EXPORT(ceCount)
+void wasm_ce_count(uint32_t U, const int32_t *rows, uint32_t B, double *cnt) { lab4_ce_count(U, rows, B, cnt); }
+
+EXPORT(ceRows)
+void wasm_ce_rows(uint32_t U, const float *z, uint32_t C, uint32_t B, float *grad, const double *cnt, double *lse, float *tmp) {
+  lab4_ce_rows(U, z, C, B, grad, cnt, lse, tmp);
+}
+
+EXPORT(ceLoss)
+double wasm_ce_loss(const float *z, uint32_t C, const int32_t *rows, const int32_t *targets, uint32_t B, float *grad,
+                    const double *lse) {
+  return lab4_ce_loss(z, C, rows, targets, B, grad, lse);
+}

@@ -255,7 +255,8 @@ typedef struct {
 static void ce_part(const pool_task *t, int part) {
   const ce_job *j = (const ce_job *)t;
   int64_t u0 = part * j->step, u1 = u0 + j->step < j->U ? u0 + j->step : j->U;
-  lab4_ce_rows(j->z, u0, u1, j->C, j->B, j->grad, j->cnt, j->lse, j->tmp ? j->tmp + (size_t)part * (size_t)j->C : NULL);
+  lab4_ce_rows(u1 - u0, j->z + u0 * j->C, j->C, j->B, j->grad ? j->grad + u0 * j->C : NULL, j->cnt + u0, j->lse + u0,
+               j->tmp ? j->tmp + (size_t)part * (size_t)j->C : NULL);
 }
 
 static napi_value Sgemm(napi_env env, napi_callback_info info) {
@@ -401,7 +402,7 @@ static napi_value PairedSoftmaxCE(napi_env env, napi_callback_info info) {
   j.cnt = cnt;
   j.lse = lse;
   j.tmp = tmp;
-  lab4_ce_counts(cnt, U, rows, B);
+  lab4_ce_count(U, rows, B, cnt);
   if (j.task.parts > 0) run_job(&j.task, pool_threads);
   double loss = lab4_ce_loss(z, C, rows, targets, B, grad, lse);
   free(cnt);

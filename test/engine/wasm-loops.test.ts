@@ -70,7 +70,7 @@ for (const shared of [false, true])
       WebAssembly.Module.exports(mod)
         .map((e) => `${e.name}:${e.kind}`)
         .sort(),
-      ["adam:function", "pairedSoftmaxCE:function"],
+      ["adam:function", "ceCount:function", "ceLoss:function", "ceRows:function", "pairedSoftmaxCE:function"],
     );
     const ids = sectionIds(bytes);
     for (const [id, what] of [
@@ -281,13 +281,18 @@ test("when the module cannot load: the reason, one notice, and the JS loops", ()
   ]);
 });
 
-test("tfjs-wasm's threaded heap without the native binding: the kernels run the shared-memory module, the JS loops' bits", () => {
+test("tfjs-wasm's threaded heap, no native binding: the kernels run the shared-memory module on 2 threads, the JS loops' bits", () => {
   const child = path.join(__dirname, "..", "fixtures", "engine", "wasm-loops-child.ts");
   const env: NodeJS.ProcessEnv = { ...process.env, LAB4_NATIVE_BLAS: "0", LAB4_WASM_THREADS: "2" };
   delete env.LAB4_BACKEND;
   const r = spawnSync(process.execPath, ["--import", "tsx", child], { encoding: "utf8", env, timeout: 180_000 });
+  const exited = Date.now();
   assert.is(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as Record<string, unknown>;
+  const finishedAt = out.finishedAt as number;
+  delete out.finishedAt;
+  // The loops' worker threads wait on a futex, unref'd: the process exits by itself.
+  assert.ok(exited - finishedAt < 5000, `exited ${exited - finishedAt} ms after its last line`);
   assert.equal(
     out,
     {
@@ -298,8 +303,12 @@ test("tfjs-wasm's threaded heap without the native binding: the kernels run the 
       grew: true,
       ceGradClose: true,
       ceLossClose: true,
+      ceThreadsSame: true,
       fallback: "js",
       notices: "one, at the fallback",
+      loopThreads: 2,
+      seq2seqSame: { Adam: true, "Adam, weight decay 0.01": true, "AdamW, weight decay 0.01": true },
+      workersDidWork: true,
     },
     r.stdout,
   );

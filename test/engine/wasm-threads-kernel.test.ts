@@ -1,7 +1,8 @@
 /**
  * The wasm thread pool inside the real tslab kernel (what a student's notebook runs on): a notebook
  * with the native GEMM turned off starts the pool, says so on its "Using:" line, and a training
- * product gives the same bits as one thread in plain Node. The kernelspec points at this checkout's
+ * product gives the same bits as one thread in plain Node; the Adam update runs on the WebAssembly
+ * loops' worker threads with one thread's bits. The kernelspec points at this checkout's
  * tslab (a private JUPYTER_PATH), the notebook imports the built `lab4` (npm run build).
  */
 import { test } from "uvu";
@@ -49,9 +50,31 @@ const c = tf.tidy(
 );
 const hash = crypto.createHash("sha256").update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength)).digest("hex");
 console.log("hash", hash.slice(0, 16), "threads " + String(info.threads));`,
+  // The Adam update on the loops' worker threads (engine internals, by path: the module lab4 loaded).
+  `import * as engine from ${JSON.stringify(path.join(root, "dist", "lib", "engine"))};
+import { Adam } from "lab4";
+const status = engine.wasmLoopsFor(tf.backend());
+const pool = status.loaded ? status.pool : undefined;
+const adamBits = (threads: number | undefined) => {
+  engine.singleThreadWasmLoops(threads === 1);
+  const p = tf.variable(tf.tensor2d(rand(5893 * 512, 3), [5893, 512]));
+  const opt = new Adam([p], { lr: 1e-3 });
+  opt.step(new Map([[p.name, tf.tensor2d(rand(5893 * 512, 4), [5893, 512])]]));
+  engine.singleThreadWasmLoops(false);
+  const out = Buffer.from((p.dataSync() as Float32Array).buffer).toString("hex");
+  opt.zeroGrad();
+  opt.dispose();
+  p.dispose();
+  return out;
+};
+const before = pool?.handedOff ?? 0;
+const many = adamBits(undefined);
+const shared = (pool?.handedOff ?? 0) - before;
+const same = many === adamBits(1);
+console.log("adam loop threads " + String(pool?.threads() ?? 1), "handed off " + String(shared), "same as one thread " + String(same));`,
 ];
 
-test("in the tslab kernel: the pool starts, the Using: line counts it, a product has one thread's bits", () => {
+test("in the tslab kernel: the pool starts, the Using: line counts it, a product and Adam have one thread's bits", () => {
   const source = path.join(dir, "threads.ipynb");
   const nb = {
     cells: cells.map((src, i) => ({ cell_type: "code", id: `c${i}`, metadata: {}, source: src, outputs: [], execution_count: null })),
@@ -83,6 +106,11 @@ test("in the tslab kernel: the pool starts, the Using: line counts it, a product
   const got = /hash (\w+) threads (\d+)/.exec(text);
   assert.ok(got, text);
   assert.is(Number(got[2]), want);
+  const adam = /adam loop threads (\d+) handed off (\d+) same as one thread (\w+)/.exec(text);
+  assert.ok(adam, text);
+  assert.is(Number(adam[1]), want, "the Adam loop's threads follow the wasm pool's");
+  assert.ok(want === 1 || Number(adam[2]) > 0, "workers took ranges of the Adam update");
+  assert.is(adam[3], "true", "the Adam update's bits on the loops' threads differ from one thread's");
 
   const e: NodeJS.ProcessEnv = { ...process.env, LAB4_NATIVE_BLAS: "0", LAB4_WASM_THREADS: "1" };
   delete e.LAB4_BACKEND;

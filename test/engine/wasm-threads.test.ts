@@ -22,6 +22,8 @@ interface ChildResult {
   hashes: string[];
   worstErrorInBounds: number;
   idleCpuMs: number;
+  /** the WebAssembly loops' threads (Adam) */
+  loopThreads: number;
   /** ms between the child's last line and its exit, as seen here */
   exitLag: number;
   stderr: string;
@@ -58,11 +60,13 @@ test("the pool has the machine's logical cores by default (at most 8), said on t
 test("the training products give the same bits on 1, 2 and 3 threads (and are right)", () => {
   const base = one();
   assert.is(base.threads, 1);
+  assert.is(base.loopThreads, 1, "LAB4_WASM_THREADS=1: the WebAssembly loops on one thread too");
   assert.ok(base.using.includes("SIMD, 1 thread, matmul on wasm"), base.using);
   assert.ok(base.worstErrorInBounds <= 1, `a product is off by ${base.worstErrorInBounds}× the float32 bound`);
   for (const n of ["2", "3"]) {
     const r = once(n, () => run({ LAB4_WASM_THREADS: n }));
     assert.is(r.threads, Number(n));
+    assert.is(r.loopThreads, Number(n), "the WebAssembly loops' threads follow the pool's");
     const differ = r.hashes.map((h, i) => (h === base.hashes[i] ? -1 : i)).filter((i) => i >= 0);
     assert.equal(differ, [], `products ${differ.join(", ")} differ between 1 and ${n} threads`);
   }

@@ -21,7 +21,16 @@ export { fastBatchMatMul, fastFusedMatMul, IN_PLACE_MAX_K } from "./matmul";
 export { nativeBlas, nativeBlasStatus, nativeBlasFile } from "./native-blas";
 export type { NativeBlas, NativeBlasStatus } from "./native-blas";
 export { forceHeapLoops, heapLoops, type HeapLoopsKind } from "./heap-loops";
-export { wasmLoopsFor, wasmLoopsFile, instantiateLoops, type HeapLoops, type WasmLoopsStatus } from "./wasm-loops";
+export {
+  wasmLoopsFor,
+  wasmLoopsFile,
+  instantiateLoops,
+  singleThreadWasmLoops,
+  ADAM_CHUNK,
+  type HeapLoops,
+  type WasmLoopsStatus,
+} from "./wasm-loops";
+export { LoopThreads, WORKER_SOURCE, type ElementwiseCall } from "./loop-threads";
 export { zeroCopyIdentity } from "./identity";
 export { columnSums, type ColumnSumsRounding } from "./column-sums";
 export { fastUnpack } from "./unpack";

@@ -3,6 +3,7 @@ import * as path from "path";
 import { repoRoot } from "../repo-root";
 import { wasmHeapMemory, type WasmMemory } from "../heap-growth";
 import type { NativeBlas } from "./native-blas";
+import { LoopThreads } from "./loop-threads";
 
 /**
  * The training loops that JS runs slowly (the Adam update, the softmax cross-entropy), compiled
@@ -11,13 +12,43 @@ import type { NativeBlas } from "./native-blas";
  * not (macOS, Windows, LAB4_NATIVE_BLAS=0), on the tfjs-wasm heap in place: instantiated against
  * the backend's own `WebAssembly.Memory` and given the tensors' byte offsets, so nothing is copied.
  * Same C as the binding, so the same bits. LAB4_WASM_LOOPS=0 turns it off (the JS loops run).
+ * On tfjs-wasm's threaded (shared) heap, the Adam update and the cross-entropy's rows run in chunks
+ * on as many threads as the backend's pool (./loop-threads.ts; LAB4_WASM_THREADS): each element or
+ * row is computed as on one thread, and the loss summed here in pair order, so the same bits.
  */
 
 /** The loops a kernel runs on heap views: the native binding and this module both provide them. */
 export type HeapLoops = Pick<NativeBlas, "adam" | "pairedSoftmaxCE"> &
   Partial<Pick<NativeBlas, "lstmFwdCell" | "lstmFwdOut" | "lstmBwdCell" | "columnSums">>; // native only for now
 
-export type WasmLoopsStatus = { loaded: true; loops: HeapLoops; file: string } | { loaded: false; reason: string };
+export type WasmLoopsStatus =
+  | {
+      loaded: true;
+      loops: HeapLoops;
+      file: string;
+      /** Resolves to the threads the loops run on, once their workers started (1 when none). */
+      ready: Promise<number>;
+      /** The worker threads, on tfjs-wasm's threaded heap. */
+      pool?: LoopThreads;
+    }
+  | { loaded: false; reason: string };
+
+/** Elements per chunk of the Adam update on threads; below two chunks it stays on the calling thread. */
+export const ADAM_CHUNK = 16384;
+
+let oneThread = false;
+
+/** true: the loops run on the calling thread only from now on (bench, tests); false: on the pool's. */
+export function singleThreadWasmLoops(on: boolean): void {
+  oneThread = on;
+}
+
+/** The exports the worker threads call, by index (LoopThreads.run's `fn`). */
+const THREADED = ["adam", "ceRows"];
+/** adam's array arguments (native/loops/wasm.c): p, g, m, v, vmax, po, mo, vo, vmo, 4 bytes an element. */
+const ADAM_POINTERS = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((a) => [a, 4] as const);
+/** Logits (floats) per chunk of the cross-entropy's rows on threads, about. */
+export const CE_CHUNK_FLOATS = 32768;
 
 /** The module's exports (native/loops/wasm.c): byte offsets for pointers, 0 for none. */
 interface LoopExports {
@@ -52,6 +83,10 @@ interface LoopExports {
     lse: number,
     tmp: number,
   ): number;
+  /** pairedSoftmaxCE's passes apart (native/loops/softmax_ce.c): counts, rows (threads share them), loss. */
+  ceCount(U: number, rows: number, B: number, cnt: number): void;
+  ceRows(U: number, z: number, C: number, B: number, grad: number, cnt: number, lse: number, tmp: number): void;
+  ceLoss(z: number, C: number, rows: number, targets: number, B: number, grad: number, lse: number): number;
 }
 
 /** The WebAssembly JS API used here (the project's `lib` is ES2022 without the DOM, which declares it). */
@@ -90,16 +125,33 @@ function isSharedMemory(memory: WasmMemory): boolean {
 
 const compiled = new Map<string, object>();
 
-/** Instantiates the module on `heap`'s memory and wraps its exports with the binding's signatures. */
-export function instantiateLoops(heap: EmscriptenHeap): { loops: HeapLoops; file: string } {
+/** True when no range overlaps another that is an output (byte offsets and lengths; offset 0: none). */
+function outputsDisjoint(ins: number[], outs: number[], bytes: number): boolean {
+  const all = [...outs, ...ins].filter((o) => o !== 0);
+  const nOut = outs.filter((o) => o !== 0).length;
+  for (let i = 0; i < nOut; i++)
+    for (let j = 0; j < all.length; j++) if (i !== j && all[i] < all[j] + bytes && all[j] < all[i] + bytes) return false;
+  return true;
+}
+
+/**
+ * Instantiates the module on `heap`'s memory and wraps its exports with the binding's signatures.
+ * With `threads` >= 2 on a shared memory, the Adam update runs on that many threads once their
+ * workers started (`ready`).
+ */
+export function instantiateLoops(
+  heap: EmscriptenHeap,
+  threads = 1,
+): { loops: HeapLoops; file: string; ready: Promise<number>; pool?: LoopThreads } {
   const shared = isSharedMemory(heap.memory);
   const file = wasmLoopsFile(shared);
   let module = compiled.get(file);
   if (!module) compiled.set(file, (module = new WA.Module(fs.readFileSync(file))));
   const instance = new WA.Instance(module, { env: { memory: heap.memory, log: Math.log } });
   const x = instance.exports as unknown as LoopExports;
-  if (typeof x.adam !== "function" || typeof x.pairedSoftmaxCE !== "function")
-    throw new Error(`${file} lacks the adam/pairedSoftmaxCE exports`);
+  if ((["adam", "pairedSoftmaxCE", "ceCount", "ceRows", "ceLoss"] as const).some((f) => typeof x[f] !== "function"))
+    throw new Error(`${file} lacks one of the adam/pairedSoftmaxCE/ceCount/ceRows/ceLoss exports`);
+  const pool = threads >= 2 && shared ? new LoopThreads({ threads, module, memory: heap.memory, names: THREADED }) : undefined;
 
   /** The byte offset of a view of the heap (taken before any allocation: growing detaches views). */
   const at = (a: Float32Array | Int32Array, name: string): number => {
@@ -115,7 +167,7 @@ export function instantiateLoops(heap: EmscriptenHeap): { loops: HeapLoops; file
     const n = p.length;
     if ([g, m, v, po, mo, vo].some((a) => a.length !== n) || !vmax !== !vmo || (vmax && vmax.length !== n) || (vmo && vmo.length !== n))
       throw new RangeError("lab4 wasm loops: adam arrays must all have the parameter's length (vmax and vmaxOut both or neither)");
-    x.adam(
+    const args = [
       n,
       at(p, "p"),
       at(g, "g"),
@@ -133,7 +185,12 @@ export function instantiateLoops(heap: EmscriptenHeap): { loops: HeapLoops; file
       bc2Sqrt,
       decay,
       l2,
-    );
+    ];
+    const here = (a: number[]) => void (x.adam as (...a: number[]) => void)(...a);
+    // Chunks only when outputs overlap nothing: the elements are then independent.
+    if (pool && !oneThread && outputsDisjoint(args.slice(1, 6), args.slice(6, 10), 4 * n))
+      pool.run({ fn: THREADED.indexOf("adam"), args, count: 0, pointers: ADAM_POINTERS, n, chunk: ADAM_CHUNK }, here);
+    else here(args);
   };
 
   const pairedSoftmaxCE: HeapLoops["pairedSoftmaxCE"] = (z, U, C, rows, targets, grad) => {
@@ -147,19 +204,49 @@ export function instantiateLoops(heap: EmscriptenHeap): { loops: HeapLoops; file
       rp = at(rows, "rows"),
       tp = at(targets, "targets"),
       gp = opt(grad, "grad");
+    // Rows in chunks on threads when there are two chunks or more and the gradient is apart from z;
+    // the counts and the loss (a sum in pair order) stay on this thread, so the same bits.
+    const chunk = Math.max(4, Math.ceil(CE_CHUNK_FLOATS / Math.max(1, C) / 4) * 4);
+    const threads = pool && !oneThread && U > chunk && (!gp || outputsDisjoint([zp], [gp], 4 * U * C)) ? pool.threads() : 1;
     // Scratch from tfjs's own allocator (the module has no memory of its own): counts and
-    // log-sum-exps, U doubles each, and a row of exp values when no gradient is asked.
-    const bytes = 16 * U + (grad ? 0 : 4 * C);
+    // log-sum-exps, U doubles each, and a row of exp values per thread when no gradient is asked.
+    const bytes = 16 * U + (grad ? 0 : 4 * C * threads);
     const raw = heap.malloc(bytes + 8);
     if (raw === 0) throw new Error(`lab4 wasm loops: out of memory (${bytes} bytes of scratch)`);
     try {
-      const cnt = (raw + 7) & ~7;
-      return x.pairedSoftmaxCE(zp, U, C, rp, tp, B, gp, cnt, cnt + 8 * U, grad ? 0 : cnt + 16 * U);
+      const cnt = (raw + 7) & ~7,
+        lse = cnt + 8 * U,
+        tmp = grad ? 0 : cnt + 16 * U;
+      if (!pool || threads < 2) return x.pairedSoftmaxCE(zp, U, C, rp, tp, B, gp, cnt, lse, tmp);
+      x.ceCount(U, rp, B, cnt);
+      const args = [U, zp, C, B, gp, cnt, lse, tmp];
+      const rowArrays = [
+        [1, 4 * C],
+        [4, 4 * C],
+        [5, 8],
+        [6, 8],
+      ] as const;
+      pool.run(
+        { fn: THREADED.indexOf("ceRows"), args, count: 0, pointers: rowArrays, scratch: [7, 4 * C], n: U, chunk },
+        (a) => void (x.ceRows as (...a: number[]) => void)(...a),
+      );
+      return x.ceLoss(zp, C, rp, tp, B, gp, lse);
     } finally {
       heap.free(raw);
     }
   };
-  return { loops: { adam, pairedSoftmaxCE }, file };
+  return { loops: { adam, pairedSoftmaxCE }, file, ready: pool ? pool.ready : Promise.resolve(1), pool };
+}
+
+/** The threads of tfjs-wasm's XNNPACK pool (lib/engine/wasm-threads.ts), which the loops follow; 1 if unknown. */
+function backendThreads(mod: unknown): number {
+  const get = (mod as { tfjs?: { getThreadsCount?: unknown } } | undefined)?.tfjs?.getThreadsCount;
+  try {
+    const n = typeof get === "function" ? (get() as unknown) : 1;
+    return typeof n === "number" && Number.isInteger(n) && n >= 1 ? n : 1;
+  } catch {
+    return 1;
+  }
 }
 
 const cache = new WeakMap<object, WasmLoopsStatus>();
@@ -179,7 +266,7 @@ export function wasmLoopsFor(backend: unknown): WasmLoopsStatus {
   let status: WasmLoopsStatus;
   const heap = emscriptenHeap(backend);
   try {
-    status = typeof heap === "string" ? { loaded: false, reason: heap } : { loaded: true, ...instantiateLoops(heap) };
+    status = typeof heap === "string" ? { loaded: false, reason: heap } : { loaded: true, ...instantiateLoops(heap, backendThreads(mod)) };
   } catch (e) {
     status = { loaded: false, reason: (e as Error).message.split("\n")[0] };
   }
