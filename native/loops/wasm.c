@@ -39,3 +39,30 @@ double wasm_ce_loss(const float *z, uint32_t C, const int32_t *rows, const int32
                     const double *lse) {
   return lab4_ce_loss(z, C, rows, targets, B, grad, lse);
 }
+
+#include "lstm_cell.c"
+#include "column_sums.c"
+
+/* The LSTM step's loops (lstm_cell.c) on B rows; the caller offsets the pointers to a block of rows. */
+EXPORT(lstmFwdCell)
+void wasm_lstm_fwd_cell(uint32_t B, uint32_t H, const float *s, const float *cPrev, float *c, float *c2) {
+  lab4_lstm_fwd_cell(0, B, H, s, cPrev, c, c2);
+}
+
+EXPORT(lstmFwdOut)
+void wasm_lstm_fwd_out(uint32_t B, uint32_t H, const float *s, const float *u, float *h, float *tc) {
+  lab4_lstm_fwd_out(0, B, H, s, u, h, tc);
+}
+
+/* dA, mask, dhRec, dcRec: 0 for none. */
+EXPORT(lstmBwdCell)
+void wasm_lstm_bwd_cell(uint32_t B, uint32_t H, const float *s, const float *cPrev, const float *tc, const float *dA, uint32_t dAStride,
+                        const float *mask, const float *dhRec, uint32_t rStride, const float *dcRec, float *dG, float *dcPrev) {
+  lab4_lstm_bwd_cell(0, B, H, s, cPrev, tc, dA, dAStride, mask, dhRec, rStride, dcRec, dG, dcPrev);
+}
+
+/* Column sums of n columns of x [rows, stride] (the caller offsets x and out to a block of columns). */
+EXPORT(columnSums)
+void wasm_column_sums(uint32_t n, const float *x, uint32_t rows, uint32_t stride, float *out) {
+  lab4_column_sums(x, rows, stride, 0, n, out);
+}

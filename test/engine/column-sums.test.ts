@@ -31,10 +31,10 @@ for (const backend of ["wasm", "cpu"] as const)
     for (const r of results) assert.equal(r.got, r.want, `${backend}: ${r.name}`);
   });
 
-test("wasm: the native loop and the JS loop both give tf.sum(x, 0)'s bits (the native one split among threads)", async () => {
+test("wasm: the native, WebAssembly and JS loops all give tf.sum(x, 0)'s bits (the native one split among threads)", async () => {
   await onBackend("wasm", () => tf.scalar(0));
   assert.ok(nativeBlasStatus().loaded, "the native binding is built (npm run build:native)");
-  for (const kind of ["native", "js"] as const) {
+  for (const kind of ["native", "wasm", "js"] as const) {
     forceHeapLoops(kind);
     try {
       const results = await onBackend("wasm", () =>

@@ -70,7 +70,17 @@ for (const shared of [false, true])
       WebAssembly.Module.exports(mod)
         .map((e) => `${e.name}:${e.kind}`)
         .sort(),
-      ["adam:function", "ceCount:function", "ceLoss:function", "ceRows:function", "pairedSoftmaxCE:function"],
+      [
+        "adam:function",
+        "ceCount:function",
+        "ceLoss:function",
+        "ceRows:function",
+        "columnSums:function",
+        "lstmBwdCell:function",
+        "lstmFwdCell:function",
+        "lstmFwdOut:function",
+        "pairedSoftmaxCE:function",
+      ],
     );
     const ids = sectionIds(bytes);
     for (const [id, what] of [
@@ -301,6 +311,8 @@ test("tfjs-wasm's threaded heap, no native binding: the kernels run the shared-m
       kind: "wasm",
       adamSame: true,
       grew: true,
+      lstmSame: true,
+      stepThreadsWorked: true,
       ceGradClose: true,
       ceLossClose: true,
       ceThreadsSame: true,

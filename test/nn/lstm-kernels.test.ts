@@ -151,13 +151,13 @@ for (const backend of ["cpu", "wasm"] as const) {
   });
 }
 
-test("wasm: the native LSTM step loops give the JS loops' bits (offsets, strides, every optional input, split rows)", async () => {
+test("wasm: native and WebAssembly LSTM step loops give the JS loops' bits (offsets, strides, optional inputs, split rows)", async () => {
   await initBackend({ backend: "wasm" });
   const st = nativeBlasStatus();
   assert.ok(st.loaded, st.loaded ? "" : `native binding not loaded: ${st.reason}`);
   const bitsOf = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
   const both = (f: () => tf.Tensor[]) =>
-    (["js", "native"] as const).map((kind) => {
+    (["js", "native", "wasm"] as const).map((kind) => {
       forceHeapLoops(kind);
       try {
         return tf.tidy(() => f().map(bitsOf));
@@ -179,11 +179,12 @@ test("wasm: the native LSTM step loops give the JS loops' bits (offsets, strides
     );
     const dcRec = r([B, H], 64);
     const sStep = tf.slice(s, [B, 0], [B, 4 * H]) as tf.Tensor2D;
-    const [js, native] = both(() => {
+    const [js, native, wasm] = both(() => {
       const [c, c2] = lstmFwdCell(sStep, cBig, 2 * B * H);
       return [c, c2, ...lstmFwdOut(sStep, tf.sigmoid(c2) as tf.Tensor2D)];
     });
-    assert.equal(native, js, `forward, B ${B}, H ${H}`);
+    assert.equal(native, js, `forward, native, B ${B}, H ${H}`);
+    assert.equal(wasm, js, `forward, WebAssembly, B ${B}, H ${H}`);
     const base = { B, H, s, sOff: B * 4 * H, cPrev: cBig, cPrevOff: 2 * B * H, tc, tcOff: B * H };
     const optional = {
       dA: { dA: wide, dAOff: 0, dAStride: 7 + H },
@@ -193,8 +194,9 @@ test("wasm: the native LSTM step loops give the JS loops' bits (offsets, strides
     };
     for (const keys of [["dA", "mask", "dhRec", "dcRec"], ["dA"], ["dhRec", "dcRec"], []] as const) {
       const args = Object.assign({}, base, ...keys.map((k) => optional[k]));
-      const [jsB, nativeB] = both(() => lstmBwdCell(args));
-      assert.equal(nativeB, jsB, `backward with ${keys.join(", ") || "no optional input"}, B ${B}, H ${H}`);
+      const [jsB, nativeB, wasmB] = both(() => lstmBwdCell(args));
+      assert.equal(nativeB, jsB, `native backward with ${keys.join(", ") || "no optional input"}, B ${B}, H ${H}`);
+      assert.equal(wasmB, jsB, `WebAssembly backward with ${keys.join(", ") || "no optional input"}, B ${B}, H ${H}`);
     }
   }
   // The binding checks sizes itself: an offset past the end is a RangeError, not a stray read.

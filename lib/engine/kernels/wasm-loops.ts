@@ -18,8 +18,7 @@ import { LoopThreads } from "./loop-threads";
  */
 
 /** The loops a kernel runs on heap views: the native binding and this module both provide them. */
-export type HeapLoops = Pick<NativeBlas, "adam" | "pairedSoftmaxCE"> &
-  Partial<Pick<NativeBlas, "lstmFwdCell" | "lstmFwdOut" | "lstmBwdCell" | "columnSums">>; // native only for now
+export type HeapLoops = Pick<NativeBlas, "adam" | "pairedSoftmaxCE" | "lstmFwdCell" | "lstmFwdOut" | "lstmBwdCell" | "columnSums">;
 
 export type WasmLoopsStatus =
   | {
@@ -44,7 +43,7 @@ export function singleThreadWasmLoops(on: boolean): void {
 }
 
 /** The exports the worker threads call, by index (LoopThreads.run's `fn`). */
-const THREADED = ["adam", "ceRows"];
+const THREADED = ["adam", "ceRows", "lstmFwdCell", "lstmFwdOut", "lstmBwdCell", "columnSums"];
 /** adam's array arguments (native/loops/wasm.c): p, g, m, v, vmax, po, mo, vo, vmo, 4 bytes an element. */
 const ADAM_POINTERS = [1, 2, 3, 4, 5, 6, 7, 8, 9].map((a) => [a, 4] as const);
 /** Logits (floats) per chunk of the cross-entropy's rows on threads, about. */
@@ -87,6 +86,26 @@ interface LoopExports {
   ceCount(U: number, rows: number, B: number, cnt: number): void;
   ceRows(U: number, z: number, C: number, B: number, grad: number, cnt: number, lse: number, tmp: number): void;
   ceLoss(z: number, C: number, rows: number, targets: number, B: number, grad: number, lse: number): number;
+  /** native/loops/lstm_cell.c on B rows (byte offsets; 0 for an absent optional input). */
+  lstmFwdCell(B: number, H: number, s: number, cPrev: number, c: number, c2: number): void;
+  lstmFwdOut(B: number, H: number, s: number, u: number, h: number, tc: number): void;
+  lstmBwdCell(
+    B: number,
+    H: number,
+    s: number,
+    cPrev: number,
+    tc: number,
+    dA: number,
+    dAStride: number,
+    mask: number,
+    dhRec: number,
+    rStride: number,
+    dcRec: number,
+    dG: number,
+    dcPrev: number,
+  ): void;
+  /** native/loops/column_sums.c on n columns of x [rows, stride]. */
+  columnSums(n: number, x: number, rows: number, stride: number, out: number): void;
 }
 
 /** The WebAssembly JS API used here (the project's `lib` is ES2022 without the DOM, which declares it). */
@@ -149,8 +168,18 @@ export function instantiateLoops(
   if (!module) compiled.set(file, (module = new WA.Module(fs.readFileSync(file))));
   const instance = new WA.Instance(module, { env: { memory: heap.memory, log: Math.log } });
   const x = instance.exports as unknown as LoopExports;
-  if ((["adam", "pairedSoftmaxCE", "ceCount", "ceRows", "ceLoss"] as const).some((f) => typeof x[f] !== "function"))
-    throw new Error(`${file} lacks one of the adam/pairedSoftmaxCE/ceCount/ceRows/ceLoss exports`);
+  const exported = [
+    "adam",
+    "pairedSoftmaxCE",
+    "ceCount",
+    "ceRows",
+    "ceLoss",
+    "lstmFwdCell",
+    "lstmFwdOut",
+    "lstmBwdCell",
+    "columnSums",
+  ] as const;
+  if (exported.some((f) => typeof x[f] !== "function")) throw new Error(`${file} lacks one of the ${exported.join("/")} exports`);
   const pool = threads >= 2 && shared ? new LoopThreads({ threads, module, memory: heap.memory, names: THREADED }) : undefined;
 
   /** The byte offset of a view of the heap (taken before any allocation: growing detaches views). */
@@ -235,7 +264,113 @@ export function instantiateLoops(
       heap.free(raw);
     }
   };
-  return { loops: { adam, pairedSoftmaxCE }, file, ready: pool ? pool.ready : Promise.resolve(1), pool };
+  /**
+   * The byte offset of `rows` rows of `width` floats, `stride` apart, from element `off` of `a`, checked to
+   * lie inside `a` (the module would otherwise read or write other tensors); 0 when `a` is null.
+   */
+  const rowsAt = (a: Float32Array | null, off: number, rows: number, width: number, stride: number, name: string): number => {
+    if (!a) return 0;
+    if (!(Number.isInteger(off) && off >= 0) || (rows > 0 && off + (rows - 1) * stride + width > a.length))
+      throw new RangeError(`lab4 wasm loops: ${name} is too short for its offset, rows and stride`);
+    return at(a, name) + 4 * off;
+  };
+  /** Rows of the batch per chunk on threads: about CE_CHUNK_FLOATS floats of the widest array. */
+  const rowChunk = (width: number) => Math.max(4, Math.ceil(CE_CHUNK_FLOATS / Math.max(1, width) / 4) * 4);
+  const runRows = (name: string, args: number[], pointers: ReadonlyArray<readonly [number, number]>, B: number, width: number) => {
+    const here = (a: number[]) => void (x[name as keyof LoopExports] as (...a: number[]) => void)(...a);
+    if (pool && !oneThread) pool.run({ fn: THREADED.indexOf(name), args, count: 0, pointers, n: B, chunk: rowChunk(width) }, here);
+    else here(args);
+  };
+
+  const lstmFwdCell: HeapLoops["lstmFwdCell"] = (B, H, s, cPrev, cPrevOff, c, c2) => {
+    const args = [B, H, rowsAt(s, 0, B, 4 * H, 4 * H, "s"), rowsAt(cPrev, cPrevOff, B, H, H, "cPrev")];
+    args.push(rowsAt(c, 0, B, H, H, "c"), rowsAt(c2, 0, B, H, H, "c2"));
+    runRows(
+      "lstmFwdCell",
+      args,
+      [
+        [2, 16 * H],
+        [3, 4 * H],
+        [4, 4 * H],
+        [5, 4 * H],
+      ],
+      B,
+      4 * H,
+    );
+  };
+  const lstmFwdOut: HeapLoops["lstmFwdOut"] = (B, H, s, u, h, tc) => {
+    const args = [B, H, rowsAt(s, 0, B, 4 * H, 4 * H, "s"), rowsAt(u, 0, B, H, H, "u")];
+    args.push(rowsAt(h, 0, B, H, H, "h"), rowsAt(tc, 0, B, H, H, "tc"));
+    runRows(
+      "lstmFwdOut",
+      args,
+      [
+        [2, 16 * H],
+        [3, 4 * H],
+        [4, 4 * H],
+        [5, 4 * H],
+      ],
+      B,
+      4 * H,
+    );
+  };
+  const lstmBwdCell: HeapLoops["lstmBwdCell"] = (...p) => {
+    const [B, H, s, sOff, cPrev, cOff, tc, tcOff, dA, dAOff, dAStride, mask, mOff, dhRec, rOff, rStride, dcRec, dcOff, dG, dcPrev] = p;
+    const args = [
+      B,
+      H,
+      rowsAt(s, sOff, B, 4 * H, 4 * H, "s"),
+      rowsAt(cPrev, cOff, B, H, H, "cPrev"),
+      rowsAt(tc, tcOff, B, H, H, "tc"),
+      rowsAt(dA, dAOff, B, H, dAStride, "dA"),
+      dAStride,
+      rowsAt(mask, mOff, B, H, H, "mask"),
+      rowsAt(dhRec, rOff, B, H, rStride, "dhRec"),
+      rStride,
+      rowsAt(dcRec, dcOff, B, H, H, "dcRec"),
+      rowsAt(dG, 0, B, 4 * H, 4 * H, "dG"),
+      rowsAt(dcPrev, 0, B, H, H, "dcPrev"),
+    ];
+    const pointers = [
+      [2, 16 * H],
+      [3, 4 * H],
+      [4, 4 * H],
+      [5, 4 * dAStride],
+      [7, 4 * H],
+      [8, 4 * rStride],
+      [10, 4 * H],
+      [11, 16 * H],
+      [12, 4 * H],
+    ] as const;
+    runRows("lstmBwdCell", args, pointers, B, 8 * H);
+  };
+  const columnSums: HeapLoops["columnSums"] = (xs, rows, cols, out) => {
+    const args = [cols, rowsAt(xs, 0, rows, cols, cols, "x"), rows, cols, rowsAt(out, 0, 1, cols, cols, "out")];
+    const here = (a: number[]) => void (x.columnSums as (...a: number[]) => void)(...a);
+    const chunk = Math.max(16, Math.ceil(CE_CHUNK_FLOATS / Math.max(1, rows) / 16) * 16);
+    if (pool && !oneThread)
+      pool.run(
+        {
+          fn: THREADED.indexOf("columnSums"),
+          args,
+          count: 0,
+          pointers: [
+            [1, 4],
+            [4, 4],
+          ],
+          n: cols,
+          chunk,
+        },
+        here,
+      );
+    else here(args);
+  };
+  return {
+    loops: { adam, pairedSoftmaxCE, lstmFwdCell, lstmFwdOut, lstmBwdCell, columnSums },
+    file,
+    ready: pool ? pool.ready : Promise.resolve(1),
+    pool,
+  };
 }
 
 /** The threads of tfjs-wasm's XNNPACK pool (lib/engine/wasm-threads.ts), which the loops follow; 1 if unknown. */
