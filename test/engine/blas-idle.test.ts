@@ -9,7 +9,16 @@ import * as assert from "uvu/assert";
 import * as path from "path";
 import { spawnSync } from "child_process";
 
-function idle(env: Record<string, string>): { idleCpuMs: number; threads: number; env: string | null; numThreadsEnv: string | null } {
+interface Idle {
+  idleCpuMs: number;
+  /** Threads started since the binding loaded: its worker at least (2 threads: the caller and one). */
+  newThreads: number;
+  threads: number;
+  env: string | null;
+  numThreadsEnv: string | null;
+}
+
+function idle(env: Record<string, string>): Idle {
   const e: NodeJS.ProcessEnv = { ...process.env, ...env };
   delete e.OPENBLAS_NUM_THREADS;
   delete e.LAB4_BLAS_THREADS;
@@ -25,6 +34,7 @@ function idle(env: Record<string, string>): { idleCpuMs: number; threads: number
 test("after a product the GEMM threads sleep instead of spinning; the environment is restored", () => {
   const ours = idle({});
   assert.is(ours.threads, 2);
+  assert.ok(ours.newThreads >= 1, "the binding's worker thread is among those measured");
   assert.is(ours.env, null, "OPENBLAS_THREAD_TIMEOUT is not set");
   assert.is(ours.numThreadsEnv, null, "OPENBLAS_NUM_THREADS is not left in the environment");
   assert.ok(ours.idleCpuMs <= 20, `an idle GEMM thread used ${ours.idleCpuMs} ms of CPU in 400 ms`);
@@ -35,6 +45,7 @@ test("after a product the GEMM threads sleep instead of spinning; the environmen
 test("a timeout the user set is kept, and nothing spins after products with OpenBLAS's default (28)", () => {
   const spin = idle({ OPENBLAS_THREAD_TIMEOUT: "28" });
   assert.is(spin.env, "28");
+  assert.ok(spin.newThreads >= 1, "the binding's worker thread is among those measured");
   assert.ok(spin.idleCpuMs <= 20, `an idle GEMM thread used ${spin.idleCpuMs} ms of CPU in 400 ms`);
 });
 
