@@ -1,19 +1,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend, installWasmKernelFixes, overriddenKernels, removeWasmKernelFixes } from "../../lib/engine";
+import { initBackend, overriddenKernels } from "../../lib/engine";
 import { wasmHeapMemory } from "../../lib/engine/heap-growth";
-import { bits, onBackend, rand } from "./helpers";
-
-/** `f` on the stock wasm kernels (every fix off), then the fixes back on. */
-function stock<T>(f: () => T): T {
-  removeWasmKernelFixes();
-  try {
-    return f();
-  } finally {
-    installWasmKernelFixes();
-  }
-}
+import { bits, onBackend, rand, stock } from "./helpers";
 
 /** The gathered values as bit patterns (float32) or integers, with the shape. */
 function gathered(x: () => tf.Tensor, indices: () => tf.Tensor, axis: number, batchDims = 0): { shape: number[]; v: number[] } {

@@ -1,5 +1,15 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "../../lib/engine";
+import { initBackend, installWasmKernelFixes, removeWasmKernelFixes } from "../../lib/engine";
+
+/** `f` on tfjs-wasm's stock kernels (every engine fix off), then the fixes back on. */
+export function stock<T>(f: () => T): T {
+  removeWasmKernelFixes();
+  try {
+    return f();
+  } finally {
+    installWasmKernelFixes();
+  }
+}
 
 /** Runs `f` with `name` as the active backend and returns plain arrays (tensors disposed). */
 export async function onBackend<T extends tf.TensorContainer>(name: "wasm" | "cpu", f: () => T): Promise<T> {

@@ -1,18 +1,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend, installWasmKernelFixes, overriddenKernels, removeWasmKernelFixes } from "../../lib/engine";
-import { bits, onBackend, rand } from "./helpers";
-
-/** `f` on the stock wasm kernels (every fix off), then the fixes back on. */
-function stock<T>(f: () => T): T {
-  removeWasmKernelFixes();
-  try {
-    return f();
-  } finally {
-    installWasmKernelFixes();
-  }
-}
+import { initBackend, overriddenKernels } from "../../lib/engine";
+import { bits, onBackend, rand, stock } from "./helpers";
 
 type Pads = Array<[number, number]>;
 

@@ -1,11 +1,11 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend, installWasmKernelFixes, installWasmViews, overriddenKernels, removeWasmKernelFixes } from "../../lib/engine";
+import { initBackend, installWasmKernelFixes, installWasmViews, overriddenKernels } from "../../lib/engine";
 import { sharesMemory, viewSupportProblem } from "../../lib/engine/views";
 import { startHeapMeter } from "../../lib/engine/heap-meter";
 import { wasmHeapMemory } from "../../lib/engine/heap-growth";
-import { bits, rand } from "./helpers";
+import { bits, rand, stock } from "./helpers";
 
 interface Offsets {
   getMemoryOffset(d: tf.DataId): number;
@@ -13,16 +13,6 @@ interface Offsets {
 }
 const backend = () => tf.backend() as unknown as Offsets;
 const offsetOf = (t: tf.Tensor) => backend().getMemoryOffset(t.dataId);
-
-/** `f` on the stock wasm Slice/Pack/Unpack kernels (every fix off), then the fixes back on. */
-function stock<T>(f: () => T): T {
-  removeWasmKernelFixes();
-  try {
-    return f();
-  } finally {
-    installWasmKernelFixes();
-  }
-}
 
 /** Plain values of every tensor `f` returns (disposed), as float32 bit patterns or integers. */
 function values(f: () => tf.Tensor[]): number[][] {

@@ -12,6 +12,8 @@ import { maxAbsDiff } from "../fixtures/torch/run";
 
 const r = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, "float32", seed);
 const r2 = (shape: [number, number], seed: number) => tf.randomNormal<tf.Rank.R2>(shape, 0, 1, "float32", seed);
+/** The float32 bit patterns of a tensor (for bit-for-bit comparisons). */
+const bitsOf = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
 
 for (const backend of ["cpu", "wasm"] as const) {
   test(`${backend}: rowSlice (float32 and int32), its gradient, transpose2d, stackRows`, async () => {
@@ -45,7 +47,6 @@ for (const backend of ["cpu", "wasm"] as const) {
 
   test(`${backend}: unstackRows and lstmLayerOutputs give the slices' values and gradients, bit for bit`, async () => {
     await initBackend({ backend });
-    const bitsOf = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
     // unstackRows, with one row (tfjs's own Unpack gradient breaks there) and with three.
     for (const L of [1, 3]) {
       const x = r([L, 2, 5], 20 + L);
@@ -155,7 +156,6 @@ test("wasm: native and WebAssembly LSTM step loops give the JS loops' bits (offs
   await initBackend({ backend: "wasm" });
   const st = nativeBlasStatus();
   assert.ok(st.loaded, st.loaded ? "" : `native binding not loaded: ${st.reason}`);
-  const bitsOf = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
   const both = (f: () => tf.Tensor[]) =>
     (["js", "native", "wasm"] as const).map((kind) => {
       forceHeapLoops(kind);
