@@ -42,7 +42,7 @@ const fwdCell = defineKernel({
     const cv = ax.view(c) as F32;
     const c2v = ax.view(c2) as F32;
     const loops = ax.loops();
-    if (loops?.lstmFwdCell) {
+    if (loops) {
       loops.lstmFwdCell(B, H, sv, cp, cOff, cv, c2v);
       return [c, c2];
     }
@@ -74,7 +74,7 @@ const fwdOut = defineKernel({
     const hv = ax.view(h) as F32;
     const tv = ax.view(tc) as F32;
     const loops = ax.loops();
-    if (loops?.lstmFwdOut) {
+    if (loops) {
       loops.lstmFwdOut(B, H, sv, uv, hv, tv);
       return [h, tc];
     }
@@ -129,7 +129,7 @@ const bwdCell = defineKernel({
     const g = ax.view(dG) as F32;
     const dcp = ax.view(dcPrev) as F32;
     const loops = ax.loops();
-    if (loops?.lstmBwdCell) {
+    if (loops) {
       loops.lstmBwdCell(B, H, sv, sOff, cp, cOff, tcv, tcOff, dA, dAOff, dAStride, mask, mOff, dhRec, rOff, rStride, dcRec, dcOff, g, dcp);
       return [dG, dcPrev];
     }

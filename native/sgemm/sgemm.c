@@ -463,47 +463,37 @@ static napi_value run_lstm(lstm_job *j) {
   return NULL;
 }
 
-/* lstmFwdCell(B, H, s, cPrev, cPrevOff, c, c2): see lab4_lstm_fwd_cell. */
-static napi_value LstmFwdCell(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
+/*
+ * lstmFwdCell(B, H, s, cPrev, cPrevOff, c, c2) and lstmFwdOut(B, H, s, u, h, tc): see lab4_lstm_fwd_cell
+ * and lab4_lstm_fwd_out. The same shape: s [B, 4H], one [B, H] input (cPrev at an offset, or u), two
+ * [B, H] outputs.
+ */
+static napi_value lstm_forward(napi_env env, napi_callback_info info, int kind) {
+  const bool cell = kind == 0;
+  size_t want = cell ? 7 : 6, argc = 7;
   napi_value a[7];
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc < 7) {
-    napi_throw_type_error(env, NULL, "lab4_sgemm: lstmFwdCell(B, H, s, cPrev, cPrevOff, c, c2)");
+  if (argc < want) {
+    napi_throw_type_error(env, NULL, cell ? "lab4_sgemm: lstmFwdCell(B, H, s, cPrev, cPrevOff, c, c2)" : "lab4_sgemm: lstmFwdOut(B, H, s, u, h, tc)");
     return NULL;
   }
-  lstm_job j = {.kind = 0};
-  const float *c, *c2;
+  lstm_job j = {.kind = kind};
+  const float *o1, *o2;
+  size_t out = cell ? 5 : 4; /* the first output's argument */
   if (!get_dim(env, a[0], &j.B, "B") || !get_dim(env, a[1], &j.H, "H") ||
       !get_rows(env, a[2], NULL, j.B, 4 * j.H, 4 * j.H, false, &j.s, "s") ||
-      !get_rows(env, a[3], a[4], j.B, j.H, j.H, false, &j.x, "cPrev") || !get_rows(env, a[5], NULL, j.B, j.H, j.H, false, &c, "c") ||
-      !get_rows(env, a[6], NULL, j.B, j.H, j.H, false, &c2, "c2"))
+      !get_rows(env, a[3], cell ? a[4] : NULL, j.B, j.H, j.H, false, &j.x, cell ? "cPrev" : "u") ||
+      !get_rows(env, a[out], NULL, j.B, j.H, j.H, false, &o1, cell ? "c" : "h") ||
+      !get_rows(env, a[out + 1], NULL, j.B, j.H, j.H, false, &o2, cell ? "c2" : "tc"))
     return NULL;
-  j.o1 = (float *)c;
-  j.o2 = (float *)c2;
+  j.o1 = (float *)o1;
+  j.o2 = (float *)o2;
   return run_lstm(&j);
 }
 
-/* lstmFwdOut(B, H, s, u, h, tc): see lab4_lstm_fwd_out. */
-static napi_value LstmFwdOut(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value a[6];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  if (argc < 6) {
-    napi_throw_type_error(env, NULL, "lab4_sgemm: lstmFwdOut(B, H, s, u, h, tc)");
-    return NULL;
-  }
-  lstm_job j = {.kind = 1};
-  const float *h, *tc;
-  if (!get_dim(env, a[0], &j.B, "B") || !get_dim(env, a[1], &j.H, "H") ||
-      !get_rows(env, a[2], NULL, j.B, 4 * j.H, 4 * j.H, false, &j.s, "s") ||
-      !get_rows(env, a[3], NULL, j.B, j.H, j.H, false, &j.x, "u") || !get_rows(env, a[4], NULL, j.B, j.H, j.H, false, &h, "h") ||
-      !get_rows(env, a[5], NULL, j.B, j.H, j.H, false, &tc, "tc"))
-    return NULL;
-  j.o1 = (float *)h;
-  j.o2 = (float *)tc;
-  return run_lstm(&j);
-}
+static napi_value LstmFwdCell(napi_env env, napi_callback_info info) { return lstm_forward(env, info, 0); }
+
+static napi_value LstmFwdOut(napi_env env, napi_callback_info info) { return lstm_forward(env, info, 1); }
 
 /*
  * lstmBwdCell(B, H, s, sOff, cPrev, cPrevOff, tc, tcOff, dA, dAOff, dAStride, mask, maskOff, dhRec, dhRecOff,

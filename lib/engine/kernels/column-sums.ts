@@ -30,7 +30,7 @@ const kernel = defineKernel({
     const xv = ctx.view(x) as Float32Array; // views after alloc
     const ov = ctx.view(out) as Float32Array;
     const loops = ctx.loops();
-    if (loops?.columnSums) {
+    if (loops) {
       loops.columnSums(xv, rows, cols, ov);
       return out;
     }

@@ -282,38 +282,26 @@ export function instantiateLoops(
     else here(args);
   };
 
-  const lstmFwdCell: HeapLoops["lstmFwdCell"] = (B, H, s, cPrev, cPrevOff, c, c2) => {
-    const args = [B, H, rowsAt(s, 0, B, 4 * H, 4 * H, "s"), rowsAt(cPrev, cPrevOff, B, H, H, "cPrev")];
-    args.push(rowsAt(c, 0, B, H, H, "c"), rowsAt(c2, 0, B, H, H, "c2"));
-    runRows(
-      "lstmFwdCell",
-      args,
-      [
-        [2, 16 * H],
-        [3, 4 * H],
-        [4, 4 * H],
-        [5, 4 * H],
-      ],
-      B,
-      4 * H,
-    );
+  /** lstmFwdCell and lstmFwdOut: s [B, 4H], one [B, H] input (at an element offset), two [B, H] outputs. */
+  const forwardStep = (
+    name: string,
+    B: number,
+    H: number,
+    s: Float32Array,
+    x: Float32Array,
+    xOff: number,
+    o1: Float32Array,
+    o2: Float32Array,
+  ) => {
+    const rowArg = (a: Float32Array, off: number, what: string) => rowsAt(a, off, B, H, H, what);
+    const [xName, o1Name, o2Name] = name === "lstmFwdCell" ? ["cPrev", "c", "c2"] : ["u", "h", "tc"];
+    const args = [B, H, rowsAt(s, 0, B, 4 * H, 4 * H, "s"), rowArg(x, xOff, xName), rowArg(o1, 0, o1Name), rowArg(o2, 0, o2Name)];
+    const rowBytes = [16 * H, 4 * H, 4 * H, 4 * H].map((bytes, i) => [2 + i, bytes] as const);
+    runRows(name, args, rowBytes, B, 4 * H);
   };
-  const lstmFwdOut: HeapLoops["lstmFwdOut"] = (B, H, s, u, h, tc) => {
-    const args = [B, H, rowsAt(s, 0, B, 4 * H, 4 * H, "s"), rowsAt(u, 0, B, H, H, "u")];
-    args.push(rowsAt(h, 0, B, H, H, "h"), rowsAt(tc, 0, B, H, H, "tc"));
-    runRows(
-      "lstmFwdOut",
-      args,
-      [
-        [2, 16 * H],
-        [3, 4 * H],
-        [4, 4 * H],
-        [5, 4 * H],
-      ],
-      B,
-      4 * H,
-    );
-  };
+  const lstmFwdCell: HeapLoops["lstmFwdCell"] = (B, H, s, cPrev, cPrevOff, c, c2) =>
+    forwardStep("lstmFwdCell", B, H, s, cPrev, cPrevOff, c, c2);
+  const lstmFwdOut: HeapLoops["lstmFwdOut"] = (B, H, s, u, h, tc) => forwardStep("lstmFwdOut", B, H, s, u, 0, h, tc);
   const lstmBwdCell: HeapLoops["lstmBwdCell"] = (...p) => {
     const [B, H, s, sOff, cPrev, cOff, tc, tcOff, dA, dAOff, dAStride, mask, mOff, dhRec, rOff, rStride, dcRec, dcOff, dG, dcPrev] = p;
     const args = [
