@@ -4,7 +4,7 @@
  * native binding on the Seq2Seq model's parameter shapes, with and without weight decay, and so does
  * the cross-entropy on a Seq2Seq batch's logits; the work is really shared; a worker that cannot
  * start, a memory that is not shared, or a worker's chunk that traps leave one thread with at most
- * one notice. (The kernels on tfjs-wasm's threaded heap, and
+ * one notice; a worker's slow chunk is waited for, with one notice. (The kernels on tfjs-wasm's threaded heap, and
  * the process exiting by itself: test/engine/wasm-loops.test.ts's child.)
  */
 import { test } from "uvu";
@@ -15,6 +15,7 @@ import {
   singleThreadWasmLoops,
   LoopThreads,
   ADAM_CHUNK,
+  WORKER_SOURCE,
   nativeBlasStatus,
   wasmLoopsFile,
   type NativeBlas,
@@ -25,6 +26,7 @@ import { rand } from "./helpers";
 interface WasmApi {
   Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
@@ -266,6 +268,56 @@ test("a worker's chunk that traps: the whole call re-runs on the calling thread,
   assert.is(pool.problem(), "a worker thread's call failed");
   assert.is(pool.threads(), 1);
   assert.ok(warned.length <= 1);
+});
+
+test("a worker's slow chunk is waited for (never redone here), with one notice; the pool goes on", async () => {
+  // Each of the worker's chunks sleeps 300 ms first: the caller finishes its own and must wait.
+  const call = /fns\[Atomics\.load\(c, \d+\)\]/;
+  assert.match(WORKER_SOURCE, call);
+  const slow = WORKER_SOURCE.replace(call, (f) => `(Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300), ${f})`);
+  const memory = shared();
+  const module = adamModule();
+  const pool = new LoopThreads({ threads: 2, module, memory, names: ["adam"], workerSource: slow, slowNoticeMs: 50 });
+  assert.is(await pool.ready, 2, pool.problem());
+  const adam = new WA.Instance(module, { env: { memory, log: Math.log } }).exports.adam as (...a: number[]) => void;
+  // Two copies of p, g, m, v (in place): one updated by the pool, one by a single call here.
+  const n = 64 * 4,
+    at = 64,
+    copy = at + 4 * 4 * n;
+  const data = new Float32Array(memory.buffer, at, 4 * n);
+  data.set(rand(4 * n, 7).map((x, i) => (i >= 3 * n ? x * x : x)));
+  new Float32Array(memory.buffer, copy, 4 * n).set(data);
+  const args = (base: number) => {
+    const a = adamArgs(n, base);
+    [2, 3, 4].forEach((k, i) => (a[k] = base + 4 * n * (i + 1)));
+    [7, 8].forEach((k, i) => (a[k] = base + 4 * n * (i + 2)));
+    return a;
+  };
+  const warned: string[] = [];
+  const warn = console.warn;
+  console.warn = (...a: unknown[]) => void warned.push(a.join(" "));
+  let calls = 0;
+  try {
+    const pointers = [1, 2, 3, 4, 6, 7, 8].map((i) => [i, 4] as const);
+    pool.run({ fn: 0, args: args(at), count: 0, pointers, n, chunk: 4 }, (a) => {
+      calls++;
+      busy(2); // so the worker wakes and claims a chunk before the caller has taken them all
+      adam(...a);
+    });
+    adam(...args(copy));
+  } finally {
+    console.warn = warn;
+  }
+  assert.ok(pool.handedOff >= 1, "the worker took a chunk");
+  assert.is(calls + pool.handedOff, n / 4, "each chunk ran once: none redone here");
+  const bytes = (o: number) => Buffer.from(memory.buffer, o, 4 * 4 * n);
+  assert.ok(bytes(at).equals(bytes(copy)), "the values of one call on one thread");
+  assert.equal(warned, [
+    "lab4: a worker thread has not finished its part of a loop in 0.05 s; waiting for it (restart the kernel if this lasts)",
+  ]);
+  assert.is(pool.threads(), 2, "the pool still runs");
+  assert.is(pool.problem(), undefined);
+  pool.close();
 });
 
 test.run();
