@@ -1,4 +1,5 @@
 import { asWasmBackend, ensureOnWasm } from "./backend-access";
+import { aroundAxis } from "./axis";
 import type { KernelArgs, KernelFunc } from "./registry";
 
 /**
@@ -18,14 +19,7 @@ export function fastGather(original: KernelFunc | undefined): KernelFunc {
       if (!original) throw new Error("wasm GatherV2 kernel is not registered");
       return original(args);
     }
-    const rank = x.shape.length;
-    let axis = Number(args.attrs?.axis ?? 0);
-    if (axis < 0) axis += rank;
-    if (!(Number.isInteger(axis) && axis >= 0 && axis < rank))
-      throw new Error(`GatherV2: axis ${String(args.attrs?.axis)} is out of range for a rank-${rank} tensor`);
-    const dimSize = x.shape[axis];
-    const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
-    const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const { axis, outer, dim: dimSize, inner } = aroundAxis("GatherV2", x.shape, args.attrs?.axis);
     const w = asWasmBackend(args.backend);
     ensureOnWasm(w, x, indices);
     const ids = w.typedArrayFromHeap(indices).slice() as Int32Array;

@@ -1,4 +1,5 @@
 import { asWasmBackend, ensureOnWasm } from "./backend-access";
+import { aroundAxis } from "./axis";
 import type { KernelArgs, KernelFunc } from "./registry";
 
 /**
@@ -21,11 +22,8 @@ export function fastPad(original: KernelFunc | undefined): KernelFunc {
       if (!original) throw new Error("wasm PadV2 kernel is not registered");
       return original(args);
     }
-    const axis = padded[0];
+    const { axis, outer, dim, inner } = aroundAxis("PadV2", x.shape, padded[0]);
     const [before, after] = paddings[axis];
-    const dim = x.shape[axis];
-    const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
-    const inner = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
     const value = Number(args.attrs?.constantValue ?? 0);
     const w = asWasmBackend(args.backend);
     ensureOnWasm(w, x);

@@ -1,4 +1,5 @@
 import { asWasmBackend, ensureOnWasm } from "./backend-access";
+import { aroundAxis } from "./axis";
 import { makeView, viewsInstalled } from "../views";
 import type { KernelArgs, KernelFunc } from "./registry";
 
@@ -19,14 +20,7 @@ export function fastUnpack(original: KernelFunc | undefined): KernelFunc {
       if (!original) throw new Error("wasm Unpack kernel is not registered");
       return original(args);
     }
-    const rank = value.shape.length;
-    let axis = Number(args.attrs?.axis ?? 0);
-    if (axis < 0) axis += rank;
-    if (!(Number.isInteger(axis) && axis >= 0 && axis < rank))
-      throw new Error(`Unpack: axis ${String(args.attrs?.axis)} is out of range for a rank-${rank} tensor`);
-    const num = value.shape[axis];
-    const outer = value.shape.slice(0, axis).reduce((a, b) => a * b, 1);
-    const inner = value.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const { axis, outer, dim: num, inner } = aroundAxis("Unpack", value.shape, args.attrs?.axis);
     const shape = value.shape.filter((_, i) => i !== axis);
     const w = asWasmBackend(args.backend);
     ensureOnWasm(w, value);
