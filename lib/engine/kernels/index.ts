@@ -78,62 +78,33 @@ export interface WasmKernelFixes {
 
 let viewNotice: string | undefined;
 
+type KernelFactory = Parameters<typeof overrideKernel>[3];
+
 /**
  * Installs the wasm kernel fixes (tfjs-backend-wasm must already be loaded, so its kernels are
  * registered). Idempotent. Returns the kernels now overridden.
  */
 export function installWasmKernelFixes(fixes: WasmKernelFixes = {}): string[] {
-  const {
-    segmentSum = true,
-    matMul = true,
-    nativeBlas: useNative = true,
-    zeroCopyIdentity: zci = true,
-    unpack = true,
-    gather = true,
-    pad = true,
-    views = true,
-  } = fixes;
+  const on = (k: keyof WasmKernelFixes) => fixes[k] ?? true;
+  const blas = on("matMul") && on("nativeBlas") ? nativeBlas() : undefined;
+  installedBlas = on("matMul") ? blas : undefined;
+  const how = blas ? "native OpenBLAS GEMM on the wasm heap" : "explicit transpose + 2-D XNNPACK";
   const installed: string[] = [];
-  if (segmentSum) {
-    overrideKernel("UnsortedSegmentSum", "wasm", "JS single-pass segment sum", () => wasmUnsortedSegmentSum);
-    installed.push("UnsortedSegmentSum");
-  } else restoreKernel("UnsortedSegmentSum", "wasm");
-  if (matMul) {
-    const blas = useNative ? nativeBlas() : undefined;
-    installedBlas = blas;
-    const how = blas ? "native OpenBLAS GEMM on the wasm heap" : "explicit transpose + 2-D XNNPACK";
-    overrideKernel("BatchMatMul", "wasm", how, (o) => fastBatchMatMul(o, blas));
-    overrideKernel("_FusedMatMul", "wasm", how, (o) => fastFusedMatMul(o, blas));
-    installed.push("BatchMatMul", "_FusedMatMul");
-  } else {
-    installedBlas = undefined;
-    restoreKernel("BatchMatMul", "wasm");
-    restoreKernel("_FusedMatMul", "wasm");
-  }
-  if (zci) {
-    overrideKernel("Identity", "wasm", "zero-copy", zeroCopyIdentity);
-    installed.push("Identity");
-  } else restoreKernel("Identity", "wasm");
-  if (unpack) {
-    overrideKernel("Unpack", "wasm", "block copies", fastUnpack);
-    installed.push("Unpack");
-  } else restoreKernel("Unpack", "wasm");
-  if (gather) {
-    overrideKernel("GatherV2", "wasm", "block copies", fastGather);
-    installed.push("GatherV2");
-  } else restoreKernel("GatherV2", "wasm");
-  if (pad) {
-    overrideKernel("PadV2", "wasm", "block fills and copies along one axis", fastPad);
-    installed.push("PadV2");
-  } else restoreKernel("PadV2", "wasm");
-  if (views && installWasmViews(tf.findBackend("wasm"))) {
-    overrideKernel("Slice", "wasm", "views for contiguous slices", sliceView);
-    overrideKernel("Pack", "wasm", "one copy shared by the parts", packAdopting);
-    installed.push("Slice", "Pack");
-  } else {
-    restoreKernel("Slice", "wasm");
-    restoreKernel("Pack", "wasm");
-  }
+  const set = (want: boolean, name: string, label: string, make: KernelFactory) => {
+    if (!want) return void restoreKernel(name, "wasm");
+    overrideKernel(name, "wasm", label, make);
+    installed.push(name);
+  };
+  set(on("segmentSum"), "UnsortedSegmentSum", "JS single-pass segment sum", () => wasmUnsortedSegmentSum);
+  set(on("matMul"), "BatchMatMul", how, (o) => fastBatchMatMul(o, blas));
+  set(on("matMul"), "_FusedMatMul", how, (o) => fastFusedMatMul(o, blas));
+  set(on("zeroCopyIdentity"), "Identity", "zero-copy", zeroCopyIdentity);
+  set(on("unpack"), "Unpack", "block copies", fastUnpack);
+  set(on("gather"), "GatherV2", "block copies", fastGather);
+  set(on("pad"), "PadV2", "block fills and copies along one axis", fastPad);
+  const views = on("views") && installWasmViews(tf.findBackend("wasm"));
+  set(views, "Slice", "views for contiguous slices", sliceView);
+  set(views, "Pack", "one copy shared by the parts", packAdopting);
   return installed;
 }
 
