@@ -24,7 +24,8 @@
  * --losses prints every round's loss of each variant to the last bit (to compare two builds).
  * --longest takes the N longest training batches (the memory peak) instead of the first N.
  * --profile prints, per variant, the kernels that took the most time in the counted steps and the time spent
- *   inside the native GEMM (calls, GFLOP, GFLOP/s) against the rest of the step.
+ *   inside the native GEMM (calls, GFLOP, GFLOP/s) against the rest of the step, then the products' shapes that
+ *   took the most of it.
  * The wasm heap only grows: run one variant per process to read its memory peak.
  *
  * Variants (all the same model, weights, batches and maths):
@@ -324,19 +325,29 @@ function step(model: Seq2Seq, opt: Adam, batch: Batch, pad: number): Phase {
   };
 }
 
-/** Counts the time and FLOPs of every product the native GEMM runs (for --profile). */
-function timeGemm(blas: NativeBlas): { ms: number; cpuMs: number; calls: number; gflop: number } {
-  const total = { ms: 0, cpuMs: 0, calls: 0, gflop: 0 };
+/** Time, calls and FLOPs of the products of one shape, e.g. "128x2048x1024 NT +C" (m x n x k, op(A) op(B)). */
+type GemmShapes = Map<string, { ms: number; calls: number; gflop: number }>;
+
+/** Counts the time and FLOPs of every product the native GEMM runs (for --profile), and by shape into `byShape`. */
+function timeGemm(blas: NativeBlas): { ms: number; cpuMs: number; calls: number; gflop: number; byShape?: GemmShapes } {
+  const total: ReturnType<typeof timeGemm> = { ms: 0, cpuMs: 0, calls: 0, gflop: 0 };
   const sgemm = blas.sgemm.bind(blas);
   blas.sgemm = (a, b, c, m, n, k, tA, tB, beta) => {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     sgemm(a, b, c, m, n, k, tA, tB, beta);
-    total.ms += performance.now() - t0;
+    const ms = performance.now() - t0;
     const cpu = process.cpuUsage(c0);
+    const gflop = (2 * m * n * k) / 1e9;
+    total.ms += ms;
     total.cpuMs += (cpu.user + cpu.system) / 1000;
     total.calls++;
-    total.gflop += (2 * m * n * k) / 1e9;
+    total.gflop += gflop;
+    if (total.byShape) {
+      const key = `${m}x${n}x${k} ${tA ? "T" : "N"}${tB ? "T" : "N"}${beta ? " +C" : ""}`;
+      const e = total.byShape.get(key) ?? { ms: 0, calls: 0, gflop: 0 };
+      total.byShape.set(key, { ms: e.ms + ms, calls: e.calls + 1, gflop: e.gflop + gflop });
+    }
   };
   return total;
 }
@@ -498,6 +509,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       tensorsAfter: [] as number[],
       kernels: new Map<string, [number, number]>(),
       gemm: { ms: 0, cpuMs: 0, calls: 0, gflop: 0 },
+      gemmShapes: new Map() as GemmShapes,
       peakBytes: 0,
       heapPeaks: [] as number[],
     };
@@ -521,6 +533,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       if (profile && i > 0) {
         let phase: Phase | undefined;
         const g0 = gemm ? { ...gemm } : undefined;
+        if (gemm) gemm.byShape = run.gemmShapes;
         const info = await tf.profile(() => {
           phase = step(run.model, run.opt, batches[i % batches.length], pad);
         });
@@ -531,6 +544,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
         }
         run.phases.push(phase as Phase);
         if (gemm && g0) for (const k of ["ms", "cpuMs", "calls", "gflop"] as const) run.gemm[k] += gemm[k] - g0[k];
+        if (gemm) gemm.byShape = undefined;
       } else {
         // The step's high-water mark of live tensor allocations on the wasm heap, over its start.
         const base = alloc.live;
@@ -586,6 +600,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
           `CPU in the GEMM ${(run.gemm.cpuMs / n).toFixed(0)} ms, CPU elsewhere ${(cpuMs - run.gemm.cpuMs / n).toFixed(0)} ms; ` +
           `everything else ${(stepMs - run.gemm.ms / n).toFixed(0)} ms wall ` +
           `(top-level kernels sum to ${kernelMs.toFixed(0)} ms, nested ones counted twice)`,
+      );
+    const shapes = [...run.gemmShapes].sort((x, y) => y[1].ms - x[1].ms).slice(0, 12);
+    if (gemm)
+      console.log(
+        `products of ${run.variant} (ms per step, calls per step, GFLOP/s): ` +
+          shapes
+            .map(([k, e]) => `${k} ${(e.ms / n).toFixed(1)}/${Math.round(e.calls / n)} ${(e.gflop / (e.ms / 1000)).toFixed(0)}`)
+            .join(", "),
       );
     console.log(
       `${run.variant}: peak tensor bytes in a step ${(run.peakBytes / 2 ** 20).toFixed(0)} MiB (tfjs-tracked; the heap adds fragmentation)`,
