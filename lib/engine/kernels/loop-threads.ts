@@ -296,7 +296,8 @@ export class LoopThreads {
     });
     // Every chunk is claimed; wait for those the workers are running (their ranges are being written).
     // No giving up: a claimed chunk always ends, and a late write could land after this memory is
-    // reused. performance.now() is monotonic: a laptop's sleep does not count as waiting.
+    // reused (a worker that dies inside one leaves the caller waiting, with the notice, as any
+    // thread pool would). performance.now() is monotonic: a laptop's sleep does not count as waiting.
     const chunks = Math.ceil(n / chunk),
       t0 = performance.now();
     let done: number;
