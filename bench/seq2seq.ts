@@ -328,9 +328,20 @@ function step(model: Seq2Seq, opt: Adam, batch: Batch, pad: number): Phase {
 /** Time, calls and FLOPs of the products of one shape, e.g. "128x2048x1024 NT +C" (m x n x k, op(A) op(B)). */
 type GemmShapes = Map<string, { ms: number; calls: number; gflop: number }>;
 
-/** Counts the time and FLOPs of every product the native GEMM runs (for --profile), and by shape into `byShape`. */
-function timeGemm(blas: NativeBlas): { ms: number; cpuMs: number; calls: number; gflop: number; byShape?: GemmShapes } {
-  const total: ReturnType<typeof timeGemm> = { ms: 0, cpuMs: 0, calls: 0, gflop: 0 };
+/** What the native GEMM's products took: in all, and by shape. */
+interface GemmTally {
+  ms: number;
+  cpuMs: number;
+  calls: number;
+  gflop: number;
+  byShape: GemmShapes;
+}
+
+const gemmTally = (): GemmTally => ({ ms: 0, cpuMs: 0, calls: 0, gflop: 0, byShape: new Map() });
+
+/** Wraps the native GEMM (for --profile): while `to` is set, every product adds its time and FLOPs to it. */
+function timeGemm(blas: NativeBlas): { to?: GemmTally } {
+  const sink: { to?: GemmTally } = {};
   const sgemm = blas.sgemm.bind(blas);
   blas.sgemm = (a, b, c, m, n, k, tA, tB, beta) => {
     const c0 = process.cpuUsage();
@@ -338,18 +349,18 @@ function timeGemm(blas: NativeBlas): { ms: number; cpuMs: number; calls: number;
     sgemm(a, b, c, m, n, k, tA, tB, beta);
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(c0);
+    const t = sink.to;
+    if (!t) return;
     const gflop = (2 * m * n * k) / 1e9;
-    total.ms += ms;
-    total.cpuMs += (cpu.user + cpu.system) / 1000;
-    total.calls++;
-    total.gflop += gflop;
-    if (total.byShape) {
-      const key = `${m}x${n}x${k} ${tA ? "T" : "N"}${tB ? "T" : "N"}${beta ? " +C" : ""}`;
-      const e = total.byShape.get(key) ?? { ms: 0, calls: 0, gflop: 0 };
-      total.byShape.set(key, { ms: e.ms + ms, calls: e.calls + 1, gflop: e.gflop + gflop });
-    }
+    t.ms += ms;
+    t.cpuMs += (cpu.user + cpu.system) / 1000;
+    t.calls++;
+    t.gflop += gflop;
+    const key = `${m}x${n}x${k} ${tA ? "T" : "N"}${tB ? "T" : "N"}${beta ? " +C" : ""}`;
+    const e = t.byShape.get(key) ?? { ms: 0, calls: 0, gflop: 0 };
+    t.byShape.set(key, { ms: e.ms + ms, calls: e.calls + 1, gflop: e.gflop + gflop });
   };
-  return total;
+  return sink;
 }
 
 /** The wasm heap's size (it only grows): the high-water mark of tensor memory on that backend. */
@@ -508,8 +519,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       phases: [] as Phase[],
       tensorsAfter: [] as number[],
       kernels: new Map<string, [number, number]>(),
-      gemm: { ms: 0, cpuMs: 0, calls: 0, gflop: 0 },
-      gemmShapes: new Map() as GemmShapes,
+      gemm: gemmTally(),
       peakBytes: 0,
       heapPeaks: [] as number[],
     };
@@ -532,8 +542,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       configure(run.variant);
       if (profile && i > 0) {
         let phase: Phase | undefined;
-        const g0 = gemm ? { ...gemm } : undefined;
-        if (gemm) gemm.byShape = run.gemmShapes;
+        if (gemm) gemm.to = run.gemm;
         const info = await tf.profile(() => {
           phase = step(run.model, run.opt, batches[i % batches.length], pad);
         });
@@ -543,8 +552,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
           run.kernels.set(k.name, [ms + (typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0), n + 1]);
         }
         run.phases.push(phase as Phase);
-        if (gemm && g0) for (const k of ["ms", "cpuMs", "calls", "gflop"] as const) run.gemm[k] += gemm[k] - g0[k];
-        if (gemm) gemm.byShape = undefined;
+        if (gemm) gemm.to = undefined;
       } else {
         // The step's high-water mark of live tensor allocations on the wasm heap, over its start.
         const base = alloc.live;
@@ -601,7 +609,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
           `everything else ${(stepMs - run.gemm.ms / n).toFixed(0)} ms wall ` +
           `(top-level kernels sum to ${kernelMs.toFixed(0)} ms, nested ones counted twice)`,
       );
-    const shapes = [...run.gemmShapes].sort((x, y) => y[1].ms - x[1].ms).slice(0, 12);
+    const shapes = [...run.gemm.byShape].sort((x, y) => y[1].ms - x[1].ms).slice(0, 12);
     if (gemm)
       console.log(
         `products of ${run.variant} (ms per step, calls per step, GFLOP/s): ` +
