@@ -22,6 +22,7 @@ import {
 } from "../../lib/engine";
 import type { WasmMemory } from "../../lib/engine/heap-growth";
 import { rand } from "./helpers";
+import { captureWarn } from "../plot/capture";
 
 interface WasmApi {
   Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
@@ -250,20 +251,15 @@ test("a worker's chunk that traps: the whole call re-runs on the calling thread,
   const memory = shared();
   const pool = new LoopThreads({ threads: 2, module: adamModule(), memory, names: ["adam"] });
   assert.is(await pool.ready, 2);
-  const warn = console.warn;
-  const warned: string[] = [];
-  console.warn = (...a: unknown[]) => void warned.push(a.join(" "));
   const here: number[][] = [];
   const n = 64 * 4,
     far = memory.buffer.byteLength; // every array past the memory's end: a trap in the worker
-  try {
+  const warned = captureWarn(() =>
     pool.run({ fn: 0, args: adamArgs(n, far), count: 0, pointers: [1, 2, 3, 4, 6, 7, 8].map((i) => [i, 4] as const), n, chunk: 4 }, (a) => {
       here.push(a);
       busy(2);
-    });
-  } finally {
-    console.warn = warn;
-  }
+    }),
+  );
   assert.equal(here[here.length - 1], adamArgs(n, far), "the whole call, last, here");
   assert.is(pool.problem(), "a worker thread's call failed");
   assert.is(pool.threads(), 1);
@@ -287,27 +283,23 @@ test("a worker's slow chunk is waited for (never redone here), with one notice; 
   const data = new Float32Array(memory.buffer, at, 4 * n);
   data.set(rand(4 * n, 7).map((x, i) => (i >= 3 * n ? x * x : x)));
   new Float32Array(memory.buffer, copy, 4 * n).set(data);
+  /** adam's arguments with p, g, m, v one after the other from `base`, updated in place. */
   const args = (base: number) => {
-    const a = adamArgs(n, base);
-    [2, 3, 4].forEach((k, i) => (a[k] = base + 4 * n * (i + 1)));
-    [7, 8].forEach((k, i) => (a[k] = base + 4 * n * (i + 2)));
+    const [p, g, m, v] = [0, 1, 2, 3].map((i) => base + 4 * n * i);
+    const a = adamArgs(n, p);
+    [a[2], a[3], a[4], a[7], a[8]] = [g, m, v, m, v];
     return a;
   };
-  const warned: string[] = [];
-  const warn = console.warn;
-  console.warn = (...a: unknown[]) => void warned.push(a.join(" "));
   let calls = 0;
-  try {
-    const pointers = [1, 2, 3, 4, 6, 7, 8].map((i) => [i, 4] as const);
+  const pointers = [1, 2, 3, 4, 6, 7, 8].map((i) => [i, 4] as const);
+  const warned = captureWarn(() =>
     pool.run({ fn: 0, args: args(at), count: 0, pointers, n, chunk: 4 }, (a) => {
       calls++;
       busy(2); // so the worker wakes and claims a chunk before the caller has taken them all
       adam(...a);
-    });
-    adam(...args(copy));
-  } finally {
-    console.warn = warn;
-  }
+    }),
+  );
+  adam(...args(copy));
   assert.ok(pool.handedOff >= 1, "the worker took a chunk");
   assert.is(calls + pool.handedOff, n / 4, "each chunk ran once: none redone here");
   const bytes = (o: number) => Buffer.from(memory.buffer, o, 4 * 4 * n);
